@@ -1,0 +1,181 @@
+"""Rank correlation of many candidate score vectors against one target, vectorized.
+
+`kendall_many` and `spearman_many` take scores of shape (k, n) (or (n,)) and a target of
+shape (n,) and return k correlations that equal scipy.stats.kendalltau (tau-b) and
+scipy.stats.spearmanr, ties included. A candidate with a non-finite value or zero variance
+gets `WORST`, never NaN. `RankTarget` keeps the target-side work for repeated scoring.
+
+Kendall runs in O(n log n) per candidate: candidates are ordered by (target, score), then
+discordant pairs are counted as inversions by a bottom-up merge over all rows at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fitness.errors import ZcgpError
+
+WORST = -1.0
+METRICS = ("kendall", "spearman")
+_CHUNK = 256          # candidate rows per block (bounds temporary memory)
+_BASE = 8             # merge levels start from brute-forced blocks of this width
+
+
+def _run_starts(sorted_rows: np.ndarray):
+    """For rows sorted along axis 1: where a run of equal values begins, and each run's start."""
+    k, n = sorted_rows.shape
+    new_run = np.empty((k, n), dtype=bool)
+    new_run[:, 0] = True
+    np.not_equal(sorted_rows[:, 1:], sorted_rows[:, :-1], out=new_run[:, 1:])
+    start = np.maximum.accumulate(new_run * np.arange(n), axis=1)
+    return new_run, start
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """scipy.stats.rankdata(method='average') along axis 1 (1-based), for 2-D input."""
+    values = np.atleast_2d(values)
+    order = np.argsort(values, axis=1)
+    sorted_rows = np.take_along_axis(values, order, axis=1)
+    n = values.shape[1]
+    ranks = np.empty(values.shape, dtype=float)
+    if (sorted_rows[:, 1:] != sorted_rows[:, :-1]).all():          # no ties: ordinal ranks
+        np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1.0, n + 1), values.shape), axis=1)
+        return ranks
+    new_run, start = _run_starts(sorted_rows)
+    run_end = np.empty_like(new_run)
+    run_end[:, -1] = True
+    run_end[:, :-1] = new_run[:, 1:]
+    end = np.minimum.accumulate(np.where(run_end, np.arange(n), n - 1)[:, ::-1], axis=1)[:, ::-1]
+    np.put_along_axis(ranks, order, (start + end) / 2.0 + 1.0, axis=1)
+    return ranks
+
+
+def _dense_ranks_and_ties(values: np.ndarray):
+    """0-based dense ranks along axis 1 and the number of tied pairs per row."""
+    k, n = values.shape
+    order = np.argsort(values, axis=1)
+    sorted_rows = np.take_along_axis(values, order, axis=1)
+    dense = np.empty(values.shape, dtype=np.int64)
+    if (sorted_rows[:, 1:] != sorted_rows[:, :-1]).all():          # no ties: ordinal ranks
+        np.put_along_axis(dense, order, np.broadcast_to(np.arange(n), (k, n)), axis=1)
+        return dense, np.zeros(k, dtype=np.int64)
+    new_run, start = _run_starts(sorted_rows)
+    np.put_along_axis(dense, order, np.cumsum(new_run, axis=1) - 1, axis=1)
+    return dense, (np.arange(n) - start).sum(axis=1)
+
+
+def _tied_pairs_sorted(sorted_rows: np.ndarray) -> np.ndarray:
+    _, start = _run_starts(sorted_rows)
+    return (np.arange(sorted_rows.shape[1]) - start).sum(axis=1)
+
+
+def count_inversions(seq: np.ndarray) -> np.ndarray:
+    """Pairs i < j with seq[i] > seq[j], per row of a 2-D array of non-negative ints."""
+    k, n = seq.shape
+    width = _BASE
+    while width < n:
+        width *= 2
+    shift = int(width).bit_length()
+    pad = int(seq.max(initial=0)) + 1                  # pads sort last: no inversions
+    dtype = np.int32 if (pad + 1) << shift < 2**31 else np.int64
+    padded = np.full((k, width), pad, dtype=dtype)
+    padded[:, :n] = seq
+    blocks = padded.reshape(k, width // _BASE, _BASE)
+    upper_i, upper_j = np.triu_indices(_BASE, 1)
+    total = np.count_nonzero(blocks[..., upper_i] > blocks[..., upper_j], axis=(1, 2)).astype(np.int64)
+    merged = np.sort(blocks, axis=-1).reshape(k, width)
+    half = _BASE
+    while half < width:
+        # merge sorted halves; keys carry each element's original position in the block
+        span = 2 * half
+        pos = np.arange(span, dtype=dtype)
+        keys = merged.reshape(k, width // span, span) << shift
+        keys |= pos
+        keys.sort(axis=-1)
+        # a right-half element (origin >= half) moved left past (origin - pos) larger
+        # left-half elements; over the right half that is sum(origin) - sum(pos), the
+        # first term fixed. The low bits of a key are its origin, so bit `half` flags it.
+        right_pos = ((keys & half).astype(bool) * pos).sum(axis=(1, 2), dtype=np.int64)
+        total += (width // span) * (half * half + half * (half - 1) // 2) - right_pos
+        merged = (keys >> shift).reshape(k, width)
+        half = span
+    return total
+
+
+class RankTarget:
+    """One task's target prepared for repeated scoring of many candidates."""
+
+    def __init__(self, target: np.ndarray):
+        y = np.asarray(target, dtype=float).ravel()
+        if y.size < 2:
+            raise ZcgpError(f"rank correlation needs at least 2 architectures, got {y.size}")
+        if not np.isfinite(y).all():
+            raise ZcgpError("target has non-finite values")
+        self.n = y.size
+        y_dense, y_ties = _dense_ranks_and_ties(y[None, :])
+        self.y_group_key = y_dense[0] * self.n           # orders pairs by y before x
+        self.y_ties = int(y_ties[0])
+        ranks = average_ranks(y[None, :])[0]
+        self.y_rank_centered = ranks - ranks.mean()
+        self.y_rank_norm = float(np.sqrt(self.y_rank_centered @ self.y_rank_centered))
+        self.total_pairs = self.n * (self.n - 1) // 2
+
+    def _valid(self, scores: np.ndarray) -> np.ndarray:
+        finite = np.isfinite(scores).all(axis=1)
+        safe = np.where(finite[:, None], scores, 0.0)
+        return finite & (safe.max(axis=1) > safe.min(axis=1))
+
+    def _prepare(self, scores) -> tuple[np.ndarray, np.ndarray]:
+        s = np.asarray(scores, dtype=float)
+        s = s[None, :] if s.ndim == 1 else s
+        if s.ndim != 2 or s.shape[1] != self.n:
+            raise ZcgpError(f"scores of shape {s.shape} do not match {self.n} architectures")
+        return s, self._valid(s)
+
+    def kendall(self, scores) -> np.ndarray:
+        s, valid = self._prepare(scores)
+        out = np.full(s.shape[0], WORST)
+        rows = np.flatnonzero(valid)
+        for lo in range(0, rows.size, _CHUNK):
+            chunk = rows[lo:lo + _CHUNK]
+            out[chunk] = self._kendall_rows(s[chunk])
+        return out
+
+    def _kendall_rows(self, s: np.ndarray) -> np.ndarray:
+        x_dense, x_ties = _dense_ranks_and_ties(s)
+        joint = np.sort(self.y_group_key + x_dense, axis=1)        # order by (y, x)
+        joint_ties = _tied_pairs_sorted(joint) if x_ties.any() else 0
+        discordant = count_inversions(joint % self.n)
+        tot = self.total_pairs
+        con_minus_dis = tot - x_ties - self.y_ties + joint_ties - 2 * discordant
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tau = con_minus_dis / np.sqrt(tot - x_ties) / np.sqrt(tot - self.y_ties)
+        return np.where(np.isfinite(tau), np.clip(tau, -1.0, 1.0), WORST)
+
+    def spearman(self, scores) -> np.ndarray:
+        s, valid = self._prepare(scores)
+        out = np.full(s.shape[0], WORST)
+        rows = np.flatnonzero(valid)
+        for lo in range(0, rows.size, _CHUNK):
+            chunk = rows[lo:lo + _CHUNK]
+            r = average_ranks(s[chunk])
+            r -= r.mean(axis=1, keepdims=True)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rho = (r @ self.y_rank_centered) / (np.sqrt((r * r).sum(axis=1)) * self.y_rank_norm)
+            out[chunk] = np.where(np.isfinite(rho), np.clip(rho, -1.0, 1.0), WORST)
+        return out
+
+    def score(self, scores, metric: str = "kendall") -> np.ndarray:
+        if metric == "kendall":
+            return self.kendall(scores)
+        if metric == "spearman":
+            return self.spearman(scores)
+        raise ZcgpError(f"unknown metric '{metric}'; choose from {', '.join(METRICS)}")
+
+
+def kendall_many(scores, target) -> np.ndarray:
+    return RankTarget(target).kendall(scores)
+
+
+def spearman_many(scores, target) -> np.ndarray:
+    return RankTarget(target).spearman(scores)

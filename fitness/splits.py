@@ -1,0 +1,28 @@
+"""Deterministic train/test splits shared by every command, so numbers are comparable."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from fitness.errors import ZcgpError
+
+DEFAULT_TRAIN_FRACTION = 0.2
+
+
+def split_indices(task_id: str, n: int, seed: int = 0,
+                  train_fraction: float = DEFAULT_TRAIN_FRACTION) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test) sorted index arrays; a function of (task id, n, seed, fraction) only."""
+    if not 0.0 < train_fraction < 1.0:
+        raise ZcgpError(f"train fraction must lie in (0, 1), got {train_fraction}")
+    n_train = int(round(train_fraction * n))
+    if n_train < 3 or n - n_train < 3:
+        raise ZcgpError(f"task {task_id}: {n} architectures are too few for a {train_fraction} split")
+    rng = np.random.default_rng([int(seed), zlib.crc32(task_id.encode())])
+    perm = rng.permutation(n)
+    return np.sort(perm[:n_train]), np.sort(perm[n_train:])
+
+
+def task_split(task, seed: int = 0, train_fraction: float = DEFAULT_TRAIN_FRACTION):
+    return split_indices(task.id, task.n, seed, train_fraction)

@@ -1,0 +1,1 @@
+"""Command-line entry points; `zcgp <command>` and `python scripts/<file>.py` behave the same."""

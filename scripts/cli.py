@@ -1,0 +1,74 @@
+"""`zcgp`: one console command with a subcommand per script module.
+
+Each command module defines `configure(parser)` and `run(args) -> int`; its docstring is
+the command's --help description.
+Modules are imported only when their command runs, so `zcgp --help` stays fast and torch-free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from fitness.errors import ZcgpError
+from spaces.errors import UserInputError
+
+# command -> (module under scripts/, one-line help); file names avoid top-level package names
+COMMANDS = {
+    "baselines": ("scripts.baselines", "per-task test correlation of every hand-crafted proxy and baselines"),
+    "bench": ("scripts.bench", "run a benchmark (rank, gp, proxies, search) and print its table"),
+}
+
+
+def _load(name: str):
+    return importlib.import_module(COMMANDS[name][0])
+
+
+def top_parser() -> argparse.ArgumentParser:
+    lines = "\n".join(f"  {name:<11} {text}" for name, (_, text) in COMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog="zcgp",
+        description="Evolve zero-cost proxies for neural architecture search.",
+        epilog=f"commands:\n{lines}\n\nRun `zcgp COMMAND --help` for the options of a command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", choices=list(COMMANDS), metavar="COMMAND", help="see below")
+    return parser
+
+
+def command_parser(name: str) -> argparse.ArgumentParser:
+    module = _load(name)
+    parser = argparse.ArgumentParser(prog=f"zcgp {name}", description=module.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    module.configure(parser)
+    return parser
+
+
+def _dispatch(name: str, args: argparse.Namespace) -> int:
+    try:
+        return int(_load(name).run(args) or 0)
+    except KeyboardInterrupt:
+        print(f"zcgp {name}: interrupted", file=sys.stderr)
+        return 130
+    except (ZcgpError, UserInputError) as exc:
+        print(f"zcgp {name}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        top_parser().parse_args(argv[:1] or ["--help"])
+        return 2
+    args = command_parser(argv[0]).parse_args(argv[1:])
+    return _dispatch(argv[0], args)
+
+
+def main_for(*names: str) -> int:
+    """Entry for `python scripts/<file>.py ...`: the same as `zcgp <names...> ...`."""
+    return main([*names, *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

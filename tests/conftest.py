@@ -1,0 +1,34 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fitness.data import PACKAGED_DATA_DIR
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped data directory, for corrupting in tests."""
+    target = tmp_path / "data"
+    shutil.copytree(PACKAGED_DATA_DIR, target)
+    for f in target.iterdir():
+        f.chmod(0o644)
+    return target
+
+
+@pytest.fixture
+def tiny_data(tmp_path: Path):
+    """Write a small data directory with one NB201-style file; returns a writer."""
+
+    def write(records_by_task: dict) -> Path:
+        directory = tmp_path / "tiny"
+        directory.mkdir(exist_ok=True)
+        for space_file in ("zc_nasbench201.json",):
+            (directory / space_file).write_text(json.dumps(records_by_task))
+        return directory
+
+    return write

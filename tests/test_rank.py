@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy import stats
+
+from fitness import ZcgpError
+from fitness.rank import WORST, RankTarget, average_ranks, count_inversions, kendall_many, spearman_many
+
+# small integer pools make ties frequent; floats cover the tie-free path
+values = st.one_of(st.integers(-3, 3).map(float), st.floats(-1e6, 1e6, allow_nan=False, width=64))
+
+
+@st.composite
+def problems(draw):
+    n = draw(st.integers(2, 60))
+    target = draw(arrays(float, n, elements=values))
+    scores = draw(arrays(float, (draw(st.integers(1, 4)), n), elements=values))
+    return scores, target
+
+
+def _reference(fn, scores, target):
+    out = []
+    for row in scores:
+        if np.ptp(row) == 0 or np.ptp(target) == 0:
+            out.append(WORST)
+        else:
+            out.append(fn(row, target).statistic)
+    return np.array(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(problems())
+def test_kendall_matches_scipy(problem):
+    scores, target = problem
+    if np.ptp(target) == 0:
+        return
+    np.testing.assert_allclose(kendall_many(scores, target), _reference(stats.kendalltau, scores, target), atol=1e-9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(problems())
+def test_spearman_matches_scipy(problem):
+    scores, target = problem
+    if np.ptp(target) == 0:
+        return
+    np.testing.assert_allclose(spearman_many(scores, target), _reference(stats.spearmanr, scores, target), atol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(float, st.integers(1, 80), elements=values))
+def test_average_ranks_match_rankdata(row):
+    np.testing.assert_allclose(average_ranks(row[None, :])[0], stats.rankdata(row))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=300))
+def test_count_inversions_matches_brute_force(seq):
+    arr = np.array(seq)
+    brute = sum(int((arr[:i] > arr[i]).sum()) for i in range(arr.size))
+    assert count_inversions(arr[None, :])[0] == brute
+
+
+def test_degenerate_candidates_get_worst_and_never_nan():
+    target = np.array([1.0, 2.0, 3.0, 4.0])
+    scores = np.array([[1, 2, 3, 4], [4, 3, 2, 1], [5, 5, 5, 5], [1, np.nan, 3, 4], [1, np.inf, 3, 4]], dtype=float)
+    for metric in ("kendall", "spearman"):
+        got = RankTarget(target).score(scores, metric)
+        np.testing.assert_allclose(got, [1.0, -1.0, WORST, WORST, WORST], atol=1e-15)
+    assert RankTarget(target).kendall(np.array([2.0, 1.0, 3.0, 4.0]))[0] == pytest.approx(2 / 3)
+
+
+def test_tiny_n_and_errors():
+    assert kendall_many(np.array([[2.0, 1.0]]), np.array([0.0, 1.0]))[0] == -1.0
+    with pytest.raises(ZcgpError, match="at least 2"):
+        RankTarget(np.array([1.0]))
+    with pytest.raises(ZcgpError, match="non-finite"):
+        RankTarget(np.array([1.0, np.nan]))
+    with pytest.raises(ZcgpError, match="do not match 3"):
+        RankTarget(np.arange(3.0)).kendall(np.zeros((2, 4)))
+    with pytest.raises(ZcgpError, match="unknown metric 'pearson'"):
+        RankTarget(np.arange(3.0)).score(np.zeros((1, 3)), "pearson")
+
+
+def test_large_batch_crosses_chunks():
+    rng = np.random.default_rng(0)
+    target = np.round(rng.normal(size=300), 1)
+    scores = np.round(rng.normal(size=(600, 300)), 1)
+    got = kendall_many(scores, target)
+    for k in (0, 255, 256, 599):
+        assert got[k] == pytest.approx(stats.kendalltau(scores[k], target).statistic, abs=1e-12)
