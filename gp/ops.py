@@ -7,6 +7,8 @@ engine scored. Every operator maps finite inputs to finite outputs except for fl
 overflow (which the fitness treats as a failed candidate); none raises or warns.
 """
 
+import warnings
+
 import numpy as np
 
 # --- ops begin
@@ -110,7 +112,8 @@ def transform(table, name):
     elif name == "log":
         out = np.sign(table) * np.log1p(np.abs(table))
     elif name == "zscore":
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)    # all-NaN column -> filled below
             mean = np.nanmean(table, axis=0) if table.size else 0.0
             std = np.nanstd(table, axis=0)
         std = np.where(np.isfinite(std) & (std > 0), std, 1.0)
@@ -122,8 +125,10 @@ def transform(table, name):
     missing = np.isnan(out)
     if missing.any():
         all_missing = missing.all(axis=0)
-        fill = np.where(all_missing, 0.0, np.nanmedian(np.where(all_missing, 0.0, out), axis=0)
-                        if out.shape[0] else 0.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fill = np.where(all_missing, 0.0, np.nanmedian(np.where(all_missing, 0.0, out), axis=0)
+                            if out.shape[0] else 0.0)
         out = np.where(missing, fill, out)
     return out
 # --- ops end

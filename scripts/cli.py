@@ -17,6 +17,11 @@ from spaces.errors import UserInputError
 # command -> (module under scripts/, one-line help); file names avoid top-level package names
 COMMANDS = {
     "baselines": ("scripts.baselines", "per-task test correlation of every hand-crafted proxy and baselines"),
+    "proxies": ("scripts.compute_proxies", "compute zero-cost proxies of sampled or listed architectures to CSV"),
+    "search": ("scripts.search", "find a strong NAS-Bench-201 network with a zero-cost objective"),
+    "evolve": ("scripts.evolve", "evolve a proxy formula with genetic programming (writes result.json, proxy.py)"),
+    "export": ("scripts.export", "export a hall-of-fame or Pareto member of a run as a standalone proxy.py"),
+    "evaluate": ("scripts.evaluate", "score a formula, a run or a proxy.py on any tasks beside the baselines"),
     "bench": ("scripts.bench", "run a benchmark (rank, gp, proxies, search) and print its table"),
 }
 

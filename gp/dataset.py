@@ -1,0 +1,208 @@
+"""Stacked, transformed proxy tables of many tasks, and the fitness of many formulas at once.
+
+`Dataset.build(tasks, terminals, part=...)` takes one split (train or test) of every task,
+applies the input transform within that split (per task, column-wise, exactly as
+`fitness.transforms.apply_transform`) and stacks the rows of all tasks: each terminal is one
+contiguous column over all architectures. A formula is evaluated once on those columns,
+then sliced per task and scored against the task's target with one `RankTarget` per task.
+
+A terminal a task lacks (only with `allow_partial`) is filled with 0 there, and every
+formula using it gets NaN on that task. The fitness then is, by `partial_fitness`:
+  * "zero" (default): the mean over all tasks, an undefined task counting 0 (a proxy that
+    cannot be computed carries no ranking information), or
+  * "skip": the mean over the tasks where it is defined only. This favours formulas defined
+    only on the easy tasks (e.g. synflow exists on 5 of 19), so it is opt-in.
+Either way a formula defined on no task gets WORST.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from fitness.errors import ZcgpError
+from fitness.rank import METRICS, WORST, RankTarget
+from fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
+from fitness.tasks import PROXY_ORDER
+from fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS, apply_transform
+from gp.primitives import code_terminals, run_code
+
+PARTS = ("train", "test", "all")
+PARTIAL_FITNESS = ("zero", "skip")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One task's rows [start, stop) in the stacked columns."""
+
+    task: str
+    start: int
+    stop: int
+    target: RankTarget
+    missing: frozenset          # terminals this task lacks
+
+
+def select_terminals(tasks, allow_partial: bool = False, only=None) -> tuple[tuple[str, ...], dict]:
+    """Terminals for a run and the proxies left out, with the reason for each."""
+    usable = [set(t.proxies) for t in tasks]
+    union = set().union(*usable)
+    order = [p for p in PROXY_ORDER if p in union] + sorted(union - set(PROXY_ORDER))
+    excluded: dict[str, str] = {}
+    if only:
+        unknown = [p for p in only if p not in union]
+        if unknown:
+            raise ZcgpError(f"unknown proxy '{unknown[0]}' for the selected tasks; "
+                            f"available: {', '.join(order)}")
+        for p in order:
+            if p not in only:
+                excluded[p] = "not requested (--proxies)"
+        order = [p for p in order if p in only]
+    chosen = []
+    for p in order:
+        lacking = [t.id for t, names in zip(tasks, usable) if p not in names]
+        if lacking and not allow_partial:
+            excluded[p] = f"missing on {len(lacking)} task(s): {', '.join(lacking)}"
+        else:
+            chosen.append(p)
+    if not chosen:
+        raise ZcgpError("no proxy is usable on every selected task; use --allow-partial "
+                        "or select fewer tasks")
+    return tuple(chosen), excluded
+
+
+def proxy_costs(tasks, terminals) -> dict[str, float]:
+    """Mean compute seconds of each terminal over the tasks where it is known (NaN if nowhere)."""
+    costs = {}
+    for name in terminals:
+        known = [t.cost.get(name, math.nan) for t in tasks if name in t.proxies]
+        known = [c for c in known if math.isfinite(c)]
+        costs[name] = float(np.mean(known)) if known else math.nan
+    return costs
+
+
+class Dataset:
+    """Columns of all selected tasks for one split, ready to score formulas."""
+
+    def __init__(self, terminals, columns: dict, blocks: list[Block], metric: str,
+                 costs: dict, description: dict, partial_fitness: str = "zero"):
+        self.partial_fitness = partial_fitness
+        self.terminals = tuple(terminals)
+        self.columns = columns
+        self.blocks = blocks
+        self.metric = metric
+        self.costs = costs
+        self.description = description
+        self.n = blocks[-1].stop if blocks else 0
+
+    @property
+    def task_ids(self) -> tuple[str, ...]:
+        return tuple(b.task for b in self.blocks)
+
+    @classmethod
+    def build(cls, tasks, terminals, part: str = "train", seed: int = 0,
+              train_fraction: float = DEFAULT_TRAIN_FRACTION, transform: str = DEFAULT_TRANSFORM,
+              metric: str = "kendall", allow_partial: bool = False,
+              partial_fitness: str = "zero") -> Dataset:
+        if transform not in TRANSFORMS:
+            raise ZcgpError(f"unknown transform '{transform}'; choose from {', '.join(TRANSFORMS)}")
+        if metric not in METRICS:
+            raise ZcgpError(f"unknown metric '{metric}'; choose from {', '.join(METRICS)}")
+        if partial_fitness not in PARTIAL_FITNESS:
+            raise ZcgpError(f"unknown partial fitness '{partial_fitness}'; "
+                            f"choose from {', '.join(PARTIAL_FITNESS)}")
+        if part not in PARTS:
+            raise ZcgpError(f"unknown split '{part}'; choose from {', '.join(PARTS)}")
+        if not tasks:
+            raise ZcgpError("no task selected")
+        terminals = tuple(terminals)
+        pieces, blocks, start = [], [], 0
+        for task in tasks:
+            missing = frozenset(p for p in terminals if p not in task.proxies)
+            if missing and not allow_partial:
+                raise ZcgpError(task.missing_message(min(missing)))
+            if part == "all":
+                rows = np.arange(task.n)
+            else:
+                train_idx, test_idx = task_split(task, seed, train_fraction)
+                rows = train_idx if part == "train" else test_idx
+            present = [p for p in terminals if p not in missing]
+            table = apply_transform(task.values[np.ix_(rows, [task.proxies.index(p) for p in present])],
+                                    transform) if present else np.zeros((rows.size, 0))
+            full = np.zeros((rows.size, len(terminals)))
+            for j, p in enumerate(terminals):
+                if p not in missing:
+                    full[:, j] = table[:, present.index(p)]
+            pieces.append(full)
+            blocks.append(Block(task.id, start, start + rows.size, RankTarget(task.target[rows]), missing))
+            start += rows.size
+        stacked = np.concatenate(pieces, axis=0)
+        columns = {p: np.ascontiguousarray(stacked[:, j]) for j, p in enumerate(terminals)}
+        description = {"tasks": [t.id for t in tasks], "part": part, "seed": seed,
+                       "train_fraction": train_fraction, "transform": transform, "metric": metric,
+                       "allow_partial": allow_partial, "partial_fitness": partial_fitness,
+                       "terminals": list(terminals)}
+        return cls(terminals, columns, blocks, metric, proxy_costs(tasks, terminals), description,
+                   partial_fitness)
+
+    def fingerprint(self) -> str:
+        """Hash of the inputs and targets: a checkpoint is only resumed on the same data."""
+        h = hashlib.sha256(repr(sorted(self.description.items())).encode())
+        for p in self.terminals:
+            h.update(self.columns[p].tobytes())
+        for b in self.blocks:
+            h.update(b.task.encode())
+            h.update(np.asarray(b.target.y_rank_centered).tobytes())
+        return h.hexdigest()
+
+    def outputs(self, codes) -> np.ndarray:
+        """(k, n) values of k formulas over all stacked architectures."""
+        out = np.empty((len(codes), self.n))
+        for i, code in enumerate(codes):
+            out[i] = run_code(code, self.columns)
+        return out
+
+    def task_outputs(self, code) -> dict[str, np.ndarray]:
+        values = self.outputs([code])[0]
+        return {b.task: values[b.start:b.stop] for b in self.blocks}
+
+    def score(self, codes, metric: str | None = None) -> np.ndarray:
+        """(k, tasks) rank correlation per task; NaN where a formula uses a missing terminal."""
+        metric = metric or self.metric
+        out = self.outputs(codes)
+        scores = np.empty((len(codes), len(self.blocks)))
+        for t, block in enumerate(self.blocks):
+            scores[:, t] = block.target.score(out[:, block.start:block.stop], metric)
+        if any(b.missing for b in self.blocks):
+            for i, code in enumerate(codes):
+                used = code_terminals(code)
+                for t, block in enumerate(self.blocks):
+                    if used & block.missing:
+                        scores[i, t] = np.nan
+        return scores
+
+    def aggregate(self, per_task) -> float:
+        return aggregate(per_task, self.partial_fitness)
+
+    def cost(self, code) -> float:
+        """Summed mean compute seconds of the distinct proxies a formula uses."""
+        used = code_terminals(code)      # summed in terminal order: same float on every process
+        return float(sum(self.costs[p] for p in self.terminals if p in used))
+
+
+def aggregate(per_task, partial_fitness: str = "zero") -> float:
+    """Fitness from per-task scores (NaN = undefined there); see the module docstring."""
+    per_task = np.asarray(per_task, dtype=float)
+    defined = np.isfinite(per_task)
+    if not defined.any():
+        return WORST
+    if partial_fitness == "skip":
+        return float(per_task[defined].mean())
+    return float(np.where(defined, per_task, 0.0).mean())
+
+
+def score_chunk(dataset: Dataset, codes) -> np.ndarray:
+    """Top-level worker entry for joblib: a pure function of (data, codes)."""
+    return dataset.score(codes)

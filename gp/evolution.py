@@ -1,0 +1,387 @@
+"""The evolutionary loop: DEAP operators, (mu + lambda) survival, archives, resumable state.
+
+One generation: `lambda` offspring from tournament-selected parents (one-point crossover or
+one of five mutations, each behind a depth limit), evaluation of the formulas not seen
+before (cache keyed by the canonical string), then survival of `mu` from parents +
+offspring: the `elite` best distinct formulas plus a size-aware selection (double
+tournament with parsimony pressure, or NSGA-II on fitness and size).
+
+All randomness comes from one `random.Random` state owned by the engine (DEAP uses the
+global `random` module, so the engine swaps its state in around each step); evaluation is
+a pure function of the formula. Hence the same seed gives the same run for any --n-jobs,
+and `state()` / `Engine.restore()` continue a run exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import random
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+from deap import base, gp, tools
+
+from fitness.errors import ZcgpError
+from gp.archive import Entry, HallOfFame, ParetoFront
+from gp.dataset import Dataset
+from gp.parallel import Evaluator
+from gp.primitives import canonical_key, make_pset, parse_tree, to_code
+
+SELECTIONS = ("double-tournament", "nsga2")
+# mutation operator -> relative weight
+MUTATIONS = {"uniform": 0.3, "node": 0.25, "insert": 0.15, "shrink": 0.15, "ephemeral": 0.15}
+
+
+class FitnessMax(base.Fitness):
+    weights = (1.0,)
+
+
+class FitnessSize(base.Fitness):
+    weights = (1.0, -1.0)
+
+
+class Individual(gp.PrimitiveTree):
+    """A tree with a DEAP fitness and its canonical key (None until evaluated)."""
+
+    def __init__(self, content):
+        super().__init__(content)
+        self.fitness = FitnessMax()
+        self.key = None
+
+    def __deepcopy__(self, memo):        # nodes are never mutated in place: share them
+        new = Individual(self)
+        new.fitness = copy.deepcopy(self.fitness, memo)
+        new.key = self.key
+        return new
+
+
+class _Wrapped:
+    __slots__ = ("fitness", "ind")
+
+    def __init__(self, ind):
+        self.ind = ind
+        self.fitness = FitnessSize((ind.fitness.values[0], len(ind)))
+
+
+@dataclass
+class GPConfig:
+    population: int = 300
+    generations: int = 15
+    offspring: int = 0              # lambda; 0 = same as population
+    max_depth: int = 7
+    init_min_depth: int = 1
+    init_max_depth: int = 4
+    cx_prob: float = 0.5
+    mut_prob: float = 0.45
+    tournament: int = 3
+    parsimony: float = 1.4
+    selection: str = "double-tournament"
+    elite: int = 3
+    hof_size: int = 20
+    seed: int = 0
+
+    def validate(self) -> GPConfig:
+        checks = [
+            (self.population >= 2, "--population must be at least 2"),
+            (self.generations >= 0, "--generations must be >= 0"),
+            (self.offspring >= 0, "--offspring must be >= 0"),
+            (2 <= self.max_depth <= 17, "--max-depth must lie in [2, 17]"),
+            (0 <= self.init_min_depth <= self.init_max_depth, "need 0 <= init min depth <= init max depth"),
+            (0.0 <= self.cx_prob and 0.0 <= self.mut_prob and self.cx_prob + self.mut_prob <= 1.0,
+             "--cx-prob and --mut-prob must be >= 0 and sum to at most 1"),
+            (self.tournament >= 1, "--tournament must be >= 1"),
+            (1.0 <= self.parsimony <= 2.0, "--parsimony must lie in [1, 2]"),
+            (self.selection in SELECTIONS, f"--selection must be one of {', '.join(SELECTIONS)}"),
+            (self.elite >= 0, "--elite must be >= 0"),
+            (self.hof_size >= 1, "--hof-size must be >= 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ZcgpError(message)
+        self.elite = min(self.elite, self.population)
+        self.init_max_depth = min(self.init_max_depth, self.max_depth)
+        self.init_min_depth = min(self.init_min_depth, self.init_max_depth)
+        return self
+
+    @property
+    def lam(self) -> int:
+        return self.offspring or self.population
+
+    @classmethod
+    def from_dict(cls, d: dict) -> GPConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+class Engine:
+    """Evolves formulas on `dataset` (its train split); `run()` or `step()` by step."""
+
+    def __init__(self, dataset: Dataset, config: GPConfig, evaluator: Evaluator | None = None):
+        self.dataset = dataset
+        self.config = config.validate()
+        self.evaluator = evaluator or Evaluator(dataset)
+        self.pset = make_pset(dataset.terminals)
+        self.random_state = random.Random(config.seed).getstate()
+        self.population: list[Individual] = []
+        self.cache: dict[str, Entry] = {}
+        self.hof = HallOfFame(config.hof_size)
+        self.front_size = ParetoFront("size")
+        self.front_cost = ParetoFront("cost")
+        self.logbook: list[dict] = []
+        self.generation = -1        # last completed generation; 0 = initial population
+        self.evaluations = 0        # distinct formulas scored
+        self.lookups = 0            # individuals that needed a fitness
+        self.elapsed = 0.0          # seconds spent in step(), summed over resumes
+        self._setup_operators()
+
+    # ---- operators -------------------------------------------------------------------
+    def _setup_operators(self) -> None:
+        limit = gp.staticLimit(key=lambda ind: ind.height, max_value=self.config.max_depth)
+        pset = self.pset
+        self.mate = limit(gp.cxOnePoint)
+        expr = functools.partial(gp.genFull, min_=0, max_=2)
+        self.mutations = [
+            (name, weight, limit(op)) for name, weight, op in (
+                ("uniform", MUTATIONS["uniform"], functools.partial(gp.mutUniform, expr=expr, pset=pset)),
+                ("node", MUTATIONS["node"], functools.partial(gp.mutNodeReplacement, pset=pset)),
+                ("insert", MUTATIONS["insert"], functools.partial(gp.mutInsert, pset=pset)),
+                ("shrink", MUTATIONS["shrink"], gp.mutShrink),
+                ("ephemeral", MUTATIONS["ephemeral"], functools.partial(gp.mutEphemeral, mode="one")),
+            )
+        ]
+        self._mutation_total = sum(w for _, w, _ in self.mutations)
+
+    def mutate(self, ind: Individual) -> Individual:
+        r = random.random() * self._mutation_total
+        for _, weight, op in self.mutations:
+            if r < weight:
+                break
+            r -= weight
+        (child,) = op(ind)
+        return child
+
+    def _new_individual(self) -> Individual:
+        c = self.config
+        return Individual(gp.genHalfAndHalf(self.pset, min_=c.init_min_depth, max_=c.init_max_depth))
+
+    @contextmanager
+    def _random(self):
+        outer = random.getstate()
+        random.setstate(self.random_state)
+        try:
+            yield
+        finally:
+            self.random_state = random.getstate()
+            random.setstate(outer)
+
+    # ---- evaluation ------------------------------------------------------------------
+    def evaluate(self, individuals) -> list[Entry]:
+        """Give every individual without a fitness one; returns the newly scored entries."""
+        pending = [ind for ind in individuals if not ind.fitness.valid]
+        keys = [canonical_key(ind) for ind in pending]
+        fresh: dict[str, Individual] = {}
+        for ind, key in zip(pending, keys):
+            if key not in self.cache and key not in fresh:
+                fresh[key] = ind
+        codes = [to_code(ind) for ind in fresh.values()]
+        scores = self.evaluator(codes)
+        new_entries = []
+        for (key, ind), code, row in zip(fresh.items(), codes, scores):
+            entry = Entry(key, self.dataset.aggregate(row), len(ind), ind.height, self.dataset.cost(code),
+                          tuple(float(x) for x in row))
+            self.cache[key] = entry
+            new_entries.append(entry)
+        for ind, key in zip(pending, keys):
+            ind.key = key
+            ind.fitness.values = (self.cache[key].fitness,)
+        self.evaluations += len(fresh)
+        self.lookups += len(pending)
+        for archive in (self.hof, self.front_size, self.front_cost):
+            archive.update(new_entries)
+        return new_entries
+
+    # ---- one generation ----------------------------------------------------------------
+    def _clone(self, ind: Individual) -> Individual:
+        return copy.deepcopy(ind)
+
+    def _offspring(self) -> list[Individual]:
+        c = self.config
+        pop = self.population
+        out = []
+        for _ in range(c.lam):
+            r = random.random()
+            if r < c.cx_prob and len(pop) > 1:
+                p1, p2 = tools.selTournament(pop, 2, tournsize=c.tournament)
+                child, _ = self.mate(self._clone(p1), self._clone(p2))
+            elif r < c.cx_prob + c.mut_prob:
+                (parent,) = tools.selTournament(pop, 1, tournsize=c.tournament)
+                child = self.mutate(self._clone(parent))
+            else:
+                (parent,) = tools.selTournament(pop, 1, tournsize=c.tournament)
+                out.append(self._clone(parent))
+                continue
+            del child.fitness.values
+            child.key = None
+            out.append(child)
+        return out
+
+    def _survivors(self, candidates: list[Individual]) -> list[Individual]:
+        c = self.config
+        distinct = list({ind.key: ind for ind in reversed(candidates)}.values())[::-1]
+        if len(distinct) >= c.population:      # duplicates only when too few distinct formulas
+            candidates = distinct
+        ordered = sorted(candidates, key=lambda ind: (-ind.fitness.values[0], len(ind), ind.key))
+        elites, seen = [], set()
+        for ind in ordered:
+            if len(elites) >= c.elite:
+                break
+            if ind.key not in seen:
+                seen.add(ind.key)
+                elites.append(ind)
+        k = c.population - len(elites)
+        if c.selection == "nsga2":
+            rest = [w.ind for w in tools.selNSGA2([_Wrapped(i) for i in candidates], k)]
+        else:
+            rest = tools.selDoubleTournament(candidates, k, fitness_size=c.tournament,
+                                             parsimony_size=c.parsimony, fitness_first=True)
+        return [self._clone(i) for i in elites + rest]
+
+    def _record(self, evaluated: int, seconds: float) -> dict:
+        fit = np.array([ind.fitness.values[0] for ind in self.population])
+        sizes = np.array([len(ind) for ind in self.population])
+        best = min(self.population, key=lambda ind: (-ind.fitness.values[0], len(ind), ind.key))
+        row = {
+            "gen": self.generation, "evals": evaluated, "distinct": len({i.key for i in self.population}),
+            "best": float(fit.max()), "mean": float(fit.mean()), "median": float(np.median(fit)),
+            "std": float(fit.std()), "size_best": len(best), "size_mean": float(sizes.mean()),
+            "depth_max": max(ind.height for ind in self.population),
+            "hof_best": self.hof[0].fitness, "seconds": round(seconds, 4),
+        }
+        self.logbook.append(row)
+        return row
+
+    def step(self) -> dict:
+        """Run generation `self.generation + 1` (0 = create the initial population)."""
+        start = time.perf_counter()
+        with self._random():
+            if self.generation < 0:
+                self.population = [self._new_individual() for _ in range(self.config.population)]
+                new = self.evaluate(self.population)
+            else:
+                offspring = self._offspring()
+                new = self.evaluate(offspring)
+                self.population = self._survivors(self.population + offspring)
+        self.generation += 1
+        seconds = time.perf_counter() - start
+        self.elapsed += seconds
+        return self._record(len(new), seconds)
+
+    @property
+    def done(self) -> bool:
+        return self.generation >= self.config.generations
+
+    def run(self, on_generation=None, quiet: bool = True) -> Engine:
+        """Step until `config.generations`; `on_generation(engine)` after each (checkpoint)."""
+        from tqdm import tqdm
+        bar = tqdm(total=self.config.generations + 1, initial=self.generation + 1, disable=quiet,
+                   file=sys.stderr, unit="gen", dynamic_ncols=True, leave=True)
+        try:
+            with self.evaluator:
+                while not self.done:
+                    row = self.step()
+                    if on_generation is not None:
+                        on_generation(self)
+                    bar.set_postfix_str(f"gen {row['gen']} best {row['best']:.4f} "
+                                        f"mean {row['mean']:.4f} size {row['size_best']}")
+                    bar.update(1)
+        finally:
+            bar.close()
+        return self
+
+    # ---- results -------------------------------------------------------------------------
+    @property
+    def best(self) -> Entry:
+        return self.hof[0]
+
+    def tree(self, key: str) -> gp.PrimitiveTree:
+        return parse_tree(key, self.pset, Individual)
+
+    # ---- state -------------------------------------------------------------------------
+    def state(self) -> dict:
+        """Plain-data state for a checkpoint (see gp.checkpoint)."""
+        return {
+            "config": asdict(self.config),
+            "dataset": self.dataset.description,
+            "fingerprint": self.dataset.fingerprint(),
+            "generation": self.generation,
+            "random_state": self.random_state,
+            "population": [str(ind) for ind in self.population],
+            "cache": [(e.key, e.fitness, e.size, e.depth, e.cost, e.per_task) for e in self.cache.values()],
+            "hof": [e.key for e in self.hof],
+            "front_size": [e.key for e in self.front_size],
+            "front_cost": [e.key for e in self.front_cost],
+            "logbook": self.logbook,
+            "counters": {"evaluations": self.evaluations, "lookups": self.lookups, "elapsed": self.elapsed},
+        }
+
+    @classmethod
+    def restore(cls, state: dict, dataset: Dataset, evaluator: Evaluator | None = None,
+                generations: int | None = None, where: str = "checkpoint") -> Engine:
+        """Rebuild an engine from `state()`; `generations` may extend the run."""
+        try:
+            config = GPConfig.from_dict(state["config"])
+            if generations is not None:
+                config.generations = generations
+            if state["fingerprint"] != dataset.fingerprint():
+                raise ZcgpError(f"{where} was written for different data or settings "
+                                f"({state['dataset'].get('tasks')}); cannot resume")
+            engine = cls(dataset, config, evaluator)
+            engine.random_state = _as_random_state(state["random_state"])
+            engine.generation = int(state["generation"])
+            for key, fit, size, depth, cost, per_task in state["cache"]:
+                engine.cache[key] = Entry(key, float(fit), int(size), int(depth), float(cost),
+                                          tuple(float(x) for x in per_task))
+            for name, archive in (("hof", engine.hof), ("front_size", engine.front_size),
+                                  ("front_cost", engine.front_cost)):
+                archive.update(engine.cache[k] for k in state[name])
+            engine.population = [parse_tree(s, engine.pset, Individual) for s in state["population"]]
+            for ind in engine.population:
+                ind.key = canonical_key(ind)
+                ind.fitness.values = (engine.cache[ind.key].fitness,)
+            engine.logbook = [dict(r) for r in state["logbook"]]
+            counters = state["counters"]
+            engine.evaluations = int(counters["evaluations"])
+            engine.lookups = int(counters["lookups"])
+            engine.elapsed = float(counters["elapsed"])
+        except ZcgpError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise ZcgpError(f"{where} is corrupt: bad or missing field ({type(exc).__name__}: {exc})") from None
+        if config.generations < engine.generation:
+            raise ZcgpError(f"{where} is at generation {engine.generation}; "
+                            f"--generations {config.generations} is smaller")
+        return engine
+
+
+def _as_random_state(value):
+    """random.setstate() wants (int, tuple-of-ints, float|None)."""
+    version, internal, gauss = value
+    state = (int(version), tuple(int(x) for x in internal), None if gauss is None else float(gauss))
+    random.Random().setstate(state)      # validates
+    return state
+
+
+def evaluate_formula(dataset: Dataset, tree) -> dict:
+    """Per-task score and the aggregate of one tree on a dataset (both metrics)."""
+    code = to_code(tree)
+    out = {}
+    for metric in ("kendall", "spearman"):
+        row = dataset.score([code], metric)[0]
+        out[metric] = {"per_task": [None if not math.isfinite(x) else float(x) for x in row],
+                       "mean": dataset.aggregate(row)}
+    return out

@@ -1,0 +1,146 @@
+"""Human formulas <-> trees: parse ``nwot*log(synflow)`` (or a DEAP prefix string) safely.
+
+Parsing uses Python's `ast` restricted to numbers, terminal names, + - * / (protected),
+unary -, ``**2`` and the functions below; anything else is a one-line `ZcgpError`.
+All functions have the engine's protected semantics: log(x) = log|x| (0 near 0),
+sqrt(x) = sqrt|x|, x / y = 1 where |y| <= 1e-10.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from deap import gp
+
+from fitness.errors import ZcgpError
+from gp.primitives import make_constant
+
+# accepted function names -> primitive
+FUNCTIONS = {
+    "add": "add", "sub": "sub", "mul": "mul", "div": "pdiv", "pdiv": "pdiv",
+    "log": "plog", "plog": "plog", "sqrt": "psqrt", "psqrt": "psqrt", "neg": "neg",
+    "abs": "pabs", "pabs": "pabs", "square": "square", "min": "fmin", "fmin": "fmin",
+    "max": "fmax", "fmax": "fmax", "tanh": "tanh",
+}
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "pdiv"}
+_MAX_LENGTH = 10_000
+
+
+def formula_names(text: str) -> set[str]:
+    """Terminal names used by a formula (syntax is checked)."""
+    tree = _parse_ast(text)
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and n.id not in FUNCTIONS and id(n) not in called}
+
+
+def _parse_ast(text: str) -> ast.AST:
+    if not isinstance(text, str) or not text.strip():
+        raise ZcgpError("empty formula")
+    if len(text) > _MAX_LENGTH:
+        raise ZcgpError(f"formula too long ({len(text)} characters)")
+    try:
+        return ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as exc:
+        where = f" at column {exc.offset}" if exc.offset else ""
+        raise ZcgpError(f"malformed formula '{text.strip()}': {exc.msg}{where}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ZcgpError(f"malformed formula '{text.strip()[:80]}': {exc}") from None
+
+
+def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
+    """A tree over `pset` computing the formula; unknown names and bad syntax -> ZcgpError."""
+    body = _parse_ast(text)
+    terminals = pset.zcgp_terminals
+    nodes: list = []
+    shown = text.strip()
+
+    def bad(message: str):
+        raise ZcgpError(f"malformed formula '{shown}': {message}")
+
+    def emit(node: ast.AST) -> None:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                bad(f"unsupported constant {node.value!r}")
+            nodes.append(make_constant(pset, float(node.value)))
+        elif isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                bad(f"function '{node.id}' used without arguments")
+            if node.id not in terminals:
+                raise ZcgpError(f"unknown terminal '{node.id}' in formula '{shown}'; "
+                                f"known: {', '.join(terminals)}")
+            nodes.append(pset.mapping[node.id])
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = node.operand
+            if isinstance(operand, ast.Constant) and isinstance(operand.value, (int, float)) \
+                    and not isinstance(operand.value, bool):
+                sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
+                nodes.append(make_constant(pset, sign * float(operand.value)))
+            elif isinstance(node.op, ast.USub):
+                nodes.append(pset.mapping["neg"])
+                emit(operand)
+            else:
+                emit(operand)
+        elif isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            nodes.append(pset.mapping[_BINOPS[type(node.op)]])
+            emit(node.left)
+            emit(node.right)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            if not (isinstance(node.right, ast.Constant) and node.right.value == 2):
+                bad("only '**2' is supported as a power; use sqrt(...) or square(...)")
+            nodes.append(pset.mapping["square"])
+            emit(node.left)
+        elif isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name not in FUNCTIONS:
+                shown_name = name or ast.unparse(node.func)
+                raise ZcgpError(f"unknown function '{shown_name}' in formula '{shown}'; "
+                                f"known: {', '.join(sorted(FUNCTIONS))}")
+            if node.keywords:
+                bad(f"keyword arguments are not supported in {name}(...)")
+            primitive = pset.mapping[FUNCTIONS[name]]
+            if len(node.args) != primitive.arity:
+                bad(f"{name}() takes {primitive.arity} argument(s), got {len(node.args)}")
+            nodes.append(primitive)
+            for arg in node.args:
+                emit(arg)
+        else:
+            bad(f"unsupported syntax '{ast.unparse(node)}'")
+
+    try:
+        emit(body)
+    except RecursionError:
+        raise ZcgpError(f"formula '{shown[:80]}...' is nested too deeply") from None
+    return cls(nodes)
+
+
+_INFIX = {"add": "+", "sub": "-", "mul": "*", "pdiv": "/"}
+_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "pdiv": 2}
+_DISPLAY = {"plog": "log", "psqrt": "sqrt", "pabs": "abs", "fmin": "min", "fmax": "max"}
+
+
+def infix(tree) -> str:
+    """Readable infix form (protected semantics implied), parseable by `parse_formula`."""
+    stack: list[tuple[str, int]] = []     # (text, precedence; 9 = atom, 8 = power)
+    for node in reversed(tree):
+        if not isinstance(node, gp.Primitive):
+            text = node.format()
+            stack.append((text, 0 if text.startswith("-") else 9))
+            continue
+        args = [stack.pop() for _ in range(node.arity)]
+        name = node.name
+        if name in _INFIX:
+            prec = _PRECEDENCE[name]
+            (left, lp), (right, rp) = args
+            left = left if lp >= prec else f"({left})"
+            right = right if rp > prec else f"({right})"      # keeps float evaluation order
+            stack.append((f"{left} {_INFIX[name]} {right}", prec))
+        elif name == "neg":
+            text, p = args[0]
+            stack.append((f"-{text}" if p == 9 else f"-({text})", 3))
+        elif name == "square":
+            text, p = args[0]
+            stack.append((f"{text}**2" if p == 9 else f"({text})**2", 8))
+        else:
+            stack.append((f"{_DISPLAY.get(name, name)}({', '.join(a for a, _ in args)})", 9))
+    return stack[0][0]

@@ -1,0 +1,88 @@
+"""Score one formula per task (train and test, both metrics) beside the baselines; tables."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fitness.baselines import task_baselines
+from fitness.rank import METRICS
+from fitness.report import format_table
+from gp.dataset import Dataset
+from gp.export import used_terminals
+from gp.primitives import to_code
+
+
+def _num(x) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def formula_rows(tree, tasks, terminal_order, seed: int, train_fraction: float, transform: str,
+                 roles: dict | None = None) -> list[dict]:
+    """One dict per task: evolved train/test scores (None where undefined) and baselines."""
+    terminals = used_terminals(tree, terminal_order)
+    code = to_code(tree)
+    scores = {}
+    for part in ("train", "test"):
+        data = Dataset.build(tasks, terminals, part, seed, train_fraction, transform, allow_partial=True)
+        scores[part] = {m: data.score([code], m)[0] for m in METRICS}
+    rows = []
+    for t, task in enumerate(tasks):
+        base = task_baselines(task, seed, train_fraction)
+        missing = [p for p in terminals if p not in task.proxies]
+        evolved = None if missing else {part: {m: _num(scores[part][m][t]) for m in METRICS}
+                                        for part in ("train", "test")}
+        rows.append({"task": task.id, "role": (roles or {}).get(task.id, "evolved on"),
+                     "evolved": evolved, "missing": missing,
+                     "best_proxy": base["best_proxy"], "linear_rank": base["linear_rank"],
+                     "proxies": base["proxies"], "n_train": base["n_train"], "n_test": base["n_test"]})
+    return rows
+
+
+def _get(row, *path):
+    node = row
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node if isinstance(node, (int, float)) else None
+
+
+def summary(rows: list[dict], metric: str = "kendall") -> dict:
+    """Means over the tasks where the formula is defined, and how often it beats the best proxy."""
+    defined = [r for r in rows if r["evolved"] is not None]
+
+    def mean(path):
+        vals = [_get(r, *path) for r in defined]
+        vals = [v for v in vals if v is not None]
+        return float(np.mean(vals)) if vals else None
+
+    beats = sum(1 for r in defined
+                if (_get(r, "evolved", "test", metric) or -2) > (_get(r, "best_proxy", "test", metric) or -2))
+    return {
+        "metric": metric, "n_tasks": len(rows), "n_defined": len(defined),
+        "mean_test": {"evolved": mean(("evolved", "test", metric)),
+                      "best_proxy": mean(("best_proxy", "test", metric)),
+                      "linear_rank": mean(("linear_rank", "test", metric))},
+        "mean_train": {"evolved": mean(("evolved", "train", metric))},
+        "beats_best_proxy": beats,
+    }
+
+
+def comparison_table(rows: list[dict], metric: str = "kendall") -> str:
+    header = ["task", "evolved train", "evolved test", "best proxy", "best test", "linear test", "vs best"]
+    body = []
+    for r in rows:
+        ev_train, ev_test = _get(r, "evolved", "train", metric), _get(r, "evolved", "test", metric)
+        best = _get(r, "best_proxy", "test", metric)
+        delta = f"{ev_test - best:+.3f}" if ev_test is not None and best is not None else \
+            ("n/a: no " + ",".join(r["missing"]) if r["missing"] else "-")
+        body.append([r["task"], ev_train, ev_test, r["best_proxy"]["name"], best,
+                     _get(r, "linear_rank", "test", metric), delta])
+    s = summary(rows, metric)
+    label = "mean" if s["n_defined"] == s["n_tasks"] else f"mean ({s['n_defined']} defined)"
+    footer = [[label, s["mean_train"]["evolved"], s["mean_test"]["evolved"], "",
+               s["mean_test"]["best_proxy"], s["mean_test"]["linear_rank"],
+               f"{s['beats_best_proxy']}/{s['n_defined']} better"]]
+    return f"test {metric} per task ({len(rows)} tasks)\n" + format_table(header, body, footer)

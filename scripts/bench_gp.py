@@ -1,0 +1,181 @@
+"""Benchmark the GP engine: evaluation speed vs a naive DEAP loop, wall time, and quality.
+
+speed:   the same random population (ramped half-and-half) scored by the engine (one
+         stacked evaluation per distinct formula, canonical-string cache, vectorized
+         Kendall per task) and by a naive loop (gp.compile per individual, evaluation per
+         task, scipy.stats.kendalltau per task, no cache); both must agree to 1e-9.
+wall:    one `--population` x `--generations` run (default 1000 x 20) on the selected tasks.
+quality: (--quality, minutes) test-split Kendall, seeds --seeds: one formula evolved on all
+         tasks (common proxies; and with --allow-partial), and one formula per task,
+         against the best hand-crafted proxy and the linear-rank baseline.
+
+example: zcgp bench gp --quality      (same as python scripts/bench_gp.py --quality)
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+import numpy as np
+
+from fitness.baselines import task_baselines
+from fitness.rank import WORST
+from fitness.report import format_table
+from fitness.tasks import load_tasks
+from gp.dataset import Dataset, select_terminals
+from gp.evolution import Engine, GPConfig, Individual
+from gp.parallel import Evaluator
+from gp.primitives import to_code
+from scripts.common import add_data_args
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_data_args(parser)
+    parser.add_argument("--candidates", type=int, default=1000, help="population scored in the speed test")
+    parser.add_argument("--population", type=int, default=1000, help="wall-time run population (default 1000)")
+    parser.add_argument("--generations", type=int, default=20, help="wall-time run generations (default 20)")
+    parser.add_argument("--n-jobs", type=int, nargs="+", default=[1, 2], help="n_jobs values timed (default: 1 2)")
+    parser.add_argument("--quality", action="store_true", help="also run the quality benchmark (minutes)")
+    parser.add_argument("--seeds", type=int, default=5, help="quality: seeds 0..N-1 (default 5)")
+    parser.add_argument("--q-population", type=int, default=2000, help="quality: population (default 2000)")
+    parser.add_argument("--q-generations", type=int, default=40, help="quality: generations (default 40)")
+    parser.add_argument("--q-task-population", type=int, default=1000,
+                        help="quality, per-task runs: population (default 1000)")
+    parser.add_argument("--q-task-generations", type=int, default=30,
+                        help="quality, per-task runs: generations (default 30)")
+
+
+def naive_fitness(pset, trees, tasks_columns, targets) -> np.ndarray:
+    """The textbook DEAP loop: compile each tree, evaluate per task, scipy Kendall per task."""
+    from deap import gp
+    from scipy.stats import kendalltau
+    out = np.empty(len(trees))
+    for i, tree in enumerate(trees):
+        fn = gp.compile(tree, pset)
+        taus = []
+        for columns, y in zip(tasks_columns, targets):
+            with np.errstate(all="ignore"):
+                x = np.broadcast_to(np.asarray(fn(*columns), dtype=float), y.shape)
+            if not np.isfinite(x).all() or x.min() == x.max():
+                taus.append(WORST)
+                continue
+            tau = kendalltau(x, y).statistic
+            taus.append(tau if np.isfinite(tau) else WORST)
+        out[i] = np.mean(taus)
+    return out
+
+
+def speed(tasks, args) -> list[list]:
+    terms, _ = select_terminals(tasks)
+    data = Dataset.build(tasks, terms, "train", args.seed, args.train_fraction)
+    engine = Engine(data, GPConfig(population=args.candidates, generations=0, seed=args.seed))
+    with engine._random():
+        population = [engine._new_individual() for _ in range(args.candidates)]
+    naive_pop = [Individual(p) for p in population]
+    start = time.perf_counter()
+    engine.evaluate(population)
+    fast_s = time.perf_counter() - start
+    fast = np.array([ind.fitness.values[0] for ind in population])
+
+    tasks_columns = [[data.columns[t][b.start:b.stop] for t in terms] for b in data.blocks]
+    targets = [task.target[np.sort(_train_rows(task, args))] for task in tasks]
+    start = time.perf_counter()
+    slow = naive_fitness(engine.pset, naive_pop, tasks_columns, targets)
+    slow_s = time.perf_counter() - start
+    diff = float(np.abs(fast - slow).max())
+    return [[f"{args.candidates} formulas x {len(tasks)} tasks", f"{fast_s:.3f}", f"{slow_s:.2f}",
+             f"{args.candidates / fast_s:,.0f}", f"{args.candidates / slow_s:,.0f}",
+             f"{slow_s / fast_s:.1f}x", f"{diff:.1e}", f"{engine.evaluations}"]]
+
+
+def _train_rows(task, args):
+    from fitness.splits import task_split
+    return task_split(task, args.seed, args.train_fraction)[0]
+
+
+def wall(tasks, args) -> list[list]:
+    terms, _ = select_terminals(tasks)
+    rows = []
+    for n_jobs in args.n_jobs:
+        start = time.perf_counter()
+        data = Dataset.build(tasks, terms, "train", args.seed, args.train_fraction)
+        config = GPConfig(population=args.population, generations=args.generations, seed=args.seed)
+        engine = Engine(data, config, Evaluator(data, n_jobs=n_jobs)).run()
+        seconds = time.perf_counter() - start
+        rows.append([f"{args.population} x {args.generations}, {len(tasks)} tasks", n_jobs, f"{seconds:.1f}",
+                     engine.evaluations, f"{engine.evaluations / engine.elapsed:,.0f}",
+                     f"{engine.best.fitness:.4f}", engine.best.key[:60]])
+    return rows
+
+
+def _evolve_and_test(tasks, seed, args, population, generations, allow_partial=False):
+    terms, _ = select_terminals(tasks, allow_partial)
+    data = Dataset.build(tasks, terms, "train", seed, args.train_fraction, allow_partial=allow_partial)
+    engine = Engine(data, GPConfig(population=population, generations=generations, seed=seed)).run()
+    test = Dataset.build(tasks, terms, "test", seed, args.train_fraction, allow_partial=allow_partial)
+    return test.score([to_code(engine.tree(engine.best.key))])[0], engine.best
+
+
+def quality(tasks, args) -> tuple[list[list], list[list]]:
+    rows, per_task_rows = [], []
+    sums = {}
+    for seed in range(args.seeds):
+        base = [task_baselines(t, seed, args.train_fraction) for t in tasks]
+        best_proxy = np.array([b["best_proxy"]["test"]["kendall"] for b in base])
+        linear = np.array([b["linear_rank"]["test"]["kendall"] for b in base])
+        results = {}
+        for label, partial in (("one formula, common proxies", False), ("one formula, --allow-partial", True)):
+            start = time.perf_counter()
+            taus, best = _evolve_and_test(tasks, seed, args, args.q_population, args.q_generations, partial)
+            defined = np.isfinite(taus)
+            results[label] = (float(np.mean(taus[defined])), int((taus[defined] > best_proxy[defined]).sum()),
+                              int(defined.sum()), time.perf_counter() - start, best.key)
+        start = time.perf_counter()
+        own = np.array([_evolve_and_test([t], seed, args, args.q_task_population,
+                                         args.q_task_generations)[0][0] for t in tasks])
+        results["one formula per task"] = (float(own.mean()), int((own > best_proxy).sum()), len(tasks),
+                                           time.perf_counter() - start, "")
+        for label, (mean, beats, n, seconds, formula) in results.items():
+            rows.append([seed, label, f"{mean:.4f}", f"{beats}/{n}", f"{best_proxy.mean():.4f}",
+                         f"{linear.mean():.4f}", f"{seconds:.0f}", formula[:50]])
+            acc = sums.setdefault(label, [[], [], []])
+            acc[0].append(mean)
+            acc[1].append(beats)
+            acc[2].append(n)
+        sums.setdefault("_base", [[], []])
+        sums["_base"][0].append(best_proxy.mean())
+        sums["_base"][1].append(linear.mean())
+        per_task_rows.extend([[seed, t.id, f"{o:.3f}", f"{b:.3f}", f"{lin:.3f}"]
+                              for t, o, b, lin in zip(tasks, own, best_proxy, linear)])
+    footer = [["mean", label, f"{np.mean(v[0]):.4f}", f"{np.mean(v[1]):.1f}/{np.mean(v[2]):.0f}",
+               f"{np.mean(sums['_base'][0]):.4f}", f"{np.mean(sums['_base'][1]):.4f}", "", ""]
+              for label, v in sums.items() if label != "_base"]
+    return rows + footer, per_task_rows
+
+
+def run(args: argparse.Namespace) -> int:
+    tasks = load_tasks(args.tasks, args.data_dir)
+    random.seed(args.seed)
+    print("evaluation speed (train splits, same population)")
+    print(format_table(["population", "engine s", "naive s", "engine evals/s", "naive evals/s", "speed-up",
+                        "max |diff|", "distinct"], speed(tasks, args)))
+    print()
+    print("wall time of a full run")
+    print(format_table(["run", "n_jobs", "wall s", "distinct formulas", "evals/s", "best fitness", "best"],
+                       wall(tasks, args)))
+    if args.quality:
+        print()
+        print(f"quality: mean test Kendall over {len(tasks)} tasks; one formula: population "
+              f"{args.q_population} x {args.q_generations}; per task: {args.q_task_population} x "
+              f"{args.q_task_generations}")
+        rows, _ = quality(tasks, args)
+        print(format_table(["seed", "setting", "evolved", "beats best", "best proxy", "linear", "s", "formula"],
+                           rows[:-3], rows[-3:]))
+    return 0
+
+
+if __name__ == "__main__":
+    from scripts.cli import main_for
+    raise SystemExit(main_for("bench", "gp"))

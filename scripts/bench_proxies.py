@@ -1,0 +1,224 @@
+"""Benchmark: shared-pass proxy computation vs one pass per proxy, and agreement with the data.
+
+1. Speed (CPU): synflow+jacov+snip+grad_norm of N sampled NB201 networks (default 50) in
+   one `compute_proxies` call per network (shared passes) vs one pass per proxy, both with
+   this module (`names=[proxy]`) and the way NASLib computes them (a network copy, forward
+   and full backward per proxy). Sides rotate per network so background load hits all
+   alike; the values must agree. Prints per-network milliseconds and the speed-ups.
+2. Agreement: for M architectures of the NB201 cifar10 data file (default 100), Spearman
+   between the proxies computed here (synthetic batch, fresh weights) and the file's values,
+   plus the exact params/flops check over every row of the three NB201 tasks.
+
+example: python scripts/bench_proxies.py --networks 50 --archs 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from scipy import stats
+
+from fitness.report import format_table
+from fitness.tasks import load_tasks
+from proxies.registry import PROXIES, REQUIRED, resolve_names
+from spaces import nb201
+from spaces.errors import UserInputError
+
+FILE_PROXIES = tuple(name for name, spec in PROXIES.items() if spec.in_benchmark)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--networks", type=int, default=50, help="networks for the speed part (default: 50)")
+    parser.add_argument("--archs", type=int, default=100,
+                        help="data-file architectures for the agreement part (default: 100)")
+    parser.add_argument("--names", default=",".join(REQUIRED), help="proxies timed (default: %(default)s)")
+    parser.add_argument("--agreement-names", default=",".join(FILE_PROXIES),
+                        help="proxies compared with the file (default: all the file has)")
+    parser.add_argument("--batch-size", type=int, default=64, help="batch size (default: 64)")
+    parser.add_argument("--device", default="cpu", help="device (default: cpu)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (default: 1; more threads on a shared machine oversubscribe "
+                             "the cores and make timings meaningless)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument("--data-dir", default=None, help="NAS-Bench-Suite-Zero directory (default: shipped copy)")
+    parser.add_argument("--skip-speed", action="store_true", help="only the agreement part")
+    parser.add_argument("--skip-agreement", action="store_true", help="only the speed part")
+
+
+def _seeded_network(arch, seed: int, num_classes: int = 10):
+    import torch
+
+    torch.manual_seed(seed)
+    return nb201.build_network(arch, num_classes)
+
+
+def naslib_style(net, inputs, targets, name: str) -> float:
+    """One proxy computed the way NASLib does it: a deep copy of the network per proxy, its
+    own forward and a full backward (all parameters), snip through unit weight masks, the
+    Jacobian via y.backward(ones) and np.linalg.eig. The reference side of the speed table."""
+    import copy
+    import types
+
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    clone = copy.deepcopy(net)
+    layers = [m for m in clone.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    if name == "synflow":
+        for module in clone.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.forward = types.MethodType(lambda self, x: x, module)
+        clone.double()
+        signs = {}
+        with torch.no_grad():
+            for key, value in clone.state_dict().items():
+                signs[key] = torch.sign(value)
+                value.abs_()
+        clone.zero_grad()
+        clone(torch.ones((1, *inputs.shape[1:]), dtype=torch.float64)).sum().backward()
+        total = sum(float((m.weight * m.weight.grad).abs().sum()) for m in layers if m.weight.grad is not None)
+        return float(np.log(total))
+    if name == "jacov":
+        clone.zero_grad()
+        x = inputs.clone().requires_grad_(True)
+        y = clone(x)
+        y.backward(torch.ones_like(y))
+        jac = x.grad.detach().reshape(len(x), -1).numpy()
+        eig, _ = np.linalg.eig(np.corrcoef(jac))
+        return float(-np.sum(np.log(eig + 1e-5) + 1.0 / (eig + 1e-5)).real)
+    if name == "snip":
+        for m in layers:
+            m.weight_mask = nn.Parameter(torch.ones_like(m.weight))
+            m.weight.requires_grad = False
+            if isinstance(m, nn.Conv2d):
+                m.forward = types.MethodType(lambda self, x: F.conv2d(
+                    x, self.weight * self.weight_mask, self.bias, self.stride, self.padding, self.dilation,
+                    self.groups), m)
+            else:
+                m.forward = types.MethodType(lambda self, x: F.linear(x, self.weight * self.weight_mask,
+                                                                      self.bias), m)
+    clone.zero_grad()
+    F.cross_entropy(clone(inputs), targets).backward()
+    if name == "snip":
+        return float(sum(m.weight_mask.grad.abs().sum() for m in layers))
+    if name == "grad_norm":
+        return float(sum(m.weight.grad.norm() for m in layers if m.weight.grad is not None))
+    raise ValueError(f"no NASLib-style reference for {name}")
+
+
+def speed(args) -> None:
+    from proxies.compute import compute_proxies
+    from proxies.data import load_batch
+
+    names = resolve_names(args.names)
+    missing = [n for n in names if n not in REQUIRED]
+    if missing:
+        raise UserInputError(f"the speed part times {', '.join(REQUIRED)}; no reference for {', '.join(missing)}")
+    archs = nb201.SPACE.sample_distinct(args.networks, args.seed)
+    inputs, targets = load_batch("synthetic", args.batch_size, 10, 32, args.seed)
+    warm = _seeded_network(archs[0], args.seed)
+    compute_proxies(warm, inputs, targets, names=names, device="cpu")
+    naslib_style(warm, inputs, targets, "snip")
+    seconds = {"shared": 0.0, **{("own", n): 0.0 for n in names}, **{("naslib", n): 0.0 for n in names}}
+    worst = {"own": 0.0, "naslib": 0.0}
+
+    def timed(key, fn):
+        start = time.perf_counter()
+        value = fn()
+        seconds[key] += time.perf_counter() - start
+        return value
+
+    for i, arch in enumerate(archs):
+        net = _seeded_network(arch, args.seed)
+        sides = {
+            "shared": lambda net=net: timed("shared", lambda: compute_proxies(
+                net, inputs, targets, names=names, device="cpu", seed=args.seed)),
+            "own": lambda net=net: {n: timed(("own", n), lambda n=n: compute_proxies(
+                net, inputs, targets, names=[n], device="cpu", seed=args.seed)[n][0]) for n in names},
+            "naslib": lambda net=net: {n: timed(("naslib", n), lambda n=n: naslib_style(net, inputs, targets, n))
+                                       for n in names},
+        }
+        order = list(sides)[i % 3:] + list(sides)[:i % 3]          # rotate so load hits all sides
+        values = {side: sides[side]() for side in order}
+        for side in ("own", "naslib"):
+            for n in names:
+                ours, theirs = values["shared"][n][0], values[side][n]
+                worst[side] = max(worst[side], abs(ours - theirs) / max(abs(theirs), 1e-12))
+    count = len(archs)
+
+    def ms(total):
+        return f"{1e3 * total / count:.1f}"
+
+    rows = [[n, ms(seconds[("own", n)]), ms(seconds[("naslib", n)])] for n in names]
+    own = sum(seconds[("own", n)] for n in names)
+    naslib = sum(seconds[("naslib", n)] for n in names)
+    footer = [["all, one pass per proxy", ms(own), ms(naslib)],
+              ["all, shared passes (one call)", ms(seconds["shared"]), ms(seconds["shared"])],
+              ["speed-up of the shared passes", f"{own / seconds['shared']:.2f}x",
+               f"{naslib / seconds['shared']:.2f}x"]]
+    print(f"speed: {count} NB201 networks (cifar10), synthetic batch {args.batch_size}, CPU, "
+          f"{args.threads} thread(s); max relative difference to the shared values: "
+          f"own passes {worst['own']:.1e}, NASLib-style {worst['naslib']:.1e}")
+    print(format_table(["proxy (ms / network)", "this module, own pass", "NASLib-style pass"], rows, footer))
+
+
+def agreement(args) -> None:
+    from proxies.compute import compute_proxies
+    from proxies.data import load_batch
+
+    names = resolve_names(args.agreement_names)
+    tasks = {t.id.split("/")[1]: t for t in load_tasks("nb201", args.data_dir)}
+    exact = []
+    for task_name, task in tasks.items():
+        classes, resolution = nb201.TASKS[task_name]
+        ours_p = np.array([nb201.param_count(a, classes) / 1e6 for a in task.archs])
+        ours_f = np.array([nb201.flop_count(a, classes, resolution) / 1e6 for a in task.archs])
+        exact.append([task_name, task.n, f"{np.abs(ours_p - task.column('params')).max():.1e}",
+                      f"{np.abs(ours_f - task.column('flops')).max():.1e}"])
+    print("exact size counts (spaces.nb201.param_count / flop_count vs every file row, millions)")
+    print(format_table(["task", "rows", "max |params diff|", "max |flops diff|"], exact))
+
+    task = tasks["cifar10"]
+    rng = np.random.default_rng(args.seed)
+    rows_idx = np.sort(rng.choice(task.n, size=min(args.archs, task.n), replace=False))
+    archs = [task.archs[i] for i in rows_idx]
+    inputs, targets = load_batch("synthetic", args.batch_size, 10, 32, args.seed)
+    start = time.perf_counter()
+    result = compute_proxies((_seeded_network(a, args.seed) for a in archs), inputs, targets, names=names,
+                             device=args.device, seed=args.seed, progress=True)
+    seconds = time.perf_counter() - start
+    table = []
+    for name in names:
+        ours = result[name]
+        theirs = task.column(name)[rows_idx] if name in task.proxies else np.full(len(archs), np.nan)
+        ok = np.isfinite(ours) & np.isfinite(theirs)
+        rho = stats.spearmanr(ours[ok], theirs[ok]).statistic if ok.sum() > 2 else float("nan")
+        acc = stats.spearmanr(ours[ok], task.target[rows_idx][ok]).statistic if ok.sum() > 2 else float("nan")
+        table.append([name, int(ok.sum()), f"{rho:.3f}", f"{acc:.3f}",
+                      f"{np.nanmedian(ours):.4g}", f"{np.nanmedian(theirs):.4g}"])
+    print(f"agreement: {len(archs)} NB201 cifar10 architectures from the data file, synthetic batch "
+          f"{args.batch_size}, fresh weights ({seconds:.0f} s, {len(result.failures)} failed values)")
+    print(format_table(["proxy", "n", "Spearman vs file", "Spearman vs val acc", "median ours",
+                        "median file"], table))
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    torch.set_num_threads(max(1, args.threads))
+    if not args.skip_speed:
+        speed(args)
+    if not args.skip_agreement:
+        if not args.skip_speed:
+            print()
+        agreement(args)
+    return 0
+
+
+if __name__ == "__main__":
+    from scripts.cli import main_for
+
+    raise SystemExit(main_for("bench", "proxies"))

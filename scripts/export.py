@@ -1,0 +1,47 @@
+"""Export a member of a finished run's hall of fame (or a Pareto front) as a standalone proxy.py.
+
+The module needs numpy only (torch optional for proxy_torch) and reproduces the engine's
+values exactly; a JSON description is written beside it (same name, .json).
+
+examples:
+  zcgp export runs/all --index 3                      # -> runs/all/proxy_hof3.py
+  zcgp export runs/all --pareto cost --index 0 --out cheap_proxy.py
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from gp.export import write_proxy
+from gp.results import load_result, result_member, simplified
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="DIR", help="output directory of `zcgp evolve`")
+    parser.add_argument("--index", type=int, default=0, help="row of hall_of_fame.csv (or of the "
+                        "chosen front in pareto.csv), 0 = best (default: 0)")
+    parser.add_argument("--pareto", choices=("size", "cost"),
+                        help="take the member from the Pareto front of (fitness, size) or (fitness, cost)")
+    parser.add_argument("--out", metavar="FILE", help="path of the module (default: DIR/proxy_<which><K>.py)")
+
+
+def run(args: argparse.Namespace) -> int:
+    result = load_result(args.run_dir)
+    entry, tree, terminals = result_member(result, args.index, args.pareto)
+    transform = result["config"]["transform"]
+    which = f"pareto_{args.pareto}" if args.pareto else "hof"
+    out = Path(args.out) if args.out else Path(args.run_dir) / f"proxy_{which}{args.index}.py"
+    info = {"train_fitness": entry["fitness"], "metric": result["config"]["metric"],
+            "tasks": result["config"]["train_tasks"], "seed": result["seed"],
+            "train_fraction": result["config"]["train_fraction"], "source": which,
+            "index": args.index, "size": entry["size"], "cost_s": entry["cost_s"]}
+    write_proxy(out, tree, terminals, transform, simplified(tree, transform), info)
+    print(f"{entry['formula_infix']}  (train fitness {entry['fitness']:.4f}, size {entry['size']})")
+    print(f"wrote {out} and {out.with_suffix('.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    from scripts.cli import main_for
+    raise SystemExit(main_for("export"))

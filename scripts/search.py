@@ -1,0 +1,178 @@
+"""Search NAS-Bench-201 for a strong network with a zero-cost objective (no training).
+
+Regularized (aging) evolution: tournament parents, one-edge mutations, the oldest member
+dies; isomorphic cells are scored once. The objective is one of
+  --proxy DIR|proxy.py   a formula exported by `zcgp evolve` / `zcgp export`, applied to
+                         proxies of each network; with its transform (e.g. rank), every
+                         network is compared with a fixed reference sample of random
+                         networks scored at the start (--reference),
+  --objective NAME       one hand-crafted proxy as it is (e.g. nwot, synflow, jacov),
+  --objective random     random search.
+Proxies come from the batched torch module on one minibatch (--proxy-source torch, with
+--data synthetic or cifar10:/path/to/cifar-10-batches-py), or, to study search dynamics
+without torch cost, from the NAS-Bench-Suite-Zero table (--proxy-source table: only its
+725 architectures per dataset are reachable).
+Budget: --minutes and/or --evaluations (distinct networks scored). Ctrl-C stops cleanly
+and still writes the results. The found network's true test accuracy and percentile come
+from the NAS-Bench-201 table (shipped; --benchmark or $ZCGP_NB201_TABLE for another copy).
+
+example: zcgp search --proxy runs/all --dataset cifar10 --minutes 15 --seed 0 --out runs/search
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+from fitness.errors import ZcgpError
+from fitness.io import atomic_write_json, atomic_write_text
+from spaces import get_space
+from spaces.nb201 import TASKS, load_table, to_index, to_string
+from spaces.search import aging_evolution
+from scripts.search_objectives import (FormulaObjective, ProxyObjective, RandomObjective, TableMeasure,
+                                       TableSpace, TorchMeasure, load_formula)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--proxy", metavar="PATH", help="exported formula: a run directory or its proxy.py")
+    what.add_argument("--objective", metavar="NAME", help="a hand-crafted proxy name, or 'random'")
+    parser.add_argument("--space", default="nb201", help="search space (default: nb201)")
+    parser.add_argument("--dataset", default="cifar10", choices=list(TASKS), help="default: cifar10")
+    parser.add_argument("--minutes", type=float, help="wall-time budget in minutes")
+    parser.add_argument("--evaluations", type=int, help="budget in distinct networks scored")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--population", type=int, default=50, help="population size (default: 50)")
+    parser.add_argument("--sample-size", type=int, default=10, help="tournament size (default: 10)")
+    parser.add_argument("--batch", type=int, default=8, help="networks scored per proxy call (default: 8)")
+    parser.add_argument("--reference", type=int, default=64,
+                        help="random networks a formula's transform is taken against (default: 64)")
+    parser.add_argument("--proxy-source", choices=["torch", "table"], default="torch",
+                        help="compute proxies with torch (default) or read them from the data table")
+    parser.add_argument("--data", default="synthetic", help="synthetic (default) or cifar10:/path")
+    parser.add_argument("--batch-size", type=int, default=64, help="minibatch size (default: 64)")
+    parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    parser.add_argument("--data-dir", metavar="DIR", help="NAS-Bench-Suite-Zero files for --proxy-source table")
+    parser.add_argument("--benchmark", metavar="CSV", help="NAS-Bench-201 accuracy table (default: shipped copy)")
+    parser.add_argument("--out", metavar="DIR", help="write result.json, trajectory.csv and search.png")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _objective(args, space):
+    """(objective, the space to search, a description)."""
+    if args.objective == "random":
+        return RandomObjective(space, args.seed), space, "random search"
+    formula = load_formula(args.proxy) if args.proxy else None
+    names = tuple(formula.TERMINALS) if formula else (args.objective,)
+    if formula is None:
+        from proxies.registry import resolve_names
+        resolve_names(list(names))                   # unknown proxy name -> one-line error
+    if args.proxy_source == "table":
+        from fitness.tasks import load_tasks
+        task = load_tasks(f"{args.space}/{args.dataset}", args.data_dir)[0]
+        measure, searched = TableMeasure(task, space, names), TableSpace(space, task.archs)
+    else:
+        num_classes, resolution = TASKS[args.dataset]
+        measure = TorchMeasure(space, names, num_classes, args.data, resolution, args.batch_size,
+                               args.device, args.seed)
+        searched = space
+    if formula is None:
+        return ProxyObjective(args.objective, measure), searched, f"proxy {args.objective}"
+    reference = searched.sample_distinct(args.reference, np.random.default_rng([args.seed, 1]))
+    return FormulaObjective(formula, measure, reference), searched, f"formula {formula.FORMULA}"
+
+
+def _accuracy(table, arch) -> dict:
+    index = to_index(arch, table)
+    out = {"index": index}
+    for task, values in table.accuracy.items():
+        acc = float(values[index])
+        out[task] = {"test_accuracy": acc, "percentile": float(100.0 * (values < acc).mean())}
+    return out
+
+
+def _trajectory_csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["seconds", "evaluations", "best_score", "best_arch", "best_test_accuracy"])
+    for r in rows:
+        writer.writerow([f"{r['seconds']:.3f}", r["evaluations"], f"{r['best_score']:.6g}",
+                         r["best_arch"], "" if r["accuracy"] is None else f"{r['accuracy']:.2f}"])
+    return buffer.getvalue()
+
+
+def _plot(rows: list[dict], dataset: str, path: str) -> bool:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.step([r["seconds"] for r in rows], [r["accuracy"] for r in rows], where="post")
+    ax.set_xlabel("wall time (s)")
+    ax.set_ylabel(f"{dataset} test accuracy of best-so-far (%)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.minutes is None and args.evaluations is None:
+        raise ZcgpError("give a budget: --minutes and/or --evaluations")
+    space = get_space(args.space)
+    table = load_table(args.benchmark)
+    start = time.perf_counter()
+    objective, searched, description = _objective(args, space)
+    setup_seconds = time.perf_counter() - start
+    max_seconds = None if args.minutes is None else max(args.minutes * 60 - setup_seconds, 1e-3)
+    bar = tqdm(total=args.evaluations, disable=args.quiet, unit="net", desc="search")
+    rows: list[dict] = []
+
+    def on_batch(row: dict) -> None:
+        acc = table.lookup(row["best_arch"], args.dataset)
+        rows.append({**row, "seconds": row["seconds"] + setup_seconds,
+                     "best_arch": to_string(row["best_arch"]), "accuracy": acc})
+        bar.update(row["evaluations"] - bar.n)
+        bar.set_postfix(best=f"{row['best_score']:.4g}", acc=f"{acc:.2f}", refresh=False)
+
+    result = aging_evolution(searched, objective, population=args.population, sample_size=args.sample_size,
+                             max_evaluations=args.evaluations, max_seconds=max_seconds, batch=args.batch,
+                             seed=args.seed, on_batch=on_batch)
+    bar.close()
+    if result.best_arch is None:
+        raise ZcgpError("the search stopped before scoring any network")
+    found = _accuracy(table, result.best_arch)
+    summary = {
+        "objective": description, "space": args.space, "dataset": args.dataset, "seed": args.seed,
+        "proxy_source": args.proxy_source, "data": args.data, "best_arch": to_string(result.best_arch),
+        "best_index": found["index"], "best_score": result.best_score if math.isfinite(result.best_score) else None,
+        "evaluations": result.evaluations, "proposals": result.proposals, "setup_seconds": setup_seconds,
+        "seconds": setup_seconds + result.seconds, "interrupted": result.interrupted,
+        "benchmark": {k: v for k, v in found.items() if k != "index"}, "benchmark_table": table.path,
+    }
+    print(f"{description}\n  best: {summary['best_arch']} (index {found['index']}), score {result.best_score:.4g}")
+    print(f"  {result.evaluations} networks in {summary['seconds']:.1f} s"
+          + (" (interrupted)" if result.interrupted else ""))
+    for task in TASKS:
+        print(f"  {task:<15} test accuracy {found[task]['test_accuracy']:6.2f}%  "
+              f"(percentile {found[task]['percentile']:5.1f})")
+    if args.out:
+        atomic_write_json(f"{args.out}/result.json", summary)
+        atomic_write_text(f"{args.out}/trajectory.csv", _trajectory_csv(rows))
+        plotted = _plot(rows, args.dataset, f"{args.out}/search.png")
+        print(f"wrote {args.out}/result.json, trajectory.csv" + (", search.png" if plotted else ""))
+    return 130 if result.interrupted else 0
+
+
+if __name__ == "__main__":
+    from scripts.cli import main_for
+    raise SystemExit(main_for("search"))

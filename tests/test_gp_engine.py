@@ -1,0 +1,210 @@
+import math
+import random
+
+import numpy as np
+import pytest
+from deap import gp
+
+from fitness.errors import ZcgpError
+from fitness.rank import WORST
+from fitness.splits import task_split
+from fitness.tasks import Task, load_tasks
+from gp.archive import Entry, HallOfFame, ParetoFront
+from gp.dataset import Dataset, aggregate, select_terminals
+from gp.evolution import Engine, GPConfig, Individual
+from gp.formula import parse_formula
+from gp.parallel import Evaluator
+from gp.primitives import to_code
+
+
+def synthetic_task(task_id="syn/a", n=300, seed=0, target=lambda a, b, c: a * b, proxies=("a", "b", "c")):
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.5, 3.0, size=(n, len(proxies)))
+    cols = dict(zip(proxies, values.T))
+    y = target(*[cols.get(p) for p in ("a", "b", "c")])
+    return Task(id=task_id, archs=tuple(f"arch{i}" for i in range(n)), proxies=tuple(proxies),
+                values=values, target=np.asarray(y, dtype=float),
+                cost={p: 0.1 * (k + 1) for k, p in enumerate(proxies)})
+
+
+@pytest.fixture(scope="module")
+def nb201():
+    return load_tasks("nb201")
+
+
+def _engine(tasks, seed=0, n_jobs=1, chunk=64, metric="kendall", **kw):
+    terms, _ = select_terminals(tasks)
+    data = Dataset.build(tasks, terms, "train", seed=seed, transform=kw.pop("transform", "rank"),
+                         metric=metric)
+    config = GPConfig(seed=seed, **{"population": 120, "generations": 6, **kw})
+    return Engine(data, config, Evaluator(data, n_jobs=n_jobs, chunk=chunk))
+
+
+def test_recovers_a_known_formula_with_tau_one():
+    task = synthetic_task(target=lambda a, b, c: a * b + c)
+    data = Dataset.build([task], ("a", "b", "c"), "train", transform="raw")
+    engine = Engine(data, GPConfig(population=200, generations=15, seed=1)).run()
+    assert engine.best.fitness == pytest.approx(1.0)
+    test = Dataset.build([task], ("a", "b", "c"), "test", transform="raw")
+    assert test.score([to_code(engine.tree(engine.best.key))])[0, 0] == pytest.approx(1.0)
+
+
+def test_fitness_is_mean_kendall_over_tasks_and_matches_scipy(nb201):
+    from scipy.stats import kendalltau
+    terms, _ = select_terminals(nb201)
+    data = Dataset.build(nb201, terms, "train")
+    pset_tree = parse_formula("nwot + flops", Engine(data, GPConfig(population=2)).pset)
+    per_task = data.score([to_code(pset_tree)])[0]
+    for t, block in enumerate(data.blocks):
+        x = data.columns["nwot"][block.start:block.stop] + data.columns["flops"][block.start:block.stop]
+        y = nb201[t].target[task_split(nb201[t])[0]]
+        assert per_task[t] == pytest.approx(kendalltau(x, y).statistic, abs=1e-12)
+    assert data.aggregate(per_task) == pytest.approx(per_task.mean())
+
+
+def test_constant_and_nonfinite_formulas_get_worst(nb201):
+    engine = _engine(nb201)
+    for text in ("2 * 3", "square(square(square(square(square(square(flops * 1e300))))))",
+                 "nwot - nwot"):
+        row = engine.dataset.score([to_code(parse_formula(text, engine.pset))])[0]
+        assert (row == WORST).all(), text
+
+
+def test_depth_limit_holds_for_every_operator():
+    task = synthetic_task()
+    data = Dataset.build([task], ("a", "b", "c"), "train")
+    engine = Engine(data, GPConfig(population=50, generations=1, max_depth=4, init_max_depth=4, seed=0))
+    random.seed(3)
+    trees = [Individual(gp.genFull(engine.pset, 4, 4)) for _ in range(60)]
+    assert all(t.height == 4 for t in trees)
+    for _ in range(5):
+        for i in range(0, len(trees) - 1, 2):
+            a, b = engine.mate(engine._clone(trees[i]), engine._clone(trees[i + 1]))
+            assert a.height <= 4 and b.height <= 4
+        for name, _, op in engine.mutations:
+            for t in trees:
+                (child,) = op(engine._clone(t))
+                assert child.height <= 4, name
+
+
+def test_population_respects_depth_limit_and_cache_dedupes(nb201):
+    engine = _engine(nb201, max_depth=5).run()
+    assert max(ind.height for ind in engine.population) <= 5
+    assert engine.evaluations < engine.lookups                # identical structures scored once
+    assert engine.evaluations == len(engine.cache)
+    assert [r["gen"] for r in engine.logbook] == list(range(7))
+    assert engine.logbook[-1]["best"] == engine.best.fitness    # elitism: best never lost
+    best_so_far = [r["hof_best"] for r in engine.logbook]
+    assert best_so_far == sorted(best_so_far)
+
+
+def test_same_seed_same_run_whatever_n_jobs(nb201):
+    serial = _engine(nb201, seed=4).run()
+    parallel = _engine(nb201, seed=4, n_jobs=2, chunk=16).run()     # many chunks over 2 workers
+    strip = lambda book: [{k: v for k, v in r.items() if k != "seconds"} for r in book]
+    assert serial.best == parallel.best
+    assert strip(serial.logbook) == strip(parallel.logbook)
+    assert [str(i) for i in serial.population] == [str(i) for i in parallel.population]
+    other = _engine(nb201, seed=5).run()
+    assert strip(other.logbook) != strip(serial.logbook)
+
+
+def test_scores_do_not_depend_on_batch_composition(nb201):
+    engine = _engine(nb201, generations=1).run()
+    codes = [to_code(ind) for ind in engine.population]
+    for metric in ("kendall", "spearman"):
+        whole = engine.dataset.score(codes, metric)
+        pieces = np.concatenate([engine.dataset.score(codes[i:i + 7], metric) for i in range(0, len(codes), 7)])
+        single = np.stack([engine.dataset.score([c], metric)[0] for c in codes[:20]])
+        np.testing.assert_array_equal(whole, pieces)
+        np.testing.assert_array_equal(whole[:20], single)
+
+
+def test_engine_does_not_disturb_global_random(nb201):
+    random.seed(123)
+    expected = random.random()
+    random.seed(123)
+    _engine(nb201, generations=2).run()
+    assert random.random() == expected
+
+
+def test_state_restore_continues_exactly(nb201):
+    full = _engine(nb201, seed=2, generations=8).run()
+    part = _engine(nb201, seed=2, generations=8)
+    for _ in range(4):
+        part.step()
+    state = part.state()
+    resumed = Engine.restore(state, part.dataset, Evaluator(part.dataset)).run()
+    assert resumed.best == full.best
+    assert [str(i) for i in resumed.population] == [str(i) for i in full.population]
+    assert [e.key for e in resumed.front_size] == [e.key for e in full.front_size]
+    other = _engine(load_tasks("nb301"), seed=2)
+    with pytest.raises(ZcgpError, match="different data"):
+        Engine.restore(state, other.dataset)
+
+
+def test_nsga2_selection_runs(nb201):
+    engine = _engine(nb201, selection="nsga2", generations=3).run()
+    assert engine.best.fitness > 0.4
+
+
+def test_partial_proxies_scored_only_where_present():
+    a = synthetic_task("syn/a", proxies=("a", "b", "c"), target=lambda a, b, c: a + c)
+    b = synthetic_task("syn/b", seed=1, proxies=("a", "b"), target=lambda a, b, c: a)
+    assert select_terminals([a, b])[0] == ("a", "b")
+    terms, excluded = select_terminals([a, b], allow_partial=True)
+    assert terms == ("a", "b", "c") and not excluded
+    assert "missing on 1 task(s): syn/b" in select_terminals([a, b])[1]["c"]
+    zero = Dataset.build([a, b], terms, "train", transform="raw", allow_partial=True)
+    skip = Dataset.build([a, b], terms, "train", transform="raw", allow_partial=True, partial_fitness="skip")
+    pset = Engine(zero, GPConfig(population=2)).pset
+    row = zero.score([to_code(parse_formula("a + c", pset))])[0]
+    assert row[0] == pytest.approx(1.0) and math.isnan(row[1])
+    assert zero.aggregate(row) == pytest.approx(0.5) and skip.aggregate(row) == pytest.approx(1.0)
+    assert aggregate(np.array([np.nan, np.nan])) == WORST
+    with pytest.raises(ZcgpError, match="not usable|unknown proxy"):
+        Dataset.build([a, b], terms, "train")
+
+
+def test_cost_is_summed_mean_time_of_used_proxies(nb201):
+    engine = _engine(nb201)
+    code = to_code(parse_formula("nwot * nwot + flops", engine.pset))
+    expected = np.mean([t.cost["nwot"] for t in nb201]) + np.mean([t.cost["flops"] for t in nb201])
+    assert engine.dataset.cost(code) == pytest.approx(expected)
+
+
+def test_archives():
+    entries = [Entry(f"f{i}", fit, size, 1, cost, ()) for i, (fit, size, cost) in enumerate(
+        [(0.5, 3, 1.0), (0.6, 5, 0.5), (0.4, 1, 2.0), (0.6, 7, 0.2), (0.3, 9, math.nan)])]
+    hof = HallOfFame(3)
+    hof.update(entries)
+    assert [e.key for e in hof] == ["f1", "f3", "f0"]
+    by_size, by_cost = ParetoFront("size"), ParetoFront("cost")
+    by_size.update(entries)
+    by_cost.update(entries)
+    assert [(e.fitness, e.size) for e in by_size] == [(0.4, 1), (0.5, 3), (0.6, 5)]
+    assert [(e.fitness, e.cost) for e in by_cost] == [(0.6, 0.2)]
+
+
+def test_config_validation():
+    for bad in ({"population": 1}, {"max_depth": 1}, {"cx_prob": 0.8, "mut_prob": 0.5},
+                {"selection": "x"}, {"parsimony": 3.0}):
+        with pytest.raises(ZcgpError):
+            GPConfig(**bad).validate()
+
+
+def test_dask_backend_gives_the_same_scores(nb201):
+    distributed = pytest.importorskip("dask.distributed")
+    engine = _engine(nb201, generations=0).run()
+    codes = [to_code(ind) for ind in engine.population]
+    expected = Evaluator(engine.dataset)(codes)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                       dashboard_address=None)
+    try:
+        with Evaluator(engine.dataset, n_jobs=2, backend="dask", scheduler=cluster.scheduler_address,
+                       chunk=16) as evaluator:
+            np.testing.assert_array_equal(evaluator(codes), expected)
+    finally:
+        cluster.close()
+    with pytest.raises(ZcgpError, match="--scheduler"):
+        Evaluator(engine.dataset, backend="dask")

@@ -1,0 +1,106 @@
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fitness.splits import task_split
+from fitness.tasks import load_tasks
+from gp.dataset import Dataset, select_terminals
+from gp.evolution import Engine, GPConfig
+from gp.export import render_module, write_proxy
+from gp.formula import parse_formula
+from gp.primitives import make_pset, to_code
+
+FORMULA = "tanh(nwot * log(synflow + 0.5)) / sqrt(flops) - max(jacov, snip)**2 + min(grasp, -fisher)"
+
+
+def _load(path):
+    spec = importlib.util.spec_from_file_location(f"proxy_{abs(hash(str(path)))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def tasks():
+    return load_tasks("nb201,nb301/cifar10,nb101/cifar10")
+
+
+@pytest.mark.parametrize("transform", ["rank", "log", "zscore", "raw"])
+def test_exported_proxy_equals_engine_values(tmp_path, tasks, transform):
+    usable = [t for t in tasks if t.id != "nb101/cifar10"]
+    terms, _ = select_terminals(usable)
+    tree = parse_formula(FORMULA, make_pset(terms))
+    module = _load(write_proxy(tmp_path / "proxy.py", tree, terms, transform, "s"))
+    assert module.TRANSFORM == transform and module.FORMULA == str(tree)
+    assert set(module.TERMINALS) == {"nwot", "synflow", "flops", "jacov", "snip", "grasp", "fisher"}
+    for part in ("train", "test"):
+        data = Dataset.build(usable, terms, part, transform=transform)
+        engine_values = data.task_outputs(to_code(tree))
+        for task in usable:
+            rows = task_split(task)[0 if part == "train" else 1]
+            got = module.proxy({p: task.column(p)[rows] for p in module.TERMINALS})
+            assert got.shape == (rows.size,)
+            np.testing.assert_allclose(got, engine_values[task.id], rtol=1e-12, atol=1e-12)
+
+
+def test_evolved_best_round_trip_and_json(tmp_path, tasks):
+    terms, _ = select_terminals(tasks)
+    data = Dataset.build(tasks, terms, "train")
+    engine = Engine(data, GPConfig(population=100, generations=4, seed=0)).run()
+    tree = engine.tree(engine.best.key)
+    path = write_proxy(tmp_path / "p.py", tree, terms, "rank", "x", {"train_fitness": engine.best.fitness})
+    module = _load(path)
+    assert path.with_suffix(".json").is_file()
+    outputs = data.task_outputs(to_code(tree))
+    for task in tasks:
+        rows = task_split(task)[0]
+        np.testing.assert_allclose(module.proxy({p: task.column(p)[rows] for p in module.TERMINALS}),
+                                   outputs[task.id], rtol=1e-12, atol=1e-12)
+    # and the engine's fitness is what the exported scores give
+    from fitness.rank import RankTarget
+    taus = [RankTarget(t.target[task_split(t)[0]]).kendall(
+        module.proxy({p: t.column(p)[task_split(t)[0]] for p in module.TERMINALS}))[0] for t in tasks]
+    assert np.mean(taus) == pytest.approx(engine.best.fitness, abs=1e-12)
+
+
+def test_proxy_accepts_floats_lists_and_checks_inputs(tmp_path):
+    tree = parse_formula("a * 2 + b", make_pset(("a", "b")))
+    module = _load(write_proxy(tmp_path / "p.py", tree, ("a", "b"), "raw", "2*a + b"))
+    np.testing.assert_array_equal(module.proxy({"a": [1.0, 2.0], "b": 1.0}), [3.0, 5.0])
+    np.testing.assert_array_equal(module.proxy({"a": 1.0, "b": 1.0}), [3.0])
+    with pytest.raises(KeyError, match="b"):
+        module.proxy({"a": [1.0]})
+    with pytest.raises(ValueError, match="differ in length"):
+        module.proxy({"a": [1.0, 2.0], "b": [1.0, 2.0, 3.0]})
+    rank = _load(write_proxy(tmp_path / "r.py", tree, ("a", "b"), "rank", ""))
+    np.testing.assert_array_equal(rank.proxy({"a": [10.0, 30.0, 20.0], "b": [0.0, 0.0, 0.0]}),
+                                  [0.5, 2.5, 1.5])      # ranks within the given set
+
+
+def test_module_is_standalone_numpy_only():
+    tree = parse_formula("log(a) / b", make_pset(("a", "b")))
+    source = render_module(tree, ("a", "b"), "rank", "log(a)/b")
+    imports = [line for line in source.splitlines() if line.startswith(("import", "from"))]
+    assert imports == ["import warnings", "import numpy as np"]
+    assert "zcgp" not in "".join(imports) and "fitness" not in "".join(imports)
+
+
+def test_proxy_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    tree = parse_formula("a * b", make_pset(("a", "b")))
+    module = _load(write_proxy(tmp_path / "p.py", tree, ("a", "b"), "raw", ""))
+    out = module.proxy_torch({"a": torch.tensor([1.0, 2.0], dtype=torch.float32), "b": torch.tensor([3.0, 4.0])})
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.float32
+    assert out.tolist() == [3.0, 8.0]
+
+
+def test_gp_and_fitness_never_import_torch():
+    code = ("import sys, gp, gp.ops, gp.primitives, gp.formula, gp.dataset, gp.parallel, gp.evolution, "
+            "gp.archive, gp.checkpoint, gp.simplify, gp.export, gp.report, gp.results, gp.plots, "
+            "fitness, fitness.baselines; "
+            "import scripts.evolve, scripts.export, scripts.evaluate; "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,137 @@
+import random
+
+import numpy as np
+import pytest
+from deap import gp
+
+from fitness.errors import ZcgpError
+from gp.formula import formula_names, infix, parse_formula
+from gp.primitives import (
+    canonical_key,
+    code_terminals,
+    evaluate_tree,
+    make_constant,
+    make_pset,
+    parse_tree,
+    run_code,
+    to_code,
+)
+
+TERMS = ("flops", "params", "nwot", "synflow")
+
+
+@pytest.fixture(scope="module")
+def pset():
+    return make_pset(TERMS)
+
+
+@pytest.fixture(scope="module")
+def columns():
+    rng = np.random.default_rng(1)
+    return {t: rng.uniform(-2, 2, 50) for t in TERMS}
+
+
+def _random_trees(pset, n, seed=0):
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        return [gp.PrimitiveTree(gp.genHalfAndHalf(pset, 1, 6)) for _ in range(n)]
+    finally:
+        random.setstate(state)
+
+
+def test_tree_string_round_trip_keeps_nodes_and_ephemerals(pset):
+    for tree in _random_trees(pset, 300):
+        back = parse_tree(str(tree), pset)
+        assert str(back) == str(tree) and len(back) == len(tree)
+        assert [type(a) for a in back] == [type(b) for b in tree]    # constants stay ephemerals
+
+
+def test_canonical_key_sorts_commutative_arguments(pset):
+    a = parse_formula("nwot + flops * 2", pset)
+    b = parse_formula("2 * flops + nwot", pset)
+    assert canonical_key(a) == canonical_key(b)
+    assert canonical_key(parse_formula("nwot - flops", pset)) != canonical_key(parse_formula("flops - nwot", pset))
+    assert canonical_key(parse_formula("max(nwot, flops)", pset)) == canonical_key(parse_formula("max(flops, nwot)", pset))
+
+
+def test_canonical_tree_has_identical_values(pset, columns):
+    for tree in _random_trees(pset, 200, seed=3):
+        canon = parse_tree(canonical_key(tree), pset)
+        np.testing.assert_array_equal(evaluate_tree(tree, columns, 50), evaluate_tree(canon, columns, 50))
+
+
+def test_formula_values_follow_protected_semantics(pset, columns):
+    tree = parse_formula("nwot * log(synflow) / (flops - flops) + sqrt(params)**2 - abs(-flops)", pset)
+    x = columns
+    expected = x["nwot"] * np.log(np.abs(x["synflow"])) / 1.0 * 0 + 1.0 + np.abs(x["params"]) - np.abs(x["flops"])
+    # division by exactly zero gives 1: nwot*log(synflow)/0 -> 1
+    np.testing.assert_allclose(evaluate_tree(tree, columns, 50), expected, rtol=1e-12)
+    assert code_terminals(to_code(tree)) == {"nwot", "synflow", "flops", "params"}
+
+
+def test_infix_round_trip_is_exact(pset, columns):
+    for tree in _random_trees(pset, 300, seed=5):
+        text = infix(tree)
+        back = parse_formula(text, pset)
+        np.testing.assert_array_equal(evaluate_tree(back, columns, 50), evaluate_tree(tree, columns, 50),
+                                      err_msg=f"{tree} -> {text}")
+
+
+def test_prefix_strings_parse_as_formulas(pset, columns):
+    for tree in _random_trees(pset, 100, seed=7):
+        back = parse_formula(str(tree), pset)
+        assert str(back) == str(tree)
+
+
+def test_constant_formula_broadcasts(pset):
+    out = evaluate_tree(parse_formula("2 * 3", pset), {}, 4)
+    np.testing.assert_array_equal(out, [6.0] * 4)
+    assert run_code((1.5,), {}) == 1.5
+
+
+@pytest.mark.parametrize("text, message", [
+    ("nwot*", "malformed formula"),
+    ("", "empty formula"),
+    ("nwot + foo", "unknown terminal 'foo'"),
+    ("exp(nwot)", "unknown function 'exp'"),
+    ("log(nwot, flops)", "takes 1 argument"),
+    ("nwot ** 3", "only '**2'"),
+    ("nwot if flops else params", "unsupported syntax"),
+    ("__import__('os').system('true')", "unknown function"),
+    ("nwot.real", "unsupported syntax"),
+    ("'a' + nwot", "unsupported constant"),
+    ("log", "without arguments"),
+    ("max(nwot, flops, params)", "takes 2 argument"),
+])
+def test_bad_formulas_give_one_line_errors(pset, text, message):
+    with pytest.raises(ZcgpError, match=message.replace("*", r"\*").replace("(", r"\(")) as info:
+        parse_formula(text, pset)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["add(nwot)", "add(nwot, flops) flops", "nope(nwot)", "const", "add("])
+def test_bad_tree_strings(pset, text):
+    with pytest.raises(ZcgpError, match="malformed tree"):
+        parse_tree(text, pset)
+
+
+def test_formula_names_ignores_functions():
+    assert formula_names("log(nwot) + max(flops, exp)") == {"nwot", "flops", "exp"}
+
+
+def test_terminal_names_are_checked():
+    with pytest.raises(ZcgpError, match="clashes"):
+        make_pset(("add", "nwot"))
+    with pytest.raises(ZcgpError, match="not an identifier"):
+        make_pset(("l2-norm",))
+    with pytest.raises(ZcgpError, match="no proxy"):
+        make_pset(())
+
+
+def test_make_constant_is_mutable_ephemeral(pset):
+    node = make_constant(pset, 0.25)
+    assert node.format() == "0.25" and isinstance(node, gp.Terminal)
+    random.seed(0)
+    (mutated,) = gp.mutEphemeral(gp.PrimitiveTree([node]), mode="one")
+    assert mutated[0].value in (-1.0, -0.5, 0.5, 1.0, 2.0, 3.0)

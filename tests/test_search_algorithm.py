@@ -1,0 +1,93 @@
+import time
+
+import numpy as np
+import pytest
+
+from spaces.errors import UserInputError
+from spaces.search import aging_evolution
+
+
+class BitSpace:
+    """Toy space: 12-bit strings; the key ignores nothing (every string distinct)."""
+
+    def __init__(self, bits=12):
+        self.bits = bits
+
+    def sample(self, rng):
+        return tuple(int(b) for b in rng.integers(0, 2, self.bits))
+
+    def mutate(self, arch, rng):
+        i = int(rng.integers(self.bits))
+        return arch[:i] + (1 - arch[i],) + arch[i + 1:]
+
+    def key(self, arch):
+        return arch
+
+
+def ones(archs):
+    return np.array([sum(a) for a in archs], dtype=float)
+
+
+def test_finds_optimum_of_toy_objective_and_counts_evaluations():
+    calls = []
+
+    def objective(archs):
+        calls.append(len(archs))
+        return ones(archs)
+
+    result = aging_evolution(BitSpace(), objective, population=20, sample_size=5, max_evaluations=400, seed=0)
+    assert result.best_arch == (1,) * 12 and result.best_score == 12.0
+    assert result.evaluations == sum(calls) <= 400            # every scored arch is distinct
+    assert result.proposals >= result.evaluations
+    assert result.history[-1]["best_score"] == 12.0 and not result.interrupted
+
+
+def test_same_seed_same_trajectory_other_seed_differs():
+    runs = [aging_evolution(BitSpace(), ones, population=10, sample_size=3, max_evaluations=60, seed=s)
+            for s in (3, 3, 4)]
+    trace = [[(h["evaluations"], h["best_arch"]) for h in r.history] for r in runs]
+    assert trace[0] == trace[1] and trace[0] != trace[2]
+
+
+def test_budgets_are_respected():
+    result = aging_evolution(BitSpace(), ones, population=10, sample_size=3, max_evaluations=37, batch=8, seed=1)
+    assert result.evaluations == 37
+
+    def slow(archs):
+        time.sleep(0.02)
+        return ones(archs)
+
+    start = time.perf_counter()
+    result = aging_evolution(BitSpace(40), slow, population=10, sample_size=3, max_seconds=0.3, seed=1)
+    assert 0.3 <= time.perf_counter() - start < 0.6 and result.seconds >= 0.3
+
+
+def test_exhausted_space_stops_and_failed_networks_rank_last():
+    result = aging_evolution(BitSpace(3), ones, population=4, sample_size=2, max_evaluations=100, seed=0)
+    assert result.evaluations == 8 and result.best_score == 3.0
+
+    def flaky(archs):
+        return np.array([np.nan if sum(a) == 3 else sum(a) for a in archs], dtype=float)
+
+    result = aging_evolution(BitSpace(3), flaky, population=4, sample_size=2, max_evaluations=8, seed=0)
+    assert result.best_score == 2.0
+
+
+def test_interrupt_returns_partial_result():
+    count = {"n": 0}
+
+    def interrupting(archs):
+        count["n"] += 1
+        if count["n"] == 3:
+            raise KeyboardInterrupt
+        return ones(archs)
+
+    result = aging_evolution(BitSpace(), interrupting, population=10, sample_size=3, max_evaluations=1000, seed=0)
+    assert result.interrupted and result.evaluations == 10    # batches of 8 + 2 (fills population) and result.best_arch is not None
+
+
+def test_bad_budgets():
+    with pytest.raises(UserInputError, match="needs a budget"):
+        aging_evolution(BitSpace(), ones)
+    with pytest.raises(UserInputError, match="sample size"):
+        aging_evolution(BitSpace(), ones, population=5, sample_size=6, max_evaluations=10)

@@ -1,0 +1,145 @@
+import json
+
+import numpy as np
+import pytest
+
+from scripts.cli import main
+from scripts.search_objectives import FormulaObjective, TableMeasure, TableSpace, load_formula
+from fitness import load_tasks
+from spaces.nb201 import SPACE, load_table, to_string
+
+PROXY_FILE = '''
+import numpy as np
+TERMINALS = ("nwot", "synflow")
+TRANSFORM = "rank"
+FORMULA = "nwot + synflow"
+def _rank(v):
+    v = np.asarray(v, dtype=float)
+    order = np.argsort(np.argsort(v, kind="stable"), kind="stable")
+    return order / max(v.size - 1, 1)
+def proxy(scores):
+    return _rank(scores["nwot"]) + _rank(scores["synflow"])
+'''
+
+
+@pytest.fixture
+def proxy_file(tmp_path):
+    path = tmp_path / "proxy.py"
+    path.write_text(PROXY_FILE)
+    return path
+
+
+def _search(tmp_path, *args):
+    out = tmp_path / "out"
+    code = main(["search", "--proxy-source", "table", "--quiet", "--out", str(out), *args])
+    return code, out
+
+
+def test_table_search_writes_results_with_true_accuracy(tmp_path, capsys):
+    code, out = _search(tmp_path, "--objective", "nwot", "--evaluations", "120", "--seed", "0")
+    assert code == 0
+    result = json.loads((out / "result.json").read_text())
+    table = load_table()
+    index = result["best_index"]
+    assert table.strings[index] == result["best_arch"]
+    acc = result["benchmark"]["cifar10"]["test_accuracy"]
+    assert acc == pytest.approx(table.accuracy["cifar10"][index])
+    assert result["benchmark"]["cifar10"]["percentile"] == pytest.approx(
+        100 * (table.accuracy["cifar10"] < acc).mean())
+    assert result["evaluations"] == 120
+    # the found network has the highest nwot among all the table networks the search scored
+    task = load_tasks("nb201/cifar10")[0]
+    nwot = dict(zip((SPACE.normalize(a) for a in task.archs), task.column("nwot")))
+    assert nwot[SPACE.normalize(result["best_arch"])] == pytest.approx(result["best_score"])
+    lines = (out / "trajectory.csv").read_text().splitlines()
+    assert lines[0].startswith("seconds,evaluations,best_score") and len(lines) > 5
+    assert (out / "search.png").stat().st_size > 1000
+    assert "test accuracy" in capsys.readouterr().out
+
+
+def test_search_is_reproducible_per_seed(tmp_path):
+    picks = []
+    for seed in (1, 1, 2):
+        _search(tmp_path, "--objective", "random", "--evaluations", "40", "--seed", str(seed))
+        picks.append(json.loads((tmp_path / "out" / "result.json").read_text())["best_arch"])
+    assert picks[0] == picks[1] and picks[0] != picks[2]
+
+
+def test_formula_objective_ranks_against_a_fixed_reference(proxy_file):
+    module = load_formula(proxy_file)
+    task = load_tasks("nb201/cifar10")[0]
+    space = TableSpace(SPACE, task.archs)
+    measure = TableMeasure(task, SPACE, module.TERMINALS)
+    reference = task.archs[:50]
+    objective = FormulaObjective(module, measure, reference)
+    archs = list(task.archs[100:110])
+    together = objective(archs)
+    alone = np.array([objective([a])[0] for a in archs])
+    np.testing.assert_allclose(together, alone)          # a score does not depend on its batch
+    best = archs[int(np.argmax(together))]
+    raw = measure([best])
+    ref = measure(list(reference))
+    expected = ((ref["nwot"] < raw["nwot"][0]).sum() + (ref["synflow"] < raw["synflow"][0]).sum()) / 50
+    assert together.max() == pytest.approx(expected)
+    assert space.sample(np.random.default_rng(0)) in space.member_set
+
+
+def test_formula_search_end_to_end(tmp_path, proxy_file):
+    code, out = _search(tmp_path, "--proxy", str(proxy_file), "--evaluations", "60", "--reference", "32")
+    assert code == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["objective"] == "formula nwot + synflow" and result["evaluations"] == 60
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--objective", "nwot", "--evaluations", "5", "--benchmark", "/no/such.csv"], "NB201 table not found"),
+    (["--objective", "nwot"], "give a budget"),
+    (["--objective", "zzz", "--evaluations", "5"], "unknown proxy 'zzz'"),
+    (["--proxy", "/no/such/dir", "--evaluations", "5"], "proxy file not found"),
+])
+def test_search_bad_input_is_one_line(args, message, capsys):
+    assert main(["search", "--proxy-source", "table", "--quiet", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+
+
+def test_proxy_file_with_unknown_terminal(tmp_path, capsys):
+    bad = tmp_path / "proxy.py"
+    bad.write_text(PROXY_FILE.replace('("nwot", "synflow")', '("nwot", "magic")'))
+    assert main(["search", "--proxy", str(bad), "--evaluations", "5", "--quiet"]) == 2
+    assert "terminals the proxy module cannot compute: magic" in capsys.readouterr().err
+    bad.write_text("TERMINALS = (")
+    assert main(["search", "--proxy", str(bad), "--evaluations", "5", "--quiet"]) == 2
+    assert "cannot load proxy file" in capsys.readouterr().err
+
+
+def test_table_search_stays_inside_the_table():
+    task = load_tasks("nb201/cifar10")[0]
+    space = TableSpace(SPACE, task.archs)
+    rng = np.random.default_rng(0)
+    arch = space.sample(rng)
+    for _ in range(200):
+        arch = space.mutate(arch, rng)
+        assert arch in space.member_set
+    assert to_string(arch).startswith("|")
+
+
+def test_torch_search_computes_proxies_of_real_networks(tmp_path):
+    code, out = _search_torch(tmp_path, "--objective", "params", "--evaluations", "6", "--batch-size", "8")
+    assert code == 0
+    result = json.loads((out / "result.json").read_text())
+    params_in_files = {SPACE.normalize(a): v for a, v in zip(*_nb201_params())}
+    best = SPACE.normalize(result["best_arch"])
+    if best in params_in_files:                       # same network builder as the data files
+        assert result["best_score"] == pytest.approx(params_in_files[best], abs=1e-6)
+    assert result["evaluations"] == 6 and result["proxy_source"] == "torch"
+
+
+def _search_torch(tmp_path, *args):
+    out = tmp_path / "torch"
+    return main(["search", "--quiet", "--device", "cpu", "--out", str(out), *args]), out
+
+
+def _nb201_params():
+    task = load_tasks("nb201/cifar10")[0]
+    return task.archs, task.column("params")
