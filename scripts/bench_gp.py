@@ -6,8 +6,9 @@ speed:   the same random population (ramped half-and-half) scored by the engine 
          task, scipy.stats.kendalltau per task, no cache); both must agree to 1e-9.
 wall:    one `--population` x `--generations` run (default 1000 x 20) on the selected tasks.
 quality: (--quality, minutes) test-split Kendall, seeds --seeds: one formula evolved on all
-         tasks (common proxies; and with --allow-partial), and one formula per task,
-         against the best hand-crafted proxy and the linear-rank baseline.
+         tasks with the `zcgp evolve` defaults (--missing impute), beside the old defaults
+         (--missing exclude, --allow-partial; 1000 x 30), and one formula per task (new and
+         old settings), against the best hand-crafted proxy and the linear-rank baseline.
 
 example: zcgp bench gp --quality      (same as python scripts/bench_gp.py --quality)
 """
@@ -15,6 +16,7 @@ example: zcgp bench gp --quality      (same as python scripts/bench_gp.py --qual
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import time
 
@@ -39,13 +41,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-jobs", type=int, nargs="+", default=[1, 2], help="n_jobs values timed (default: 1 2)")
     parser.add_argument("--quality", action="store_true", help="also run the quality benchmark (minutes)")
     parser.add_argument("--seeds", type=int, default=5, help="quality: seeds 0..N-1 (default 5)")
-    parser.add_argument("--q-population", type=int, default=2000, help="quality: population (default 2000)")
-    parser.add_argument("--q-generations", type=int, default=40, help="quality: generations (default 40)")
-    parser.add_argument("--q-task-population", type=int, default=1000,
-                        help="quality, per-task runs: population (default 1000)")
-    parser.add_argument("--q-task-generations", type=int, default=30,
-                        help="quality, per-task runs: generations (default 30)")
-
+    parser.add_argument("--q-population", type=int, help="quality, one formula on all tasks: population "
+                        "(default: zcgp evolve's)")
+    parser.add_argument("--q-generations", type=int, help="quality, one formula: generations (default: zcgp evolve's)")
+    parser.add_argument("--q-task-population", type=int,
+                        help="quality, one formula per task: population (default: zcgp evolve's)")
+    parser.add_argument("--q-task-generations", type=int,
+                        help="quality, one formula per task: generations (default: zcgp evolve's)")
+    parser.add_argument("--no-old", action="store_true", help="quality: skip the rows of the old defaults")
+    parser.add_argument("--per-task-table", action="store_true", help="quality: also print every task's score")
 
 def naive_fitness(pset, trees, tasks_columns, targets) -> np.ndarray:
     """The textbook DEAP loop: compile each tree, evaluate per task, scipy Kendall per task."""
@@ -110,47 +114,78 @@ def wall(tasks, args) -> list[list]:
     return rows
 
 
-def _evolve_and_test(tasks, seed, args, population, generations, allow_partial=False):
-    terms, _ = select_terminals(tasks, allow_partial)
-    data = Dataset.build(tasks, terms, "train", seed, args.train_fraction, allow_partial=allow_partial)
-    engine = Engine(data, GPConfig(population=population, generations=generations, seed=seed)).run()
-    test = Dataset.build(tasks, terms, "test", seed, args.train_fraction, allow_partial=allow_partial)
+def _evolve_and_test(tasks, seed, args, config: GPConfig, missing="exclude"):
+    """Evolve on the train splits with `config`; (test scores per task, NaN = undefined, best)."""
+    terms, _ = select_terminals(tasks, missing)
+    data = Dataset.build(tasks, terms, "train", seed, args.train_fraction, missing=missing)
+    engine = Engine(data, dataclasses.replace(config, seed=seed)).run()
+    test = Dataset.build(tasks, terms, "test", seed, args.train_fraction, missing=missing)
     return test.score([to_code(engine.tree(engine.best.key))])[0], engine.best
 
 
+def _budget(config: GPConfig) -> str:
+    return f"{config.population}x{config.generations}"
+
+
+def quality_settings(args) -> list[tuple[str, str, str, GPConfig]]:
+    """(label, 'all' | 'per-task', missing mode, config) of each quality row."""
+    from scripts.evolve import GP_DEFAULTS, OLD_GP_DEFAULTS
+    new = dataclasses.replace(GP_DEFAULTS, population=args.q_population or GP_DEFAULTS.population,
+                              generations=args.q_generations or GP_DEFAULTS.generations)
+    task = dataclasses.replace(GP_DEFAULTS, population=args.q_task_population or GP_DEFAULTS.population,
+                               generations=args.q_task_generations or GP_DEFAULTS.generations)
+    rows = []
+    if not args.no_old:
+        rows += [(f"one formula, old default: --missing exclude {_budget(OLD_GP_DEFAULTS)}", "all", "exclude",
+                  OLD_GP_DEFAULTS),
+                 (f"one formula, old --allow-partial (zero) {_budget(OLD_GP_DEFAULTS)}", "all", "zero",
+                  OLD_GP_DEFAULTS)]
+    rows.append((f"one formula, new default: --missing impute {_budget(new)}", "all", "impute", new))
+    if not args.no_old:
+        rows.append((f"one formula per task, old {_budget(OLD_GP_DEFAULTS)}", "per-task", "exclude",
+                     OLD_GP_DEFAULTS))
+    rows.append((f"one formula per task, new {_budget(task)}", "per-task", "exclude", task))
+    return rows
+
+
 def quality(tasks, args) -> tuple[list[list], list[list]]:
+    """Rows per seed and setting, then the means over seeds; and the per-task rows.
+
+    An undefined task (--missing zero, formula uses a proxy the task lacks) counts 0 in the
+    mean and never beats the best proxy."""
     rows, per_task_rows = [], []
     sums = {}
+    settings = quality_settings(args)
     for seed in range(args.seeds):
         base = [task_baselines(t, seed, args.train_fraction) for t in tasks]
         best_proxy = np.array([b["best_proxy"]["test"]["kendall"] for b in base])
         linear = np.array([b["linear_rank"]["test"]["kendall"] for b in base])
-        results = {}
-        for label, partial in (("one formula, common proxies", False), ("one formula, --allow-partial", True)):
+        for label, scope, missing, config in settings:
             start = time.perf_counter()
-            taus, best = _evolve_and_test(tasks, seed, args, args.q_population, args.q_generations, partial)
+            if scope == "all":
+                taus, best = _evolve_and_test(tasks, seed, args, config, missing)
+                formula = best.key
+            else:
+                taus = np.array([_evolve_and_test([t], seed, args, config)[0][0] for t in tasks])
+                formula = ""
+                per_task_rows.extend([[seed, label, t.id, f"{o:.3f}", f"{b:.3f}", f"{lin:.3f}"]
+                                      for t, o, b, lin in zip(tasks, taus, best_proxy, linear)])
+            seconds = time.perf_counter() - start
             defined = np.isfinite(taus)
-            results[label] = (float(np.mean(taus[defined])), int((taus[defined] > best_proxy[defined]).sum()),
-                              int(defined.sum()), time.perf_counter() - start, best.key)
-        start = time.perf_counter()
-        own = np.array([_evolve_and_test([t], seed, args, args.q_task_population,
-                                         args.q_task_generations)[0][0] for t in tasks])
-        results["one formula per task"] = (float(own.mean()), int((own > best_proxy).sum()), len(tasks),
-                                           time.perf_counter() - start, "")
-        for label, (mean, beats, n, seconds, formula) in results.items():
-            rows.append([seed, label, f"{mean:.4f}", f"{beats}/{n}", f"{best_proxy.mean():.4f}",
-                         f"{linear.mean():.4f}", f"{seconds:.0f}", formula[:50]])
-            acc = sums.setdefault(label, [[], [], []])
+            mean = float(np.where(defined, taus, 0.0).mean())
+            beats = int((np.where(defined, taus, -2.0) > best_proxy).sum())
+            rows.append([seed, label, f"{mean:.4f}", f"{beats}/{len(tasks)}", f"{int(defined.sum())}",
+                         f"{best_proxy.mean():.4f}", f"{linear.mean():.4f}", f"{seconds:.0f}", formula[:50]])
+            acc = sums.setdefault(label, [[], [], [], []])
             acc[0].append(mean)
             acc[1].append(beats)
-            acc[2].append(n)
+            acc[2].append(int(defined.sum()))
+            acc[3].append(seconds)
         sums.setdefault("_base", [[], []])
         sums["_base"][0].append(best_proxy.mean())
         sums["_base"][1].append(linear.mean())
-        per_task_rows.extend([[seed, t.id, f"{o:.3f}", f"{b:.3f}", f"{lin:.3f}"]
-                              for t, o, b, lin in zip(tasks, own, best_proxy, linear)])
-    footer = [["mean", label, f"{np.mean(v[0]):.4f}", f"{np.mean(v[1]):.1f}/{np.mean(v[2]):.0f}",
-               f"{np.mean(sums['_base'][0]):.4f}", f"{np.mean(sums['_base'][1]):.4f}", "", ""]
+    footer = [["mean", label, f"{np.mean(v[0]):.4f}", f"{np.mean(v[1]):.1f}/{len(tasks)}", f"{np.mean(v[2]):.1f}",
+               f"{np.mean(sums['_base'][0]):.4f}", f"{np.mean(sums['_base'][1]):.4f}", f"{np.mean(v[3]):.0f}", ""]
               for label, v in sums.items() if label != "_base"]
     return rows + footer, per_task_rows
 
@@ -167,12 +202,16 @@ def run(args: argparse.Namespace) -> int:
                        wall(tasks, args)))
     if args.quality:
         print()
-        print(f"quality: mean test Kendall over {len(tasks)} tasks; one formula: population "
-              f"{args.q_population} x {args.q_generations}; per task: {args.q_task_population} x "
-              f"{args.q_task_generations}")
-        rows, _ = quality(tasks, args)
-        print(format_table(["seed", "setting", "evolved", "beats best", "best proxy", "linear", "s", "formula"],
-                           rows[:-3], rows[-3:]))
+        n = len(quality_settings(args))
+        print(f"quality: mean test Kendall over {len(tasks)} tasks (train fraction {args.train_fraction}), "
+              f"seeds 0-{args.seeds - 1}; 'beats best' = tasks where the evolved formula beats the best "
+              f"hand-crafted proxy (picked on train); an undefined task counts 0")
+        rows, per_task = quality(tasks, args)
+        print(format_table(["seed", "setting", "evolved", "beats best", "defined", "best proxy", "linear", "s",
+                            "formula"], rows[:-n], rows[-n:]))
+        if args.per_task_table:
+            print()
+            print(format_table(["seed", "setting", "task", "evolved", "best proxy", "linear"], per_task))
     return 0
 
 

@@ -4,7 +4,8 @@ The formula comes from a run directory (its best, or --index K of its hall of fa
 exported proxy.py (its FORMULA and TRANSFORM), or --formula. Formulas use the proxies as
 names, + - * / and **2, and log, sqrt, abs, min, max, tanh, square, neg; all protected
 (x/0 = 1, log|x| with log 0 = 0, sqrt|x|), as in evolution. A task lacking one of the
-formula's proxies is shown as n/a.
+formula's proxies is shown as n/a, unless the missing mode (--missing; default: the source
+run's / proxy.py's) is impute: the proxy is then the transform's neutral constant there.
 
 examples:
   zcgp evaluate --formula "nwot*log(synflow)" --tasks nb201
@@ -28,7 +29,7 @@ from gp.export import _plain, load_proxy_module, used_terminals
 from gp.formula import formula_names, infix, parse_formula
 from gp.primitives import make_pset
 from gp.report import comparison_table, formula_rows, summary
-from gp.results import load_result, result_member
+from gp.results import load_result, result_member, result_missing
 from scripts.common import add_data_args
 
 
@@ -41,6 +42,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(seed=None, train_fraction=None)     # default: the source run's, else 0 / 0.2
     parser.add_argument("--transform", choices=TRANSFORMS,
                         help="input transform (default: the source's, else rank)")
+    parser.add_argument("--missing", choices=("impute", "exclude"),
+                        help="a task lacking a proxy of the formula: impute = neutral constant, "
+                             "exclude = n/a (default: the source's, else exclude)")
     parser.add_argument("--metric", choices=[*METRICS, "both"], default="both",
                         help="which table(s) to print (default: both)")
     parser.add_argument("--out", metavar="FILE", help="also write the rows as JSON")
@@ -60,14 +64,16 @@ def _source(args) -> tuple[str, dict]:
         entry, _, _ = result_member(result, args.index or 0)
         cfg = result["config"]
         return entry["formula"], {"transform": cfg["transform"], "seed": result.get("seed"),
-                                  "train_fraction": cfg.get("train_fraction")}
+                                  "train_fraction": cfg.get("train_fraction"),
+                                  "missing": result_missing(result)}
     if path.suffix == ".py":
         if args.index is not None:
             raise ZcgpError("--index needs a run directory")
         module = load_proxy_module(path)
         info = getattr(module, "INFO", {}) or {}
         return str(module.FORMULA), {"transform": str(module.TRANSFORM), "seed": info.get("seed"),
-                                     "train_fraction": info.get("train_fraction")}
+                                     "train_fraction": info.get("train_fraction"),
+                                     "missing": getattr(module, "MISSING", "error")}
     raise ZcgpError(f"{args.source} is neither a run directory nor a .py proxy module")
 
 
@@ -91,16 +97,17 @@ def run(args: argparse.Namespace) -> int:
         raise ZcgpError(f"unknown terminal '{unknown[0]}' in formula '{text}'; "
                         f"known: {', '.join(p for p in order if p in known)}")
     tree = parse_formula(text, make_pset(order))
-    rows = formula_rows(tree, tasks, order, seed, fraction, transform)
+    missing = args.missing or ("impute" if source.get("missing") == "impute" else "exclude")
+    rows = formula_rows(tree, tasks, order, seed, fraction, transform, missing=missing)
     print(f"formula: {infix(tree)}   (transform: {transform}, seed {seed}, train fraction {fraction}, "
-          f"proxies: {', '.join(used_terminals(tree, order)) or 'none'})")
+          f"proxies: {', '.join(used_terminals(tree, order)) or 'none'}, missing proxies: {missing})")
     for metric in (METRICS if args.metric == "both" else [args.metric]):
         print()
         print(comparison_table(rows, metric))
     if args.out:
         atomic_write_json(args.out, _plain({
             "formula": str(tree), "formula_infix": infix(tree), "transform": transform,
-            "seed": seed, "train_fraction": fraction, "tasks": rows,
+            "seed": seed, "train_fraction": fraction, "missing": missing, "tasks": rows,
             "summary": {m: summary(rows, m) for m in METRICS}}))
         print(f"wrote {args.out}")
     print(f"{len(rows)} tasks in {time.perf_counter() - start:.1f} s")

@@ -1,16 +1,20 @@
 """Evolve a zero-cost proxy formula with genetic programming (DEAP) on the selected tasks.
 
 Fitness: mean rank correlation (Kendall tau-b, or Spearman) of the formula with the target
-over the train splits of the selected tasks. Terminals are the hand-crafted proxies usable
-on every selected task (others are listed as excluded; --allow-partial keeps them and
-scores a formula only on tasks that have its proxies). A checkpoint is written after every
-generation; --resume DIR continues it to exactly the result of an uninterrupted run.
+over the train splits of the selected tasks. Terminals are the hand-crafted proxies of the
+selected tasks. A proxy missing on some tasks (nwot on nb101, synflow on TransNAS-Bench) is,
+by --missing: "impute" (default) a neutral constant there (0.5 under the rank transform, 0
+otherwise), so every formula is defined on every task and the exported proxy.py does the
+same for an absent proxy; "exclude": not a terminal; "zero" / "skip" (--allow-partial): a
+formula using it is undefined there, counting 0 in the mean or left out of it.
+A checkpoint is written after every generation; --resume DIR continues it to exactly the
+result of an uninterrupted run.
 
 Writes to --out DIR: result.json, proxy.py (standalone), hall_of_fame.csv, pareto.csv,
 logbook.csv, fitness.png, test_tau.png, checkpoint.pkl.
 
 examples:
-  zcgp evolve --tasks all --population 1000 --generations 30 --seed 0 --out runs/all
+  zcgp evolve --tasks all --seed 0 --out runs/all
   zcgp evolve --train-tasks nb201 --test-tasks tnb101_macro --out runs/transfer
   zcgp evolve --resume runs/all --generations 50
 """
@@ -27,7 +31,14 @@ from fitness.rank import METRICS
 from fitness.tasks import load_tasks
 from fitness.transforms import TRANSFORMS
 from gp.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
-from gp.dataset import PARTIAL_FITNESS, Dataset, select_terminals
+from gp.dataset import (
+    MISSING_MODES,
+    PARTIAL_FITNESS,
+    Dataset,
+    neutral_value,
+    resolve_missing,
+    select_terminals,
+)
 from gp.evolution import SELECTIONS, Engine, GPConfig
 from gp.formula import infix
 from gp.parallel import BACKENDS, Evaluator
@@ -39,9 +50,16 @@ from scripts.common import add_data_args
 RUN_DEFAULTS = {
     "tasks": "all", "train_tasks": None, "test_tasks": None, "seed": 0, "train_fraction": 0.2,
     "transform": "rank", "metric": "kendall", "allow_partial": False, "partial_fitness": "zero",
-    "proxies": None,
+    "proxies": None, "missing": "impute",
 }
-GP_DEFAULTS = GPConfig(population=1000, generations=30)
+MISSING_HELP = {
+    "impute": "a neutral constant on the tasks lacking it (0.5 under rank, else 0)",
+    "exclude": "not used: only proxies present on every task are terminals",
+    "zero": "a formula using it is undefined there and that task counts 0 in the mean",
+    "skip": "a formula using it is undefined there and that task is left out of the mean",
+}
+OLD_GP_DEFAULTS = GPConfig(population=1000, generations=30)      # before --missing impute
+GP_DEFAULTS = GPConfig(population=2000, generations=40)
 GP_OPTIONS = ("population", "offspring", "max_depth", "init_max_depth", "cx_prob", "mut_prob",
               "tournament", "parsimony", "selection", "elite", "hof_size")
 
@@ -58,9 +76,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
                       "per task within the scored set (default: rank, in [0, 1])")
     data.add_argument("--metric", choices=METRICS, help="fitness correlation (default: kendall)")
     data.add_argument("--proxies", metavar="LIST", help="comma list restricting the terminals")
+    data.add_argument("--missing", choices=MISSING_MODES,
+                      help="a proxy missing on some tasks: impute = a neutral constant there (0.5 "
+                           "for every architecture under rank, 0 otherwise; default), exclude = not "
+                           "a terminal, zero / skip = formulas using it are undefined there, the "
+                           "task counting 0 in the mean / left out of it")
     data.add_argument("--allow-partial", action="store_true", default=None,
-                      help="also use proxies missing on some tasks; a formula using one is scored "
-                           "only on the tasks that have it")
+                      help="older spelling of --missing zero (or of --partial-fitness)")
     data.add_argument("--partial-fitness", choices=PARTIAL_FITNESS,
                       help="with --allow-partial: an undefined task counts 0 in the mean (zero, "
                            "default) or is left out of it (skip)")
@@ -95,15 +117,26 @@ def _check_state(state: dict, path) -> None:
     missing = [k for k in needed if k not in state]
     if missing:
         raise ZcgpError(f"checkpoint {path} is corrupt: missing {', '.join(missing)}")
-    if not (isinstance(state["run"], dict) and set(RUN_DEFAULTS) <= set(state["run"])
+    if not (isinstance(state["run"], dict) and set(RUN_DEFAULTS) - {"missing"} <= set(state["run"])
             and isinstance(state["config"], dict)):
         raise ZcgpError(f"checkpoint {path} is corrupt: bad run settings")
 
 
 def _run_settings(args, saved: dict | None) -> dict:
     given = {k: getattr(args, k) for k in RUN_DEFAULTS if getattr(args, k, None) is not None}
+    if "missing" not in given and (given.get("allow_partial") or "partial_fitness" in given):
+        given["missing"] = given.get("partial_fitness", "zero")       # the older spelling
+    elif given.get("allow_partial") and given["missing"] not in PARTIAL_FITNESS:
+        raise ZcgpError(f"--allow-partial conflicts with --missing {given['missing']}")
+    if "missing" in given:
+        given["allow_partial"] = given["missing"] != "exclude"
+        if given["missing"] in PARTIAL_FITNESS:
+            given["partial_fitness"] = given["missing"]
     if saved is None:
         return {**RUN_DEFAULTS, **given}
+    saved = dict(saved)
+    saved.setdefault("missing", resolve_missing(None, saved.get("allow_partial", False),
+                                                saved.get("partial_fitness", "zero")))
     for key, value in given.items():
         if value != saved.get(key):
             raise ZcgpError(f"--{key.replace('_', '-')} {value} conflicts with the checkpoint "
@@ -170,10 +203,10 @@ def run(args: argparse.Namespace) -> int:
     report_tasks = load_tasks(run_cfg["test_tasks"], args.data_dir) if run_cfg["test_tasks"] else train_tasks
     # transfer: without --allow-partial the terminals must exist on the report tasks too
     scope = train_tasks + [t for t in report_tasks if t.id not in {u.id for u in train_tasks}]
-    terminals, excluded = select_terminals(scope, run_cfg["allow_partial"], _split_list(run_cfg["proxies"]))
+    missing = run_cfg["missing"]
+    terminals, excluded = select_terminals(scope, missing, _split_list(run_cfg["proxies"]))
     dataset = Dataset.build(train_tasks, terminals, "train", run_cfg["seed"], run_cfg["train_fraction"],
-                            run_cfg["transform"], run_cfg["metric"], run_cfg["allow_partial"],
-                            run_cfg["partial_fitness"])
+                            run_cfg["transform"], run_cfg["metric"], missing=missing)
     evaluator = Evaluator(dataset, args.n_jobs, args.backend, args.scheduler)
     if state is not None:
         engine = Engine.restore(state, dataset, evaluator, config.generations,
@@ -184,6 +217,11 @@ def run(args: argparse.Namespace) -> int:
         note = f"; excluded: {', '.join(excluded)}" if excluded else ""
         print(f"evolving on {len(train_tasks)} task(s), {dataset.n} train architectures, "
               f"terminals: {', '.join(terminals)}{note}", file=sys.stderr)
+        partial = {p: [t.id for t in scope if p not in t.proxies] for p in terminals}
+        partial = {p: ids for p, ids in partial.items() if ids}
+        if partial:
+            print(f"missing proxies ({missing}: {MISSING_HELP[missing]}): "
+                  + "; ".join(f"{p} on {len(ids)} task(s)" for p, ids in partial.items()), file=sys.stderr)
         if engine.generation >= 0:
             print(f"resuming at generation {engine.generation} of {config.generations}", file=sys.stderr)
 
@@ -200,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
     report_start = time.perf_counter()
     train_ids = {t.id for t in train_tasks}
     rows = formula_rows(tree, report_tasks, terminals, run_cfg["seed"], run_cfg["train_fraction"],
-                        run_cfg["transform"], _roles(train_ids, [t.id for t in report_tasks]))
+                        run_cfg["transform"], _roles(train_ids, [t.id for t in report_tasks]), missing)
     metric = run_cfg["metric"]
     pset = engine.pset
     result = {
@@ -209,9 +247,12 @@ def run(args: argparse.Namespace) -> int:
             **run_cfg, **engine.config.__dict__, "train_tasks": [t.id for t in train_tasks],
             "report_tasks": [t.id for t in report_tasks], "terminals": list(terminals),
             "excluded_proxies": excluded,
-            "partial_proxies": ("allowed: a formula is scored only on tasks that have its proxies "
+            "partial_proxies": (f"imputed: a proxy absent from a task is the constant "
+                                f"{neutral_value(run_cfg['transform'])} there (neutral value of the "
+                                f"{run_cfg['transform']} transform)" if missing == "impute" else
+                                "allowed: a formula is scored only on tasks that have its proxies "
                                 f"(undefined tasks: {run_cfg['partial_fitness']})"
-                                if run_cfg["allow_partial"] else "excluded: only proxies usable on every task"),
+                                if missing != "exclude" else "excluded: only proxies usable on every task"),
             "transform_scope": "per task, within the scored set of architectures",
             "n_jobs": args.n_jobs, "backend": evaluator.backend,
         },

@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from gp.export import write_proxy
-from gp.results import load_result, result_member, simplified
+from gp.results import load_result, result_member, result_missing, simplified
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
             "tasks": result["config"]["train_tasks"], "seed": result["seed"],
             "train_fraction": result["config"]["train_fraction"], "source": which,
             "index": args.index, "size": entry["size"], "cost_s": entry["cost_s"]}
-    write_proxy(out, tree, terminals, transform, simplified(tree, transform), info)
+    write_proxy(out, tree, terminals, transform, simplified(tree, transform), info, result_missing(result))
     print(f"{entry['formula_infix']}  (train fitness {entry['fitness']:.4f}, size {entry['size']})")
     print(f"wrote {out} and {out.with_suffix('.json')}")
     return 0

@@ -56,8 +56,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--proxy-source", choices=["torch", "table"], default="torch",
                         help="compute proxies with torch (default) or read them from the data table")
     parser.add_argument("--data", default="synthetic", help="synthetic (default) or cifar10:/path")
-    parser.add_argument("--batch-size", type=int, default=64, help="minibatch size (default: 64)")
+    parser.add_argument("--batch-size", type=int, default=32,
+                        help="minibatch size (default: 32, the batch the NAS-Bench-Suite-Zero values used)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (default: 1; more threads slow down badly when other "
+                             "processes share the cores; 0 = torch's default)")
     parser.add_argument("--data-dir", metavar="DIR", help="NAS-Bench-Suite-Zero files for --proxy-source table")
     parser.add_argument("--benchmark", metavar="CSV", help="NAS-Bench-201 accuracy table (default: shipped copy)")
     parser.add_argument("--out", metavar="DIR", help="write result.json, trajectory.csv and search.png")
@@ -80,7 +84,7 @@ def _objective(args, space):
     else:
         num_classes, resolution = TASKS[args.dataset]
         measure = TorchMeasure(space, names, num_classes, args.data, resolution, args.batch_size,
-                               args.device, args.seed)
+                               args.device, args.seed, args.threads)
         searched = space
     if formula is None:
         return ProxyObjective(args.objective, measure), searched, f"proxy {args.objective}"

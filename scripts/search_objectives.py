@@ -9,7 +9,6 @@ architectures scored at the start, so the objective does not drift during the se
 
 from __future__ import annotations
 
-import importlib.util
 import zlib
 from pathlib import Path
 from typing import Sequence
@@ -17,27 +16,18 @@ from typing import Sequence
 import numpy as np
 
 from fitness.errors import ZcgpError
+from gp.export import load_proxy_module
 from proxies.registry import PROXY_NAMES
 
 
 # ----------------------------------------------------------------------------- exported formulas
 
 def load_formula(path: str | Path):
-    """Import an exported proxy.py (or DIR/proxy.py) and check its interface and terminals."""
+    """Import an exported proxy.py (or DIR/proxy.py) and check the torch module computes its terminals."""
     path = Path(path)
-    if path.is_dir():
-        path = path / "proxy.py"
-    if not path.is_file():
-        raise ZcgpError(f"proxy file not found: {path}")
-    spec = importlib.util.spec_from_file_location(f"zcgp_formula_{zlib.crc32(str(path).encode())}", path)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:                       # noqa: BLE001 - any failure is the file's
-        raise ZcgpError(f"cannot load proxy file {path}: {type(exc).__name__}: {exc}") from None
-    for attr in ("TERMINALS", "TRANSFORM", "FORMULA", "proxy"):
-        if not hasattr(module, attr):
-            raise ZcgpError(f"proxy file {path} lacks {attr}; export one with `zcgp export`")
+    module = load_proxy_module(path / "proxy.py" if path.is_dir() else path)
+    if not callable(getattr(module, "proxy", None)):
+        raise ZcgpError(f"proxy file {path} lacks proxy(); export one with `zcgp export`")
     unknown = [t for t in module.TERMINALS if t not in PROXY_NAMES]
     if unknown:
         raise ZcgpError(f"proxy file {path} uses terminals the proxy module cannot compute: "
@@ -48,21 +38,35 @@ def load_formula(path: str | Path):
 # ----------------------------------------------------------------------------- measures
 
 class TorchMeasure:
-    """Raw proxies of freshly built networks on one minibatch (batched torch module)."""
+    """Raw proxies of freshly built networks on one minibatch (batched torch module).
+
+    Each network's initial weights are seeded by (seed, canonical key), so a network's
+    values do not depend on the batch it is scored in or on what was scored before.
+    """
 
     def __init__(self, space, names: Sequence[str], num_classes: int, data: str | None,
-                 resolution: int, batch_size: int, device: str, seed: int):
+                 resolution: int, batch_size: int, device: str, seed: int, threads: int | None = 1):
+        import torch
+
         from proxies import compute_proxies, load_batch
 
+        if threads:
+            torch.set_num_threads(threads)
         self.space, self.names, self.num_classes = space, tuple(names), num_classes
-        self.device, self.seed, self._compute = device, seed, compute_proxies
+        self.device, self.seed, self._compute, self._torch = device, seed, compute_proxies, torch
         self.inputs, self.targets = load_batch(data, batch_size, num_classes, resolution, seed)
 
-    def __call__(self, archs: Sequence) -> dict[str, np.ndarray]:
-        networks = (self.space.build(a, self.num_classes) for a in archs)
-        result = self._compute(networks, self.inputs, self.targets, names=self.names,
+    def _build(self, arch):
+        with self._torch.random.fork_rng(devices=[]):
+            self._torch.manual_seed(zlib.crc32(f"{self.seed}:{self.space.key(arch)}".encode()))
+            return self.space.build(arch, self.num_classes)
+
+    def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        names = tuple(names or self.names)
+        networks = (self._build(a) for a in archs)
+        result = self._compute(networks, self.inputs, self.targets, names=names,
                                device=self.device, seed=self.seed)
-        return {name: np.asarray(result[name], dtype=float) for name in self.names}
+        return {name: np.asarray(result[name], dtype=float) for name in names}
 
 
 class TableMeasure:
@@ -76,9 +80,35 @@ class TableMeasure:
         self.rows = {space.normalize(a): i for i, a in enumerate(task.archs)}
         self.values = {n: task.column(n) for n in names}
 
-    def __call__(self, archs: Sequence) -> dict[str, np.ndarray]:
+    def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         idx = np.array([self.rows[self.space.normalize(a)] for a in archs], dtype=int)
-        return {n: self.values[n][idx] for n in self.names}
+        return {n: self.values[n][idx] for n in (names or self.names)}
+
+
+class SharedMeasure:
+    """Caches a measure's values per (architecture key, proxy), so runs with different
+    objectives and seeds compute each network's proxies once and only the ones they need;
+    `view(names)` is a measure of a subset."""
+
+    def __init__(self, measure, space):
+        self.measure, self.space, self.cache = measure, space, {}
+
+    def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        names = tuple(names or self.measure.names)
+        keys = [self.space.key(a) for a in archs]
+        todo: dict[tuple, dict] = {}                 # missing names -> {key: arch}
+        for key, arch in zip(keys, archs):
+            missing = tuple(n for n in names if n not in self.cache.get(key, {}))
+            if missing:
+                todo.setdefault(missing, {})[key] = arch
+        for missing, group in todo.items():
+            values = self.measure(list(group.values()), missing)
+            for i, key in enumerate(group):
+                self.cache.setdefault(key, {}).update({n: float(values[n][i]) for n in missing})
+        return {n: np.array([self.cache[k][n] for k in keys]) for n in names}
+
+    def view(self, names: Sequence[str]):
+        return lambda archs: self(archs, names)
 
 
 class TableSpace:

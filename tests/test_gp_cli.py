@@ -36,7 +36,8 @@ def test_evolve_writes_every_output(run_dir):
             "checkpoint.pkl", "fitness.png", "test_tau.png"} <= names
     result = json.loads((run_dir / "result.json").read_text())
     assert result["seed"] == 1 and result["config"]["population"] == 80
-    assert result["config"]["transform"] == "rank" and "excluded" in result["config"]["partial_proxies"]
+    assert result["config"]["transform"] == "rank" and result["config"]["missing"] == "impute"
+    assert result["config"]["partial_proxies"].startswith("imputed")
     assert result["best"]["formula"] == result["hall_of_fame"][0]["formula"]
     assert len(result["tasks"]) == 3
     for row in result["tasks"]:
@@ -167,7 +168,8 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
 def test_transfer_and_partial_are_recorded(tmp_path):
     out = tmp_path / "transfer"
     assert main(["evolve", "--train-tasks", "nb201", "--test-tasks", "nb201/cifar10,tnb101_macro/normal",
-                 "--population", "60", "--generations", "2", "--quiet", "--no-plots", "--out", str(out)]) == 0
+                 "--population", "60", "--generations", "2", "--missing", "exclude", "--quiet", "--no-plots",
+                 "--out", str(out)]) == 0
     result = json.loads((out / "result.json").read_text())
     assert result["config"]["train_tasks"] == ["nb201/cifar10", "nb201/cifar100", "nb201/ImageNet16-120"]
     assert [r["task"] for r in result["tasks"]] == ["nb201/cifar10", "tnb101_macro/normal"]
@@ -179,4 +181,30 @@ def test_transfer_and_partial_are_recorded(tmp_path):
                  "--generations", "1", "--quiet", "--no-plots", "--out", str(out)]) == 0
     result = json.loads((out / "result.json").read_text())
     assert "nwot" in result["config"]["terminals"] and result["config"]["excluded_proxies"] == {}
-    assert result["config"]["partial_proxies"].startswith("allowed")
+    assert result["config"]["partial_proxies"].startswith("allowed") and result["config"]["missing"] == "zero"
+
+
+def test_missing_modes_are_recorded_and_exported(tmp_path, capsys):
+    out = tmp_path / "impute"
+    assert main(["evolve", "--tasks", "nb101,nb201/cifar10", "--population", "60", "--generations", "1",
+                 "--quiet", "--no-plots", "--out", str(out)]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["config"]["missing"] == "impute"                       # the default
+    assert {"nwot", "synflow"} <= set(result["config"]["terminals"])
+    assert result["config"]["partial_proxies"].startswith("imputed") and not result["config"]["excluded_proxies"]
+    assert all(r["evolved"] is not None for r in result["tasks"])
+    assert result["tasks"][0]["imputed"] == (["nwot"] if "nwot" in result["best"]["formula"] else [])
+    assert "MISSING = 'impute'" in (out / "proxy.py").read_text()
+    assert main(["evaluate", str(out / "proxy.py"), "--tasks", "nb101,nb201/cifar10", "--metric", "kendall",
+                 "--out", str(tmp_path / "e.json")]) == 0
+    rows = json.loads((tmp_path / "e.json").read_text())["tasks"]
+    assert [r["evolved"]["test"]["kendall"] for r in rows] == \
+        pytest.approx([r["evolved"]["test"]["kendall"] for r in result["tasks"]], abs=1e-12)
+    out = tmp_path / "exclude"
+    assert main(["evolve", "--tasks", "nb101,nb201/cifar10", "--missing", "exclude", "--population", "60",
+                 "--generations", "1", "--quiet", "--no-plots", "--out", str(out)]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert "nwot" in result["config"]["excluded_proxies"] and result["config"]["missing"] == "exclude"
+    assert main(["evolve", "--tasks", "nb201", "--missing", "impute", "--allow-partial", "--out",
+                 str(tmp_path / "x")]) == 2
+    assert "conflicts" in capsys.readouterr().err

@@ -208,3 +208,33 @@ def test_dask_backend_gives_the_same_scores(nb201):
         cluster.close()
     with pytest.raises(ZcgpError, match="--scheduler"):
         Evaluator(engine.dataset, backend="dask")
+
+
+def test_impute_gives_missing_terminals_the_neutral_value():
+    from gp.dataset import neutral_value, resolve_missing
+    assert [neutral_value(t) for t in ("rank", "log", "zscore", "raw")] == [0.5, 0.0, 0.0, 0.0]
+    a = synthetic_task("syn/a", proxies=("a", "b", "c"), target=lambda a, b, c: a + c)
+    b = synthetic_task("syn/b", seed=1, proxies=("a", "b"), target=lambda a, b, c: a)
+    terms, excluded = select_terminals([a, b], "impute")
+    assert terms == ("a", "b", "c") and not excluded
+    assert select_terminals([a, b], "exclude")[0] == ("a", "b")
+    ranked = Dataset.build([a, b], terms, "train", missing="impute")
+    assert ranked.imputed and ranked.description["missing"] == "impute"
+    block = ranked.blocks[1]
+    assert block.missing == {"c"}
+    np.testing.assert_array_equal(ranked.columns["c"][block.start:block.stop], 0.5)
+    data = Dataset.build([a, b], terms, "train", transform="raw", missing="impute")
+    np.testing.assert_array_equal(data.columns["c"][block.start:block.stop], 0.0)
+    pset = Engine(data, GPConfig(population=2)).pset
+    # a + c is defined on both tasks: exact on syn/a, and reduces to a (also exact) on syn/b
+    row = data.score([to_code(parse_formula("a + c", pset))])[0]
+    np.testing.assert_allclose(row, [1.0, 1.0])
+    assert data.aggregate(row) == pytest.approx(1.0)
+    # a formula of the missing terminal only is a constant there: WORST, not NaN
+    assert data.score([to_code(parse_formula("c", pset))])[0][1] == WORST
+    # the old spelling still means what it meant
+    assert resolve_missing(None, True, "skip") == "skip" and resolve_missing(None, False) == "exclude"
+    old = Dataset.build([a, b], terms, "train", allow_partial=True)
+    assert old.missing == "zero" and "missing" not in old.description
+    with pytest.raises(ZcgpError, match="missing-proxy mode"):
+        Dataset.build([a, b], terms, "train", missing="bogus")

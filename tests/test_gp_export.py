@@ -104,3 +104,25 @@ def test_gp_and_fitness_never_import_torch():
             "import scripts.evolve, scripts.export, scripts.evaluate; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("transform", ["rank", "zscore"])
+def test_imputed_proxy_round_trip(tmp_path, tasks, transform):
+    """A terminal absent from `scores` is the neutral constant, exactly as in evolution."""
+    terms, _ = select_terminals(tasks, "impute")
+    assert "nwot" in terms and "nwot" not in tasks[-1].proxies           # nb101 lacks nwot
+    tree = parse_formula("nwot * synflow + min(flops, nwot) - jacov / nwot", make_pset(terms))
+    module = _load(write_proxy(tmp_path / "proxy.py", tree, terms, transform, "s", missing="impute"))
+    assert module.MISSING == "impute"
+    data = Dataset.build(tasks, terms, "test", transform=transform, missing="impute")
+    engine_values = data.task_outputs(to_code(tree))
+    for task in tasks:
+        rows = task_split(task)[1]
+        got = module.proxy({p: task.column(p)[rows] for p in module.TERMINALS if p in task.proxies})
+        np.testing.assert_allclose(got, engine_values[task.id], rtol=1e-12, atol=1e-12)
+    nb101 = engine_values["nb101/cifar10"]
+    strict = _load(write_proxy(tmp_path / "strict.py", tree, terms, transform, "s"))
+    assert strict.MISSING == "error"
+    with pytest.raises(KeyError, match="nwot"):
+        strict.proxy({"synflow": [1.0, 2.0], "flops": [1.0, 3.0], "jacov": [0.0, 1.0]})
+    assert np.isfinite(nb101).all()

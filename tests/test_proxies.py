@@ -347,6 +347,17 @@ def test_values_follow_the_data_files_sign_and_scale():
         assert result[name][0] == pytest.approx(file_value, rel=0.02), name
 
 
+def test_params_and_flops_proxies_equal_the_exact_counts_on_all_tasks():
+    rng = np.random.default_rng(0)
+    for classes, resolution in nb201.TASKS.values():
+        archs = [nb201.sample(rng) for _ in range(3)]
+        nets = [nb201.build_network(a, classes) for a in archs]
+        x = torch.zeros(2, 3, resolution, resolution)
+        result = compute_proxies(nets, x, torch.zeros(2, dtype=torch.long), names="params,flops", device="cpu")
+        assert result["params"].tolist() == [nb201.param_count(a, classes) / 1e6 for a in archs]
+        assert result["flops"].tolist() == [nb201.flop_count(a, classes, resolution) / 1e6 for a in archs]
+
+
 # ----------------------------------------------------------------------------- names, devices
 
 def test_registry_names_and_families():

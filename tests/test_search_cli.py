@@ -95,7 +95,7 @@ def test_formula_search_end_to_end(tmp_path, proxy_file):
     (["--objective", "nwot", "--evaluations", "5", "--benchmark", "/no/such.csv"], "NB201 table not found"),
     (["--objective", "nwot"], "give a budget"),
     (["--objective", "zzz", "--evaluations", "5"], "unknown proxy 'zzz'"),
-    (["--proxy", "/no/such/dir", "--evaluations", "5"], "proxy file not found"),
+    (["--proxy", "/no/such/dir", "--evaluations", "5"], "proxy module not found"),
 ])
 def test_search_bad_input_is_one_line(args, message, capsys):
     assert main(["search", "--proxy-source", "table", "--quiet", *args]) == 2
@@ -110,7 +110,7 @@ def test_proxy_file_with_unknown_terminal(tmp_path, capsys):
     assert "terminals the proxy module cannot compute: magic" in capsys.readouterr().err
     bad.write_text("TERMINALS = (")
     assert main(["search", "--proxy", str(bad), "--evaluations", "5", "--quiet"]) == 2
-    assert "cannot load proxy file" in capsys.readouterr().err
+    assert "cannot load" in capsys.readouterr().err
 
 
 def test_table_search_stays_inside_the_table():

@@ -1,0 +1,111 @@
+"""The batch proxies see: CIFAR-10 from the standard python batches on disk (no download),
+or a seeded synthetic batch of the right shape.
+
+Data specs (the `--data` option): 'synthetic' or 'cifar10:/path/to/cifar-10-batches-py'.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from spaces.errors import UserInputError
+
+DEFAULT_BATCH_SIZE = 64
+CIFAR10_MEAN = np.array([0.49139968, 0.48215827, 0.44653124], dtype=np.float32)
+CIFAR10_STD = np.array([0.24703233, 0.24348505, 0.26158768], dtype=np.float32)
+CIFAR10_TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
+
+
+def read_cifar10(directory: str | Path, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """(images uint8 (N, 3, 32, 32), labels int64 (N,)) from a cifar-10-batches-py directory.
+
+    'train' reads the data_batch_* files present (at least one), 'test' the test_batch file.
+    """
+    path = Path(directory).expanduser()
+    if not path.is_dir():
+        raise UserInputError(f"CIFAR-10 directory not found: {path}")
+    if split == "train":
+        files = [path / name for name in CIFAR10_TRAIN_FILES if (path / name).is_file()]
+    elif split == "test":
+        files = [path / "test_batch"] if (path / "test_batch").is_file() else []
+    else:
+        raise UserInputError(f"unknown CIFAR-10 split '{split}'; use train or test")
+    if not files:
+        raise UserInputError(f"no CIFAR-10 {split} batches (data_batch_1..5 / test_batch) in {path}")
+    images, labels = [], []
+    for file in files:
+        batch = _read_batch(file)
+        images.append(batch[0])
+        labels.append(batch[1])
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def _read_batch(file: Path) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        with open(file, "rb") as fh:
+            payload = pickle.load(fh, encoding="bytes")
+        data = np.asarray(payload[b"data"], dtype=np.uint8)
+        labels = np.asarray(payload[b"labels"], dtype=np.int64)
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as exc:
+        raise UserInputError(f"not a CIFAR-10 python batch: {file} ({type(exc).__name__})") from None
+    if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
+        raise UserInputError(f"not a CIFAR-10 python batch: {file} (data shape {data.shape})")
+    return data.reshape(-1, 3, 32, 32), labels
+
+
+def normalize_cifar10(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, 3, 32, 32) -> float32, per-channel standardised with the CIFAR-10 statistics."""
+    scaled = images.astype(np.float32) / 255.0
+    return (scaled - CIFAR10_MEAN[:, None, None]) / CIFAR10_STD[:, None, None]
+
+
+def synthetic_batch(batch_size: int, num_classes: int, resolution: int = 32, channels: int = 3,
+                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Standard-normal images and uniform labels, reproducible from `seed`."""
+    rng = np.random.default_rng(seed)
+    images = rng.standard_normal((batch_size, channels, resolution, resolution), dtype=np.float32)
+    return images, rng.integers(0, num_classes, batch_size).astype(np.int64)
+
+
+def parse_data_spec(spec: str | None) -> tuple[str, str | None]:
+    """'synthetic' -> ('synthetic', None); 'cifar10:/dir' -> ('cifar10', '/dir')."""
+    text = (spec or "synthetic").strip()
+    kind, _, location = text.partition(":")
+    kind = kind.lower()
+    if kind == "synthetic" and not location:
+        return kind, None
+    if kind == "cifar10":
+        if not location:
+            raise UserInputError("cifar10 data needs a directory: --data cifar10:/path/to/cifar-10-batches-py")
+        return kind, location
+    raise UserInputError(f"unknown data source '{text}'; use 'synthetic' or 'cifar10:/path/to/cifar-10-batches-py'")
+
+
+def load_batch(spec: str | None = "synthetic", batch_size: int = DEFAULT_BATCH_SIZE, num_classes: int = 10,
+               resolution: int = 32, seed: int = 0):
+    """(inputs float32 (B, 3, R, R), targets int64 (B,)) as torch tensors on the CPU.
+
+    CIFAR-10: `batch_size` training images drawn without replacement with `seed`.
+    """
+    import torch
+
+    if batch_size < 1:
+        raise UserInputError(f"batch size must be >= 1, got {batch_size}")
+    kind, location = parse_data_spec(spec)
+    if kind == "synthetic":
+        images, labels = synthetic_batch(batch_size, num_classes, resolution, seed=seed)
+    else:
+        if resolution != 32:
+            raise UserInputError(f"CIFAR-10 images are 32x32, but the task needs {resolution}x{resolution}")
+        raw, all_labels = read_cifar10(location)
+        if batch_size > len(raw):
+            raise UserInputError(f"batch size {batch_size} exceeds the {len(raw)} CIFAR-10 images in {location}")
+        if int(all_labels.max()) >= num_classes:
+            raise UserInputError(f"CIFAR-10 labels reach {int(all_labels.max())}, but the task has "
+                                 f"{num_classes} classes")
+        pick = np.sort(np.random.default_rng(seed).choice(len(raw), batch_size, replace=False))
+        images, labels = normalize_cifar10(raw[pick]), all_labels[pick]
+    return torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels)

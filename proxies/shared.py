@@ -1,0 +1,155 @@
+"""The shared pass: ONE train-mode forward of the batch serves every data-dependent proxy.
+
+From that forward (with only the hooks the requested proxies need):
+- one backward of the loss to the conv/linear weights (and, for fisher, to their outputs)
+  serves grad_norm, snip, plain and fisher;
+- grasp adds a Hessian-gradient product (a create_graph backward of the loss plus one
+  through it; g = that gradient), zico the gradients of the two halves of the batch (two
+  more backwards of the same graph);
+- ReLU codes (nwot, swap) and feature-map correlations (meco) come from the forward hooks;
+- one backward of the summed outputs to the input gives the Jacobian (jacov, epe_nas).
+A failing score yields a reason string instead of a value; the other scores still count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from proxies import activation, gradient
+from proxies.nets import Tensors, call, hooks, modes, weight_layers, weight_names
+
+GRADIENT = frozenset({"grad_norm", "snip", "plain", "fisher", "grasp", "zico"})
+ACTIVATION = frozenset({"nwot", "swap", "meco"})
+JACOBIAN = frozenset({"jacov", "epe_nas"})
+
+
+def _safe(fn: Callable, *args) -> float | str:
+    try:
+        return float(fn(*args))
+    except Exception as exc:  # noqa: BLE001 -- one broken score must not take the others down
+        return f"{type(exc).__name__}: {exc}"
+
+
+def shared_pass(net: nn.Module, params: Tensors, buffers: Tensors, inputs: torch.Tensor, targets: torch.Tensor,
+                names: tuple[str, ...], loss_fn: Callable = F.cross_entropy) -> dict[str, float | str]:
+    """Scores `names` (gradient, activation and Jacobian proxies) of `net` run with `params`
+    and private copies of `buffers` (see `proxies.nets`)."""
+    want = set(names)
+    layers = weight_layers(net)
+    leaves = {name: params[name].detach().requires_grad_(True) for name in dict.fromkeys(weight_names(net))}
+    weights = [leaves[name] for name in weight_names(net)]
+    tensors = {**params, **leaves, **{name: b.clone() for name, b in buffers.items()}}
+
+    relu = activation.ReluCodes(nwot="nwot" in want, swap="swap" in want) if want & {"nwot", "swap"} else None
+    meco = activation.FeatureCorrelations() if "meco" in want else None
+    layer_calls: list[tuple[int, torch.Tensor]] = []
+    x = inputs.detach().requires_grad_(True) if want & JACOBIAN else inputs
+    handles: list = []
+    with hooks(handles), modes(net, training=True), torch.set_grad_enabled(bool(want & (GRADIENT | JACOBIAN))):
+        for collector in (relu, meco):
+            if collector is not None:
+                handles += collector.attach(net)
+        if "fisher" in want:
+            handles += [layer.register_forward_hook(
+                lambda module, inp, out, index=index: layer_calls.append((index, out)))
+                for index, layer in enumerate(layers)]
+        y = call(net, tensors, x)
+
+    out: dict[str, float | str] = {}
+    if relu is not None:
+        if "nwot" in want:
+            out["nwot"] = _safe(relu.nwot_score)
+        if "swap" in want:
+            out["swap"] = _safe(relu.swap_score)
+    if meco is not None:
+        out["meco"] = _safe(meco.meco_score)
+    main = want & {"grad_norm", "snip", "plain", "fisher"}
+    backwards = _Backwards(bool(want & JACOBIAN) + 2 * ("zico" in want) + 2 * ("grasp" in want) + bool(main))
+    # the graph is freed by the last backward: keeping it alive slows a CPU backward by ~1.5x,
+    # so the cheaper, retaining ones go first and the main loss backward last
+    if want & JACOBIAN:
+        out.update(_jacobian_scores(want, backwards, x, y, targets))
+    if want & GRADIENT:
+        try:
+            loss = loss_fn(y, targets)
+        except Exception as exc:  # noqa: BLE001 -- reported per proxy
+            return {**out, **{n: f"{type(exc).__name__}: {exc}" for n in want & GRADIENT}}
+        if "zico" in want:
+            out["zico"] = _safe(_zico, backwards, y, targets, loss_fn, weights)
+        if "grasp" in want:
+            out["grasp"] = _safe(_grasp, backwards, loss, weights)
+        if main:
+            out.update(_loss_gradient_scores(main, backwards, loss, weights, layer_calls))
+    return {n: out[n] for n in names}
+
+
+class _Backwards:
+    """autograd.grad calls on one graph; the last planned call frees it."""
+
+    def __init__(self, planned: int):
+        self.left = planned
+
+    def grad(self, output: torch.Tensor, tensors: list[torch.Tensor], create_graph: bool = False):
+        self.left -= 1
+        return list(torch.autograd.grad(output, tensors, retain_graph=self.left > 0 or create_graph,
+                                        create_graph=create_graph, allow_unused=True))
+
+
+def _loss_gradient_scores(want, backwards, loss, weights, layer_calls) -> dict[str, float | str]:
+    activations = [act for _, act in layer_calls]
+    try:
+        grads = backwards.grad(loss, weights + activations)
+    except Exception as exc:  # noqa: BLE001 -- reported per proxy
+        return {n: f"{type(exc).__name__}: {exc}" for n in want}
+    weight_grads, act_grads = grads[:len(weights)], grads[len(weights):]
+    out: dict[str, float | str] = {}
+    if "grad_norm" in want:
+        out["grad_norm"] = _safe(gradient.grad_norm, weight_grads)
+    if "snip" in want:
+        out["snip"] = _safe(gradient.snip, weights, weight_grads)
+    if "plain" in want:
+        out["plain"] = _safe(gradient.plain, weights, weight_grads)
+    if "fisher" in want:
+        fan_ins = [weights[i][0].numel() for i, _ in layer_calls]
+        out["fisher"] = _safe(gradient.fisher, activations, act_grads, fan_ins)
+    return out
+
+
+def _grasp(backwards, loss, weights) -> float:
+    """-w * (H g) with g = dL/dw: one create_graph backward, one through the gradient graph."""
+    graph_grads = backwards.grad(loss, weights, create_graph=True)
+    z = sum((g.detach() * g).sum() for g in graph_grads if g is not None)
+    if not isinstance(z, torch.Tensor) or not z.requires_grad:
+        backwards.left -= 1
+        return 0.0
+    return gradient.grasp(weights, backwards.grad(z, weights))
+
+
+def _zico(backwards, y, targets, loss_fn, weights) -> float:
+    half = y.shape[0] // 2
+    if half < 1:
+        backwards.left -= 2
+        raise ValueError("zico needs a batch of at least 2 samples")
+    first = backwards.grad(loss_fn(y[:half], targets[:half]), weights)
+    second = backwards.grad(loss_fn(y[half:], targets[half:]), weights)
+    return gradient.zico(first, second)
+
+
+def _jacobian_scores(want, backwards, x, y, targets) -> dict[str, float | str]:
+    try:
+        (jac,) = backwards.grad(y.sum(), [x])
+        if jac is None:
+            raise ValueError("the output does not depend on the input")
+    except Exception as exc:  # noqa: BLE001 -- reported per proxy
+        return {n: f"{type(exc).__name__}: {exc}" for n in want & JACOBIAN}
+    jac = jac.detach().reshape(jac.shape[0], -1)
+    out: dict[str, float | str] = {}
+    if "jacov" in want:
+        out["jacov"] = _safe(activation.jacov, jac)
+    if "epe_nas" in want:
+        out["epe_nas"] = _safe(activation.epe_nas, jac, targets.detach(), y.shape[-1])
+    return out

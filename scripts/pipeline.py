@@ -1,0 +1,51 @@
+"""The whole job on shipped data: evolve a proxy on the NAS-Bench-201 tasks, then search with it.
+
+Step 1 runs `zcgp evolve` on nb201/cifar10, cifar100 and ImageNet16-120 with the proxies
+the torch module computes cheaply (--proxies), writing OUT/evolve/. Step 2 runs `zcgp
+search` with the exported formula on freshly built, untrained networks for --minutes,
+writing OUT/search/, and prints the found architecture with its true benchmark accuracy.
+
+example: zcgp run --out runs/main --minutes 3
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scripts.cli import main as zcgp
+
+CHEAP_PROXIES = "synflow,jacov,nwot,snip,grad_norm,flops,params"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="runs/main", metavar="DIR", help="output directory (default: runs/main)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--proxies", default=CHEAP_PROXIES, help=f"terminals (default: {CHEAP_PROXIES})")
+    parser.add_argument("--population", type=int, default=1000, help="GP population (default: 1000)")
+    parser.add_argument("--generations", type=int, default=30, help="GP generations (default: 30)")
+    parser.add_argument("--dataset", default="cifar10", help="search target dataset (default: cifar10)")
+    parser.add_argument("--minutes", type=float, default=3.0, help="search wall time (default: 3)")
+    parser.add_argument("--data", default="synthetic", help="minibatch: synthetic (default) or cifar10:/path")
+    parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    quiet = ["--quiet"] if args.quiet else []
+    print(f"== step 1/2: evolve a proxy on the NAS-Bench-201 tasks -> {out / 'evolve'}", flush=True)
+    code = zcgp(["evolve", "--tasks", "nb201", "--proxies", args.proxies, "--seed", str(args.seed),
+                 "--population", str(args.population), "--generations", str(args.generations),
+                 "--out", str(out / "evolve"), *quiet])
+    if code:
+        return code
+    print(f"\n== step 2/2: search NAS-Bench-201 with it for {args.minutes:g} min -> {out / 'search'}", flush=True)
+    return zcgp(["search", "--proxy", str(out / "evolve"), "--dataset", args.dataset, "--minutes", str(args.minutes),
+                 "--seed", str(args.seed), "--data", args.data, "--device", args.device,
+                 "--out", str(out / "search"), *quiet])
+
+
+if __name__ == "__main__":
+    from scripts.cli import main_for
+    raise SystemExit(main_for("run"))

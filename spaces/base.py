@@ -1,0 +1,75 @@
+"""The interface every search space implements (torch-free; `build` imports torch lazily)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Hashable
+from typing import Any, ClassVar
+
+import numpy as np
+
+from spaces.errors import UserInputError
+
+
+def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
+    """A numpy Generator from a Generator, a seed or None (fresh entropy)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(rng)
+
+
+class SearchSpace(ABC):
+    """A cell/architecture space: sample, mutate, canonical key and a torch network builder.
+
+    Architectures are plain hashable values (NB201: a tuple of 6 op indices); every method
+    also accepts the space's other spellings of an architecture (see `normalize`).
+    """
+
+    name: ClassVar[str] = ""
+    tasks: ClassVar[dict[str, tuple[int, int]]] = {}     # task -> (number of classes, input resolution)
+
+    @abstractmethod
+    def normalize(self, arch: Any) -> Hashable:
+        """The space's standard form of `arch`; raises UserInputError when malformed."""
+
+    @abstractmethod
+    def sample(self, rng: np.random.Generator | int | None = None) -> Hashable:
+        """One architecture drawn uniformly at random."""
+
+    @abstractmethod
+    def mutate(self, arch: Any, rng: np.random.Generator | int | None = None) -> Hashable:
+        """A neighbour of `arch` (one decision changed to another choice)."""
+
+    @abstractmethod
+    def key(self, arch: Any) -> str:
+        """Isomorphism-aware canonical key: equivalent architectures share it."""
+
+    @abstractmethod
+    def build(self, arch: Any, num_classes: int = 10):
+        """A freshly initialised `torch.nn.Module` of `arch`."""
+
+    def to_string(self, arch: Any) -> str:
+        """Human-readable form; defaults to the repr of the standard form."""
+        return str(self.normalize(arch))
+
+    def describe(self, arch: Any) -> dict[str, Any]:
+        """Identifying columns for result tables (string form and canonical key)."""
+        return {"arch": self.to_string(arch), "key": self.key(arch)}
+
+    def sample_distinct(self, n: int, rng: np.random.Generator | int | None = None,
+                        max_tries: int | None = None) -> list:
+        """`n` sampled architectures with pairwise different keys (fewer if the space runs out)."""
+        if n < 0:
+            raise UserInputError(f"number of architectures must be >= 0, got {n}")
+        rng = as_rng(rng)
+        chosen, keys = [], set()
+        tries = 0
+        limit = max_tries if max_tries is not None else 50 * n + 1000
+        while len(chosen) < n and tries < limit:
+            tries += 1
+            arch = self.sample(rng)
+            key = self.key(arch)
+            if key not in keys:
+                keys.add(key)
+                chosen.append(arch)
+        return chosen

@@ -1,0 +1,125 @@
+"""Regularized (aging) evolution over any search space, driven by an injected objective.
+
+The space supplies `sample(rng)`, `mutate(arch, rng)` and `key(arch)` (an isomorphism-aware
+canonical key); the objective maps a list of architectures to one score each (higher is
+better) and is called on batches, so a batched proxy module can share work across networks.
+Architectures with the same key are scored once. Torch-free.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from spaces.errors import UserInputError
+
+_MAX_STALE_BATCHES = 200
+Objective = Callable[[Sequence[Any]], np.ndarray]
+
+
+@dataclass
+class SearchResult:
+    best_arch: Any
+    best_score: float
+    evaluations: int                 # distinct architectures scored (the budget unit)
+    proposals: int                   # children proposed, cache hits included
+    seconds: float
+    interrupted: bool
+    history: list[dict] = field(default_factory=list)   # one row per scored batch
+
+
+def _check_budget(max_evaluations, max_seconds) -> None:
+    if max_evaluations is None and max_seconds is None:
+        raise UserInputError("a search needs a budget: evaluations and/or seconds")
+    if max_evaluations is not None and max_evaluations < 1:
+        raise UserInputError(f"evaluation budget must be >= 1, got {max_evaluations}")
+    if max_seconds is not None and max_seconds <= 0:
+        raise UserInputError(f"time budget must be > 0 seconds, got {max_seconds}")
+
+
+class _ScoreCache:
+    """Scores by canonical key; only unseen keys reach the objective."""
+
+    def __init__(self, space, objective: Objective):
+        self.space, self.objective, self.scores = space, objective, {}
+
+    def score(self, archs: list) -> np.ndarray:
+        keys = [self.space.key(a) for a in archs]
+        fresh = {}
+        for arch, key in zip(archs, keys):
+            if key not in self.scores and key not in fresh:
+                fresh[key] = arch
+        if fresh:
+            values = np.asarray(self.objective(list(fresh.values())), dtype=float).ravel()
+            if values.size != len(fresh):
+                raise UserInputError(f"objective returned {values.size} scores for {len(fresh)} architectures")
+            values = np.where(np.isfinite(values), values, -np.inf)     # failed networks rank last
+            self.scores.update(zip(fresh, values.tolist()))
+        return np.array([self.scores[k] for k in keys])
+
+
+def aging_evolution(space, objective: Objective, *, population: int = 50, sample_size: int = 10,
+                    max_evaluations: int | None = None, max_seconds: float | None = None,
+                    batch: int = 8, seed: int = 0, on_batch: Callable[[dict], None] | None = None
+                    ) -> SearchResult:
+    """Real et al.'s aging evolution: tournament parent, one mutation, oldest member dies.
+
+    Stops at `max_evaluations` distinct scored architectures or after `max_seconds`, whichever
+    comes first; Ctrl-C stops cleanly and returns what was found so far.
+    """
+    _check_budget(max_evaluations, max_seconds)
+    if population < 2 or not 1 <= sample_size <= population:
+        raise UserInputError(f"need population >= 2 and 1 <= sample size <= population, got {population}, {sample_size}")
+    rng = np.random.default_rng(seed)
+    cache = _ScoreCache(space, objective)
+    start = time.perf_counter()
+    members: collections.deque = collections.deque()
+    best = {"arch": None, "score": -np.inf}
+    history: list[dict] = []
+    proposals = stale = 0
+    interrupted = False
+
+    def out_of_budget() -> bool:
+        over_evals = max_evaluations is not None and len(cache.scores) >= max_evaluations
+        over_time = max_seconds is not None and time.perf_counter() - start >= max_seconds
+        return over_evals or over_time
+
+    def room() -> int:
+        left = batch if max_evaluations is None else max_evaluations - len(cache.scores)
+        return max(1, min(batch, left))
+
+    try:
+        while not out_of_budget():
+            if len(members) < population:
+                children = [space.sample(rng) for _ in range(min(room(), population - len(members)))]
+            else:
+                children = []
+                for _ in range(room()):
+                    picks = rng.choice(len(members), size=sample_size, replace=False)
+                    parent = max((members[i] for i in picks), key=lambda m: m[1])
+                    children.append(space.mutate(parent[0], rng))
+            seen = len(cache.scores)
+            scores = cache.score(children)
+            proposals += len(children)
+            stale = 0 if len(cache.scores) > seen else stale + 1
+            if stale >= _MAX_STALE_BATCHES:        # the space (or its reachable part) is exhausted
+                break
+            for child, score in zip(children, scores):
+                members.append((child, float(score)))
+                if len(members) > population:
+                    members.popleft()
+                if score > best["score"]:
+                    best = {"arch": child, "score": float(score)}
+            row = {"seconds": time.perf_counter() - start, "evaluations": len(cache.scores),
+                   "proposals": proposals, "best_arch": best["arch"], "best_score": best["score"]}
+            history.append(row)
+            if on_batch is not None:
+                on_batch(row)
+    except KeyboardInterrupt:
+        interrupted = True
+    return SearchResult(best["arch"], best["score"], len(cache.scores), proposals,
+                        time.perf_counter() - start, interrupted, history)
