@@ -6,13 +6,19 @@ applies the input transform within that split (per task, column-wise, exactly as
 contiguous column over all architectures. A formula is evaluated once on those columns,
 then sliced per task and scored against the task's target with one `RankTarget` per task.
 
-A terminal a task lacks (only with `allow_partial`) is filled with 0 there, and every
-formula using it gets NaN on that task. The fitness then is, by `partial_fitness`:
-  * "zero" (default): the mean over all tasks, an undefined task counting 0 (a proxy that
-    cannot be computed carries no ranking information), or
-  * "skip": the mean over the tasks where it is defined only. This favours formulas defined
-    only on the easy tasks (e.g. synflow exists on 5 of 19), so it is opt-in.
-Either way a formula defined on no task gets WORST.
+What happens to a terminal that some tasks lack is the `missing` mode (MISSING_MODES):
+  * "exclude": such a terminal is not used at all (only proxies present on every task).
+  * "impute": the terminal is kept; on a task lacking it, its column is the *neutral value*
+    of the transform, i.e. the transform of a constant column: 0.5 for every architecture
+    under rank, 0 under log / zscore / raw. Every formula is then defined on every task and
+    reduces there to the rest of the formula (nwot * synflow -> 0.5 * synflow). The exported
+    proxy.py does the same when a terminal is absent from its `scores`.
+  * "zero" (the old --allow-partial): the column is 0 there and every formula using it gets
+    NaN on that task, counted as 0 in the mean (a proxy that cannot be computed carries no
+    ranking information), or
+  * "skip": as "zero" but the undefined tasks are left out of the mean. This favours formulas
+    defined only on the easy tasks (e.g. synflow exists on 5 of 19).
+In the last two a formula defined on no task gets WORST.
 """
 
 from __future__ import annotations
@@ -32,6 +38,22 @@ from gp.primitives import code_terminals, run_code
 
 PARTS = ("train", "test", "all")
 PARTIAL_FITNESS = ("zero", "skip")
+MISSING_MODES = ("exclude", "impute", "zero", "skip")
+
+
+def resolve_missing(missing: str | None = None, allow_partial: bool = False,
+                    partial_fitness: str = "zero") -> str:
+    """The missing mode from the new `missing` argument or the old (allow_partial, partial_fitness)."""
+    if missing is None:
+        missing = partial_fitness if allow_partial else "exclude"
+    if missing not in MISSING_MODES:
+        raise ZcgpError(f"unknown missing-proxy mode '{missing}'; choose from {', '.join(MISSING_MODES)}")
+    return missing
+
+
+def neutral_value(transform: str) -> float:
+    """What a proxy absent from a task becomes: the transform of a constant column."""
+    return float(apply_transform(np.zeros((2, 1)), transform)[0, 0])
 
 
 @dataclass(frozen=True)
@@ -45,8 +67,12 @@ class Block:
     missing: frozenset          # terminals this task lacks
 
 
-def select_terminals(tasks, allow_partial: bool = False, only=None) -> tuple[tuple[str, ...], dict]:
-    """Terminals for a run and the proxies left out, with the reason for each."""
+def select_terminals(tasks, allow_partial: bool | str = False, only=None) -> tuple[tuple[str, ...], dict]:
+    """Terminals for a run and the proxies left out, with the reason for each.
+
+    `allow_partial` may be a missing mode: every mode but "exclude" keeps partial proxies."""
+    if isinstance(allow_partial, str):
+        allow_partial = resolve_missing(allow_partial) != "exclude"
     usable = [set(t.proxies) for t in tasks]
     union = set().union(*usable)
     order = [p for p in PROXY_ORDER if p in union] + sorted(union - set(PROXY_ORDER))
@@ -68,7 +94,7 @@ def select_terminals(tasks, allow_partial: bool = False, only=None) -> tuple[tup
         else:
             chosen.append(p)
     if not chosen:
-        raise ZcgpError("no proxy is usable on every selected task; use --allow-partial "
+        raise ZcgpError("no proxy is usable on every selected task; use --missing impute "
                         "or select fewer tasks")
     return tuple(chosen), excluded
 
@@ -87,8 +113,10 @@ class Dataset:
     """Columns of all selected tasks for one split, ready to score formulas."""
 
     def __init__(self, terminals, columns: dict, blocks: list[Block], metric: str,
-                 costs: dict, description: dict, partial_fitness: str = "zero"):
+                 costs: dict, description: dict, partial_fitness: str = "zero", missing: str = "exclude"):
         self.partial_fitness = partial_fitness
+        self.missing = missing
+        self.imputed = missing == "impute"      # a missing terminal is a neutral column, not NaN
         self.terminals = tuple(terminals)
         self.columns = columns
         self.blocks = blocks
@@ -105,7 +133,9 @@ class Dataset:
     def build(cls, tasks, terminals, part: str = "train", seed: int = 0,
               train_fraction: float = DEFAULT_TRAIN_FRACTION, transform: str = DEFAULT_TRANSFORM,
               metric: str = "kendall", allow_partial: bool = False,
-              partial_fitness: str = "zero") -> Dataset:
+              partial_fitness: str = "zero", missing: str | None = None) -> Dataset:
+        """One split of `tasks`; `missing` (a MISSING_MODES value) overrides the older pair
+        (allow_partial, partial_fitness): False -> "exclude", True -> partial_fitness."""
         if transform not in TRANSFORMS:
             raise ZcgpError(f"unknown transform '{transform}'; choose from {', '.join(TRANSFORMS)}")
         if metric not in METRICS:
@@ -113,6 +143,11 @@ class Dataset:
         if partial_fitness not in PARTIAL_FITNESS:
             raise ZcgpError(f"unknown partial fitness '{partial_fitness}'; "
                             f"choose from {', '.join(PARTIAL_FITNESS)}")
+        missing_mode = resolve_missing(missing, allow_partial, partial_fitness)
+        if missing_mode in PARTIAL_FITNESS:
+            partial_fitness = missing_mode
+        allow_partial = missing_mode != "exclude"
+        neutral = neutral_value(transform)
         if part not in PARTS:
             raise ZcgpError(f"unknown split '{part}'; choose from {', '.join(PARTS)}")
         if not tasks:
@@ -135,6 +170,8 @@ class Dataset:
             for j, p in enumerate(terminals):
                 if p not in missing:
                     full[:, j] = table[:, present.index(p)]
+                elif missing_mode == "impute":
+                    full[:, j] = neutral
             pieces.append(full)
             blocks.append(Block(task.id, start, start + rows.size, RankTarget(task.target[rows]), missing))
             start += rows.size
@@ -144,8 +181,10 @@ class Dataset:
                        "train_fraction": train_fraction, "transform": transform, "metric": metric,
                        "allow_partial": allow_partial, "partial_fitness": partial_fitness,
                        "terminals": list(terminals)}
+        if missing_mode == "impute":     # (kept out of older descriptions: same fingerprints)
+            description["missing"] = missing_mode
         return cls(terminals, columns, blocks, metric, proxy_costs(tasks, terminals), description,
-                   partial_fitness)
+                   partial_fitness, missing_mode)
 
     def fingerprint(self) -> str:
         """Hash of the inputs and targets: a checkpoint is only resumed on the same data."""
@@ -169,13 +208,14 @@ class Dataset:
         return {b.task: values[b.start:b.stop] for b in self.blocks}
 
     def score(self, codes, metric: str | None = None) -> np.ndarray:
-        """(k, tasks) rank correlation per task; NaN where a formula uses a missing terminal."""
+        """(k, tasks) rank correlation per task; NaN where a formula uses a missing terminal
+        (unless missing terminals are imputed)."""
         metric = metric or self.metric
         out = self.outputs(codes)
         scores = np.empty((len(codes), len(self.blocks)))
         for t, block in enumerate(self.blocks):
             scores[:, t] = block.target.score(out[:, block.start:block.stop], metric)
-        if any(b.missing for b in self.blocks):
+        if not self.imputed and any(b.missing for b in self.blocks):
             for i, code in enumerate(codes):
                 used = code_terminals(code)
                 for t, block in enumerate(self.blocks):

@@ -19,22 +19,27 @@ def _num(x) -> float | None:
 
 
 def formula_rows(tree, tasks, terminal_order, seed: int, train_fraction: float, transform: str,
-                 roles: dict | None = None) -> list[dict]:
-    """One dict per task: evolved train/test scores (None where undefined) and baselines."""
+                 roles: dict | None = None, missing: str = "exclude") -> list[dict]:
+    """One dict per task: evolved train/test scores and baselines. A task lacking one of the
+    formula's proxies is undefined (evolved None) unless `missing` is "impute", where the
+    proxy is the transform's neutral constant there (listed under "imputed")."""
     terminals = used_terminals(tree, terminal_order)
     code = to_code(tree)
+    impute = missing == "impute"
     scores = {}
     for part in ("train", "test"):
-        data = Dataset.build(tasks, terminals, part, seed, train_fraction, transform, allow_partial=True)
+        data = Dataset.build(tasks, terminals, part, seed, train_fraction, transform,
+                             missing="impute" if impute else "zero")
         scores[part] = {m: data.score([code], m)[0] for m in METRICS}
     rows = []
     for t, task in enumerate(tasks):
         base = task_baselines(task, seed, train_fraction)
-        missing = [p for p in terminals if p not in task.proxies]
-        evolved = None if missing else {part: {m: _num(scores[part][m][t]) for m in METRICS}
-                                        for part in ("train", "test")}
+        lacking = [p for p in terminals if p not in task.proxies]
+        evolved = None if lacking and not impute else {part: {m: _num(scores[part][m][t]) for m in METRICS}
+                                                       for part in ("train", "test")}
         rows.append({"task": task.id, "role": (roles or {}).get(task.id, "evolved on"),
-                     "evolved": evolved, "missing": missing,
+                     "evolved": evolved, "missing": [] if impute else lacking,
+                     "imputed": lacking if impute else [],
                      "best_proxy": base["best_proxy"], "linear_rank": base["linear_rank"],
                      "proxies": base["proxies"], "n_train": base["n_train"], "n_test": base["n_test"]})
     return rows
@@ -78,6 +83,8 @@ def comparison_table(rows: list[dict], metric: str = "kendall") -> str:
         best = _get(r, "best_proxy", "test", metric)
         delta = f"{ev_test - best:+.3f}" if ev_test is not None and best is not None else \
             ("n/a: no " + ",".join(r["missing"]) if r["missing"] else "-")
+        if r.get("imputed") and ev_test is not None:
+            delta += f"  ({','.join(r['imputed'])} imputed)"
         body.append([r["task"], ev_train, ev_test, r["best_proxy"]["name"], best,
                      _get(r, "linear_rank", "test", metric), delta])
     s = summary(rows, metric)

@@ -63,7 +63,7 @@ def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals
             "tasks": result["config"]["train_tasks"], "seed": result["seed"],
             "train_fraction": result["config"]["train_fraction"]}
     written.append(write_proxy(out / "proxy.py", best_tree, terminals, transform,
-                               result["best"]["formula_simplified"], info))
+                               result["best"]["formula_simplified"], info, result_missing(result)))
     hof, pareto = archive_csvs(result)
     for name, text in (("hall_of_fame.csv", hof), ("pareto.csv", pareto), ("logbook.csv", logbook_csv(logbook))):
         atomic_write_text(out / name, text)
@@ -100,6 +100,14 @@ def result_member(result: dict, index: int, front: str | None = None) -> tuple[d
         raise ZcgpError(f"--index {index} is out of range: the {name} has {len(listing)} member(s)")
     entry = listing[index]
     return entry, parse_tree(entry["formula"], pset), terminals
+
+
+def result_missing(result: dict) -> str:
+    """The run's missing-proxy mode (runs written before --missing: from --allow-partial)."""
+    cfg = result["config"]
+    if "missing" in cfg:
+        return cfg["missing"]
+    return cfg.get("partial_fitness", "zero") if cfg.get("allow_partial") else "exclude"
 
 
 def simplified(tree, transform: str) -> str:

@@ -16,13 +16,13 @@ from spaces.errors import UserInputError
 
 # command -> (module under scripts/, one-line help); file names avoid top-level package names
 COMMANDS = {
-    "baselines": ("scripts.baselines", "per-task test correlation of every hand-crafted proxy and baselines"),
-    "proxies": ("scripts.compute_proxies", "compute zero-cost proxies of sampled or listed architectures to CSV"),
     "run": ("scripts.pipeline", "the main job: evolve a proxy on NB201 tasks, then search with it"),
-    "search": ("scripts.search", "find a strong NAS-Bench-201 network with a zero-cost objective"),
+    "baselines": ("scripts.baselines", "per-task test correlation of every hand-crafted proxy and baselines"),
     "evolve": ("scripts.evolve", "evolve a proxy formula with genetic programming (writes result.json, proxy.py)"),
     "export": ("scripts.export", "export a hall-of-fame or Pareto member of a run as a standalone proxy.py"),
     "evaluate": ("scripts.evaluate", "score a formula, a run or a proxy.py on any tasks beside the baselines"),
+    "proxies": ("scripts.compute_proxies", "compute zero-cost proxies of sampled or listed architectures to CSV"),
+    "search": ("scripts.search", "find a strong NAS-Bench-201 network with a zero-cost objective"),
     "bench": ("scripts.bench", "run a benchmark (rank, gp, proxies, search) and print its table"),
 }
 

@@ -89,7 +89,8 @@ def _objective(args, space):
     if formula is None:
         return ProxyObjective(args.objective, measure), searched, f"proxy {args.objective}"
     reference = searched.sample_distinct(args.reference, np.random.default_rng([args.seed, 1]))
-    return FormulaObjective(formula, measure, reference), searched, f"formula {formula.FORMULA}"
+    return (FormulaObjective(formula, measure, reference), searched,
+            f"formula {formula.FORMULA} (ties broken by the mean rank of its terminals)")
 
 
 def _accuracy(table, arch) -> dict:

@@ -93,7 +93,7 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
         return max(1, min(batch, left))
 
     try:
-        while not out_of_budget():
+        while not history or not out_of_budget():        # at least one batch is scored
             if len(members) < population:
                 children = [space.sample(rng) for _ in range(min(room(), population - len(members)))]
             else:

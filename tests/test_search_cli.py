@@ -84,11 +84,30 @@ def test_formula_objective_ranks_against_a_fixed_reference(proxy_file):
     assert space.sample(np.random.default_rng(0)) in space.member_set
 
 
+def test_formula_plateau_is_ordered_by_terminal_consensus(tmp_path):
+    path = tmp_path / "plateau.py"
+    path.write_text(PROXY_FILE.replace("return _rank(scores[\"nwot\"]) + _rank(scores[\"synflow\"])",
+                                       "return np.minimum(0.5, _rank(scores[\"nwot\"]))"))
+    module = load_formula(path)
+    task = load_tasks("nb201/cifar10")[0]
+    measure = TableMeasure(task, SPACE, module.TERMINALS)
+    objective = FormulaObjective(module, measure, task.archs[:100])
+    archs = list(task.archs[200:260])
+    scores = objective(archs)
+    raw = measure(archs)
+    plateau = np.flatnonzero(np.round(scores, 6) == 0.5)
+    assert plateau.size > 5                                   # the clipped formula ties them
+    consensus = [(np.sum(np.sort(objective.reference["nwot"]) < raw["nwot"][i])
+                  + np.sum(objective.reference["synflow"] < raw["synflow"][i])) for i in plateau]
+    assert plateau[np.argmax(scores[plateau])] == plateau[int(np.argmax(consensus))]
+    assert np.abs(scores[plateau] - 0.5).max() < 1e-8        # the formula's value is kept
+
+
 def test_formula_search_end_to_end(tmp_path, proxy_file):
     code, out = _search(tmp_path, "--proxy", str(proxy_file), "--evaluations", "60", "--reference", "32")
     assert code == 0
     result = json.loads((out / "result.json").read_text())
-    assert result["objective"] == "formula nwot + synflow" and result["evaluations"] == 60
+    assert result["objective"].startswith("formula nwot + synflow (ties broken") and result["evaluations"] == 60
 
 
 @pytest.mark.parametrize("args, message", [
@@ -143,3 +162,15 @@ def _search_torch(tmp_path, *args):
 def _nb201_params():
     task = load_tasks("nb201/cifar10")[0]
     return task.archs, task.column("params")
+
+
+def test_run_pipeline_evolves_then_searches(tmp_path, capsys):
+    out = tmp_path / "main"
+    code = main(["run", "--out", str(out), "--population", "40", "--generations", "2", "--evaluations", "4",
+                 "--reference", "4", "--quiet"])
+    assert code == 0
+    assert (out / "evolve" / "proxy.py").is_file()
+    result = json.loads((out / "search" / "result.json").read_text())
+    assert result["evaluations"] == 4 and result["objective"].startswith("formula ")
+    assert 0 < result["benchmark"]["cifar10"]["test_accuracy"] < 95
+    assert "test accuracy" in capsys.readouterr().out
