@@ -132,14 +132,18 @@ class RankTarget:
             raise ZcgpError(f"scores of shape {s.shape} do not match {self.n} architectures")
         return s, self._valid(s)
 
-    def kendall(self, scores) -> np.ndarray:
+    def _by_chunks(self, scores, score_rows) -> np.ndarray:
+        """WORST for invalid rows; `score_rows` on blocks of the valid ones."""
         s, valid = self._prepare(scores)
         out = np.full(s.shape[0], WORST)
         rows = np.flatnonzero(valid)
         for lo in range(0, rows.size, _CHUNK):
             chunk = rows[lo:lo + _CHUNK]
-            out[chunk] = self._kendall_rows(s[chunk])
+            out[chunk] = score_rows(s[chunk])
         return out
+
+    def kendall(self, scores) -> np.ndarray:
+        return self._by_chunks(scores, self._kendall_rows)
 
     def _kendall_rows(self, s: np.ndarray) -> np.ndarray:
         x_dense, x_ties = _dense_ranks_and_ties(s)
@@ -153,17 +157,14 @@ class RankTarget:
         return np.where(np.isfinite(tau), np.clip(tau, -1.0, 1.0), WORST)
 
     def spearman(self, scores) -> np.ndarray:
-        s, valid = self._prepare(scores)
-        out = np.full(s.shape[0], WORST)
-        rows = np.flatnonzero(valid)
-        for lo in range(0, rows.size, _CHUNK):
-            chunk = rows[lo:lo + _CHUNK]
-            r = average_ranks(s[chunk])
-            r -= r.mean(axis=1, keepdims=True)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rho = (r @ self.y_rank_centered) / (np.sqrt((r * r).sum(axis=1)) * self.y_rank_norm)
-            out[chunk] = np.where(np.isfinite(rho), np.clip(rho, -1.0, 1.0), WORST)
-        return out
+        return self._by_chunks(scores, self._spearman_rows)
+
+    def _spearman_rows(self, s: np.ndarray) -> np.ndarray:
+        r = average_ranks(s)
+        r -= r.mean(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rho = (r @ self.y_rank_centered) / (np.sqrt((r * r).sum(axis=1)) * self.y_rank_norm)
+        return np.where(np.isfinite(rho), np.clip(rho, -1.0, 1.0), WORST)
 
     def score(self, scores, metric: str = "kendall") -> np.ndarray:
         if metric == "kendall":

@@ -16,7 +16,7 @@ def split_indices(task_id: str, n: int, seed: int = 0,
     """(train, test) sorted index arrays; a function of (task id, n, seed, fraction) only."""
     if not 0.0 < train_fraction < 1.0:
         raise ZcgpError(f"train fraction must lie in (0, 1), got {train_fraction}")
-    n_train = int(round(train_fraction * n))
+    n_train = round(train_fraction * n)
     if n_train < 3 or n - n_train < 3:
         raise ZcgpError(f"task {task_id}: {n} architectures are too few for a {train_fraction} split")
     rng = np.random.default_rng([int(seed), zlib.crc32(task_id.encode())])

@@ -1,6 +1,7 @@
 """Write an evolved formula as a standalone proxy.py (numpy only; torch optional) + JSON.
 
-The module embeds the operator and transform code of `gp.ops` verbatim and the raw tree
+The module embeds the operator code of `gp.ops` and the transform code of
+`fitness.transforms` verbatim and the raw tree
 as nested calls, so `proxy(scores)` returns exactly what the engine scored. A run evolved
 with `--missing impute` exports MISSING = "impute": a terminal absent from `scores` is a
 constant column, i.e. the transform's neutral value (0.5 under rank, else 0), as in the
@@ -15,19 +16,27 @@ from pathlib import Path
 
 from deap import gp
 
+import fitness.transforms
 from fitness.errors import ZcgpError
 from fitness.io import atomic_write_json, atomic_write_text
 from gp.formula import infix
 from gp.primitives import to_code
 
-_OPS_FILE = Path(__file__).with_name("ops.py")
-_BEGIN, _END = "# --- ops begin\n", "# --- ops end\n"
+# (file, section marker): numpy-only code copied verbatim into every proxy.py
+_SOURCES = ((Path(__file__).with_name("ops.py"), "ops"),
+            (Path(fitness.transforms.__file__), "transform"))
+
+
+def _section(path: Path, marker: str) -> str:
+    text = path.read_text(encoding="utf-8")
+    begin = f"# --- {marker} begin\n"
+    start, stop = text.index(begin) + len(begin), text.index(f"# --- {marker} end\n")
+    return text[start:stop].strip() + "\n"
 
 
 def ops_source() -> str:
-    text = _OPS_FILE.read_text(encoding="utf-8")
-    start, stop = text.index(_BEGIN) + len(_BEGIN), text.index(_END)
-    return text[start:stop].rstrip() + "\n"
+    """The protected operators and the input transforms, as embedded in proxy.py."""
+    return "\n\n".join(_section(path, marker) for path, marker in _SOURCES)
 
 
 def used_terminals(tree, order) -> tuple[str, ...]:

@@ -43,9 +43,9 @@ def run(args: argparse.Namespace) -> int:
     for metric, scipy_fn in (("spearman", stats.spearmanr), ("kendall", stats.kendalltau)):
         fast_s = slow_s = worst_diff = 0.0
         for task, pool in zip(tasks, pools):
-            seconds, fast = _time(lambda: RankTarget(task.target).score(pool, metric))
+            seconds, fast = _time(lambda t=task, p=pool, m=metric: RankTarget(t.target).score(p, m))
             fast_s += seconds
-            seconds, slow = _time(lambda: np.array([scipy_fn(c, task.target).statistic for c in pool]))
+            seconds, slow = _time(lambda t=task, p=pool, f=scipy_fn: np.array([f(c, t.target).statistic for c in p]))
             slow_s += seconds
             worst_diff = max(worst_diff, float(np.abs(fast - slow).max()))
         rows.append([metric, f"{fast_s:.2f}", f"{slow_s:.2f}", f"{slow_s / fast_s:.1f}x", f"{worst_diff:.1e}"])

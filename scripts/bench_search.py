@@ -22,10 +22,18 @@ import numpy as np
 from fitness.errors import ZcgpError
 from fitness.io import atomic_write_json
 from fitness.report import format_table
+from scripts.search_objectives import (
+    FormulaObjective,
+    ProxyObjective,
+    RandomObjective,
+    SharedMeasure,
+    TableMeasure,
+    TableSpace,
+    TorchMeasure,
+    load_formula,
+)
 from spaces.nb201 import SPACE, TASKS, load_table, to_string
 from spaces.search import aging_evolution
-from scripts.search_objectives import (FormulaObjective, ProxyObjective, RandomObjective, SharedMeasure,
-                                       TableMeasure, TableSpace, TorchMeasure, load_formula)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+
 from fitness.data import ENV_DATA_DIR
 from fitness.splits import DEFAULT_TRAIN_FRACTION
 

@@ -1,7 +1,10 @@
 """The whole job on shipped data: evolve a proxy on the NAS-Bench-201 tasks, then search with it.
 
 Step 1 runs `zcgp evolve` on nb201/cifar10, cifar100 and ImageNet16-120 with the proxies
-the torch module computes cheaply (--proxies), writing OUT/evolve/. Step 2 runs `zcgp
+the torch module computes cheaply (--proxies), writing OUT/evolve/. Its fitness is Spearman
+by default: it punishes large rank displacements, so the formula does not put the top of
+the space on one plateau (Kendall-evolved formulas often clip with min(0.5, ...)), and a
+search needs exactly the top to be ordered. Step 2 runs `zcgp
 search` with the exported formula on freshly built, untrained networks for --minutes,
 writing OUT/search/, and prints the found architecture with its true benchmark accuracy.
 
@@ -22,8 +25,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="runs/main", metavar="DIR", help="output directory (default: runs/main)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--proxies", default=CHEAP_PROXIES, help=f"terminals (default: {CHEAP_PROXIES})")
-    parser.add_argument("--population", type=int, default=1000, help="GP population (default: 1000)")
-    parser.add_argument("--generations", type=int, default=30, help="GP generations (default: 30)")
+    parser.add_argument("--metric", choices=["spearman", "kendall"], default="spearman",
+                        help="GP fitness (default: spearman, see above)")
+    parser.add_argument("--population", type=int, help="GP population (default: zcgp evolve's)")
+    parser.add_argument("--generations", type=int, help="GP generations (default: zcgp evolve's)")
     parser.add_argument("--dataset", default="cifar10", help="search target dataset (default: cifar10)")
     parser.add_argument("--minutes", type=float, default=3.0, help="search wall time (default: 3)")
     parser.add_argument("--evaluations", type=int, help="also stop the search after this many networks")
@@ -38,9 +43,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     quiet = ["--quiet"] if args.quiet else []
     print(f"== step 1/2: evolve a proxy on the NAS-Bench-201 tasks -> {out / 'evolve'}", flush=True)
-    code = zcgp(["evolve", "--tasks", "nb201", "--proxies", args.proxies, "--seed", str(args.seed),
-                 "--population", str(args.population), "--generations", str(args.generations),
-                 "--out", str(out / "evolve"), *quiet])
+    sizes = [flag for name, value in (("--population", args.population), ("--generations", args.generations))
+             if value is not None for flag in (name, str(value))]
+    code = zcgp(["evolve", "--tasks", "nb201", "--proxies", args.proxies, "--metric", args.metric,
+                 "--seed", str(args.seed), *sizes, "--out", str(out / "evolve"), *quiet])
     if code:
         return code
     print(f"\n== step 2/2: search NAS-Bench-201 with it for {args.minutes:g} min -> {out / 'search'}", flush=True)

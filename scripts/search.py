@@ -32,11 +32,18 @@ from tqdm import tqdm
 
 from fitness.errors import ZcgpError
 from fitness.io import atomic_write_json, atomic_write_text
+from scripts.search_objectives import (
+    FormulaObjective,
+    ProxyObjective,
+    RandomObjective,
+    TableMeasure,
+    TableSpace,
+    TorchMeasure,
+    load_formula,
+)
 from spaces import get_space
 from spaces.nb201 import TASKS, load_table, to_index, to_string
 from spaces.search import aging_evolution
-from scripts.search_objectives import (FormulaObjective, ProxyObjective, RandomObjective, TableMeasure,
-                                       TableSpace, TorchMeasure, load_formula)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -10,15 +10,14 @@ architectures scored at the start, so the objective does not drift during the se
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from fitness.errors import ZcgpError
 from gp.export import load_proxy_module
 from proxies.registry import PROXY_NAMES
-
 
 # ----------------------------------------------------------------------------- exported formulas
 

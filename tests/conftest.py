@@ -32,3 +32,15 @@ def tiny_data(tmp_path: Path):
         return directory
 
     return write
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One intra-op torch thread: tiny networks on a shared machine run up to 100x slower
+    with more threads (oversubscription)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

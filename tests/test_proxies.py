@@ -18,12 +18,8 @@ TARGETS = np.array([0, 1, 1, 0])
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks: one intra-op thread avoids oversubscribing a shared machine (100x slower)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _one_thread(one_torch_thread):
+    """Tiny networks: one intra-op thread (see conftest)."""
 
 
 # ----------------------------------------------------------------------------- a 2-layer MLP

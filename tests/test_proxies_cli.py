@@ -20,11 +20,8 @@ EXAMPLE = "|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _one_thread(one_torch_thread):
+    """Tiny networks: one intra-op thread (see conftest)."""
 
 
 def write_cifar(directory: Path, files=("data_batch_1", "data_batch_2"), per_file=10) -> Path:

@@ -6,7 +6,14 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from fitness import ZcgpError
-from fitness.rank import WORST, RankTarget, average_ranks, count_inversions, kendall_many, spearman_many
+from fitness.rank import (
+    WORST,
+    RankTarget,
+    average_ranks,
+    count_inversions,
+    kendall_many,
+    spearman_many,
+)
 
 # small integer pools make ties frequent; floats cover the tie-free path
 values = st.one_of(st.integers(-3, 3).map(float), st.floats(-1e6, 1e6, allow_nan=False, width=64))

@@ -3,9 +3,14 @@ import json
 import numpy as np
 import pytest
 
-from scripts.cli import main
-from scripts.search_objectives import FormulaObjective, TableMeasure, TableSpace, load_formula
 from fitness import load_tasks
+from scripts.cli import main
+from scripts.search_objectives import (
+    FormulaObjective,
+    TableMeasure,
+    TableSpace,
+    load_formula,
+)
 from spaces.nb201 import SPACE, load_table, to_string
 
 PROXY_FILE = '''
