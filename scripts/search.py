@@ -169,11 +169,13 @@ def run(args: argparse.Namespace) -> int:
         "best_index": found["index"], "best_score": result.best_score if math.isfinite(result.best_score) else None,
         "evaluations": result.evaluations, "proposals": result.proposals, "setup_seconds": setup_seconds,
         "seconds": setup_seconds + result.seconds, "interrupted": result.interrupted,
+        "stop_reason": result.stop_reason,
         "benchmark": {k: v for k, v in found.items() if k != "index"}, "benchmark_table": table.path,
     }
     print(f"{description}\n  best: {summary['best_arch']} (index {found['index']}), score {result.best_score:.4g}")
-    print(f"  {result.evaluations} networks in {summary['seconds']:.1f} s"
-          + (" (interrupted)" if result.interrupted else ""))
+    reasons = {"evaluations": "evaluation budget reached", "time": "time budget reached",
+               "interrupted": "interrupted", "exhausted": "no new network in the last 200 batches"}
+    print(f"  {result.evaluations} networks in {summary['seconds']:.1f} s ({reasons[result.stop_reason]})")
     for task in TASKS:
         print(f"  {task:<15} test accuracy {found[task]['test_accuracy']:6.2f}%  "
               f"(percentile {found[task]['percentile']:5.1f})")

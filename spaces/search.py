@@ -30,6 +30,7 @@ class SearchResult:
     proposals: int                   # children proposed, cache hits included
     seconds: float
     interrupted: bool
+    stop_reason: str                 # evaluations | time | exhausted | interrupted
     history: list[dict] = field(default_factory=list)   # one row per scored batch
 
 
@@ -83,6 +84,7 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
     history: list[dict] = []
     proposals = stale = 0
     interrupted = False
+    stop_reason = "time"
 
     def out_of_budget() -> bool:
         over_evals = max_evaluations is not None and len(cache.scores) >= max_evaluations
@@ -108,6 +110,7 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
             proposals += len(children)
             stale = 0 if len(cache.scores) > seen else stale + 1
             if stale >= _MAX_STALE_BATCHES:        # the space (or its reachable part) is exhausted
+                stop_reason = "exhausted"
                 break
             for child, score in zip(children, scores):
                 members.append((child, float(score)))
@@ -121,6 +124,8 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
             if on_batch is not None:
                 on_batch(row)
     except KeyboardInterrupt:
-        interrupted = True
+        interrupted, stop_reason = True, "interrupted"
+    if stop_reason == "time" and max_evaluations is not None and len(cache.scores) >= max_evaluations:
+        stop_reason = "evaluations"
     return SearchResult(best["arch"], best["score"], len(cache.scores), proposals,
-                        time.perf_counter() - start, interrupted, history)
+                        time.perf_counter() - start, interrupted, stop_reason, history)

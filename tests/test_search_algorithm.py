@@ -51,7 +51,7 @@ def test_same_seed_same_trajectory_other_seed_differs():
 
 def test_budgets_are_respected():
     result = aging_evolution(BitSpace(), ones, population=10, sample_size=3, max_evaluations=37, batch=8, seed=1)
-    assert result.evaluations == 37
+    assert result.evaluations == 37 and result.stop_reason == "evaluations"
 
     def slow(archs):
         time.sleep(0.02)
@@ -64,7 +64,7 @@ def test_budgets_are_respected():
 
 def test_exhausted_space_stops_and_failed_networks_rank_last():
     result = aging_evolution(BitSpace(3), ones, population=4, sample_size=2, max_evaluations=100, seed=0)
-    assert result.evaluations == 8 and result.best_score == 3.0
+    assert result.evaluations == 8 and result.best_score == 3.0 and result.stop_reason == "exhausted"
 
     def flaky(archs):
         return np.array([np.nan if sum(a) == 3 else sum(a) for a in archs], dtype=float)
@@ -83,7 +83,7 @@ def test_interrupt_returns_partial_result():
         return ones(archs)
 
     result = aging_evolution(BitSpace(), interrupting, population=10, sample_size=3, max_evaluations=1000, seed=0)
-    assert result.interrupted and result.evaluations == 10    # batches of 8 + 2 (fills population) and result.best_arch is not None
+    assert result.interrupted and result.stop_reason == "interrupted" and result.evaluations == 10    # batches of 8 + 2 (fills population) and result.best_arch is not None
 
 
 def test_bad_budgets():

@@ -179,3 +179,24 @@ def test_run_pipeline_evolves_then_searches(tmp_path, capsys):
     assert result["evaluations"] == 4 and result["objective"].startswith("formula ")
     assert 0 < result["benchmark"]["cifar10"]["test_accuracy"] < 95
     assert "test accuracy" in capsys.readouterr().out
+
+
+def test_ctrl_c_stops_cleanly_and_still_writes_results(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.cli", "search", "--objective", "params",
+                             "--minutes", "5", "--batch", "1", "--quiet", "--device", "cpu", "--out", str(out)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(12)                                   # past start-up, inside the search loop
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "(interrupted)" in stdout
+    result = json.loads((out / "result.json").read_text())
+    assert result["interrupted"] and result["stop_reason"] == "interrupted" and result["evaluations"] >= 1
