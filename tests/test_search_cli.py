@@ -193,7 +193,7 @@ def test_ctrl_c_stops_cleanly_and_still_writes_results(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "scripts.cli", "search", "--objective", "params",
                              "--minutes", "5", "--batch", "1", "--quiet", "--device", "cpu", "--out", str(out)],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
     time.sleep(12)                                   # past start-up, inside the search loop
     proc.send_signal(signal.SIGINT)
     stdout, _ = proc.communicate(timeout=60)
