@@ -23,14 +23,10 @@ from fitness.errors import ZcgpError
 from fitness.io import atomic_write_json
 from fitness.report import format_table
 from scripts.search_objectives import (
-    FormulaObjective,
-    ProxyObjective,
-    RandomObjective,
     SharedMeasure,
-    TableMeasure,
-    TableSpace,
-    TorchMeasure,
     load_formula,
+    make_measure,
+    make_objective,
 )
 from spaces.nb201 import SPACE, TASKS, load_table, to_string
 from spaces.search import aging_evolution
@@ -63,10 +59,11 @@ def _names(objective: str, formula) -> tuple[str, ...]:
     return () if objective == "random" else (objective,)
 
 
-def _time_per_eval(names, args, num_classes, resolution) -> float:
+def _time_per_eval(names, args) -> float:
     if not names or args.proxy_source == "table":
         return 0.0
-    measure = TorchMeasure(SPACE, names, num_classes, args.data, resolution, args.batch_size, args.device, 0, args.threads)
+    measure, _ = make_measure("torch", SPACE, names, args.dataset, data=args.data, batch_size=args.batch_size,
+                              device=args.device, threads=args.threads)
     archs = SPACE.sample_distinct(args.timing_networks, np.random.default_rng(12345))
     start = time.perf_counter()
     measure(archs)
@@ -80,28 +77,17 @@ def run(args: argparse.Namespace) -> int:
     if not objectives or not seeds:
         raise ZcgpError("need at least one objective and one seed")
     table = load_table()
-    num_classes, resolution = TASKS[args.dataset]
     union = tuple(dict.fromkeys(n for o in objectives for n in _names(o, formula)))
-    if args.proxy_source == "table":
-        from fitness.tasks import load_tasks
-        task = load_tasks(f"nb201/{args.dataset}")[0]
-        base, space = TableMeasure(task, SPACE, union), TableSpace(SPACE, task.archs)
-    else:
-        base, space = TorchMeasure(SPACE, union, num_classes, args.data, resolution, args.batch_size,
-                                   args.device, 0, args.threads), SPACE
+    base, space = make_measure(args.proxy_source, SPACE, union, args.dataset, data=args.data,
+                               batch_size=args.batch_size, device=args.device, threads=args.threads)
     shared = SharedMeasure(base, SPACE)
     runs, rows = [], []
     for objective in objectives:
-        per_eval = _time_per_eval(_names(objective, formula), args, num_classes, resolution)
+        per_eval = _time_per_eval(_names(objective, formula), args)
         found = []
         for seed in seeds:
-            if objective == "random":
-                fn = RandomObjective(SPACE, seed)
-            elif objective == "evolved":
-                reference = space.sample_distinct(args.reference, np.random.default_rng([seed, 1]))
-                fn = FormulaObjective(formula, shared.view(formula.TERMINALS), reference)
-            else:
-                fn = ProxyObjective(objective, shared.view((objective,)))
+            kind = "formula" if objective == "evolved" else objective
+            fn = make_objective(kind, shared.view(_names(objective, formula)), space, seed, formula, args.reference)
             result = aging_evolution(space, fn, population=args.population, sample_size=args.sample_size,
                                      max_evaluations=args.evaluations, seed=seed)
             accuracy = {t: table.lookup(result.best_arch, t) for t in TASKS}

@@ -27,20 +27,12 @@ import io
 import math
 import time
 
-import numpy as np
 from tqdm import tqdm
 
 from fitness.errors import ZcgpError
 from fitness.io import atomic_write_json, atomic_write_text
-from scripts.search_objectives import (
-    FormulaObjective,
-    ProxyObjective,
-    RandomObjective,
-    TableMeasure,
-    TableSpace,
-    TorchMeasure,
-    load_formula,
-)
+from proxies.registry import resolve_names
+from scripts.search_objectives import load_formula, make_measure, make_objective
 from spaces import get_space
 from spaces.nb201 import TASKS, load_table, to_index, to_string
 from spaces.search import aging_evolution
@@ -78,26 +70,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _objective(args, space):
     """(objective, the space to search, a description)."""
     if args.objective == "random":
-        return RandomObjective(space, args.seed), space, "random search"
+        return make_objective("random", None, space, args.seed), space, "random search"
     formula = load_formula(args.proxy) if args.proxy else None
-    names = tuple(formula.TERMINALS) if formula else (args.objective,)
+    names = tuple(formula.TERMINALS) if formula else resolve_names([args.objective])
+    measure, searched = make_measure(args.proxy_source, space, names, args.dataset, data=args.data,
+                                     batch_size=args.batch_size, device=args.device, seed=args.seed,
+                                     threads=args.threads, data_dir=args.data_dir)
     if formula is None:
-        from proxies.registry import resolve_names
-        resolve_names(list(names))                   # unknown proxy name -> one-line error
-    if args.proxy_source == "table":
-        from fitness.tasks import load_tasks
-        task = load_tasks(f"{args.space}/{args.dataset}", args.data_dir)[0]
-        measure, searched = TableMeasure(task, space, names), TableSpace(space, task.archs)
-    else:
-        num_classes, resolution = TASKS[args.dataset]
-        measure = TorchMeasure(space, names, num_classes, args.data, resolution, args.batch_size,
-                               args.device, args.seed, args.threads)
-        searched = space
-    if formula is None:
-        return ProxyObjective(args.objective, measure), searched, f"proxy {args.objective}"
-    reference = searched.sample_distinct(args.reference, np.random.default_rng([args.seed, 1]))
-    return (FormulaObjective(formula, measure, reference), searched,
-            f"formula {formula.FORMULA} (ties broken by the mean rank of its terminals)")
+        return make_objective(args.objective, measure, searched, args.seed), searched, f"proxy {args.objective}"
+    objective = make_objective("formula", measure, searched, args.seed, formula, args.reference)
+    return objective, searched, f"formula {formula.FORMULA} (ties broken by the mean rank of its terminals)"
 
 
 def _accuracy(table, arch) -> dict:

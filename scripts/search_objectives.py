@@ -143,7 +143,31 @@ class TableSpace:
         return getattr(self.base, name)
 
 
+def make_measure(source: str, space, names: Sequence[str], dataset: str, *, data: str | None = "synthetic",
+                 batch_size: int = 32, device: str = "auto", seed: int = 0, threads: int | None = 1,
+                 data_dir=None):
+    """(measure, the space to search): proxies computed by torch, or read from the task table
+    (then only the table's architectures are reachable)."""
+    if source == "table":
+        from fitness.tasks import load_tasks
+
+        task = load_tasks(f"{space.name}/{dataset}", data_dir)[0]
+        return TableMeasure(task, space, names), TableSpace(space, task.archs)
+    num_classes, resolution = space.tasks[dataset]
+    return TorchMeasure(space, names, num_classes, data, resolution, batch_size, device, seed, threads), space
+
+
 # ----------------------------------------------------------------------------- objectives
+
+def make_objective(kind: str, measure, space, seed: int, formula=None, reference: int = 64):
+    """'formula' (needs `formula`), 'random', or a proxy name -> objective callable."""
+    if kind == "random":
+        return RandomObjective(space, seed)
+    if kind == "formula":
+        archs = space.sample_distinct(reference, np.random.default_rng([seed, 1]))
+        return FormulaObjective(formula, measure, archs)
+    return ProxyObjective(kind, measure)
+
 
 class FormulaObjective:
     """An exported formula, each architecture's terminals transformed against a fixed reference.

@@ -200,3 +200,19 @@ def test_ctrl_c_stops_cleanly_and_still_writes_results(tmp_path):
     assert proc.returncode == 130 and "(interrupted)" in stdout
     result = json.loads((out / "result.json").read_text())
     assert result["interrupted"] and result["stop_reason"] == "interrupted" and result["evaluations"] >= 1
+
+
+def test_bench_search_table_mode_compares_objectives(tmp_path, proxy_file, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "search", "--proxy", str(proxy_file), "--proxy-source", "table", "--evaluations", "30",
+                 "--seeds", "0,1", "--objectives", "evolved,nwot,random", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in text.splitlines() if line.split()[:1] in (["evolved"], ["nwot"], ["random"])}
+    assert set(rows) == {"evolved", "nwot", "random"}
+    runs = json.loads(out.read_text())["runs"]
+    assert len(runs) == 6 and all(r["evaluations"] == 30 for r in runs)
+    table = load_table()
+    nwot_runs = [r for r in runs if r["objective"] == "nwot"]
+    mean = np.mean([r["test_accuracy"]["cifar10"] for r in nwot_runs])
+    assert f"{mean:.2f}" in rows["nwot"]
+    assert all(r["test_accuracy"]["cifar10"] == table.lookup(r["best_arch"], "cifar10") for r in runs)
