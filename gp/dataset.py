@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,10 @@ from fitness.tasks import PROXY_ORDER
 from fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS, apply_transform
 from gp.primitives import code_terminals, run_code
 
-PARTS = ("train", "test", "all")
+PARTS = ("train", "test", "all", "fit", "validation")
+# part "fit" / "validation": the train split cut once more, deterministically per (task, seed),
+# into the rows evolved on and an inner validation part (for --select validation)
+DEFAULT_VALIDATION_FRACTION = 0.25
 PARTIAL_FITNESS = ("zero", "skip")
 MISSING_MODES = ("exclude", "impute", "zero", "skip")
 
@@ -99,6 +103,21 @@ def select_terminals(tasks, allow_partial: bool | str = False, only=None) -> tup
     return tuple(chosen), excluded
 
 
+def inner_split(task_id: str, train_rows, seed: int = 0,
+                fraction: float = DEFAULT_VALIDATION_FRACTION) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, validation) sorted subsets of a task's train rows; a function of (task, rows, seed)."""
+    if not 0.0 < fraction < 1.0:
+        raise ZcgpError(f"validation fraction must lie in (0, 1), got {fraction}")
+    train_rows = np.asarray(train_rows)
+    n_val = round(fraction * train_rows.size)
+    if n_val < 3 or train_rows.size - n_val < 3:
+        raise ZcgpError(f"task {task_id}: {train_rows.size} train architectures are too few for a "
+                        f"{fraction} validation part")
+    rng = np.random.default_rng([int(seed), zlib.crc32(task_id.encode()), 1])
+    perm = rng.permutation(train_rows.size)
+    return np.sort(train_rows[perm[n_val:]]), np.sort(train_rows[perm[:n_val]])
+
+
 def proxy_costs(tasks, terminals) -> dict[str, float]:
     """Mean compute seconds of each terminal over the tasks where it is known (NaN if nowhere)."""
     costs = {}
@@ -133,9 +152,11 @@ class Dataset:
     def build(cls, tasks, terminals, part: str = "train", seed: int = 0,
               train_fraction: float = DEFAULT_TRAIN_FRACTION, transform: str = DEFAULT_TRANSFORM,
               metric: str = "kendall", allow_partial: bool = False,
-              partial_fitness: str = "zero", missing: str | None = None) -> Dataset:
+              partial_fitness: str = "zero", missing: str | None = None,
+              validation_fraction: float = DEFAULT_VALIDATION_FRACTION) -> Dataset:
         """One split of `tasks`; `missing` (a MISSING_MODES value) overrides the older pair
-        (allow_partial, partial_fitness): False -> "exclude", True -> partial_fitness."""
+        (allow_partial, partial_fitness): False -> "exclude", True -> partial_fitness.
+        Parts "fit" and "validation" divide the train split (see `inner_split`)."""
         if transform not in TRANSFORMS:
             raise ZcgpError(f"unknown transform '{transform}'; choose from {', '.join(TRANSFORMS)}")
         if metric not in METRICS:
@@ -162,7 +183,10 @@ class Dataset:
                 rows = np.arange(task.n)
             else:
                 train_idx, test_idx = task_split(task, seed, train_fraction)
-                rows = train_idx if part == "train" else test_idx
+                rows = test_idx if part == "test" else train_idx
+                if part in ("fit", "validation"):
+                    fit_idx, val_idx = inner_split(task.id, train_idx, seed, validation_fraction)
+                    rows = fit_idx if part == "fit" else val_idx
             present = [p for p in terminals if p not in missing]
             table = apply_transform(task.values[np.ix_(rows, [task.proxies.index(p) for p in present])],
                                     transform) if present else np.zeros((rows.size, 0))
@@ -183,6 +207,8 @@ class Dataset:
                        "terminals": list(terminals)}
         if missing_mode == "impute":     # (kept out of older descriptions: same fingerprints)
             description["missing"] = missing_mode
+        if part in ("fit", "validation"):
+            description["validation_fraction"] = validation_fraction
         return cls(terminals, columns, blocks, metric, proxy_costs(tasks, terminals), description,
                    partial_fitness, missing_mode)
 

@@ -27,12 +27,15 @@ import numpy as np
 from deap import base, gp, tools
 
 from fitness.errors import ZcgpError
-from gp.archive import Entry, HallOfFame, ParetoFront
+from gp.archive import Entry, HallOfFame, ParetoFront, rank_key
 from gp.dataset import Dataset
 from gp.parallel import Evaluator
 from gp.primitives import canonical_key, make_pset, parse_tree, to_code
 
 SELECTIONS = ("double-tournament", "nsga2")
+# how the final formula is chosen: best train fitness, or best mean score on the inner
+# validation part among the archived members (hall of fame + Pareto front by size)
+FINAL_SELECTIONS = ("train", "validation")
 # mutation operator -> relative weight
 MUTATIONS = {"uniform": 0.3, "node": 0.25, "insert": 0.15, "shrink": 0.15, "ephemeral": 0.15}
 
@@ -366,6 +369,26 @@ class Engine:
             raise ZcgpError(f"{where} is at generation {engine.generation}; "
                             f"--generations {config.generations} is smaller")
         return engine
+
+
+def select_final(engine: Engine, validation: Dataset | None = None) -> tuple[Entry, list[dict]]:
+    """The final formula: `engine.best`, or (with a `validation` dataset) the member of the
+    hall of fame and the size Pareto front with the best aggregate validation score (ties:
+    train fitness, then size, cost, string). Uses only the archives, so a resumed run picks
+    the same formula. Returns (entry, candidates best first with their validation scores)."""
+    if validation is None:
+        return engine.best, []
+    members = {}
+    for e in list(engine.hof) + list(engine.front_size):
+        members.setdefault(e.key, e)
+    entries = list(members.values())
+    scores = validation.score([to_code(engine.tree(e.key)) for e in entries])
+    rows = []
+    for e, row in zip(entries, scores):
+        rows.append({"entry": e, "validation": validation.aggregate(row),
+                     "validation_per_task": tuple(float(x) for x in row)})
+    rows.sort(key=lambda r: (-r["validation"], *rank_key(r["entry"])))
+    return rows[0]["entry"], rows
 
 
 def _as_random_state(value):

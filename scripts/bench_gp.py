@@ -8,7 +8,9 @@ wall:    one `--population` x `--generations` run (default 1000 x 20) on the sel
 quality: (--quality, minutes) test-split Kendall, seeds --seeds: one formula evolved on all
          tasks with the `zcgp evolve` defaults (--missing impute), beside the old defaults
          (--missing exclude, --allow-partial; 1000 x 30), and one formula per task (new and
-         old settings), against the best hand-crafted proxy and the linear-rank baseline.
+         old settings), against the best hand-crafted proxy and the linear-rank baseline;
+         the new settings once per --select mode (final formula by train fitness, or by an
+         inner validation part of the train split).
 
 example: zcgp bench gp --quality      (same as python scripts/bench_gp.py --quality)
 """
@@ -27,7 +29,7 @@ from fitness.rank import WORST
 from fitness.report import format_table
 from fitness.tasks import load_tasks
 from gp.dataset import Dataset, select_terminals
-from gp.evolution import Engine, GPConfig, Individual
+from gp.evolution import FINAL_SELECTIONS, Engine, GPConfig, Individual, select_final
 from gp.parallel import Evaluator
 from gp.primitives import to_code
 from scripts.common import add_data_args
@@ -49,6 +51,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--q-task-generations", type=int,
                         help="quality, one formula per task: generations (default: zcgp evolve's)")
     parser.add_argument("--no-old", action="store_true", help="quality: skip the rows of the old defaults")
+    parser.add_argument("--select", nargs="+", choices=FINAL_SELECTIONS, default=list(FINAL_SELECTIONS),
+                        help="quality: final-formula choices (zcgp evolve --select) given rows for the "
+                             "new settings (default: train validation)")
     parser.add_argument("--per-task-table", action="store_true", help="quality: also print every task's score")
 
 def naive_fitness(pset, trees, tasks_columns, targets) -> np.ndarray:
@@ -114,37 +119,51 @@ def wall(tasks, args) -> list[list]:
     return rows
 
 
-def _evolve_and_test(tasks, seed, args, config: GPConfig, missing="exclude"):
-    """Evolve on the train splits with `config`; (test scores per task, NaN = undefined, best)."""
+def _evolve_and_test(tasks, seed, args, config: GPConfig, missing="exclude", select="train"):
+    """Evolve on the train splits with `config` (with select "validation": on the inner fit
+    part, the final formula picked on the inner validation part, as `zcgp evolve --select`);
+    (test scores per task, NaN = undefined, chosen entry)."""
     terms, _ = select_terminals(tasks, missing)
-    data = Dataset.build(tasks, terms, "train", seed, args.train_fraction, missing=missing)
+    by_validation = select == "validation"
+    data = Dataset.build(tasks, terms, "fit" if by_validation else "train", seed, args.train_fraction,
+                         missing=missing)
     engine = Engine(data, dataclasses.replace(config, seed=seed)).run()
+    validation = (Dataset.build(tasks, terms, "validation", seed, args.train_fraction, missing=missing)
+                  if by_validation else None)
+    chosen, _ = select_final(engine, validation)
     test = Dataset.build(tasks, terms, "test", seed, args.train_fraction, missing=missing)
-    return test.score([to_code(engine.tree(engine.best.key))])[0], engine.best
+    return test.score([to_code(engine.tree(chosen.key))])[0], chosen
 
 
 def _budget(config: GPConfig) -> str:
     return f"{config.population}x{config.generations}"
 
 
-def quality_settings(args) -> list[tuple[str, str, str, GPConfig]]:
-    """(label, 'all' | 'per-task', missing mode, config) of each quality row."""
+def _sel(select: str) -> str:
+    return "" if select == "train" else f" --select {select}"
+
+
+def quality_settings(args) -> list[tuple[str, str, str, GPConfig, str]]:
+    """(label, 'all' | 'per-task', missing mode, config, final selection) of each quality row."""
     from scripts.evolve import GP_DEFAULTS, OLD_GP_DEFAULTS
     new = dataclasses.replace(GP_DEFAULTS, population=args.q_population or GP_DEFAULTS.population,
                               generations=args.q_generations or GP_DEFAULTS.generations)
     task = dataclasses.replace(GP_DEFAULTS, population=args.q_task_population or GP_DEFAULTS.population,
                                generations=args.q_task_generations or GP_DEFAULTS.generations)
+    selects = list(dict.fromkeys(getattr(args, "select", None) or ["train"]))
     rows = []
     if not args.no_old:
         rows += [(f"one formula, old default: --missing exclude {_budget(OLD_GP_DEFAULTS)}", "all", "exclude",
-                  OLD_GP_DEFAULTS),
+                  OLD_GP_DEFAULTS, "train"),
                  (f"one formula, old --allow-partial (zero) {_budget(OLD_GP_DEFAULTS)}", "all", "zero",
-                  OLD_GP_DEFAULTS)]
-    rows.append((f"one formula, new default: --missing impute {_budget(new)}", "all", "impute", new))
+                  OLD_GP_DEFAULTS, "train")]
+    rows += [(f"one formula, new default: --missing impute {_budget(new)}{_sel(s)}", "all", "impute", new, s)
+             for s in selects]
     if not args.no_old:
         rows.append((f"one formula per task, old {_budget(OLD_GP_DEFAULTS)}", "per-task", "exclude",
-                     OLD_GP_DEFAULTS))
-    rows.append((f"one formula per task, new {_budget(task)}", "per-task", "exclude", task))
+                     OLD_GP_DEFAULTS, "train"))
+    rows += [(f"one formula per task, new {_budget(task)}{_sel(s)}", "per-task", "exclude", task, s)
+             for s in selects]
     return rows
 
 
@@ -160,13 +179,13 @@ def quality(tasks, args) -> tuple[list[list], list[list]]:
         base = [task_baselines(t, seed, args.train_fraction) for t in tasks]
         best_proxy = np.array([b["best_proxy"]["test"]["kendall"] for b in base])
         linear = np.array([b["linear_rank"]["test"]["kendall"] for b in base])
-        for label, scope, missing, config in settings:
+        for label, scope, missing, config, select in settings:
             start = time.perf_counter()
             if scope == "all":
-                taus, best = _evolve_and_test(tasks, seed, args, config, missing)
+                taus, best = _evolve_and_test(tasks, seed, args, config, missing, select)
                 formula = best.key
             else:
-                taus = np.array([_evolve_and_test([t], seed, args, config)[0][0] for t in tasks])
+                taus = np.array([_evolve_and_test([t], seed, args, config, select=select)[0][0] for t in tasks])
                 formula = ""
                 per_task_rows.extend([[seed, label, t.id, f"{o:.3f}", f"{b:.3f}", f"{lin:.3f}"]
                                       for t, o, b, lin in zip(tasks, taus, best_proxy, linear)])

@@ -7,6 +7,8 @@ by --missing: "impute" (default) a neutral constant there (0.5 under the rank tr
 otherwise), so every formula is defined on every task and the exported proxy.py does the
 same for an absent proxy; "exclude": not a terminal; "zero" / "skip" (--allow-partial): a
 formula using it is undefined there, counting 0 in the mean or left out of it.
+--select validation evolves on 75% of each task's train split and picks the final formula
+(among the hall of fame and the size Pareto front) by mean score on the other 25%.
 A checkpoint is written after every generation; --resume DIR continues it to exactly the
 result of an uninterrupted run.
 
@@ -32,6 +34,7 @@ from fitness.tasks import load_tasks
 from fitness.transforms import TRANSFORMS
 from gp.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from gp.dataset import (
+    DEFAULT_VALIDATION_FRACTION,
     MISSING_MODES,
     PARTIAL_FITNESS,
     Dataset,
@@ -39,7 +42,7 @@ from gp.dataset import (
     resolve_missing,
     select_terminals,
 )
-from gp.evolution import SELECTIONS, Engine, GPConfig
+from gp.evolution import FINAL_SELECTIONS, SELECTIONS, Engine, GPConfig, select_final
 from gp.formula import infix
 from gp.parallel import BACKENDS, Evaluator
 from gp.report import comparison_table, formula_rows, summary
@@ -50,8 +53,9 @@ from scripts.common import add_data_args
 RUN_DEFAULTS = {
     "tasks": "all", "train_tasks": None, "test_tasks": None, "seed": 0, "train_fraction": 0.2,
     "transform": "rank", "metric": "kendall", "allow_partial": False, "partial_fitness": "zero",
-    "proxies": None, "missing": "impute",
+    "proxies": None, "missing": "impute", "select": "train",
 }
+NEW_RUN_SETTINGS = {"missing", "select"}       # absent from checkpoints written before them
 MISSING_HELP = {
     "impute": "a neutral constant on the tasks lacking it (0.5 under rank, else 0)",
     "exclude": "not used: only proxies present on every task are terminals",
@@ -86,6 +90,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--partial-fitness", choices=PARTIAL_FITNESS,
                       help="with --allow-partial: an undefined task counts 0 in the mean (zero, "
                            "default) or is left out of it (skip)")
+    data.add_argument("--select", choices=FINAL_SELECTIONS,
+                      help="how the final formula is chosen: train = best train fitness (default); "
+                           f"validation = evolve on {round(100 * (1 - DEFAULT_VALIDATION_FRACTION))}%% of each "
+                           f"task's train split and pick, among the hall of fame and the size "
+                           f"Pareto front, the best mean score on the other "
+                           f"{round(100 * DEFAULT_VALIDATION_FRACTION)}%% (a fixed inner split per task and "
+                           f"seed; the test split is never used)")
     evo = parser.add_argument_group("evolution")
     evo.add_argument("--population", type=int, help=f"mu (default: {d.population})")
     evo.add_argument("--generations", type=int, help=f"generations after the initial one (default: {d.generations})")
@@ -117,7 +128,7 @@ def _check_state(state: dict, path) -> None:
     missing = [k for k in needed if k not in state]
     if missing:
         raise ZcgpError(f"checkpoint {path} is corrupt: missing {', '.join(missing)}")
-    if not (isinstance(state["run"], dict) and set(RUN_DEFAULTS) - {"missing"} <= set(state["run"])
+    if not (isinstance(state["run"], dict) and set(RUN_DEFAULTS) - NEW_RUN_SETTINGS <= set(state["run"])
             and isinstance(state["config"], dict)):
         raise ZcgpError(f"checkpoint {path} is corrupt: bad run settings")
 
@@ -137,6 +148,7 @@ def _run_settings(args, saved: dict | None) -> dict:
     saved = dict(saved)
     saved.setdefault("missing", resolve_missing(None, saved.get("allow_partial", False),
                                                 saved.get("partial_fitness", "zero")))
+    saved.setdefault("select", "train")
     for key, value in given.items():
         if value != saved.get(key):
             raise ZcgpError(f"--{key.replace('_', '-')} {value} conflicts with the checkpoint "
@@ -169,7 +181,9 @@ def print_summary(result: dict, rows: list[dict], metric: str) -> None:
     print(f"best formula: {best['formula_infix']}")
     print(f"  simplified: {best['formula_simplified']}")
     cost = f", proxy cost {best['cost_s']:.2f} s" if best["cost_s"] == best["cost_s"] else ""
-    print(f"  size {best['size']}, depth {best['depth']}, train fitness {best['train_fitness']:.4f}{cost}")
+    val = (f", validation {best['validation_fitness']:.4f} (chosen by --select validation)"
+           if best.get("validation_fitness") is not None else "")
+    print(f"  size {best['size']}, depth {best['depth']}, train fitness {best['train_fitness']:.4f}{val}{cost}")
     print()
     print(comparison_table(rows, metric))
     print()
@@ -205,8 +219,14 @@ def run(args: argparse.Namespace) -> int:
     scope = train_tasks + [t for t in report_tasks if t.id not in {u.id for u in train_tasks}]
     missing = run_cfg["missing"]
     terminals, excluded = select_terminals(scope, missing, _split_list(run_cfg["proxies"]))
-    dataset = Dataset.build(train_tasks, terminals, "train", run_cfg["seed"], run_cfg["train_fraction"],
-                            run_cfg["transform"], run_cfg["metric"], missing=missing)
+    by_validation = run_cfg["select"] == "validation"
+
+    def build(part):
+        return Dataset.build(train_tasks, terminals, part, run_cfg["seed"], run_cfg["train_fraction"],
+                             run_cfg["transform"], run_cfg["metric"], missing=missing)
+
+    dataset = build("fit" if by_validation else "train")
+    validation = build("validation") if by_validation else None
     evaluator = Evaluator(dataset, args.n_jobs, args.backend, args.scheduler)
     if state is not None:
         engine = Engine.restore(state, dataset, evaluator, config.generations,
@@ -215,7 +235,9 @@ def run(args: argparse.Namespace) -> int:
         engine = Engine(dataset, config, evaluator)
     if not args.quiet:
         note = f"; excluded: {', '.join(excluded)}" if excluded else ""
-        print(f"evolving on {len(train_tasks)} task(s), {dataset.n} train architectures, "
+        inner = (f" (the other {validation.n} train architectures choose the final formula: --select validation)"
+                 if by_validation else "")
+        print(f"evolving on {len(train_tasks)} task(s), {dataset.n} train architectures{inner}, "
               f"terminals: {', '.join(terminals)}{note}", file=sys.stderr)
         partial = {p: [t.id for t in scope if p not in t.proxies] for p in terminals}
         partial = {p: ids for p, ids in partial.items() if ids}
@@ -233,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
         raise ZcgpError("nothing was evolved")
     evolve_seconds = engine.elapsed
 
-    best = engine.best
+    best, candidates = select_final(engine, validation)
     tree = engine.tree(best.key)
     report_start = time.perf_counter()
     train_ids = {t.id for t in train_tasks}
@@ -255,6 +277,7 @@ def run(args: argparse.Namespace) -> int:
                                 if missing != "exclude" else "excluded: only proxies usable on every task"),
             "transform_scope": "per task, within the scored set of architectures",
             "n_jobs": args.n_jobs, "backend": evaluator.backend,
+            "validation_fraction": DEFAULT_VALIDATION_FRACTION if by_validation else None,
         },
         "seed": run_cfg["seed"],
         "timings": {
@@ -268,6 +291,16 @@ def run(args: argparse.Namespace) -> int:
             "formula_simplified": simplified(tree, run_cfg["transform"]),
             "size": best.size, "depth": best.depth, "cost_s": best.cost, "train_fitness": best.fitness,
             "train_per_task": dict(zip(dataset.task_ids, best.per_task)),
+            "validation_fitness": candidates[0]["validation"] if candidates else None,
+            "validation_per_task": (dict(zip(validation.task_ids, candidates[0]["validation_per_task"]))
+                                    if candidates else None),
+            "train_best_formula": engine.best.key,
+        },
+        "selection": {
+            "mode": run_cfg["select"],
+            "candidates": [{"formula": r["entry"].key, "train_fitness": r["entry"].fitness,
+                            "size": r["entry"].size, "validation_fitness": r["validation"]}
+                           for r in candidates],
         },
         "tasks": rows,
         "summary": {m: summary(rows, m) for m in METRICS},

@@ -208,3 +208,33 @@ def test_missing_modes_are_recorded_and_exported(tmp_path, capsys):
     assert main(["evolve", "--tasks", "nb201", "--missing", "impute", "--allow-partial", "--out",
                  str(tmp_path / "x")]) == 2
     assert "conflicts" in capsys.readouterr().err
+
+
+def test_select_validation_is_recorded_and_resumes_identically(tmp_path):
+    args = ["evolve", "--tasks", "nb201", "--population", "60", "--seed", "2", "--quiet", "--no-plots",
+            "--select", "validation"]
+    full, part = tmp_path / "full", tmp_path / "part"
+    assert main([*args, "--generations", "4", "--out", str(full)]) == 0
+    assert main([*args, "--generations", "2", "--out", str(part)]) == 0
+    assert main(["evolve", "--resume", str(part), "--generations", "4", "--quiet", "--no-plots"]) == 0
+    a, b = (json.loads((d / "result.json").read_text()) for d in (full, part))
+    assert a["config"]["select"] == "validation" and a["config"]["validation_fraction"] == 0.25
+    assert a["best"] == b["best"] and a["selection"] == b["selection"] and a["tasks"] == b["tasks"]
+    cands = a["selection"]["candidates"]
+    assert a["best"]["formula"] == cands[0]["formula"]
+    assert a["best"]["validation_fitness"] == cands[0]["validation_fitness"] == max(
+        c["validation_fitness"] for c in cands)
+    hof = {e["formula"] for e in a["hall_of_fame"]} | {e["formula"] for e in a["pareto_size"]}
+    assert {c["formula"] for c in cands} == hof
+    assert 0.3 < a["best"]["validation_fitness"] < 1.0
+    # a train-selected run keeps the old record: the hall of fame's best, no validation
+    assert main([*args[:-2], "--generations", "1", "--out", str(tmp_path / "t")]) == 0
+    t = json.loads((tmp_path / "t" / "result.json").read_text())
+    assert t["config"]["select"] == "train" and t["config"]["validation_fraction"] is None
+    assert t["best"]["formula"] == t["hall_of_fame"][0]["formula"] and t["best"]["validation_fitness"] is None
+
+
+def test_evolve_help_lists_select(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["evolve", "--help"])
+    assert exc.value.code == 0 and "--select {train,validation}" in capsys.readouterr().out

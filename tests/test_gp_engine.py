@@ -238,3 +238,27 @@ def test_impute_gives_missing_terminals_the_neutral_value():
     assert old.missing == "zero" and "missing" not in old.description
     with pytest.raises(ZcgpError, match="missing-proxy mode"):
         Dataset.build([a, b], terms, "train", missing="bogus")
+
+
+def test_inner_validation_split_and_final_selection(nb201):
+    from gp.dataset import inner_split
+    from gp.evolution import select_final
+    task = nb201[0]
+    train, _ = task_split(task, 1)
+    fit, val = inner_split(task.id, train, 1)
+    assert np.array_equal(np.sort(np.concatenate([fit, val])), train) and not set(fit) & set(val)
+    assert val.size == round(0.25 * train.size)
+    assert np.array_equal(inner_split(task.id, train, 1)[1], val)
+    assert not np.array_equal(inner_split(task.id, train, 2)[1], val)
+    terms, _ = select_terminals(nb201)
+    fit_data = Dataset.build(nb201, terms, "fit", seed=1)
+    val_data = Dataset.build(nb201, terms, "validation", seed=1)
+    assert fit_data.n + val_data.n == Dataset.build(nb201, terms, "train", seed=1).n
+    assert fit_data.fingerprint() != val_data.fingerprint()
+    engine = Engine(fit_data, GPConfig(population=60, generations=2, seed=1)).run()
+    assert select_final(engine) == (engine.best, [])
+    chosen, rows = select_final(engine, val_data)
+    scores = val_data.score([to_code(engine.tree(r["entry"].key)) for r in rows])
+    assert [r["validation"] for r in rows] == [val_data.aggregate(s) for s in scores]
+    assert chosen is rows[0]["entry"] and rows[0]["validation"] == max(r["validation"] for r in rows)
+    assert len(rows) == len({e.key for e in list(engine.hof) + list(engine.front_size)})
