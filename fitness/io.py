@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -28,8 +29,21 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
+def json_safe(value):
+    """Non-finite floats -> None, tuples -> lists, recursively (JSON has no NaN/inf)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def atomic_write_json(path: str | os.PathLike, payload) -> None:
-    atomic_write_text(path, json.dumps(payload, indent=2, allow_nan=False, default=_jsonable) + "\n")
+    """`payload` as indented JSON, non-finite floats written as null."""
+    text = json.dumps(json_safe(payload), indent=2, allow_nan=False, default=_jsonable)
+    atomic_write_text(path, text + "\n")
 
 
 def _jsonable(value):

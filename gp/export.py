@@ -11,14 +11,13 @@ engine; otherwise an absent terminal is a KeyError.
 from __future__ import annotations
 
 import importlib.util
-import math
 from pathlib import Path
 
 from deap import gp
 
 import fitness.transforms
 from fitness.errors import ZcgpError
-from fitness.io import atomic_write_json, atomic_write_text
+from fitness.io import atomic_write_json, atomic_write_text, json_safe
 from gp.formula import infix
 from gp.primitives import to_code
 
@@ -132,16 +131,6 @@ def proxy_torch(scores):
 '''
 
 
-def _plain(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 MISSING_LINES = {
     "impute": "a proxy absent from `scores` is a constant column (the transform's neutral value), "
               "as in evolution",
@@ -152,7 +141,7 @@ def render_module(tree, terminals_order, transform: str, simplified: str, info: 
                   missing: str = "exclude") -> str:
     terminals = used_terminals(tree, terminals_order)
     missing = "impute" if missing == "impute" else "error"
-    info = _plain(info or {})
+    info = json_safe(info or {})
     fitness_line = ""
     if "train_fitness" in info and info["train_fitness"] is not None:
         fitness_line = f"train fitness: {info['train_fitness']:.4f} ({info.get('metric', 'kendall')}, " \
@@ -171,7 +160,7 @@ def write_proxy(path, tree, terminals_order, transform: str, simplified: str,
     """Write proxy.py at `path` and a JSON description beside it (same stem)."""
     path = Path(path)
     atomic_write_text(path, render_module(tree, terminals_order, transform, simplified, info, missing))
-    atomic_write_json(path.with_suffix(".json"), _plain({
+    atomic_write_json(path.with_suffix(".json"), ({
         "formula": str(tree), "formula_infix": infix(tree), "formula_simplified": simplified,
         "terminals": list(used_terminals(tree, terminals_order)), "transform": transform,
         "missing": "impute" if missing == "impute" else "error",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, or None without matplotlib."""
     try:
         import matplotlib
     except ImportError:
@@ -23,7 +24,8 @@ def available() -> bool:
     return True
 
 
-def _save(fig, path: Path) -> Path:
+def save_figure(fig, path: Path) -> Path:
+    """The figure as PNG, written atomically."""
     import io
 
     from fitness.io import atomic_write_bytes
@@ -35,7 +37,7 @@ def _save(fig, path: Path) -> Path:
 
 def fitness_plot(logbook: list[dict], path, metric: str = "kendall") -> Path | None:
     """Best, median and mean population fitness per generation."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None or not logbook:
         return None
     gens = [r["gen"] for r in logbook]
@@ -48,14 +50,14 @@ def fitness_plot(logbook: list[dict], path, metric: str = "kendall") -> Path | N
     ax.legend()
     fig.tight_layout()
     try:
-        return _save(fig, Path(path))
+        return save_figure(fig, Path(path))
     finally:
         plt.close(fig)
 
 
 def task_plot(rows: list[dict], path, metric: str = "kendall") -> Path | None:
     """Per-task test correlation: evolved vs best hand-crafted proxy vs linear baseline."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None or not rows:
         return None
     import numpy as np
@@ -85,6 +87,6 @@ def task_plot(rows: list[dict], path, metric: str = "kendall") -> Path | None:
     ax.legend(fontsize=8)
     fig.tight_layout()
     try:
-        return _save(fig, Path(path))
+        return save_figure(fig, Path(path))
     finally:
         plt.close(fig)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from pathlib import Path
 
 from fitness.errors import ZcgpError
 from fitness.io import atomic_write_json, atomic_write_text
 from gp.archive import Entry
-from gp.export import _plain, write_proxy
+from gp.export import write_proxy
 from gp.formula import infix
 from gp.primitives import make_pset, parse_tree
 from gp.simplify import simplify_tree
@@ -22,7 +21,7 @@ RESULT = "result.json"
 def entry_dict(index: int, e: Entry, pset) -> dict:
     tree = parse_tree(e.key, pset)
     return {"index": index, "fitness": e.fitness, "size": e.size, "depth": e.depth,
-            "cost_s": e.cost if math.isfinite(e.cost) else None,
+            "cost_s": e.cost,
             "formula": e.key, "formula_infix": infix(tree)}
 
 
@@ -57,7 +56,7 @@ def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals
     """Write every output of a run; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    atomic_write_json(out / RESULT, _plain(result))
+    atomic_write_json(out / RESULT, result)
     written.append(out / RESULT)
     info = {"train_fitness": result["best"]["train_fitness"], "metric": result["config"]["metric"],
             "tasks": result["config"]["train_tasks"], "seed": result["seed"],

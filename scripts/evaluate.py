@@ -25,7 +25,7 @@ from fitness.rank import METRICS
 from fitness.splits import DEFAULT_TRAIN_FRACTION
 from fitness.tasks import PROXY_ORDER, load_tasks
 from fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS
-from gp.export import _plain, load_proxy_module, used_terminals
+from gp.export import load_proxy_module, used_terminals
 from gp.formula import formula_names, infix, parse_formula
 from gp.primitives import make_pset
 from gp.report import comparison_table, formula_rows, summary
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(comparison_table(rows, metric))
     if args.out:
-        atomic_write_json(args.out, _plain({
+        atomic_write_json(args.out, ({
             "formula": str(tree), "formula_infix": infix(tree), "transform": transform,
             "seed": seed, "train_fraction": fraction, "missing": missing, "tasks": rows,
             "summary": {m: summary(rows, m) for m in METRICS}}))

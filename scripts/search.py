@@ -24,13 +24,14 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import math
 import time
+from pathlib import Path
 
 from tqdm import tqdm
 
 from fitness.errors import ZcgpError
 from fitness.io import atomic_write_json, atomic_write_text
+from gp.plots import pyplot, save_figure
 from proxies.registry import resolve_names
 from scripts.search_objectives import load_formula, make_measure, make_objective
 from spaces import get_space
@@ -102,11 +103,8 @@ def _trajectory_csv(rows: list[dict]) -> str:
 
 
 def _plot(rows: list[dict], dataset: str, path: str) -> bool:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return False
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.step([r["seconds"] for r in rows], [r["accuracy"] for r in rows], where="post")
@@ -114,7 +112,7 @@ def _plot(rows: list[dict], dataset: str, path: str) -> bool:
     ax.set_ylabel(f"{dataset} test accuracy of best-so-far (%)")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, Path(path))
     plt.close(fig)
     return True
 
@@ -148,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     summary = {
         "objective": description, "space": args.space, "dataset": args.dataset, "seed": args.seed,
         "proxy_source": args.proxy_source, "data": args.data, "best_arch": to_string(result.best_arch),
-        "best_index": found["index"], "best_score": result.best_score if math.isfinite(result.best_score) else None,
+        "best_index": found["index"], "best_score": result.best_score,
         "evaluations": result.evaluations, "proposals": result.proposals, "setup_seconds": setup_seconds,
         "seconds": setup_seconds + result.seconds, "interrupted": result.interrupted,
         "stop_reason": result.stop_reason,
