@@ -113,3 +113,14 @@ def test_data_dir_errors(data_copy, monkeypatch):
     (data_copy / "zc_nasbench201.json").write_text(json.dumps({"cifar10": {"x": {"val_accuracy": 1, "nwot": 2}}}))
     with pytest.raises(ZcgpError, match="too few"):
         task_split(load_tasks("nb201/cifar10")[0])
+
+
+def test_atomic_write_keeps_the_usual_file_mode(tmp_path):
+    import os
+
+    from fitness.io import atomic_write_json
+    atomic_write_json(tmp_path / "r.json", {"x": float("nan"), "y": (1, 2)})
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert json.loads((tmp_path / "r.json").read_text()) == {"x": None, "y": [1, 2]}
