@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from fitness.rank import METRICS, RankTarget, average_ranks
-from fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
-from fitness.tasks import Task
-from fitness.transforms import apply_transform
+from zcgp.fitness.rank import METRICS, RankTarget, average_ranks
+from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
+from zcgp.fitness.tasks import Task
+from zcgp.fitness.transforms import apply_transform
 
 
 def split_scores(scores: np.ndarray, train_target: RankTarget, test_target: RankTarget,

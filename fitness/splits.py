@@ -6,7 +6,7 @@ import zlib
 
 import numpy as np
 
-from fitness.errors import ZcgpError
+from zcgp.fitness.errors import ZcgpError
 
 DEFAULT_TRAIN_FRACTION = 0.2
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fitness.data import SPACE_FILES, data_dir, read_space_file
-from fitness.errors import ZcgpError
+from zcgp.fitness.data import SPACE_FILES, data_dir, read_space_file
+from zcgp.fitness.errors import ZcgpError
 
 # Canonical column order; proxies found in a file beyond these follow alphabetically.
 PROXY_ORDER = (

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from fitness.errors import ZcgpError
+from zcgp.fitness.errors import ZcgpError
 
 TRANSFORMS = ("rank", "log", "zscore", "raw")
 DEFAULT_TRANSFORM = "rank"

@@ -12,8 +12,8 @@ import io
 import pickle
 from pathlib import Path
 
-from fitness.errors import ZcgpError
-from fitness.io import atomic_write_bytes
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.io import atomic_write_bytes
 
 MAGIC = b"ZCGP-GP-CHECKPOINT\n"
 FORMAT = "zcgp-gp-checkpoint"

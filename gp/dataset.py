@@ -30,12 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fitness.errors import ZcgpError
-from fitness.rank import METRICS, WORST, RankTarget
-from fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
-from fitness.tasks import PROXY_ORDER
-from fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS, apply_transform
-from gp.primitives import code_terminals, run_code
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.rank import METRICS, WORST, RankTarget
+from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
+from zcgp.fitness.tasks import PROXY_ORDER
+from zcgp.fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS, apply_transform
+from zcgp.gp.primitives import code_terminals, run_code
 
 PARTS = ("train", "test", "all", "fit", "validation")
 # part "fit" / "validation": the train split cut once more, deterministically per (task, seed),

@@ -26,11 +26,11 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 from deap import base, gp, tools
 
-from fitness.errors import ZcgpError
-from gp.archive import Entry, HallOfFame, ParetoFront, rank_key
-from gp.dataset import Dataset
-from gp.parallel import Evaluator
-from gp.primitives import canonical_key, make_pset, parse_tree, to_code
+from zcgp.fitness.errors import ZcgpError
+from zcgp.gp.archive import Entry, HallOfFame, ParetoFront, rank_key
+from zcgp.gp.dataset import Dataset
+from zcgp.gp.parallel import Evaluator
+from zcgp.gp.primitives import canonical_key, make_pset, parse_tree, to_code
 
 SELECTIONS = ("double-tournament", "nsga2")
 # how the final formula is chosen: best train fitness, or best mean score on the inner

@@ -15,15 +15,15 @@ from pathlib import Path
 
 from deap import gp
 
-import fitness.transforms
-from fitness.errors import ZcgpError
-from fitness.io import atomic_write_json, atomic_write_text, json_safe
-from gp.formula import infix
-from gp.primitives import to_code
+from zcgp.fitness import transforms
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.io import atomic_write_json, atomic_write_text, json_safe
+from zcgp.gp.formula import infix
+from zcgp.gp.primitives import to_code
 
 # (file, section marker): numpy-only code copied verbatim into every proxy.py
 _SOURCES = ((Path(__file__).with_name("ops.py"), "ops"),
-            (Path(fitness.transforms.__file__), "transform"))
+            (Path(transforms.__file__), "transform"))
 
 
 def _section(path: Path, marker: str) -> str:

@@ -12,8 +12,8 @@ import ast
 
 from deap import gp
 
-from fitness.errors import ZcgpError
-from gp.primitives import make_constant
+from zcgp.fitness.errors import ZcgpError
+from zcgp.gp.primitives import make_constant
 
 # accepted function names -> primitive
 FUNCTIONS = {

@@ -11,8 +11,8 @@ from typing import Self
 
 import numpy as np
 
-from fitness.errors import ZcgpError
-from gp.dataset import Dataset, score_chunk
+from zcgp.fitness.errors import ZcgpError
+from zcgp.gp.dataset import Dataset, score_chunk
 
 BACKENDS = ("loky", "threading", "multiprocessing", "dask")
 CHUNK = 64

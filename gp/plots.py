@@ -28,7 +28,7 @@ def save_figure(fig, path: Path) -> Path:
     """The figure as PNG, written atomically."""
     import io
 
-    from fitness.io import atomic_write_bytes
+    from zcgp.fitness.io import atomic_write_bytes
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     atomic_write_bytes(path, buffer.getvalue())

@@ -18,8 +18,8 @@ import re
 import numpy as np
 from deap import gp
 
-from fitness.errors import ZcgpError
-from gp.ops import PRIMITIVES
+from zcgp.fitness.errors import ZcgpError
+from zcgp.gp.ops import PRIMITIVES
 
 CONSTANTS = (-1.0, -0.5, 0.5, 1.0, 2.0, 3.0)
 EPHEMERAL = "const"

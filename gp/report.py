@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 
-from fitness.baselines import task_baselines
-from fitness.rank import METRICS
-from fitness.report import format_table
-from gp.dataset import Dataset
-from gp.export import used_terminals
-from gp.primitives import to_code
+from zcgp.fitness.baselines import task_baselines
+from zcgp.fitness.rank import METRICS
+from zcgp.fitness.report import format_table
+from zcgp.gp.dataset import Dataset
+from zcgp.gp.export import used_terminals
+from zcgp.gp.primitives import to_code
 
 
 def _num(x) -> float | None:

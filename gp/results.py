@@ -7,13 +7,13 @@ import io
 import json
 from pathlib import Path
 
-from fitness.errors import ZcgpError
-from fitness.io import atomic_write_json, atomic_write_text
-from gp.archive import Entry
-from gp.export import write_proxy
-from gp.formula import infix
-from gp.primitives import make_pset, parse_tree
-from gp.simplify import simplify_tree
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.io import atomic_write_json, atomic_write_text
+from zcgp.gp.archive import Entry
+from zcgp.gp.export import write_proxy
+from zcgp.gp.formula import infix
+from zcgp.gp.primitives import make_pset, parse_tree
+from zcgp.gp.simplify import simplify_tree
 
 RESULT = "result.json"
 
@@ -68,9 +68,9 @@ def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals
         atomic_write_text(out / name, text)
         written.append(out / name)
     if plots:
-        from gp import plots as plotting
+        from zcgp.gp import plots as plotting
         metric = result["config"]["metric"]
-        for path in (plotting.fitness_plot(logbook, out / "fitness.png", metric),
+        for path in (plotting.fitness_plot(logbook, out / "zcgp.fitness.png", metric),
                      plotting.task_plot(result["tasks"], out / "test_tau.png", metric)):
             if path is not None:
                 written.append(path)

@@ -41,7 +41,7 @@ def to_sympy(tree, nonnegative: bool = False):
 
 def simplify_tree(tree, nonnegative: bool = False) -> str:
     """A short readable string; never raises (falls back to the infix form)."""
-    from gp.formula import infix
+    from zcgp.gp.formula import infix
     try:
         import sympy
         expr = to_sympy(tree, nonnegative)

@@ -4,14 +4,14 @@
 parts load on first use of `compute_proxies`, `ProxyResult`, `Failure` or `load_batch`.
 """
 
-from proxies.registry import PROXIES, PROXY_NAMES, REQUIRED, ProxySpec, resolve_names
+from zcgp.proxies.registry import PROXIES, PROXY_NAMES, REQUIRED, ProxySpec, resolve_names
 
 _LAZY = {
-    "compute_proxies": "proxies.compute",
-    "resolve_device": "proxies.compute",
-    "ProxyResult": "proxies.compute",
-    "Failure": "proxies.compute",
-    "load_batch": "proxies.data",
+    "compute_proxies": "zcgp.proxies.compute",
+    "resolve_device": "zcgp.proxies.compute",
+    "ProxyResult": "zcgp.proxies.compute",
+    "Failure": "zcgp.proxies.compute",
+    "load_batch": "zcgp.proxies.data",
 }
 
 __all__ = ["PROXIES", "PROXY_NAMES", "REQUIRED", "Failure", "ProxyResult", "ProxySpec", "compute_proxies",

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from proxies.nets import is_relu
+from zcgp.proxies.nets import is_relu
 
 JACOV_K = 1e-5
 EPE_K = 1e-5

@@ -27,13 +27,13 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from proxies.nets import network_state
-from proxies.registry import by_family, resolve_names
-from proxies.shared import shared_pass
-from proxies.static import static_pass
-from proxies.synflow import synflow_pass
-from proxies.zen import zen_pass
-from spaces.errors import UserInputError
+from zcgp.proxies.nets import network_state
+from zcgp.proxies.registry import by_family, resolve_names
+from zcgp.proxies.shared import shared_pass
+from zcgp.proxies.static import static_pass
+from zcgp.proxies.synflow import synflow_pass
+from zcgp.proxies.zen import zen_pass
+from zcgp.spaces.errors import UserInputError
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spaces.errors import UserInputError
+from zcgp.spaces.errors import UserInputError
 
 
 @dataclass(frozen=True)

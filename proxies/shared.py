@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from proxies import activation, gradient
-from proxies.nets import Tensors, call, hooks, modes, weight_layers, weight_names
+from zcgp.proxies import activation, gradient
+from zcgp.proxies.nets import Tensors, call, hooks, modes, weight_layers, weight_names
 
 GRADIENT = frozenset({"grad_norm", "snip", "plain", "fisher", "grasp", "zico"})
 ACTIVATION = frozenset({"nwot", "swap", "meco"})

@@ -12,7 +12,7 @@ import math
 import torch
 from torch import nn
 
-from proxies.nets import hooks, model_device, modes, weight_layers
+from zcgp.proxies.nets import hooks, model_device, modes, weight_layers
 
 _RELUS = (nn.ReLU, nn.ReLU6, nn.PReLU, nn.ELU, nn.LeakyReLU)
 

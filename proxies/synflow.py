@@ -9,7 +9,7 @@ import math
 import torch
 from torch import nn
 
-from proxies.nets import BATCH_NORMS, Tensors, call, hooks, modes, weight_names
+from zcgp.proxies.nets import BATCH_NORMS, Tensors, call, hooks, modes, weight_names
 
 
 def synflow_pass(net: nn.Module, params: Tensors, buffers: Tensors, inputs: torch.Tensor) -> dict[str, float]:

@@ -15,7 +15,7 @@ import math
 import torch
 from torch import nn
 
-from proxies.nets import BATCH_NORMS, Tensors, call, hooks, modes
+from zcgp.proxies.nets import BATCH_NORMS, Tensors, call, hooks, modes
 
 MIXUP_GAMMA = 1e-2
 _POOLS = (nn.AdaptiveAvgPool2d,)

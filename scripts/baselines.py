@@ -16,12 +16,12 @@ import csv
 import io
 import time
 
-from fitness.baselines import mean_row, task_baselines
-from fitness.io import atomic_write_json, atomic_write_text
-from fitness.rank import METRICS
-from fitness.report import format_table
-from fitness.tasks import PROXY_ORDER, load_tasks
-from scripts.common import add_data_args
+from zcgp.fitness.baselines import mean_row, task_baselines
+from zcgp.fitness.io import atomic_write_json, atomic_write_text
+from zcgp.fitness.rank import METRICS
+from zcgp.fitness.report import format_table
+from zcgp.fitness.tasks import PROXY_ORDER, load_tasks
+from zcgp.scripts.common import add_data_args
 
 SHORT = {"grad_norm": "gradn", "l2_norm": "l2", "epe_nas": "epe", "synflow": "synfl"}
 
@@ -81,5 +81,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
     raise SystemExit(main_for("baselines"))

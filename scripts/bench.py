@@ -11,10 +11,10 @@ import argparse
 import importlib
 
 BENCHES = {
-    "rank": "scripts.bench_rank",
-    "gp": "scripts.bench_gp",
-    "proxies": "scripts.bench_proxies",
-    "search": "scripts.bench_search",
+    "rank": "zcgp.scripts.bench_rank",
+    "gp": "zcgp.scripts.bench_gp",
+    "proxies": "zcgp.scripts.bench_proxies",
+    "search": "zcgp.scripts.bench_search",
 }
 
 
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:
         if exc.name != BENCHES[args.name]:
             raise
-        from fitness.errors import ZcgpError
+        from zcgp.fitness.errors import ZcgpError
         raise ZcgpError(f"benchmark '{args.name}' is not available in this version") from None
     parser = argparse.ArgumentParser(prog=f"zcgp bench {args.name}", description=module.__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -24,15 +24,15 @@ import time
 
 import numpy as np
 
-from fitness.baselines import task_baselines
-from fitness.rank import WORST
-from fitness.report import format_table
-from fitness.tasks import load_tasks
-from gp.dataset import Dataset, select_terminals
-from gp.evolution import FINAL_SELECTIONS, Engine, GPConfig, Individual, select_final
-from gp.parallel import Evaluator
-from gp.primitives import to_code
-from scripts.common import add_data_args
+from zcgp.fitness.baselines import task_baselines
+from zcgp.fitness.rank import WORST
+from zcgp.fitness.report import format_table
+from zcgp.fitness.tasks import load_tasks
+from zcgp.gp.dataset import Dataset, select_terminals
+from zcgp.gp.evolution import FINAL_SELECTIONS, Engine, GPConfig, Individual, select_final
+from zcgp.gp.parallel import Evaluator
+from zcgp.gp.primitives import to_code
+from zcgp.scripts.common import add_data_args
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -100,7 +100,7 @@ def speed(tasks, args) -> list[list]:
 
 
 def _train_rows(task, args):
-    from fitness.splits import task_split
+    from zcgp.fitness.splits import task_split
     return task_split(task, args.seed, args.train_fraction)[0]
 
 
@@ -145,7 +145,7 @@ def _sel(select: str) -> str:
 
 def quality_settings(args) -> list[tuple[str, str, str, GPConfig, str]]:
     """(label, 'all' | 'per-task', missing mode, config, final selection) of each quality row."""
-    from scripts.evolve import GP_DEFAULTS, OLD_GP_DEFAULTS
+    from zcgp.scripts.evolve import GP_DEFAULTS, OLD_GP_DEFAULTS
     new = dataclasses.replace(GP_DEFAULTS, population=args.q_population or GP_DEFAULTS.population,
                               generations=args.q_generations or GP_DEFAULTS.generations)
     task = dataclasses.replace(GP_DEFAULTS, population=args.q_task_population or GP_DEFAULTS.population,
@@ -235,5 +235,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
     raise SystemExit(main_for("bench", "gp"))

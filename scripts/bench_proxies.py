@@ -22,11 +22,11 @@ import types
 import numpy as np
 from scipy import stats
 
-from fitness.report import format_table
-from fitness.tasks import load_tasks
-from proxies.registry import PROXIES, REQUIRED, resolve_names
-from spaces import nb201
-from spaces.errors import UserInputError
+from zcgp.fitness.report import format_table
+from zcgp.fitness.tasks import load_tasks
+from zcgp.proxies.registry import PROXIES, REQUIRED, resolve_names
+from zcgp.spaces import nb201
+from zcgp.spaces.errors import UserInputError
 
 FILE_PROXIES = tuple(name for name, spec in PROXIES.items() if spec.in_benchmark)
 
@@ -117,8 +117,8 @@ def naslib_style(net, inputs, targets, name: str) -> float:
 
 
 def speed(args) -> None:
-    from proxies.compute import compute_proxies
-    from proxies.data import load_batch
+    from zcgp.proxies.compute import compute_proxies
+    from zcgp.proxies.data import load_batch
 
     names = resolve_names(args.names)
     missing = [n for n in names if n not in REQUIRED]
@@ -177,8 +177,8 @@ def speed(args) -> None:
 
 
 def agreement(args) -> None:
-    from proxies.compute import compute_proxies
-    from proxies.data import load_batch
+    from zcgp.proxies.compute import compute_proxies
+    from zcgp.proxies.data import load_batch
 
     names = resolve_names(args.agreement_names)
     tasks = {t.id.split("/")[1]: t for t in load_tasks("nb201", args.data_dir)}
@@ -230,6 +230,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
 
     raise SystemExit(main_for("bench", "proxies"))

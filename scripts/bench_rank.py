@@ -15,10 +15,10 @@ import time
 import numpy as np
 from scipy import stats
 
-from fitness.rank import RankTarget
-from fitness.report import format_table
-from fitness.tasks import load_tasks
-from scripts.common import add_data_args
+from zcgp.fitness.rank import RankTarget
+from zcgp.fitness.report import format_table
+from zcgp.fitness.tasks import load_tasks
+from zcgp.scripts.common import add_data_args
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -55,5 +55,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
     raise SystemExit(main_for("bench", "rank"))

@@ -19,17 +19,17 @@ import time
 
 import numpy as np
 
-from fitness.errors import ZcgpError
-from fitness.io import atomic_write_json
-from fitness.report import format_table
-from scripts.search_objectives import (
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.io import atomic_write_json
+from zcgp.fitness.report import format_table
+from zcgp.scripts.search_objectives import (
     SharedMeasure,
     load_formula,
     make_measure,
     make_objective,
 )
-from spaces.nb201 import SPACE, TASKS, load_table, to_string
-from spaces.search import aging_evolution
+from zcgp.spaces.nb201 import SPACE, TASKS, load_table, to_string
+from zcgp.spaces.search import aging_evolution
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -108,5 +108,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
     raise SystemExit(main_for("bench", "search"))

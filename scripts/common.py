@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from fitness.data import ENV_DATA_DIR
-from fitness.splits import DEFAULT_TRAIN_FRACTION
+from zcgp.fitness.data import ENV_DATA_DIR
+from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION
 
 
 def add_data_args(parser: argparse.ArgumentParser, tasks_default: str | None = "all") -> None:

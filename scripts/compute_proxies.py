@@ -16,10 +16,10 @@ import io
 import math
 import sys
 
-from proxies.data import DEFAULT_BATCH_SIZE
-from proxies.registry import PROXY_NAMES, resolve_names
-from spaces import SPACES, get_space
-from spaces.errors import UserInputError
+from zcgp.proxies.data import DEFAULT_BATCH_SIZE
+from zcgp.proxies.registry import PROXY_NAMES, resolve_names
+from zcgp.spaces import SPACES, get_space
+from zcgp.spaces.errors import UserInputError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -80,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from fitness.io import atomic_write_text
-    from proxies.compute import compute_proxies, resolve_device
-    from proxies.data import load_batch
+    from zcgp.fitness.io import atomic_write_text
+    from zcgp.proxies.compute import compute_proxies, resolve_device
+    from zcgp.proxies.data import load_batch
 
     device = resolve_device(args.device)
     if args.threads is not None:
@@ -138,6 +138,6 @@ def _csv_text(space, archs, names, result) -> str:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
 
     raise SystemExit(main_for("proxies"))

@@ -19,18 +19,18 @@ import argparse
 import time
 from pathlib import Path
 
-from fitness.errors import ZcgpError
-from fitness.io import atomic_write_json
-from fitness.rank import METRICS
-from fitness.splits import DEFAULT_TRAIN_FRACTION
-from fitness.tasks import PROXY_ORDER, load_tasks
-from fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS
-from gp.export import load_proxy_module, used_terminals
-from gp.formula import formula_names, infix, parse_formula
-from gp.primitives import make_pset
-from gp.report import comparison_table, formula_rows, summary
-from gp.results import load_result, result_member, result_missing
-from scripts.common import add_data_args
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.io import atomic_write_json
+from zcgp.fitness.rank import METRICS
+from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION
+from zcgp.fitness.tasks import PROXY_ORDER, load_tasks
+from zcgp.fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS
+from zcgp.gp.export import load_proxy_module, used_terminals
+from zcgp.gp.formula import formula_names, infix, parse_formula
+from zcgp.gp.primitives import make_pset
+from zcgp.gp.report import comparison_table, formula_rows, summary
+from zcgp.gp.results import load_result, result_member, result_missing
+from zcgp.scripts.common import add_data_args
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -115,5 +115,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
     raise SystemExit(main_for("evaluate"))

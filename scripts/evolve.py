@@ -28,12 +28,12 @@ import sys
 import time
 from pathlib import Path
 
-from fitness.errors import ZcgpError
-from fitness.rank import METRICS
-from fitness.tasks import load_tasks
-from fitness.transforms import TRANSFORMS
-from gp.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
-from gp.dataset import (
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.rank import METRICS
+from zcgp.fitness.tasks import load_tasks
+from zcgp.fitness.transforms import TRANSFORMS
+from zcgp.gp.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+from zcgp.gp.dataset import (
     DEFAULT_VALIDATION_FRACTION,
     MISSING_MODES,
     PARTIAL_FITNESS,
@@ -42,12 +42,12 @@ from gp.dataset import (
     resolve_missing,
     select_terminals,
 )
-from gp.evolution import FINAL_SELECTIONS, SELECTIONS, Engine, GPConfig, select_final
-from gp.formula import infix
-from gp.parallel import BACKENDS, Evaluator
-from gp.report import comparison_table, formula_rows, summary
-from gp.results import entry_dict, simplified, write_run
-from scripts.common import add_data_args
+from zcgp.gp.evolution import FINAL_SELECTIONS, SELECTIONS, Engine, GPConfig, select_final
+from zcgp.gp.formula import infix
+from zcgp.gp.parallel import BACKENDS, Evaluator
+from zcgp.gp.report import comparison_table, formula_rows, summary
+from zcgp.gp.results import entry_dict, simplified, write_run
+from zcgp.scripts.common import add_data_args
 
 # run settings stored in the checkpoint; on --resume an explicitly given one must match
 RUN_DEFAULTS = {
@@ -323,5 +323,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
     raise SystemExit(main_for("evolve"))

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gp.export import write_proxy
-from gp.results import load_result, result_member, result_missing, simplified
+from zcgp.gp.export import write_proxy
+from zcgp.gp.results import load_result, result_member, result_missing, simplified
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -43,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
     raise SystemExit(main_for("export"))

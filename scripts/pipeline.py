@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scripts.cli import main as zcgp
+from zcgp.scripts.cli import main as zcgp
 
 CHEAP_PROXIES = "synflow,jacov,nwot,snip,grad_norm,flops,params"
 
@@ -57,5 +57,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
     raise SystemExit(main_for("run"))

@@ -29,14 +29,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from fitness.errors import ZcgpError
-from fitness.io import atomic_write_json, atomic_write_text
-from gp.plots import pyplot, save_figure
-from proxies.registry import resolve_names
-from scripts.search_objectives import load_formula, make_measure, make_objective
-from spaces import get_space
-from spaces.nb201 import TASKS, load_table, to_index, to_string
-from spaces.search import aging_evolution
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.io import atomic_write_json, atomic_write_text
+from zcgp.gp.plots import pyplot, save_figure
+from zcgp.proxies.registry import resolve_names
+from zcgp.scripts.search_objectives import load_formula, make_measure, make_objective
+from zcgp.spaces import get_space
+from zcgp.spaces.nb201 import TASKS, load_table, to_index, to_string
+from zcgp.spaces.search import aging_evolution
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -168,5 +168,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    from scripts.cli import main_for
+    from zcgp.scripts.cli import main_for
     raise SystemExit(main_for("search"))

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from fitness.errors import ZcgpError
-from gp.export import load_proxy_module
-from proxies.registry import PROXY_NAMES
+from zcgp.fitness.errors import ZcgpError
+from zcgp.gp.export import load_proxy_module
+from zcgp.proxies.registry import PROXY_NAMES
 
 # ----------------------------------------------------------------------------- exported formulas
 
@@ -47,7 +47,7 @@ class TorchMeasure:
                  resolution: int, batch_size: int, device: str, seed: int, threads: int | None = 1):
         import torch
 
-        from proxies import compute_proxies, load_batch
+        from zcgp.proxies import compute_proxies, load_batch
 
         if threads:
             torch.set_num_threads(threads)
@@ -149,7 +149,7 @@ def make_measure(source: str, space, names: Sequence[str], dataset: str, *, data
     """(measure, the space to search): proxies computed by torch, or read from the task table
     (then only the table's architectures are reachable)."""
     if source == "table":
-        from fitness.tasks import load_tasks
+        from zcgp.fitness.tasks import load_tasks
 
         task = load_tasks(f"{space.name}/{dataset}", data_dir)[0]
         return TableMeasure(task, space, names), TableSpace(space, task.archs)

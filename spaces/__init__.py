@@ -1,10 +1,10 @@
 """Search spaces (torch-free to import; networks are built with torch on demand)."""
 
-from spaces.base import SearchSpace
-from spaces.errors import UserInputError
+from zcgp.spaces.base import SearchSpace
+from zcgp.spaces.errors import UserInputError
 
 # name -> module holding `SPACE`, imported on first use
-SPACES = {"nb201": "spaces.nb201"}
+SPACES = {"nb201": "zcgp.spaces.nb201"}
 
 
 def get_space(name: str) -> SearchSpace:

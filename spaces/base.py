@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from spaces.errors import UserInputError
+from zcgp.spaces.errors import UserInputError
 
 
 def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:

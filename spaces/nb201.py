@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from spaces.base import SearchSpace, as_rng
-from spaces.errors import UserInputError
+from zcgp.spaces.base import SearchSpace, as_rng
+from zcgp.spaces.errors import UserInputError
 
 OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
 SKIP, NONE, CONV3, CONV1, POOL = range(5)
@@ -327,7 +327,7 @@ def build_network(arch: Any, num_classes: int = 10, device=None):
     """A freshly initialised NB201 network (torch.nn.Module): C=16, 5 cells per stage,
     residual reduction blocks, BN+ReLU, global average pooling and a linear classifier.
     `device="meta"` builds it without allocating memory (for counting)."""
-    from spaces.nb201_torch import NB201Network
+    from zcgp.spaces.nb201_torch import NB201Network
 
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
         raise UserInputError(f"number of classes must be a positive integer, got {num_classes!r}")

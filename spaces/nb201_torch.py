@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from spaces.nb201 import (
+from zcgp.spaces.nb201 import (
     CELLS_PER_STAGE,
     CONV1,
     CONV3,

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from spaces.errors import UserInputError
+from zcgp.spaces.errors import UserInputError
 
 _MAX_STALE_BATCHES = 200
 Objective = Callable[[Sequence[Any]], np.ndarray]

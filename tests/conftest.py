@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from fitness.data import PACKAGED_DATA_DIR
+from zcgp.fitness.data import PACKAGED_DATA_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

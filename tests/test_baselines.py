@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from fitness import load_tasks
-from fitness.baselines import fit_linear_rank, mean_row, task_baselines
-from fitness.splits import task_split
-from fitness.transforms import TRANSFORMS, apply_transform
+from zcgp.fitness import load_tasks
+from zcgp.fitness.baselines import fit_linear_rank, mean_row, task_baselines
+from zcgp.fitness.splits import task_split
+from zcgp.fitness.transforms import TRANSFORMS, apply_transform
 
 
 def test_proxy_baseline_values_equal_scipy_on_the_test_split():

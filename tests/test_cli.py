@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from scripts.cli import COMMANDS, main
+from zcgp.scripts.cli import COMMANDS, main
 from tests.conftest import REPO
 
 
@@ -36,7 +36,7 @@ def test_baselines_prints_all_tasks_and_writes_outputs(tmp_path, capsys):
 
 def test_script_file_and_console_command_agree():
     via_script = _run("scripts/baselines.py", "--tasks", "nb201", "--metric", "kendall")
-    via_module = _run("-m", "scripts.cli", "baselines", "--tasks", "nb201", "--metric", "kendall")
+    via_module = _run("-m", "zcgp.scripts.cli", "baselines", "--tasks", "nb201", "--metric", "kendall")
     assert via_script.returncode == 0
     strip = lambda s: [line for line in s.splitlines() if " s" not in line[-6:]]
     assert strip(via_script.stdout) == strip(via_module.stdout)
@@ -65,6 +65,6 @@ def test_corrupt_and_missing_files_are_one_line_errors(data_copy, capsys):
     err = capsys.readouterr().err
     assert "task nb201/cifar10" in err and "no usable proxy" in err
     (data_copy / "zc_nasbench301.json").unlink()
-    proc = _run("-m", "scripts.cli", "baselines", "--data-dir", str(data_copy), "--tasks", "nb301")
+    proc = _run("-m", "zcgp.scripts.cli", "baselines", "--data-dir", str(data_copy), "--tasks", "nb301")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "data file missing" in proc.stderr

@@ -5,10 +5,10 @@ import time
 import numpy as np
 import pytest
 
-from fitness import ZcgpError, load_tasks, task_ids
-from fitness.data import PACKAGED_DATA_DIR, SPACE_FILES
-from fitness.splits import split_indices, task_split
-from fitness.tasks import build_task, resolve_selector
+from zcgp.fitness import ZcgpError, load_tasks, task_ids
+from zcgp.fitness.data import PACKAGED_DATA_DIR, SPACE_FILES
+from zcgp.fitness.splits import split_indices, task_split
+from zcgp.fitness.tasks import build_task, resolve_selector
 from tests.conftest import SHARED
 
 EXPECTED_IDS = [
@@ -118,7 +118,7 @@ def test_data_dir_errors(data_copy, monkeypatch):
 def test_atomic_write_keeps_the_usual_file_mode(tmp_path):
     import os
 
-    from fitness.io import atomic_write_json
+    from zcgp.fitness.io import atomic_write_json
     atomic_write_json(tmp_path / "r.json", {"x": float("nan"), "y": (1, 2)})
     umask = os.umask(0)
     os.umask(umask)

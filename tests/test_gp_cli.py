@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gp.checkpoint import MAGIC, load_checkpoint
-from scripts.cli import main
+from zcgp.gp.checkpoint import MAGIC, load_checkpoint
+from zcgp.scripts.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = ["--tasks", "nb201", "--population", "80", "--generations", "3", "--seed", "1", "--quiet"]
@@ -19,7 +19,7 @@ SMALL = ["--tasks", "nb201", "--population", "80", "--generations", "3", "--seed
 
 def zcgp(*args, **kw):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "scripts.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "zcgp.scripts.cli", *args], capture_output=True, text=True,
                           cwd=REPO, env=env, check=False, **kw)
 
 
@@ -33,7 +33,7 @@ def run_dir(tmp_path_factory):
 def test_evolve_writes_every_output(run_dir):
     names = {p.name for p in run_dir.iterdir()}
     assert {"result.json", "proxy.py", "proxy.json", "hall_of_fame.csv", "pareto.csv", "logbook.csv",
-            "checkpoint.pkl", "fitness.png", "test_tau.png"} <= names
+            "checkpoint.pkl", "zcgp.fitness.png", "test_tau.png"} <= names
     result = json.loads((run_dir / "result.json").read_text())
     assert result["seed"] == 1 and result["config"]["population"] == 80
     assert result["config"]["transform"] == "rank" and result["config"]["missing"] == "impute"
@@ -136,7 +136,7 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
             "--quiet", "--no-plots"]
     killed = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "scripts.cli", *args, "--out", str(killed)], cwd=REPO, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "zcgp.scripts.cli", *args, "--out", str(killed)], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     generation = -1

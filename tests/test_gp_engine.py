@@ -5,16 +5,16 @@ import numpy as np
 import pytest
 from deap import gp
 
-from fitness.errors import ZcgpError
-from fitness.rank import WORST
-from fitness.splits import task_split
-from fitness.tasks import Task, load_tasks
-from gp.archive import Entry, HallOfFame, ParetoFront
-from gp.dataset import Dataset, aggregate, select_terminals
-from gp.evolution import Engine, GPConfig, Individual
-from gp.formula import parse_formula
-from gp.parallel import Evaluator
-from gp.primitives import to_code
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.rank import WORST
+from zcgp.fitness.splits import task_split
+from zcgp.fitness.tasks import Task, load_tasks
+from zcgp.gp.archive import Entry, HallOfFame, ParetoFront
+from zcgp.gp.dataset import Dataset, aggregate, select_terminals
+from zcgp.gp.evolution import Engine, GPConfig, Individual
+from zcgp.gp.formula import parse_formula
+from zcgp.gp.parallel import Evaluator
+from zcgp.gp.primitives import to_code
 
 
 def synthetic_task(task_id="syn/a", n=300, seed=0, target=lambda a, b, c: a * b, proxies=("a", "b", "c")):
@@ -211,7 +211,7 @@ def test_dask_backend_gives_the_same_scores(nb201):
 
 
 def test_impute_gives_missing_terminals_the_neutral_value():
-    from gp.dataset import neutral_value, resolve_missing
+    from zcgp.gp.dataset import neutral_value, resolve_missing
     assert [neutral_value(t) for t in ("rank", "log", "zscore", "raw")] == [0.5, 0.0, 0.0, 0.0]
     a = synthetic_task("syn/a", proxies=("a", "b", "c"), target=lambda a, b, c: a + c)
     b = synthetic_task("syn/b", seed=1, proxies=("a", "b"), target=lambda a, b, c: a)
@@ -241,8 +241,8 @@ def test_impute_gives_missing_terminals_the_neutral_value():
 
 
 def test_inner_validation_split_and_final_selection(nb201):
-    from gp.dataset import inner_split
-    from gp.evolution import select_final
+    from zcgp.gp.dataset import inner_split
+    from zcgp.gp.evolution import select_final
     task = nb201[0]
     train, _ = task_split(task, 1)
     fit, val = inner_split(task.id, train, 1)

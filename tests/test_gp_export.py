@@ -5,13 +5,13 @@ import sys
 import numpy as np
 import pytest
 
-from fitness.splits import task_split
-from fitness.tasks import load_tasks
-from gp.dataset import Dataset, select_terminals
-from gp.evolution import Engine, GPConfig
-from gp.export import render_module, write_proxy
-from gp.formula import parse_formula
-from gp.primitives import make_pset, to_code
+from zcgp.fitness.splits import task_split
+from zcgp.fitness.tasks import load_tasks
+from zcgp.gp.dataset import Dataset, select_terminals
+from zcgp.gp.evolution import Engine, GPConfig
+from zcgp.gp.export import render_module, write_proxy
+from zcgp.gp.formula import parse_formula
+from zcgp.gp.primitives import make_pset, to_code
 
 FORMULA = "tanh(nwot * log(synflow + 0.5)) / sqrt(flops) - max(jacov, snip)**2 + min(grasp, -fisher)"
 
@@ -60,7 +60,7 @@ def test_evolved_best_round_trip_and_json(tmp_path, tasks):
         np.testing.assert_allclose(module.proxy({p: task.column(p)[rows] for p in module.TERMINALS}),
                                    outputs[task.id], rtol=1e-12, atol=1e-12)
     # and the engine's fitness is what the exported scores give
-    from fitness.rank import RankTarget
+    from zcgp.fitness.rank import RankTarget
     taus = [RankTarget(t.target[task_split(t)[0]]).kendall(
         module.proxy({p: t.column(p)[task_split(t)[0]] for p in module.TERMINALS}))[0] for t in tasks]
     assert np.mean(taus) == pytest.approx(engine.best.fitness, abs=1e-12)
@@ -98,11 +98,11 @@ def test_proxy_torch(tmp_path):
 
 
 def test_gp_and_fitness_never_import_torch():
-    code = ("import sys, gp, gp.ops, gp.primitives, gp.formula, gp.dataset, gp.parallel, gp.evolution, "
-            "gp.archive, gp.checkpoint, gp.simplify, gp.export, gp.report, gp.results, gp.plots, "
-            "fitness, fitness.baselines; "
-            "import scripts.evolve, scripts.export, scripts.evaluate; "
-            "assert 'torch' not in sys.modules, 'torch imported'")
+    mods = ["zcgp.gp." + m for m in ("ops", "primitives", "formula", "dataset", "parallel", "evolution", "archive",
+                                     "checkpoint", "simplify", "export", "report", "results", "plots")]
+    mods += ["zcgp.fitness", "zcgp.fitness.baselines", "zcgp.scripts.evolve", "zcgp.scripts.export",
+             "zcgp.scripts.evaluate"]
+    code = f"import sys, {', '.join(mods)}; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

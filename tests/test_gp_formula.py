@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from deap import gp
 
-from fitness.errors import ZcgpError
-from gp.formula import formula_names, infix, parse_formula
-from gp.primitives import (
+from zcgp.fitness.errors import ZcgpError
+from zcgp.gp.formula import formula_names, infix, parse_formula
+from zcgp.gp.primitives import (
     canonical_key,
     code_terminals,
     evaluate_tree,

@@ -6,10 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from fitness import transforms
-from fitness.rank import average_ranks as fitness_average_ranks
-from fitness.transforms import TRANSFORMS
-from gp import ops
+from zcgp.fitness import transforms
+from zcgp.fitness.rank import average_ranks as fitness_average_ranks
+from zcgp.fitness.transforms import TRANSFORMS
+from zcgp.gp import ops
 
 
 def test_protected_values():
@@ -63,7 +63,7 @@ def test_transform_is_finite_and_never_warns(table):
 
 
 def test_export_embeds_the_fitness_transform_source():
-    from gp.export import ops_source
+    from zcgp.gp.export import ops_source
     source = ops_source()
     assert "def transform(table, name):" in source and "def pdiv(a, b):" in source
     namespace = {"np": np, "warnings": warnings}             # the imports proxy.py provides

@@ -6,13 +6,13 @@ import pytest
 import torch
 from torch import nn
 
-from proxies import PROXY_NAMES, compute_proxies, resolve_names
-from proxies.compute import resolve_device
-from proxies.nets import network_state
-from proxies.registry import PROXIES, by_family
-from proxies.zen import gaussian_state, zen_pass, zen_score
-from spaces import nb201
-from spaces.errors import UserInputError
+from zcgp.proxies import PROXY_NAMES, compute_proxies, resolve_names
+from zcgp.proxies.compute import resolve_device
+from zcgp.proxies.nets import network_state
+from zcgp.proxies.registry import PROXIES, by_family
+from zcgp.proxies.zen import gaussian_state, zen_pass, zen_score
+from zcgp.spaces import nb201
+from zcgp.spaces.errors import UserInputError
 
 TARGETS = np.array([0, 1, 1, 0])
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from proxies.data import load_batch, parse_data_spec, read_cifar10
-from scripts.cli import main
-from spaces import nb201
-from spaces.errors import UserInputError
+from zcgp.proxies.data import load_batch, parse_data_spec, read_cifar10
+from zcgp.scripts.cli import main
+from zcgp.spaces import nb201
+from zcgp.spaces.errors import UserInputError
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = "|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|"
@@ -68,7 +68,7 @@ def test_listed_architectures_are_deterministic_and_match_the_library(tmp_path):
     first, second = read_rows(outs[0]), read_rows(outs[1])
     assert first == second
     assert [r["arch"] for r in first] == [EXAMPLE, nb201.to_string((4, 0, 4, 1, 2, 0))]   # repeats once
-    from proxies import compute_proxies
+    from zcgp.proxies import compute_proxies
 
     inputs, targets = load_batch("synthetic", 6, 120, 16, seed=2)
     torch.manual_seed(2)

@@ -5,8 +5,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
-from fitness import ZcgpError
-from fitness.rank import (
+from zcgp.fitness import ZcgpError
+from zcgp.fitness.rank import (
     WORST,
     RankTarget,
     average_ranks,

@@ -3,8 +3,8 @@ import time
 import numpy as np
 import pytest
 
-from spaces.errors import UserInputError
-from spaces.search import aging_evolution
+from zcgp.spaces.errors import UserInputError
+from zcgp.spaces.search import aging_evolution
 
 
 class BitSpace:

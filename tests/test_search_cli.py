@@ -3,15 +3,15 @@ import json
 import numpy as np
 import pytest
 
-from fitness import load_tasks
-from scripts.cli import main
-from scripts.search_objectives import (
+from zcgp.fitness import load_tasks
+from zcgp.scripts.cli import main
+from zcgp.scripts.search_objectives import (
     FormulaObjective,
     TableMeasure,
     TableSpace,
     load_formula,
 )
-from spaces.nb201 import SPACE, load_table, to_string
+from zcgp.spaces.nb201 import SPACE, load_table, to_string
 
 PROXY_FILE = '''
 import numpy as np
@@ -190,7 +190,7 @@ def test_ctrl_c_stops_cleanly_and_still_writes_results(tmp_path):
     from tests.conftest import REPO
 
     out = tmp_path / "interrupted"
-    proc = subprocess.Popen([sys.executable, "-m", "scripts.cli", "search", "--objective", "params",
+    proc = subprocess.Popen([sys.executable, "-m", "zcgp.scripts.cli", "search", "--objective", "params",
                              "--minutes", "5", "--batch", "1", "--quiet", "--device", "cpu", "--out", str(out)],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
