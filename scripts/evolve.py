@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.rank import METRICS
 from zcgp.fitness.tasks import load_tasks
 from zcgp.fitness.transforms import TRANSFORMS
@@ -42,11 +43,19 @@ from zcgp.gp.dataset import (
     resolve_missing,
     select_terminals,
 )
-from zcgp.gp.evolution import FINAL_SELECTIONS, SELECTIONS, Engine, GPConfig, select_final
+from zcgp.gp.evolution import (
+    FINAL_SELECTIONS,
+    SELECTIONS,
+    Engine,
+    GPConfig,
+    select_final,
+)
 from zcgp.gp.formula import infix
 from zcgp.gp.parallel import BACKENDS, Evaluator
 from zcgp.gp.report import comparison_table, formula_rows, summary
 from zcgp.gp.results import entry_dict, simplified, write_run
+from zcgp.gp.selection import AGGREGATIONS, PARENT_SELECTIONS
+from zcgp.gp.transfer import EvolveSettings, capped_best, inner_loso_cap
 from zcgp.scripts.common import add_data_args
 
 # run settings stored in the checkpoint; on --resume an explicitly given one must match
@@ -54,8 +63,11 @@ RUN_DEFAULTS = {
     "tasks": "all", "train_tasks": None, "test_tasks": None, "seed": 0, "train_fraction": 0.2,
     "transform": "rank", "metric": "kendall", "allow_partial": False, "partial_fitness": "zero",
     "proxies": None, "missing": "impute", "select": "train",
+    "aggregate": "mean", "aggregate_k": 1.0, "lexicase_splits": 0,
 }
-NEW_RUN_SETTINGS = {"missing", "select"}       # absent from checkpoints written before them
+LEVERS = ("aggregate", "aggregate_k", "lexicase_splits")
+NEW_RUN_SETTINGS = {"missing", "select", *LEVERS}    # absent from checkpoints written before them
+SELECT_CHOICES = (*FINAL_SELECTIONS, "inner-loso")
 MISSING_HELP = {
     "impute": "a neutral constant on the tasks lacking it (0.5 under rank, else 0)",
     "exclude": "not used: only proxies present on every task are terminals",
@@ -65,7 +77,45 @@ MISSING_HELP = {
 OLD_GP_DEFAULTS = GPConfig(population=1000, generations=30)      # before --missing impute
 GP_DEFAULTS = GPConfig(population=2000, generations=40)
 GP_OPTIONS = ("population", "offspring", "max_depth", "init_max_depth", "cx_prob", "mut_prob",
-              "tournament", "parsimony", "selection", "elite", "hof_size")
+              "tournament", "parsimony", "selection", "elite", "hof_size", "parents")
+
+
+def add_generalization_args(parser: argparse.ArgumentParser, with_budget: bool = False) -> None:
+    """The generalization levers (one group); `with_budget` adds the fitness metric, the
+    final pick and the budget, for commands that do not define them (bench transfer)."""
+    d = GP_DEFAULTS
+    g = parser.add_argument_group("generalization levers (defaults: the zcgp evolve defaults)")
+    if with_budget:
+        g.add_argument("--metric", choices=FITNESS_METRICS, help="fitness (default: kendall)")
+        g.add_argument("--select", choices=("train", "inner-loso"), help="final pick (default: train)")
+        g.add_argument("--population", type=int, help=f"mu (default: {d.population})")
+        g.add_argument("--generations", type=int, help=f"generations (default: {d.generations})")
+    g.add_argument("--aggregate", choices=AGGREGATIONS,
+                   help="fitness over tasks: mean (default), space-mean (mean over spaces of the mean "
+                        "over their tasks), min, mean-std (mean - k std), worst-quartile")
+    g.add_argument("--aggregate-k", type=float, metavar="K", help="k of mean-std (default: 1)")
+    g.add_argument("--parents", choices=PARENT_SELECTIONS,
+                   help="parent selection: tournament (default) or epsilon-lexicase over the cases")
+    g.add_argument("--lexicase-splits", type=int, metavar="B",
+                   help="lexicase cases: 0 = the tasks (default), B = each task's train rows cut "
+                        "into B fixed disjoint subsamples (tasks x subsamples)")
+
+
+def evolve_settings(args) -> EvolveSettings:
+    """EvolveSettings from parsed options (None = the zcgp evolve default)."""
+    def get(name, default):
+        value = getattr(args, name, None)
+        return default if value is None else value
+    config = GPConfig.from_dict({**GP_DEFAULTS.__dict__, "population": get("population", GP_DEFAULTS.population),
+                                 "generations": get("generations", GP_DEFAULTS.generations),
+                                 "parents": get("parents", GP_DEFAULTS.parents)}).validate()
+    r = RUN_DEFAULTS
+    return EvolveSettings(config=config, metric=get("metric", r["metric"]), transform=r["transform"],
+                          missing=r["missing"], train_fraction=r["train_fraction"],
+                          aggregation=get("aggregate", r["aggregate"]),
+                          aggregation_k=get("aggregate_k", r["aggregate_k"]),
+                          case_splits=get("lexicase_splits", r["lexicase_splits"]),
+                          pick=get("select", r["select"]))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -78,7 +128,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                       help="report the formula on these tasks (transfer; default: the train tasks)")
     data.add_argument("--transform", choices=TRANSFORMS, help="input transform of every proxy, "
                       "per task within the scored set (default: rank, in [0, 1])")
-    data.add_argument("--metric", choices=METRICS, help="fitness correlation (default: kendall)")
+    data.add_argument("--metric", choices=FITNESS_METRICS,
+                      help="fitness per task: kendall (default), spearman, wkendall (weighted Kendall, "
+                           "scipy weightedtau), top1/top5/top10 (precision at the top p%% by accuracy), "
+                           "ndcg, ndcg10 (NDCG over all / the top 10%%)")
     data.add_argument("--proxies", metavar="LIST", help="comma list restricting the terminals")
     data.add_argument("--missing", choices=MISSING_MODES,
                       help="a proxy missing on some tasks: impute = a neutral constant there (0.5 "
@@ -90,8 +143,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--partial-fitness", choices=PARTIAL_FITNESS,
                       help="with --allow-partial: an undefined task counts 0 in the mean (zero, "
                            "default) or is left out of it (skip)")
-    data.add_argument("--select", choices=FINAL_SELECTIONS,
+    data.add_argument("--select", choices=SELECT_CHOICES,
                       help="how the final formula is chosen: train = best train fitness (default); "
+                           "inner-loso = the best member of the hall of fame and size front under the "
+                           "size cap that does best in an inner leave-one-space-out on the train "
+                           "tasks' spaces (one extra run per space); "
                            f"validation = evolve on {round(100 * (1 - DEFAULT_VALIDATION_FRACTION))}%% of each "
                            f"task's train split and pick, among the hall of fame and the size "
                            f"Pareto front, the best mean score on the other "
@@ -112,6 +168,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                           "on (fitness, size) (default: double-tournament)")
     evo.add_argument("--elite", type=int, help=f"best distinct formulas always kept (default: {d.elite})")
     evo.add_argument("--hof-size", type=int, help=f"hall-of-fame size (default: {d.hof_size})")
+    add_generalization_args(parser)
     ex = parser.add_argument_group("execution and output")
     ex.add_argument("--out", metavar="DIR", help="output directory (required unless --resume)")
     ex.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR")
@@ -149,6 +206,8 @@ def _run_settings(args, saved: dict | None) -> dict:
     saved.setdefault("missing", resolve_missing(None, saved.get("allow_partial", False),
                                                 saved.get("partial_fitness", "zero")))
     saved.setdefault("select", "train")
+    for key in LEVERS:
+        saved.setdefault(key, RUN_DEFAULTS[key])
     for key, value in given.items():
         if value != saved.get(key):
             raise ZcgpError(f"--{key.replace('_', '-')} {value} conflicts with the checkpoint "
@@ -223,7 +282,9 @@ def run(args: argparse.Namespace) -> int:
 
     def build(part):
         return Dataset.build(train_tasks, terminals, part, run_cfg["seed"], run_cfg["train_fraction"],
-                             run_cfg["transform"], run_cfg["metric"], missing=missing)
+                             run_cfg["transform"], run_cfg["metric"], missing=missing,
+                             aggregation=run_cfg["aggregate"], aggregation_k=run_cfg["aggregate_k"],
+                             case_splits=run_cfg["lexicase_splits"])
 
     dataset = build("fit" if by_validation else "train")
     validation = build("validation") if by_validation else None
@@ -255,13 +316,21 @@ def run(args: argparse.Namespace) -> int:
         raise ZcgpError("nothing was evolved")
     evolve_seconds = engine.elapsed
 
-    best, candidates = select_final(engine, validation)
+    if run_cfg["select"] == "inner-loso":
+        settings = EvolveSettings(config=engine.config, metric=run_cfg["metric"], transform=run_cfg["transform"],
+                                  missing=missing, train_fraction=run_cfg["train_fraction"],
+                                  aggregation=run_cfg["aggregate"], aggregation_k=run_cfg["aggregate_k"],
+                                  case_splits=run_cfg["lexicase_splits"])
+        cap, _ = inner_loso_cap(train_tasks, terminals, settings, run_cfg["seed"])
+        best, candidates = capped_best(engine, cap), []
+    else:
+        best, candidates = select_final(engine, validation)
     tree = engine.tree(best.key)
     report_start = time.perf_counter()
     train_ids = {t.id for t in train_tasks}
     rows = formula_rows(tree, report_tasks, terminals, run_cfg["seed"], run_cfg["train_fraction"],
                         run_cfg["transform"], _roles(train_ids, [t.id for t in report_tasks]), missing)
-    metric = run_cfg["metric"]
+    metric = run_cfg["metric"] if run_cfg["metric"] in METRICS else "kendall"     # reported metric
     pset = engine.pset
     result = {
         "command": "evolve",
