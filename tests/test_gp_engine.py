@@ -194,7 +194,7 @@ def test_config_validation():
 
 
 def test_dask_backend_gives_the_same_scores(nb201):
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed            # in the dev extra: this test never skips
     engine = _engine(nb201, generations=0).run()
     codes = [to_code(ind) for ind in engine.population]
     expected = Evaluator(engine.dataset)(codes)
