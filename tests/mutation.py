@@ -95,6 +95,10 @@ def main(argv=None) -> int:
         for module, tests in table.items():
             print(f"{module}: {' '.join(tests)}")
         return 0
+    try:
+        import mutmut  # noqa: F401
+    except ImportError:
+        parser.error("mutmut is not installed: pip install -e '.[mutation]'")
     unknown = [m for m in args.modules if m not in table]
     if unknown:
         parser.error(f"not a module of [zcgp:mutation]: {', '.join(unknown)}")
