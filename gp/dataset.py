@@ -13,7 +13,7 @@ What happens to a terminal that some tasks lack is the `missing` mode (MISSING_M
     under rank, 0 under log / zscore / raw. Every formula is then defined on every task and
     reduces there to the rest of the formula (nwot * synflow -> 0.5 * synflow). The exported
     proxy.py does the same when a terminal is absent from its `scores`.
-  * "zero" (the old --allow-partial): the column is 0 there and every formula using it gets
+  * "zero": the column is 0 there and every formula using it gets
     NaN on that task, counted as 0 in the mean (a proxy that cannot be computed carries no
     ranking information), or
   * "skip": as "zero" but the undefined tasks are left out of the mean. This favours formulas
@@ -29,6 +29,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.families import score as family_score
@@ -43,15 +44,10 @@ PARTS = ("train", "test", "all", "fit", "validation")
 # part "fit" / "validation": the train split cut once more, deterministically per (task, seed),
 # into the rows evolved on and an inner validation part (for --select validation)
 DEFAULT_VALIDATION_FRACTION = 0.25
-PARTIAL_FITNESS = ("zero", "skip")
 MISSING_MODES = ("exclude", "impute", "zero", "skip")
 
 
-def resolve_missing(missing: str | None = None, allow_partial: bool = False,
-                    partial_fitness: str = "zero") -> str:
-    """The missing mode from the new `missing` argument or the old (allow_partial, partial_fitness)."""
-    if missing is None:
-        missing = partial_fitness if allow_partial else "exclude"
+def check_missing(missing: str) -> str:
     if missing not in MISSING_MODES:
         raise ZcgpError(f"unknown missing-proxy mode '{missing}'; choose from {', '.join(MISSING_MODES)}")
     return missing
@@ -73,12 +69,10 @@ class Block:
     missing: frozenset          # terminals this task lacks
 
 
-def select_terminals(tasks, allow_partial: bool | str = False, only=None) -> tuple[tuple[str, ...], dict]:
-    """Terminals for a run and the proxies left out, with the reason for each.
-
-    `allow_partial` may be a missing mode: every mode but "exclude" keeps partial proxies."""
-    if isinstance(allow_partial, str):
-        allow_partial = resolve_missing(allow_partial) != "exclude"
+def select_terminals(tasks, missing: str = "exclude", only=None) -> tuple[tuple[str, ...], dict]:
+    """Terminals for a run and the proxies left out, with the reason for each: every missing
+    mode but "exclude" keeps the proxies that some tasks lack."""
+    allow_partial = check_missing(missing) != "exclude"
     usable = [set(t.proxies) for t in tasks]
     union = set().union(*usable)
     order = [p for p in PROXY_ORDER if p in union] + sorted(union - set(PROXY_ORDER))
@@ -134,13 +128,12 @@ class Dataset:
     """Columns of all selected tasks for one split, ready to score formulas."""
 
     def __init__(self, terminals, columns: dict, blocks: list[Block], metric: str,
-                 costs: dict, description: dict, partial_fitness: str = "zero", missing: str = "exclude",
+                 costs: dict, description: dict, missing: str = "exclude",
                  aggregation: str = "mean", aggregation_k: float = 1.0, cases: tuple = ()):
         self.aggregation = aggregation
         self.aggregation_k = aggregation_k
         self.cases = cases           # (block index, rows within the block, RankTarget) per case
         self.spaces = [b.task.split("/", 1)[0] for b in blocks]
-        self.partial_fitness = partial_fitness
         self.missing = missing
         self.imputed = missing == "impute"      # a missing terminal is a neutral column, not NaN
         self.terminals = tuple(terminals)
@@ -158,12 +151,10 @@ class Dataset:
     @classmethod
     def build(cls, tasks, terminals, part: str = "train", seed: int = 0,
               train_fraction: float = DEFAULT_TRAIN_FRACTION, transform: str = DEFAULT_TRANSFORM,
-              metric: str = "kendall", allow_partial: bool = False,
-              partial_fitness: str = "zero", missing: str | None = None,
+              metric: str = "kendall", missing: str = "exclude",
               validation_fraction: float = DEFAULT_VALIDATION_FRACTION, aggregation: str = "mean",
               aggregation_k: float = 1.0, case_splits: int = 0) -> Dataset:
-        """One split of `tasks`; `missing` (a MISSING_MODES value) overrides the older pair
-        (allow_partial, partial_fitness): False -> "exclude", True -> partial_fitness.
+        """One split of `tasks` under a `missing` mode (MISSING_MODES, see the module docstring).
         Parts "fit" and "validation" divide the train split (see `inner_split`).
         `aggregation` (gp.selection.AGGREGATIONS) makes the fitness of the per-task scores;
         `case_splits` > 0 also scores each task on that many fixed disjoint row subsets
@@ -175,12 +166,7 @@ class Dataset:
         check_aggregation(aggregation, aggregation_k)
         if not 0 <= case_splits <= 64:
             raise ZcgpError(f"--lexicase-splits must lie in [0, 64], got {case_splits}")
-        if partial_fitness not in PARTIAL_FITNESS:
-            raise ZcgpError(f"unknown partial fitness '{partial_fitness}'; "
-                            f"choose from {', '.join(PARTIAL_FITNESS)}")
-        missing_mode = resolve_missing(missing, allow_partial, partial_fitness)
-        if missing_mode in PARTIAL_FITNESS:
-            partial_fitness = missing_mode
+        missing_mode = check_missing(missing)
         allow_partial = missing_mode != "exclude"
         neutral = neutral_value(transform)
         if part not in PARTS:
@@ -221,10 +207,7 @@ class Dataset:
         columns = {p: np.ascontiguousarray(stacked[:, j]) for j, p in enumerate(terminals)}
         description = {"tasks": [t.id for t in tasks], "part": part, "seed": seed,
                        "train_fraction": train_fraction, "transform": transform, "metric": metric,
-                       "allow_partial": allow_partial, "partial_fitness": partial_fitness,
-                       "terminals": list(terminals)}
-        if missing_mode == "impute":     # (kept out of older descriptions: same fingerprints)
-            description["missing"] = missing_mode
+                       "missing": missing_mode, "terminals": list(terminals)}
         if part in ("fit", "validation"):
             description["validation_fraction"] = validation_fraction
         if aggregation != "mean":          # non-default levers only: older fingerprints hold
@@ -233,7 +216,7 @@ class Dataset:
         if case_splits:
             description["case_splits"] = case_splits
         return cls(terminals, columns, blocks, metric, proxy_costs(tasks, terminals), description,
-                   partial_fitness, missing_mode, aggregation, aggregation_k, tuple(cases))
+                   missing_mode, aggregation, aggregation_k, tuple(cases))
 
     def fingerprint(self) -> str:
         """Hash of the inputs and targets: a checkpoint is only resumed on the same data."""
@@ -286,11 +269,11 @@ class Dataset:
         """Fitness of one `score` row (its task columns only)."""
         per_task = np.asarray(per_task, dtype=float)[:len(self.blocks)]
         if self.aggregation == "mean":
-            return aggregate(per_task, self.partial_fitness)
+            return aggregate(per_task, self.missing)
         defined = np.isfinite(per_task)
         if not defined.any():
             return WORST
-        if self.partial_fitness == "skip":
+        if self.missing == "skip":
             spaces = [s for s, d in zip(self.spaces, defined) if d]
             return aggregate_tasks(per_task[defined], self.aggregation, self.aggregation_k, spaces)
         return aggregate_tasks(np.where(defined, per_task, 0.0), self.aggregation, self.aggregation_k,
@@ -307,13 +290,14 @@ class Dataset:
         return float(sum(self.costs[p] for p in self.terminals if p in used))
 
 
-def aggregate(per_task, partial_fitness: str = "zero") -> float:
-    """Fitness from per-task scores (NaN = undefined there); see the module docstring."""
+def aggregate(per_task, missing: str = "zero") -> float:
+    """Fitness from per-task scores (NaN = undefined there): the mean, with undefined tasks
+    left out under missing "skip" and counted 0 otherwise; see the module docstring."""
     per_task = np.asarray(per_task, dtype=float)
     defined = np.isfinite(per_task)
     if not defined.any():
         return WORST
-    if partial_fitness == "skip":
+    if missing == "skip":
         return float(per_task[defined].mean())
     return float(np.where(defined, per_task, 0.0).mean())
 

@@ -72,7 +72,7 @@ def test_evolve_levers_and_family_metric(tmp_path, capsys):
     assert code == 0
     result = json.loads((out / "result.json").read_text())
     cfg = result["config"]
-    assert (cfg["metric"], cfg["aggregate"], cfg["aggregate_k"], cfg["parents"], cfg["lexicase_splits"]) == \
+    assert (cfg["metric"], cfg["aggregation"], cfg["aggregation_k"], cfg["parents"], cfg["case_splits"]) == \
         ("wkendall", "mean-std", 0.5, "lexicase", 2)
     per_task = list(result["best"]["train_per_task"].values())
     assert result["best"]["train_fitness"] == pytest.approx(np.mean(per_task) - 0.5 * np.std(per_task))
