@@ -208,10 +208,12 @@ def _result(engine, run_cfg, train, report, terminals, excluded, dataset, valida
         settings = EvolveSettings(config=engine.config, pick="inner-loso",
                                   **{k: run_cfg[k] for k in ("metric", "transform", "missing", "train_fraction")},
                                   **{k: run_cfg[k] for k in LEVER_OPTIONS})
-        cap, _ = inner_loso_cap(train, terminals, settings, run_cfg["seed"])
+        cap, inner_scores = inner_loso_cap(train, terminals, settings, run_cfg["seed"])
         best, candidates = capped_best(engine, cap), []
+        loso = {"size_cap": cap, "inner_scores": inner_scores}
     else:
         best, candidates = select_final(engine, validation)
+        loso = None
     tree = engine.tree(best.key)
     train_ids = {t.id for t in train}
     roles = {t.id: ("evolved on" if t.id in train_ids else "transfer") for t in report}
@@ -251,7 +253,7 @@ def _result(engine, run_cfg, train, report, terminals, excluded, dataset, valida
             "train_best_formula": engine.best.key,
         },
         "selection": {
-            "mode": run_cfg["select"],
+            "mode": run_cfg["select"], "inner_loso": loso,
             "candidates": [{"formula": r["entry"].key, "train_fitness": r["entry"].fitness,
                             "size": r["entry"].size, "validation_fitness": r["validation"]} for r in candidates],
         },
