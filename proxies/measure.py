@@ -15,7 +15,6 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np
-
 from zcgp.spaces.errors import UserInputError
 
 
@@ -30,7 +29,6 @@ def _build(space, arch, seed: int, num_classes: int):
 def _measure_chunk(space, archs, names, num_classes, inputs, targets, device, seed, threads):
     """Worker body: build and measure `archs`; returns (values, build seconds, proxy seconds)."""
     import torch
-
     from zcgp.proxies.compute import compute_proxies
 
     if threads:
@@ -55,7 +53,6 @@ class TorchMeasure:
     def __init__(self, space, names: Sequence[str], num_classes: int, data: str | None, resolution: int,
                  batch_size: int, device: str, seed: int, threads: int | None = 1, workers: int = 1):
         import torch
-
         from zcgp.proxies.compute import resolve_device
         from zcgp.proxies.data import load_batch
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-
-from zcgp._search import benchmark_accuracy, search
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json
 from zcgp.fitness.report import format_table
 from zcgp.spaces.nb201 import TASKS, load_table, to_string
+
+from zcgp._search import benchmark_accuracy, search
 
 HAND_CRAFTED = "nwot,synflow,jacov,snip,zen,meco"
 

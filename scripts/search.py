@@ -31,15 +31,15 @@ import time
 from pathlib import Path
 
 from tqdm import tqdm
-
-from zcgp._pick import PICKS
-from zcgp._search import benchmark_accuracy, search
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json, atomic_write_text
 from zcgp.gp.plots import pyplot, save_figure
 from zcgp.proxies.registry import resolve_names
 from zcgp.scripts.cli import STARTED
 from zcgp.spaces.nb201 import TASKS, load_table, to_string
+
+from zcgp._pick import PICKS
+from zcgp._search import benchmark_accuracy, search
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from zcgp.spaces.errors import UserInputError
 
 _MAX_STALE_BATCHES = 200

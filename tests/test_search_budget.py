@@ -6,11 +6,11 @@ import time
 
 import numpy as np
 import pytest
+from zcgp.scripts.cli import main
+from zcgp.spaces.nb201 import SPACE
 
 import zcgp
 from zcgp.objectives import make_measure
-from zcgp.scripts.cli import main
-from zcgp.spaces.nb201 import SPACE
 
 
 def test_workers_give_values_identical_to_one_worker(one_torch_thread):
@@ -25,7 +25,7 @@ def test_workers_give_values_identical_to_one_worker(one_torch_thread):
 
 
 def test_reference_is_cached_on_disk_and_reused(private_cache, one_torch_thread):
-    kwargs = dict(evaluations=10, population=6, sample_size=3, seed=3, batch_size=8, device="cpu", workers=1)
+    kwargs = {"evaluations": 10, "population": 6, "sample_size": 3, "seed": 3, "batch_size": 8, "device": "cpu", "workers": 1}
     first = zcgp.search("nb201", "nwot + params", **kwargs)
     assert first.info["reference"] == {"networks": 6, "from_cache": False}
     assert len(list(private_cache.glob("reference-*.json"))) == 1

@@ -2,14 +2,15 @@ import json
 
 import numpy as np
 import pytest
-
 from zcgp.fitness import load_tasks
-from zcgp.scripts.cli import main
-from zcgp._pick import expected_best_of
-from zcgp.objectives import FormulaObjective, TableSpace, load_formula
 from zcgp.proxies.measure import SharedMeasure, TableMeasure
+from zcgp.scripts.cli import main
 from zcgp.scripts.cli import main as zcgp_main
 from zcgp.spaces.nb201 import SPACE, load_table
+
+from zcgp._pick import expected_best_of
+from zcgp.objectives import FormulaObjective, TableSpace, load_formula
+
 
 def _search(tmp_path, *args):
     out = tmp_path / "out"
