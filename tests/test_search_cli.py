@@ -5,38 +5,24 @@ import pytest
 
 from zcgp.fitness import load_tasks
 from zcgp.scripts.cli import main
-from zcgp.scripts.search_objectives import (
-    FormulaObjective,
-    TableMeasure,
-    TableSpace,
-    load_formula,
-)
+from zcgp.objectives import FormulaObjective, TableMeasure, TableSpace, load_formula
 from zcgp.spaces.nb201 import SPACE, load_table, to_string
 
-PROXY_FILE = '''
-import numpy as np
-TERMINALS = ("nwot", "synflow")
-TRANSFORM = "rank"
-FORMULA = "nwot + synflow"
-def _rank(v):
-    v = np.asarray(v, dtype=float)
-    order = np.argsort(np.argsort(v, kind="stable"), kind="stable")
-    return order / max(v.size - 1, 1)
-def proxy(scores):
-    return _rank(scores["nwot"]) + _rank(scores["synflow"])
-'''
+PROXY_JSON = {"formula": "add(nwot, synflow)", "terminals": ["nwot", "synflow"], "transform": "rank"}
 
 
 @pytest.fixture
 def proxy_file(tmp_path):
+    """An exported proxy: proxy.py beside its JSON description (only the JSON is read)."""
+    (tmp_path / "proxy.json").write_text(json.dumps(PROXY_JSON))
     path = tmp_path / "proxy.py"
-    path.write_text(PROXY_FILE)
+    path.write_text("raise SystemExit('never imported')\n")
     return path
 
 
 def _search(tmp_path, *args):
     out = tmp_path / "out"
-    code = main(["search", "--proxy-source", "table", "--quiet", "--out", str(out), *args])
+    code = main(["search", "--lookup", "--quiet", "--out", str(out), *args])
     return code, out
 
 
@@ -89,11 +75,8 @@ def test_formula_objective_ranks_against_a_fixed_reference(proxy_file):
     assert space.sample(np.random.default_rng(0)) in space.member_set
 
 
-def test_formula_plateau_is_ordered_by_terminal_consensus(tmp_path):
-    path = tmp_path / "plateau.py"
-    path.write_text(PROXY_FILE.replace("return _rank(scores[\"nwot\"]) + _rank(scores[\"synflow\"])",
-                                       "return np.minimum(0.5, _rank(scores[\"nwot\"]))"))
-    module = load_formula(path)
+def test_formula_plateau_is_ordered_by_terminal_consensus():
+    module = load_formula("min(0.5, nwot)")
     task = load_tasks("nb201/cifar10")[0]
     measure = TableMeasure(task, SPACE, module.TERMINALS)
     objective = FormulaObjective(module, measure, task.archs[:100])
@@ -102,8 +85,7 @@ def test_formula_plateau_is_ordered_by_terminal_consensus(tmp_path):
     raw = measure(archs)
     plateau = np.flatnonzero(np.round(scores, 6) == 0.5)
     assert plateau.size > 5                                   # the clipped formula ties them
-    consensus = [(np.sum(np.sort(objective.reference["nwot"]) < raw["nwot"][i])
-                  + np.sum(objective.reference["synflow"] < raw["synflow"][i])) for i in plateau]
+    consensus = [np.sum(objective.reference["nwot"] < raw["nwot"][i]) for i in plateau]
     assert plateau[np.argmax(scores[plateau])] == plateau[int(np.argmax(consensus))]
     assert np.abs(scores[plateau] - 0.5).max() < 1e-8        # the formula's value is kept
 
@@ -113,28 +95,36 @@ def test_formula_search_end_to_end(tmp_path, proxy_file):
     assert code == 0
     result = json.loads((out / "result.json").read_text())
     assert result["objective"].startswith("formula nwot + synflow (ties broken") and result["evaluations"] == 60
+    code, out = _search(tmp_path, "--formula", "nwot + synflow", "--evaluations", "60", "--reference", "32")
+    assert code == 0 and json.loads((out / "result.json").read_text())["evaluations"] == 60
 
 
 @pytest.mark.parametrize("args, message", [
     (["--objective", "nwot", "--evaluations", "5", "--benchmark", "/no/such.csv"], "NB201 table not found"),
     (["--objective", "nwot"], "give a budget"),
     (["--objective", "zzz", "--evaluations", "5"], "unknown proxy 'zzz'"),
-    (["--proxy", "/no/such/dir", "--evaluations", "5"], "proxy module not found"),
+    (["--proxy", "/no/such/proxy.py", "--evaluations", "5"], "proxy file not found"),
+    (["--formula", "nwot + magic", "--evaluations", "5"], "cannot compute: magic"),
+    (["--objective", "nwot", "--evaluations", "5", "--space", "nb999"], "unknown search space 'nb999'"),
+    (["--objective", "nwot", "--evaluations", "5", "--space", "nb301", "--dataset", "cifar100"],
+     "unknown task 'nb301/cifar100'"),
 ])
 def test_search_bad_input_is_one_line(args, message, capsys):
-    assert main(["search", "--proxy-source", "table", "--quiet", *args]) == 2
+    assert main(["search", "--lookup", "--quiet", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
 
 
 def test_proxy_file_with_unknown_terminal(tmp_path, capsys):
     bad = tmp_path / "proxy.py"
-    bad.write_text(PROXY_FILE.replace('("nwot", "synflow")', '("nwot", "magic")'))
+    bad.write_text("")
+    (tmp_path / "proxy.json").write_text(json.dumps({**PROXY_JSON, "formula": "add(nwot, magic)",
+                                                     "terminals": ["nwot", "magic"]}))
     assert main(["search", "--proxy", str(bad), "--evaluations", "5", "--quiet"]) == 2
-    assert "terminals the proxy module cannot compute: magic" in capsys.readouterr().err
-    bad.write_text("TERMINALS = (")
+    assert "cannot compute: magic" in capsys.readouterr().err
+    (tmp_path / "proxy.json").write_text("{")
     assert main(["search", "--proxy", str(bad), "--evaluations", "5", "--quiet"]) == 2
-    assert "cannot load" in capsys.readouterr().err
+    assert "not a readable zcgp proxy description" in capsys.readouterr().err
 
 
 def test_table_search_stays_inside_the_table():
@@ -156,7 +146,7 @@ def test_torch_search_computes_proxies_of_real_networks(tmp_path):
     best = SPACE.normalize(result["best_arch"])
     if best in params_in_files:                       # same network builder as the data files
         assert result["best_score"] == pytest.approx(params_in_files[best], abs=1e-6)
-    assert result["evaluations"] == 6 and result["proxy_source"] == "torch"
+    assert result["evaluations"] == 6 and result["lookup"] is False
 
 
 def _search_torch(tmp_path, *args):
@@ -204,8 +194,9 @@ def test_ctrl_c_stops_cleanly_and_still_writes_results(tmp_path):
 
 def test_bench_search_table_mode_compares_objectives(tmp_path, proxy_file, capsys):
     out = tmp_path / "bench.json"
-    assert main(["bench", "search", "--proxy", str(proxy_file), "--proxy-source", "table", "--evaluations", "30",
-                 "--seeds", "0,1", "--objectives", "evolved,nwot,random", "--out", str(out)]) == 0
+    assert main(["bench", "search", "--proxy", str(proxy_file), "--lookup", "--evaluations", "30",
+                 "--seeds", "0,1", "--objectives", "evolved,nwot,random", "--timing-networks", "0",
+                 "--out", str(out)]) == 0
     text = capsys.readouterr().out
     rows = {line.split()[0]: line for line in text.splitlines() if line.split()[:1] in (["evolved"], ["nwot"], ["random"])}
     assert set(rows) == {"evolved", "nwot", "random"}
@@ -213,6 +204,10 @@ def test_bench_search_table_mode_compares_objectives(tmp_path, proxy_file, capsy
     assert len(runs) == 6 and all(r["evaluations"] == 30 for r in runs)
     table = load_table()
     nwot_runs = [r for r in runs if r["objective"] == "nwot"]
-    mean = np.mean([r["test_accuracy"]["cifar10"] for r in nwot_runs])
+    mean = np.mean([r["accuracy"] for r in nwot_runs])
     assert f"{mean:.2f}" in rows["nwot"]
-    assert all(r["test_accuracy"]["cifar10"] == table.lookup(r["best_arch"], "cifar10") for r in runs)
+    task = load_tasks("nb201/cifar10")[0]
+    val = {SPACE.key(a): v for a, v in zip(task.archs, task.target)}
+    assert all(r["accuracy"] == val[SPACE.key(r["best_arch"])] for r in runs)
+    assert all(r["percentile"] == pytest.approx(100 * (task.target < r["accuracy"]).mean()) for r in runs)
+    assert table.lookup(runs[0]["best_arch"], "cifar10") > 0

@@ -1,8 +1,9 @@
-"""Objectives for `zcgp search`: an exported formula, one hand-crafted proxy, or random.
+"""Search objectives: an evolved formula, one hand-crafted proxy, or random (any space).
 
 An objective maps a list of architectures to one score each (higher is better). The raw
 proxy values come from a *measure*: the batched torch module on a minibatch
-(`TorchMeasure`) or precomputed values in a NAS-Bench-Suite-Zero table (`TableMeasure`).
+(`TorchMeasure`) or precomputed values in a NAS-Bench-Suite-Zero table (`TableMeasure`,
+lookup mode: only the table's architectures are reachable, `TableSpace`).
 A formula sees its terminals transformed against a fixed reference sample of random
 architectures scored at the start, so the objective does not drift during the search.
 """
@@ -16,22 +17,24 @@ from pathlib import Path
 import numpy as np
 
 from zcgp.fitness.errors import ZcgpError
-from zcgp.gp.export import load_proxy_module
 from zcgp.proxies.registry import PROXY_NAMES
 
-# ----------------------------------------------------------------------------- exported formulas
+# ----------------------------------------------------------------------------- formulas
 
-def load_formula(path: str | Path):
-    """Import an exported proxy.py (or DIR/proxy.py) and check the torch module computes its terminals."""
-    path = Path(path)
-    module = load_proxy_module(path / "proxy.py" if path.is_dir() else path)
-    if not callable(getattr(module, "proxy", None)):
-        raise ZcgpError(f"proxy file {path} lacks proxy(); export one with `zcgp export`")
-    unknown = [t for t in module.TERMINALS if t not in PROXY_NAMES]
+def load_formula(source):
+    """A `zcgp.Proxy` from a run directory, an exported proxy.py/proxy.json (read as data,
+    never imported) or a formula string; its terminals must be computable by the proxy module."""
+    from zcgp.proxy import Proxy
+
+    text = str(source)
+    if not isinstance(source, Proxy) and not Path(text).exists() and text.endswith((".py", ".json")):
+        raise ZcgpError(f"proxy file not found: {text}")
+    formula = Proxy(source)
+    unknown = [t for t in formula.TERMINALS if t not in PROXY_NAMES]
     if unknown:
-        raise ZcgpError(f"proxy file {path} uses terminals the proxy module cannot compute: "
-                        f"{', '.join(unknown)}; known: {', '.join(PROXY_NAMES)}")
-    return module
+        raise ZcgpError(f"the formula uses terminals the proxy module cannot compute: {', '.join(unknown)}; "
+                        f"known: {', '.join(PROXY_NAMES)}")
+    return formula
 
 
 # ----------------------------------------------------------------------------- measures
@@ -69,18 +72,21 @@ class TorchMeasure:
 
 
 class TableMeasure:
-    """Precomputed proxies from a task table: only architectures in the table can be scored."""
+    """Precomputed proxies from a task table: only architectures in the table can be scored
+    (found by canonical key, so any spelling of a table network works)."""
 
     def __init__(self, task, space, names: Sequence[str]):
         missing = [n for n in names if n not in task.proxies]
         if missing:
             raise ZcgpError(f"task {task.id} has no values for {', '.join(missing)}")
         self.space, self.names = space, tuple(names)
-        self.rows = {space.normalize(a): i for i, a in enumerate(task.archs)}
+        self.rows: dict[str, int] = {}
+        for i, arch in enumerate(task.archs):
+            self.rows.setdefault(space.key(arch), i)
         self.values = {n: task.column(n) for n in names}
 
     def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        idx = np.array([self.rows[self.space.normalize(a)] for a in archs], dtype=int)
+        idx = np.array([self.rows[self.space.key(a)] for a in archs], dtype=int)
         return {n: self.values[n][idx] for n in (names or self.names)}
 
 
@@ -111,50 +117,78 @@ class SharedMeasure:
 
 
 class TableSpace:
-    """A space restricted to the architectures a table covers (for `--proxy-source table`)."""
+    """A space restricted to the architectures a table covers (lookup mode), one member per
+    canonical key. A mutation is the base space's mutation when it lands on a table member
+    not proposed before, else an unproposed random member (so a converged search keeps
+    exploring the table instead of re-proposing scored neighbours)."""
+
+    MUTATION_TRIES = 32
 
     def __init__(self, space, archs: Sequence):
         self.base = space
-        self.members = [space.normalize(a) for a in archs]
+        by_key: dict[str, object] = {}
+        for arch in archs:
+            by_key.setdefault(space.key(arch), space.normalize(arch))
+        self.by_key = by_key
+        self.members = list(by_key.values())
         self.member_set = set(self.members)
+        self.proposed: set[str] = set()
+
+    def _take(self, key: str):
+        self.proposed.add(key)
+        return self.by_key[key]
 
     def sample(self, rng):
-        return self.members[int(rng.integers(len(self.members)))]
+        fresh = len(self.proposed) < len(self.members)
+        for _ in range(self.MUTATION_TRIES):
+            key = self.base.key(self.members[int(rng.integers(len(self.members)))])
+            if key not in self.proposed or not fresh:
+                return self._take(key)
+        return self._take(next(k for k in self.by_key if k not in self.proposed))
 
     def mutate(self, arch, rng):
-        for _ in range(32):                      # a random one-edge neighbour inside the table
-            child = self.base.mutate(arch, rng)
-            if child in self.member_set:
-                return child
+        for _ in range(self.MUTATION_TRIES):
+            key = self.base.key(self.base.mutate(arch, rng))
+            if key in self.by_key and key not in self.proposed:
+                return self._take(key)
         return self.sample(rng)
 
     def sample_distinct(self, n: int, rng) -> list:
-        picked, keys = [], set()
-        for i in rng.permutation(len(self.members)):
-            key = self.base.key(self.members[i])
-            if key not in keys:
-                keys.add(key)
-                picked.append(self.members[i])
-                if len(picked) == n:
-                    break
-        return picked
+        return [self.members[i] for i in rng.permutation(len(self.members))[:n]]
 
     def __getattr__(self, name):
         return getattr(self.base, name)
 
 
-def make_measure(source: str, space, names: Sequence[str], dataset: str, *, data: str | None = "synthetic",
+def make_measure(space, names: Sequence[str], task: str, *, lookup: bool = False, data: str | None = "synthetic",
                  batch_size: int = 32, device: str = "auto", seed: int = 0, threads: int | None = 1,
                  data_dir=None):
-    """(measure, the space to search): proxies computed by torch, or read from the task table
-    (then only the table's architectures are reachable)."""
-    if source == "table":
-        from zcgp.fitness.tasks import load_tasks
-
-        task = load_tasks(f"{space.name}/{dataset}", data_dir)[0]
-        return TableMeasure(task, space, names), TableSpace(space, task.archs)
-    num_classes, resolution = space.tasks[dataset]
+    """(measure, the space to search): proxies computed by torch on freshly built networks,
+    or (lookup) read from the task's NAS-Bench-Suite-Zero table, searching its architectures only."""
+    if lookup:
+        table = load_table_task(space, task, data_dir)
+        return TableMeasure(table, space, names), TableSpace(space, table.archs)
+    num_classes, resolution = task_shape(space, task)
     return TorchMeasure(space, names, num_classes, data, resolution, batch_size, device, seed, threads), space
+
+
+def task_shape(space, task: str) -> tuple[int, int]:
+    """(number of classes, input resolution) of a task of `space`."""
+    tasks = getattr(space, "tasks", None) or {}
+    if task not in tasks:
+        raise ZcgpError(f"unknown task '{task}' for space {space.name}; known: {', '.join(tasks)}")
+    return tasks[task]
+
+
+def load_table_task(space, task: str, data_dir=None):
+    """The NAS-Bench-Suite-Zero task `space.name/task`."""
+    from zcgp.fitness.data import SPACE_FILES
+    from zcgp.fitness.tasks import load_tasks
+
+    if space.name not in SPACE_FILES:
+        raise ZcgpError(f"space {space.name} has no NAS-Bench-Suite-Zero table (lookup needs one of "
+                        f"{', '.join(SPACE_FILES)})")
+    return load_tasks(f"{space.name}/{task}", data_dir)[0]
 
 
 # ----------------------------------------------------------------------------- objectives
