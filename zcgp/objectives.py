@@ -1,120 +1,48 @@
-"""Search objectives: an evolved formula, one hand-crafted proxy, or random (any space).
+"""Search objectives: an evolved formula, one hand-crafted proxy, or random.
 
-An objective maps a list of architectures to one score each (higher is better). The raw
-proxy values come from a *measure*: the batched torch module on a minibatch
-(`TorchMeasure`) or precomputed values in a NAS-Bench-Suite-Zero table (`TableMeasure`,
-lookup mode: only the table's architectures are reachable, `TableSpace`).
-A formula sees its terminals transformed against a fixed reference sample of random
-architectures scored at the start, so the objective does not drift during the search.
+An objective maps a list of architectures to one score each (higher is better). Raw proxy
+values come from a measure (`zcgp.proxies.measure`): torch networks on a minibatch, or a
+task table. A formula sees its terminals transformed against a fixed reference sample of
+random architectures, so the objective does not drift during the search. The reference is
+the search's own initial population (scored once, counted as search evaluations), and its
+raw values are cached on disk (`reference_cache_dir()`), so a second search with the same
+settings pays nothing for it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from zcgp import __version__
 from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.io import atomic_write_json
+from zcgp.proxies.measure import SharedMeasure, TableMeasure, TorchMeasure
 from zcgp.proxies.registry import PROXY_NAMES
 
-# ----------------------------------------------------------------------------- formulas
+ENV_CACHE_DIR = "ZCGP_CACHE_DIR"
+
 
 def load_formula(source):
-    """A `zcgp.Proxy` from a run directory, an exported proxy.py/proxy.json (read as data,
-    never imported) or a formula string; its terminals must be computable by the proxy module."""
+    """A `zcgp.Proxy` from a run directory, proxy.json/proxy.py (read as data) or a formula,
+    checked to use only terminals the torch module computes."""
     from zcgp.proxy import Proxy
 
-    text = str(source)
-    if not isinstance(source, Proxy) and not Path(text).exists() and text.endswith((".py", ".json")):
-        raise ZcgpError(f"proxy file not found: {text}")
-    formula = Proxy(source)
+    formula = source if isinstance(source, Proxy) else Proxy(source)
     unknown = [t for t in formula.TERMINALS if t not in PROXY_NAMES]
     if unknown:
-        raise ZcgpError(f"the formula uses terminals the proxy module cannot compute: {', '.join(unknown)}; "
-                        f"known: {', '.join(PROXY_NAMES)}")
+        raise ZcgpError(f"formula {formula.formula} uses terminals the proxy module cannot compute: "
+                        f"{', '.join(unknown)}; known: {', '.join(PROXY_NAMES)}")
     return formula
 
 
 # ----------------------------------------------------------------------------- measures
-
-class TorchMeasure:
-    """Raw proxies of freshly built networks on one minibatch (batched torch module).
-
-    Each network's initial weights are seeded by (seed, canonical key), so a network's
-    values do not depend on the batch it is scored in or on what was scored before.
-    """
-
-    def __init__(self, space, names: Sequence[str], num_classes: int, data: str | None,
-                 resolution: int, batch_size: int, device: str, seed: int, threads: int | None = 1):
-        import torch
-
-        from zcgp.proxies import compute_proxies, load_batch
-
-        if threads:
-            torch.set_num_threads(threads)
-        self.space, self.names, self.num_classes = space, tuple(names), num_classes
-        self.device, self.seed, self._compute, self._torch = device, seed, compute_proxies, torch
-        self.inputs, self.targets = load_batch(data, batch_size, num_classes, resolution, seed)
-
-    def _build(self, arch):
-        with self._torch.random.fork_rng(devices=[]):
-            self._torch.manual_seed(zlib.crc32(f"{self.seed}:{self.space.key(arch)}".encode()))
-            return self.space.build(arch, self.num_classes)
-
-    def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        names = tuple(names or self.names)
-        networks = (self._build(a) for a in archs)
-        result = self._compute(networks, self.inputs, self.targets, names=names,
-                               device=self.device, seed=self.seed)
-        return {name: np.asarray(result[name], dtype=float) for name in names}
-
-
-class TableMeasure:
-    """Precomputed proxies from a task table: only architectures in the table can be scored
-    (found by canonical key, so any spelling of a table network works)."""
-
-    def __init__(self, task, space, names: Sequence[str]):
-        missing = [n for n in names if n not in task.proxies]
-        if missing:
-            raise ZcgpError(f"task {task.id} has no values for {', '.join(missing)}")
-        self.space, self.names = space, tuple(names)
-        self.rows: dict[str, int] = {}
-        for i, arch in enumerate(task.archs):
-            self.rows.setdefault(space.key(arch), i)
-        self.values = {n: task.column(n) for n in names}
-
-    def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        idx = np.array([self.rows[self.space.key(a)] for a in archs], dtype=int)
-        return {n: self.values[n][idx] for n in (names or self.names)}
-
-
-class SharedMeasure:
-    """Caches a measure's values per (architecture key, proxy), so runs with different
-    objectives and seeds compute each network's proxies once and only the ones they need;
-    `view(names)` is a measure of a subset."""
-
-    def __init__(self, measure, space):
-        self.measure, self.space, self.cache = measure, space, {}
-
-    def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        names = tuple(names or self.measure.names)
-        keys = [self.space.key(a) for a in archs]
-        todo: dict[tuple, dict] = {}                 # missing names -> {key: arch}
-        for key, arch in zip(keys, archs):
-            missing = tuple(n for n in names if n not in self.cache.get(key, {}))
-            if missing:
-                todo.setdefault(missing, {})[key] = arch
-        for missing, group in todo.items():
-            values = self.measure(list(group.values()), missing)
-            for i, key in enumerate(group):
-                self.cache.setdefault(key, {}).update({n: float(values[n][i]) for n in missing})
-        return {n: np.array([self.cache[k][n] for k in keys]) for n in names}
-
-    def view(self, names: Sequence[str]):
-        return lambda archs: self(archs, names)
-
 
 class TableSpace:
     """A space restricted to the architectures a table covers (lookup mode), one member per
@@ -160,28 +88,23 @@ class TableSpace:
         return getattr(self.base, name)
 
 
-def make_measure(space, names: Sequence[str], task: str, *, lookup: bool = False, data: str | None = "synthetic",
+def make_measure(source: str, space, names: Sequence[str], dataset: str, *, data: str | None = "synthetic",
                  batch_size: int = 32, device: str = "auto", seed: int = 0, threads: int | None = 1,
-                 data_dir=None):
-    """(measure, the space to search): proxies computed by torch on freshly built networks,
-    or (lookup) read from the task's NAS-Bench-Suite-Zero table, searching its architectures only."""
-    if lookup:
-        table = load_table_task(space, task, data_dir)
-        return TableMeasure(table, space, names), TableSpace(space, table.archs)
-    num_classes, resolution = task_shape(space, task)
-    return TorchMeasure(space, names, num_classes, data, resolution, batch_size, device, seed, threads), space
-
-
-def task_shape(space, task: str) -> tuple[int, int]:
-    """(number of classes, input resolution) of a task of `space`."""
-    tasks = getattr(space, "tasks", None) or {}
-    if task not in tasks:
-        raise ZcgpError(f"unknown task '{task}' for space {space.name}; known: {', '.join(tasks)}")
-    return tasks[task]
+                 workers: int = 1, data_dir=None):
+    """(SharedMeasure, the space to search): proxies computed by torch, or read from the task
+    table (then only the table's architectures are reachable)."""
+    if source == "table":
+        task = load_table_task(space, dataset, data_dir)
+        return SharedMeasure(TableMeasure(task, space, names), space), TableSpace(space, task.archs)
+    if source != "torch":
+        raise ZcgpError(f"unknown proxy source '{source}'; choose torch or table")
+    num_classes, resolution = space.tasks[dataset]
+    measure = TorchMeasure(space, names, num_classes, data, resolution, batch_size, device, seed, threads, workers)
+    return SharedMeasure(measure, space), space
 
 
 def load_table_task(space, task: str, data_dir=None):
-    """The NAS-Bench-Suite-Zero task `space.name/task`."""
+    """The NAS-Bench-Suite-Zero task `space.name/task` (lookup mode and benchmark lookups)."""
     from zcgp.fitness.data import SPACE_FILES
     from zcgp.fitness.tasks import load_tasks
 
@@ -191,56 +114,89 @@ def load_table_task(space, task: str, data_dir=None):
     return load_tasks(f"{space.name}/{task}", data_dir)[0]
 
 
+# ----------------------------------------------------------------------------- reference cache
+
+def reference_cache_dir() -> Path:
+    """$ZCGP_CACHE_DIR, else $XDG_CACHE_HOME/zcgp, else ~/.cache/zcgp."""
+    if os.environ.get(ENV_CACHE_DIR):
+        return Path(os.environ[ENV_CACHE_DIR])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "zcgp"
+
+
+def _cache_file(measure: SharedMeasure, names, archs) -> Path | None:
+    fields = getattr(measure.measure, "key_fields", None)
+    if fields is None:                            # table values cost nothing: no cache
+        return None
+    keys = sorted(measure.space.key(a) for a in archs)
+    blob = json.dumps({**fields, "names": sorted(names), "archs": keys, "version": __version__}, sort_keys=True)
+    return reference_cache_dir() / f"reference-{hashlib.sha256(blob.encode()).hexdigest()[:20]}.json"
+
+
+def measure_reference(measure: SharedMeasure, archs: Sequence, names: Sequence[str]) -> tuple[dict, bool]:
+    """Raw values of the reference architectures ({name: array}) and whether they came from the
+    disk cache; computed values are written there (a cache that cannot be read or written is
+    ignored)."""
+    path = _cache_file(measure, names, archs)
+    if path is not None and path.is_file():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            for arch in archs:
+                key = measure.space.key(arch)
+                measure.cache.setdefault(key, {}).update(
+                    {n: (np.nan if stored[key][n] is None else float(stored[key][n])) for n in names})
+            return measure(list(archs), names), True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    values = measure(list(archs), names)
+    if path is not None:
+        try:
+            atomic_write_json(path, {measure.space.key(a): {n: float(values[n][i]) for n in names}
+                                     for i, a in enumerate(archs)})
+        except OSError:
+            pass
+    return values, False
+
+
 # ----------------------------------------------------------------------------- objectives
 
-def make_objective(kind: str, measure, space, seed: int, formula=None, reference: int = 64):
-    """'formula' (needs `formula`), 'random', or a proxy name -> objective callable."""
-    if kind == "random":
-        return RandomObjective(space, seed)
-    if kind == "formula":
-        archs = space.sample_distinct(reference, np.random.default_rng([seed, 1]))
-        return FormulaObjective(formula, measure, archs)
-    return ProxyObjective(kind, measure)
-
-
 class FormulaObjective:
-    """An exported formula, each architecture's terminals transformed against a fixed reference.
+    """A formula (`zcgp.Proxy`), each architecture's terminals transformed against a fixed reference.
 
-    Formulas with min/max often put many networks on one plateau (e.g. 15% of NB201 tie at the
-    top of a clipped formula). Exact ties are broken by the mean rank of the formula's own
-    terminals within the reference, added at a 1e-9 relative scale, so a plateau is ordered by
-    the consensus of its proxies instead of by arrival order.
+    Formulas with min/max often put many networks on one plateau. Exact ties are broken by the
+    mean rank of the formula's own terminals within the reference, added at a 1e-9 relative
+    scale, so a plateau is ordered by the consensus of its proxies instead of by arrival order.
     """
 
     TIE_SCALE = 1e-9
 
-    def __init__(self, module, measure, reference_archs: Sequence):
-        self.module, self.measure = module, measure
-        self.reference = measure(list(reference_archs))
-        usable = np.all([np.isfinite(v) for v in self.reference.values()], axis=0)
-        if usable.sum() < 2:
+    def __init__(self, formula, measure, reference_values: dict):
+        self.formula, self.measure = formula, measure
+        names = formula.TERMINALS
+        usable = np.all([np.isfinite(reference_values[t]) for t in names], axis=0) if names else None
+        if names and usable.sum() < 2:
             raise ZcgpError("fewer than 2 reference architectures have finite proxy values")
-        self.reference = {k: np.sort(v[usable]) for k, v in self.reference.items()}
+        self.reference = {t: np.sort(reference_values[t][usable]) for t in names}
 
     def _consensus(self, raw: dict, i: int) -> float:
         """Mean over terminals of the candidate's rank in [0, 1] among the reference values."""
         ranks = []
-        for t in self.module.TERMINALS:
+        for t in self.formula.TERMINALS:
             ref = self.reference[t]
             below = np.searchsorted(ref, raw[t][i], "left")
             upto = np.searchsorted(ref, raw[t][i], "right")
             ranks.append((below + upto) / (2.0 * ref.size))
-        return float(np.mean(ranks))
+        return float(np.mean(ranks)) if ranks else 0.0
 
     def __call__(self, archs: Sequence) -> np.ndarray:
-        raw = self.measure(list(archs))
+        raw = self.measure(list(archs), self.formula.TERMINALS)
         out = np.empty(len(archs))
         for i in range(len(archs)):
-            scores = {t: np.append(self.reference[t], raw[t][i]) for t in self.module.TERMINALS}
+            scores = {t: np.append(self.reference[t], raw[t][i]) for t in self.formula.TERMINALS}
             if not all(np.isfinite(v[-1]) for v in scores.values()):
                 out[i] = -np.inf
                 continue
-            value = float(np.asarray(self.module.proxy(scores), dtype=float)[-1])
+            value = float(np.asarray(self.formula.proxy(scores), dtype=float)[-1])
             out[i] = value + self.TIE_SCALE * max(1.0, abs(value)) * self._consensus(raw, i)
         return out
 
@@ -252,7 +208,7 @@ class ProxyObjective:
         self.name, self.measure = name, measure
 
     def __call__(self, archs: Sequence) -> np.ndarray:
-        return self.measure(list(archs))[self.name]
+        return self.measure(list(archs), (self.name,))[self.name]
 
 
 class RandomObjective:
