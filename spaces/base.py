@@ -75,8 +75,8 @@ class SearchSpace(ABC):
         return str(self.normalize(arch))
 
     def describe(self, arch: Any) -> dict[str, Any]:
-        """Identifying columns for result tables (string form and canonical key)."""
-        return {"arch": self.to_string(arch), "key": self.key(arch)}
+        """Identifying columns for result tables (user spelling, table ARCH string, canonical key)."""
+        return {"arch": self.to_string(arch), "table_arch": self.table_string(arch), "key": self.key(arch)}
 
     def sample_distinct(self, n: int, rng: np.random.Generator | int | None = None,
                         max_tries: int | None = None) -> list:

@@ -46,3 +46,17 @@ def test_torch_search_scores_built_networks(name, tmp_path, capsys):
         assert "benchmark: not in the table" in text
     else:
         assert "val accuracy" in text and np.isfinite(result["benchmark"][SPACES[name]]["val_accuracy"])
+
+
+def test_proxies_command_reads_table_arch_strings_of_every_space(tmp_path):
+    for name, task in SPACES.items():
+        table = load_tasks(f"{name}/{task}")[0]
+        archs = list(table.archs[:2])
+        (tmp_path / "archs.txt").write_text("\n".join(archs) + "\n")
+        out = tmp_path / f"{name}.csv"
+        assert main(["proxies", "--space", name, "--task", task, "--arch-file", str(tmp_path / "archs.txt"),
+                     "--names", "params", "--quiet", "--out", str(out)]) == 0
+        lines = out.read_text().splitlines()
+        assert lines[0] == "arch,table_arch,key,params"
+        params = [float(line.rsplit(",", 1)[1]) for line in lines[1:]]
+        np.testing.assert_allclose(params, table.column("params")[:2], rtol=1e-6)
