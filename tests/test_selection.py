@@ -77,3 +77,20 @@ def test_evolve_levers_and_family_metric(tmp_path, capsys):
     per_task = list(result["best"]["train_per_task"].values())
     assert result["best"]["train_fitness"] == pytest.approx(np.mean(per_task) - 0.5 * np.std(per_task))
     assert main(["evolve", "--resume", str(out), "--generations", "3", "--quiet", "--no-plots"]) == 0
+
+
+def test_evolve_select_inner_loso_records_the_cap(tmp_path):
+    import json
+
+    from zcgp.gp.transfer import SIZE_CAPS
+    from zcgp.scripts.cli import main
+    out = tmp_path / "loso"
+    assert main(["evolve", "--tasks", "nb201/cifar10,nb301", "--population", "30", "--generations", "2",
+                 "--select", "inner-loso", "--no-plots", "--quiet", "--out", str(out)]) == 0
+    result = json.loads((out / "result.json").read_text())
+    loso = result["selection"]["inner_loso"]
+    assert set(loso["inner_scores"]) == {str(c) for c in SIZE_CAPS}
+    cap = loso["size_cap"]
+    assert cap is None or result["best"]["size"] <= cap
+    best_cap = max(loso["inner_scores"].values())
+    assert loso["inner_scores"][str(cap)] == best_cap
