@@ -35,8 +35,23 @@ _EXPORTS = {
 }
 _SUBMODULES = ("spaces", "proxies", "fitness", "gp", "scripts")
 
-__all__ = ["load_tasks", "evolve", "resume", "Run", "Proxy", "evaluate", "baselines", "ProxyRegressor",
-           "ZcgpError", "search", "spaces", "proxies", "fitness", "gp", "scripts"]
+__all__ = [
+    "Proxy",
+    "ProxyRegressor",
+    "Run",
+    "ZcgpError",
+    "baselines",
+    "evaluate",
+    "evolve",
+    "fitness",
+    "gp",
+    "load_tasks",
+    "proxies",
+    "resume",
+    "scripts",
+    "search",
+    "spaces",
+]
 
 
 def __getattr__(name: str):
