@@ -92,17 +92,19 @@ def test_bad_input_is_a_one_line_error(args, message, capsys, tmp_path, monkeypa
 
 
 def test_bad_checkpoints(tmp_path, run_dir, capsys):
+    """Each broken checkpoint gets its own message (hostile pickles: tests/test_gp_checkpoint.py)."""
     good = (run_dir / "checkpoint.pkl").read_bytes()
     cases = {
-        "missing": None,
-        "truncated": good[: len(good) // 2],
-        "garbage": MAGIC + b"\x80\x05not a pickle at all",
-        "foreign": b"PK\x03\x04 some zip file",
-        "evil": MAGIC + pickle.dumps(Path("x")),
-        "not-a-dict": MAGIC + pickle.dumps([1, 2]),
-        "wrong-fields": MAGIC + pickle.dumps({"format": "zcgp-gp-checkpoint", "version": 1, "run": {}}),
+        "missing": (None, "no checkpoint found: {path}"),
+        "truncated": (good[: len(good) // 2], "checkpoint {path} is corrupt: "),
+        "garbage": (MAGIC + b"\x80\x05not a pickle at all", "checkpoint {path} is corrupt: "),
+        "foreign": (b"PK\x03\x04 some zip file", "checkpoint {path} is corrupt: not a zcgp checkpoint"),
+        "class": (MAGIC + pickle.dumps(Path("x")), "checkpoint {path} is corrupt: unexpected object pathlib."),
+        "not-a-dict": (MAGIC + pickle.dumps([1, 2]), "checkpoint {path} is corrupt: not a zcgp checkpoint"),
+        "wrong-fields": (MAGIC + pickle.dumps({"format": "zcgp-gp-checkpoint", "version": 1, "run": {}}),
+                         "checkpoint {path} is corrupt: missing config, dataset, fingerprint, generation"),
     }
-    for name, data in cases.items():
+    for name, (data, message) in cases.items():
         d = tmp_path / name
         d.mkdir()
         if data is not None:
@@ -110,7 +112,7 @@ def test_bad_checkpoints(tmp_path, run_dir, capsys):
         assert main(["evolve", "--resume", str(d), "--quiet"]) == 2, name
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0, err
-        assert ("corrupt" in err or "no checkpoint" in err or "conflicts" in err), err
+        assert message.format(path=d / "checkpoint.pkl") in err, (name, err)
     state = load_checkpoint(run_dir)
     assert state["generation"] == 3
 
