@@ -12,7 +12,7 @@ from tests.conftest import REPO
 def readme_flow() -> str:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("\n## Python API\n", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
 
 
 def test_flow_has_at_most_ten_lines():
