@@ -14,7 +14,6 @@ and `state()` / `Engine.restore()` continue a run exactly.
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
 import random
@@ -56,11 +55,42 @@ class Individual(gp.PrimitiveTree):
         self.fitness = FitnessMax()
         self.key = None
 
-    def __deepcopy__(self, memo):        # nodes are never mutated in place: share them
-        new = Individual(self)
-        new.fitness = copy.deepcopy(self.fitness, memo)
+    def __deepcopy__(self, memo=None):   # nodes are never mutated in place: share them
+        new = Individual.__new__(Individual)
+        list.extend(new, self)
+        fitness = FitnessMax.__new__(FitnessMax)     # Fitness holds only its wvalues tuple
+        fitness.wvalues = self.fitness.wvalues
+        new.fitness = fitness
         new.key = self.key
         return new
+
+
+def height(tree) -> int:
+    """Depth of a prefix tree (0 = a single terminal); `PrimitiveTree.height` without max() calls."""
+    stack, best = [0], 0
+    for node in tree:
+        depth = stack.pop()
+        if depth > best:      # noqa: PLR1730 -- a max() call per node is what this avoids
+            best = depth
+        if node.arity:
+            stack.extend([depth + 1] * node.arity)
+    return best
+
+
+def static_limit(max_depth: int):
+    """`deap.gp.staticLimit(height, max_depth)` with the cheap clone above (same random draws):
+    a child deeper than `max_depth` is replaced by a random one of the operator's inputs."""
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            keep = [ind.__deepcopy__() for ind in args]
+            new = list(func(*args, **kwargs))
+            for i, ind in enumerate(new):
+                if len(ind) > max_depth + 1 and height(ind) > max_depth:   # height <= nodes - 1
+                    new[i] = random.choice(keep)
+            return new
+        return wrapper
+    return decorator
 
 
 class _Wrapped:
@@ -144,7 +174,7 @@ class Engine:
 
     # ---- operators -------------------------------------------------------------------
     def _setup_operators(self) -> None:
-        limit = gp.staticLimit(key=lambda ind: ind.height, max_value=self.config.max_depth)
+        limit = static_limit(self.config.max_depth)
         pset = self.pset
         self.mate = limit(gp.cxOnePoint)
         expr = functools.partial(gp.genFull, min_=0, max_=2)
@@ -195,7 +225,7 @@ class Engine:
         scores = self.evaluator(codes)
         new_entries = []
         for (key, ind), code, row in zip(fresh.items(), codes, scores):
-            entry = Entry(key, self.dataset.aggregate(row), len(ind), ind.height, self.dataset.cost(code),
+            entry = Entry(key, self.dataset.aggregate(row), len(ind), height(ind), self.dataset.cost(code),
                           tuple(float(x) for x in row))
             self.cache[key] = entry
             new_entries.append(entry)
@@ -210,7 +240,7 @@ class Engine:
 
     # ---- one generation ----------------------------------------------------------------
     def _clone(self, ind: Individual) -> Individual:
-        return copy.deepcopy(ind)
+        return ind.__deepcopy__()
 
     def _offspring(self) -> list[Individual]:
         c = self.config
@@ -262,7 +292,7 @@ class Engine:
             "gen": self.generation, "evals": evaluated, "distinct": len({i.key for i in self.population}),
             "best": float(fit.max()), "mean": float(fit.mean()), "median": float(np.median(fit)),
             "std": float(fit.std()), "size_best": len(best), "size_mean": float(sizes.mean()),
-            "depth_max": max(ind.height for ind in self.population),
+            "depth_max": max(self.cache[ind.key].depth for ind in self.population),
             "hof_best": self.hof[0].fitness, "seconds": round(seconds, 4),
         }
         self.logbook.append(row)

@@ -11,7 +11,13 @@ quality: (--quality, minutes) test-split Kendall, seeds --seeds: one formula evo
          mode (final formula by train fitness, or by an inner validation part of the train
          split).
 
-example: zcgp bench gp --quality      (same as python scripts/bench_gp.py --quality)
+against: (--against gplearn) only this table: gplearn's SymbolicRegressor and the engine on
+         the same tasks (--tasks; several selections with --against-tasks), population,
+         generations, function set and fitness, seeds 0..--seeds-1; wall and CPU seconds of
+         the evolution alone and test Kendall, mean +- std over seeds (see zcgp.anchors).
+
+examples: zcgp bench gp --quality      (same as python scripts/bench_gp.py --quality)
+          zcgp bench gp --against gplearn --against-tasks nb201 all --seeds 3
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from zcgp.gp.dataset import Dataset, select_terminals
 from zcgp.gp.evolution import FINAL_SELECTIONS, Engine, GPConfig, Individual, select_final
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.primitives import to_code
+from zcgp.anchors import ANCHORS, compare
 from zcgp.scripts.common import add_data_args
 
 
@@ -41,7 +48,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--generations", type=int, default=20, help="wall-time run generations (default 20)")
     parser.add_argument("--n-jobs", type=int, nargs="+", default=[1, 2], help="n_jobs values timed (default: 1 2)")
     parser.add_argument("--quality", action="store_true", help="also run the quality benchmark (minutes)")
-    parser.add_argument("--seeds", type=int, default=5, help="quality: seeds 0..N-1 (default 5)")
+    parser.add_argument("--seeds", type=int, default=5, help="quality and --against: seeds 0..N-1 (default 5)")
+    parser.add_argument("--against", choices=ANCHORS, help="compare with another GP library instead (see above)")
+    parser.add_argument("--against-tasks", nargs="+", metavar="SEL",
+                        help="--against: task selections, one comparison each (default: --tasks)")
     parser.add_argument("--q-population", type=int, help="quality, one formula on all tasks: population "
                         "(default: zcgp evolve's)")
     parser.add_argument("--q-generations", type=int, help="quality, one formula: generations (default: zcgp evolve's)")
@@ -198,7 +208,35 @@ def quality(tasks, args) -> tuple[list[list], list[list]]:
     return rows + footer, per_task_rows
 
 
+def _pm(values, digits: int = 3) -> str:
+    return f"{np.mean(values):.{digits}f} +- {np.std(values):.{digits}f}"
+
+
+def against(args) -> None:
+    print(f"zcgp vs {args.against}: population {args.population}, {args.generations} generations after the "
+          f"initial one, seeds 0-{args.seeds - 1}; seconds of the evolution alone (wall, and CPU of this "
+          f"process), mean +- std over seeds; fitness = mean within-task Kendall on the train splits")
+    rows = []
+    for selection in args.against_tasks or [args.tasks]:
+        tasks = load_tasks(selection, args.data_dir)
+        runs = [compare(tasks, args.against, population=args.population, generations=args.generations,
+                        seed=seed, train_fraction=args.train_fraction) for seed in range(args.seeds)]
+        ours, theirs = ([r[i] for r in runs] for i in (0, 1))
+        for side in (ours, theirs):
+            rows.append([f"{selection} ({len(tasks)} tasks)", side[0]["engine"], _pm([r["wall_s"] for r in side], 1),
+                         _pm([r["cpu_s"] for r in side], 1), _pm([r["train"] for r in side]),
+                         _pm([r["test"] for r in side]), ""])
+        wall = np.mean([t["wall_s"] / o["wall_s"] for o, t in zip(ours, theirs)])
+        cpu = np.mean([t["cpu_s"] / o["cpu_s"] for o, t in zip(ours, theirs)])
+        rows[-2][-1] = f"{wall:.1f}x wall, {cpu:.1f}x CPU"
+    print(format_table(["tasks", "engine", "wall s", "CPU s", "train fitness", "test Kendall",
+                        "zcgp speed-up"], rows))
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.against:
+        against(args)
+        return 0
     tasks = load_tasks(args.tasks, args.data_dir)
     random.seed(args.seed)
     print("evaluation speed (train splits, same population)")
