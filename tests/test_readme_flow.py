@@ -29,6 +29,6 @@ def test_readme_flow_runs(tmp_path, monkeypatch, capsys, one_torch_thread):
     exec(compile(readme_flow(), "README.md (Python API)", "exec"), namespace)   # noqa: S102 -- our README
     run, proxy, result = namespace["run"], namespace["proxy"], namespace["result"]
     assert (tmp_path / "proxy.py").is_file() and (tmp_path / "proxy.json").is_file()
-    assert proxy.formula == run.formula and result.evaluations == 8
+    assert proxy.formula == run.formula and result.evaluations == 10
     out = capsys.readouterr().out
     assert "nb201/cifar10" in out and str(result.best_arch) in out
