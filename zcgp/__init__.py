@@ -32,26 +32,12 @@ _EXPORTS = {
     "ProxyRegressor": "zcgp.estimator",
     "ZcgpError": "zcgp.fitness.errors",
     "search": "zcgp._search",        # a function: the module is _search so `zcgp.search` stays callable
+    "SearchResult": "zcgp._search",
 }
 _SUBMODULES = ("spaces", "proxies", "fitness", "gp", "scripts")
 
-__all__ = [
-    "Proxy",
-    "ProxyRegressor",
-    "Run",
-    "ZcgpError",
-    "baselines",
-    "evaluate",
-    "evolve",
-    "fitness",
-    "gp",
-    "load_tasks",
-    "proxies",
-    "resume",
-    "scripts",
-    "search",
-    "spaces",
-]
+__all__ = ["load_tasks", "evolve", "resume", "Run", "Proxy", "evaluate", "baselines", "ProxyRegressor",
+           "ZcgpError", "search", "SearchResult", "spaces", "proxies", "fitness", "gp", "scripts"]
 
 
 def __getattr__(name: str):
