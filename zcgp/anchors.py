@@ -85,7 +85,8 @@ def run_gplearn(train: Dataset, test: Dataset, population: int, generations: int
     with np.errstate(all="ignore"):
         test_mean, _ = _mean_kendall(test, np.asarray(program.execute(_stacked(test)), dtype=float))
     return {"engine": "gplearn", "wall_s": wall, "cpu_s": cpu, "train": float(program.raw_fitness_),
-            "test": test_mean, "formula": str(program), "evaluations": population * (generations + 1)}
+            "test": test_mean, "formula": str(program), "evaluations": population * (generations + 1),
+            "program": program}
 
 
 def compare(tasks, against: str = "gplearn", *, population: int = 1000, generations: int = 20, seed: int = 0,
