@@ -6,10 +6,11 @@ before (cache keyed by the canonical string), then survival of `mu` from parents
 offspring: the `elite` best distinct formulas plus a size-aware selection (double
 tournament with parsimony pressure, or NSGA-II on fitness and size).
 
-All randomness comes from one `random.Random` state owned by the engine (DEAP uses the
-global `random` module, so the engine swaps its state in around each step); evaluation is
-a pure function of the formula. Hence the same seed gives the same run for any --n-jobs,
-and `state()` / `Engine.restore()` continue a run exactly.
+All randomness comes from one `random.Random` owned by the engine, lent to DEAP only while
+the engine draws (`gp.rng.engine_random`; nothing else, e.g. dask in another thread, can
+consume it); evaluation is a pure function of the formula and draws nothing. Hence the
+same seed gives the same run for any --n-jobs and backend (serial, loky, threading,
+multiprocessing, dask), and `state()` / `Engine.restore()` continue a run exactly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from zcgp.gp.archive import Entry, HallOfFame, ParetoFront, rank_key
 from zcgp.gp.dataset import Dataset
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.primitives import canonical_key, make_pset, parse_tree, to_code
+from zcgp.gp.rng import engine_random
 
 SELECTIONS = ("double-tournament", "nsga2")
 # how the final formula is chosen: best train fitness, or best mean score on the inner
@@ -174,13 +176,13 @@ class Engine:
 
     @contextmanager
     def _random(self):
-        outer = random.getstate()
-        random.setstate(self.random_state)
+        rng = random.Random()
+        rng.setstate(self.random_state)
         try:
-            yield
+            with engine_random(rng):
+                yield
         finally:
-            self.random_state = random.getstate()
-            random.setstate(outer)
+            self.random_state = rng.getstate()
 
     # ---- evaluation ------------------------------------------------------------------
     def evaluate(self, individuals) -> list[Entry]:
@@ -271,13 +273,15 @@ class Engine:
     def step(self) -> dict:
         """Run generation `self.generation + 1` (0 = create the initial population)."""
         start = time.perf_counter()
-        with self._random():
-            if self.generation < 0:
+        if self.generation < 0:
+            with self._random():
                 self.population = [self._new_individual() for _ in range(self.config.population)]
-                new = self.evaluate(self.population)
-            else:
+            new = self.evaluate(self.population)
+        else:
+            with self._random():
                 offspring = self._offspring()
-                new = self.evaluate(offspring)
+            new = self.evaluate(offspring)       # draws nothing: outside the engine's stream
+            with self._random():
                 self.population = self._survivors(self.population + offspring)
         self.generation += 1
         seconds = time.perf_counter() - start
