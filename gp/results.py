@@ -16,6 +16,9 @@ from zcgp.gp.primitives import make_pset, parse_tree
 from zcgp.gp.simplify import simplify_tree
 
 RESULT = "result.json"
+# every file `zcgp evolve` writes into its --out directory
+RUN_FILES = (RESULT, "checkpoint.pkl", "proxy.py", "proxy.json", "hall_of_fame.csv", "pareto.csv",
+             "logbook.csv", "fitness.png", "test_tau.png")
 
 
 def entry_dict(index: int, e: Entry, pset) -> dict:
@@ -70,7 +73,7 @@ def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals
     if plots:
         from zcgp.gp import plots as plotting
         metric = result["config"]["metric"]
-        for path in (plotting.fitness_plot(logbook, out / "zcgp.fitness.png", metric),
+        for path in (plotting.fitness_plot(logbook, out / "fitness.png", metric),
                      plotting.task_plot(result["tasks"], out / "test_tau.png", metric)):
             if path is not None:
                 written.append(path)

@@ -21,7 +21,8 @@ from zcgp.fitness.io import atomic_write_json, atomic_write_text
 from zcgp.fitness.rank import METRICS
 from zcgp.fitness.report import format_table
 from zcgp.fitness.tasks import PROXY_ORDER, load_tasks
-from zcgp.scripts.common import add_data_args
+from zcgp.fitness.outdir import claim_dir
+from zcgp.scripts.common import add_data_args, add_overwrite_arg
 
 SHORT = {"grad_norm": "gradn", "l2_norm": "l2", "epe_nas": "epe", "synflow": "synfl"}
 
@@ -31,6 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", choices=[*METRICS, "both"], default="both",
                         help="which correlation table(s) to print (default: both)")
     parser.add_argument("--out", metavar="DIR", help="also write DIR/baselines.json and DIR/baselines.csv")
+    add_overwrite_arg(parser)
 
 
 def _proxy_columns(rows: list[dict]) -> list[str]:
@@ -63,6 +65,11 @@ def to_csv(rows: list[dict]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    with claim_dir(args.out, ("baselines.json", "baselines.csv"), args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     tasks = load_tasks(args.tasks, args.data_dir)
     rows = [task_baselines(t, args.seed, args.train_fraction) for t in tasks]

@@ -21,6 +21,7 @@ import numpy as np
 
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json
+from zcgp.fitness.outdir import claim_file
 from zcgp.fitness.report import format_table
 from zcgp.scripts.search_objectives import (
     SharedMeasure,
@@ -51,6 +52,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timing-networks", type=int, default=8,
                         help="fresh networks timed per objective for seconds/evaluation (default: 8)")
     parser.add_argument("--out", metavar="FILE", help="also write all runs as JSON")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
 
 
 def _names(objective: str, formula) -> tuple[str, ...]:
@@ -71,6 +73,11 @@ def _time_per_eval(names, args) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    with claim_file(args.out, args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     formula = load_formula(args.proxy)
     objectives = [o.strip() for o in args.objectives.split(",") if o.strip()]
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]

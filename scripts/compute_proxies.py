@@ -44,6 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0, help="seed for sampling, weights and data (default: 0)")
     parser.add_argument("--out", required=True, metavar="FILE", help="CSV file to write ('-' for stdout)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -73,6 +74,12 @@ def _task_shape(space, task: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zcgp.fitness.outdir import claim_file
+    with claim_file(None if args.out == "-" else args.out, args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     space = get_space(args.space)
     names = resolve_names(args.names)
     num_classes, resolution = _task_shape(space, args.task)

@@ -30,7 +30,8 @@ from zcgp.gp.formula import formula_names, infix, parse_formula
 from zcgp.gp.primitives import make_pset
 from zcgp.gp.report import comparison_table, formula_rows, summary
 from zcgp.gp.results import load_result, result_member, result_missing
-from zcgp.scripts.common import add_data_args
+from zcgp.fitness.outdir import claim_file
+from zcgp.scripts.common import add_data_args, add_overwrite_arg
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", choices=[*METRICS, "both"], default="both",
                         help="which table(s) to print (default: both)")
     parser.add_argument("--out", metavar="FILE", help="also write the rows as JSON")
+    add_overwrite_arg(parser)
 
 
 def _source(args) -> tuple[str, dict]:
@@ -78,6 +80,11 @@ def _source(args) -> tuple[str, dict]:
 
 
 def run(args: argparse.Namespace) -> int:
+    with claim_file(args.out, args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     text, source = _source(args)
     transform = args.transform or source.get("transform") or DEFAULT_TRANSFORM

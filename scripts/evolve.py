@@ -46,8 +46,9 @@ from zcgp.gp.evolution import FINAL_SELECTIONS, SELECTIONS, Engine, GPConfig, se
 from zcgp.gp.formula import infix
 from zcgp.gp.parallel import BACKENDS, Evaluator
 from zcgp.gp.report import comparison_table, formula_rows, summary
-from zcgp.gp.results import entry_dict, simplified, write_run
-from zcgp.scripts.common import add_data_args
+from zcgp.gp.results import RUN_FILES, entry_dict, simplified, write_run
+from zcgp.fitness.outdir import claim_dir
+from zcgp.scripts.common import add_data_args, add_overwrite_arg
 
 # run settings stored in the checkpoint; on --resume an explicitly given one must match
 RUN_DEFAULTS = {
@@ -115,6 +116,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ex = parser.add_argument_group("execution and output")
     ex.add_argument("--out", metavar="DIR", help="output directory (required unless --resume)")
     ex.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR")
+    add_overwrite_arg(ex)
     ex.add_argument("--n-jobs", type=int, default=1, help="parallel evaluation workers, -1 = all cores (default: 1)")
     ex.add_argument("--backend", choices=BACKENDS, default="loky", help="joblib backend (default: loky)")
     ex.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler (implies --backend dask)")
@@ -201,6 +203,13 @@ def _roles(train_ids, report_ids) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    out = args.out or args.resume
+    resume = bool(args.resume) and (not args.out or Path(args.out).resolve() == Path(args.resume).resolve())
+    with claim_dir(out, RUN_FILES, args.overwrite, resume):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     state = None
     if args.resume:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from zcgp.fitness.outdir import claim_file
 from zcgp.gp.export import write_proxy
 from zcgp.gp.results import load_result, result_member, result_missing, simplified
+from zcgp.scripts.common import add_overwrite_arg
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,14 +26,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pareto", choices=("size", "cost"),
                         help="take the member from the Pareto front of (fitness, size) or (fitness, cost)")
     parser.add_argument("--out", metavar="FILE", help="path of the module (default: DIR/proxy_<which><K>.py)")
+    add_overwrite_arg(parser)
+
+
+def _out_path(args) -> Path:
+    which = f"pareto_{args.pareto}" if args.pareto else "hof"
+    return Path(args.out) if args.out else Path(args.run_dir) / f"proxy_{which}{args.index}.py"
 
 
 def run(args: argparse.Namespace) -> int:
+    out = _out_path(args)
+    with claim_file(out, args.overwrite, companions=[out.with_suffix(".json")]):
+        return _run(args, out)
+
+
+def _run(args: argparse.Namespace, out: Path) -> int:
     result = load_result(args.run_dir)
     entry, tree, terminals = result_member(result, args.index, args.pareto)
     transform = result["config"]["transform"]
     which = f"pareto_{args.pareto}" if args.pareto else "hof"
-    out = Path(args.out) if args.out else Path(args.run_dir) / f"proxy_{which}{args.index}.py"
     info = {"train_fitness": entry["fitness"], "metric": result["config"]["metric"],
             "tasks": result["config"]["train_tasks"], "seed": result["seed"],
             "train_fraction": result["config"]["train_fraction"], "source": which,

@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json, atomic_write_text
+from zcgp.fitness.outdir import claim_dir
 from zcgp.gp.plots import pyplot, save_figure
 from zcgp.proxies.registry import resolve_names
 from zcgp.scripts.search_objectives import load_formula, make_measure, make_objective
@@ -65,6 +66,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="DIR", help="NAS-Bench-Suite-Zero files for --proxy-source table")
     parser.add_argument("--benchmark", metavar="CSV", help="NAS-Bench-201 accuracy table (default: shipped copy)")
     parser.add_argument("--out", metavar="DIR", help="write result.json, trajectory.csv and search.png")
+    parser.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -118,6 +120,11 @@ def _plot(rows: list[dict], dataset: str, path: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    with claim_dir(args.out, ("result.json", "trajectory.csv", "search.png"), args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.minutes is None and args.evaluations is None:
         raise ZcgpError("give a budget: --minutes and/or --evaluations")
     space = get_space(args.space)

@@ -33,7 +33,7 @@ def run_dir(tmp_path_factory):
 def test_evolve_writes_every_output(run_dir):
     names = {p.name for p in run_dir.iterdir()}
     assert {"result.json", "proxy.py", "proxy.json", "hall_of_fame.csv", "pareto.csv", "logbook.csv",
-            "checkpoint.pkl", "zcgp.fitness.png", "test_tau.png"} <= names
+            "checkpoint.pkl", "fitness.png", "test_tau.png"} <= names
     result = json.loads((run_dir / "result.json").read_text())
     assert result["seed"] == 1 and result["config"]["population"] == 80
     assert result["config"]["transform"] == "rank" and result["config"]["missing"] == "impute"
@@ -66,7 +66,7 @@ def test_export_and_evaluate_agree(run_dir, tmp_path, capsys):
         args = ["evaluate", source] if source else \
             ["evaluate", "--formula", result["best"]["formula_infix"], "--seed", "1"]
         assert main([*args, "--tasks", "nb201", "--metric", "kendall",
-                     "--out", str(tmp_path / "e.json")]) == 0
+                     "--out", str(tmp_path / "e.json"), "--overwrite"]) == 0
         rows = json.loads((tmp_path / "e.json").read_text())["tasks"]
         for mine, theirs in zip(rows, result["tasks"]):
             assert mine["evolved"]["test"]["kendall"] == pytest.approx(theirs["evolved"]["test"]["kendall"], abs=1e-12)

@@ -65,7 +65,7 @@ def test_table_search_writes_results_with_true_accuracy(tmp_path, capsys):
 def test_search_is_reproducible_per_seed(tmp_path):
     picks = []
     for seed in (1, 1, 2):
-        _search(tmp_path, "--objective", "random", "--evaluations", "40", "--seed", str(seed))
+        _search(tmp_path, "--objective", "random", "--evaluations", "40", "--seed", str(seed), "--overwrite")
         picks.append(json.loads((tmp_path / "out" / "result.json").read_text())["best_arch"])
     assert picks[0] == picks[1] and picks[0] != picks[2]
 
