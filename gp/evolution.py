@@ -28,6 +28,7 @@ import numpy as np
 from deap import base, gp, tools
 
 from zcgp.fitness.errors import ZcgpError
+from zcgp.gp import interrupt
 from zcgp.gp.archive import Entry, HallOfFame, ParetoFront, rank_key
 from zcgp.gp.dataset import Dataset
 from zcgp.gp.parallel import Evaluator
@@ -293,16 +294,24 @@ class Engine:
         return self.generation >= self.config.generations
 
     def run(self, on_generation=None, quiet: bool = True) -> Engine:
-        """Step until `config.generations`; `on_generation(engine)` after each (checkpoint)."""
+        """Step until `config.generations`; `on_generation(engine)` after each (checkpoint).
+        Inside `gp.interrupt.stop_on_signals()` a SIGINT / SIGTERM raises `Interrupted` after
+        the generation in progress and its `on_generation`."""
         from tqdm import tqdm
         bar = tqdm(total=self.config.generations + 1, initial=self.generation + 1, disable=quiet,
                    file=sys.stderr, unit="gen", dynamic_ncols=True, leave=True)
         try:
             with self.evaluator:
                 while not self.done:
-                    row = self.step()
+                    try:
+                        row = self.step()
+                    except Exception:
+                        if interrupt.requested() is None:
+                            raise
+                        interrupt.raise_if_requested(self.generation)    # last checkpoint stands
                     if on_generation is not None:
                         on_generation(self)
+                    interrupt.raise_if_requested(self.generation)
                     bar.set_postfix_str(f"gen {row['gen']} best {row['best']:.4f} "
                                         f"mean {row['mean']:.4f} size {row['size_best']}")
                     bar.update(1)

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.errors import Interrupted, ZcgpError
 from zcgp.spaces.errors import UserInputError
 
 # command -> (module under scripts/, one-line help); file names avoid top-level package names
@@ -54,6 +54,9 @@ def command_parser(name: str) -> argparse.ArgumentParser:
 def _dispatch(name: str, args: argparse.Namespace) -> int:
     try:
         return int(_load(name).run(args) or 0)
+    except Interrupted as exc:
+        print(f"zcgp {name}: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print(f"zcgp {name}: interrupted", file=sys.stderr)
         return 130

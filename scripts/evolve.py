@@ -48,6 +48,7 @@ from zcgp.gp.parallel import BACKENDS, Evaluator
 from zcgp.gp.report import comparison_table, formula_rows, summary
 from zcgp.gp.results import RUN_FILES, entry_dict, simplified, write_run
 from zcgp.fitness.outdir import claim_dir
+from zcgp.gp.interrupt import resume_command, stop_on_signals
 from zcgp.scripts.common import add_data_args, add_overwrite_arg
 
 # run settings stored in the checkpoint; on --resume an explicitly given one must match
@@ -205,7 +206,8 @@ def _roles(train_ids, report_ids) -> dict:
 def run(args: argparse.Namespace) -> int:
     out = args.out or args.resume
     resume = bool(args.resume) and (not args.out or Path(args.out).resolve() == Path(args.resume).resolve())
-    with claim_dir(out, RUN_FILES, args.overwrite, resume):
+    again = resume_command(out, args.data_dir, args.n_jobs, args.backend, args.scheduler)
+    with claim_dir(out, RUN_FILES, args.overwrite, resume), stop_on_signals(again):
         return _run(args)
 
 
