@@ -87,6 +87,7 @@ def load_result(directory) -> dict:
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
         result["config"]["terminals"], result["config"]["transform"], result["hall_of_fame"]
+        result["best"]["formula"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ZcgpError(f"{path} is not a readable zcgp result ({type(exc).__name__})") from None
     return result
@@ -105,11 +106,8 @@ def result_member(result: dict, index: int, front: str | None = None) -> tuple[d
 
 
 def result_missing(result: dict) -> str:
-    """The run's missing-proxy mode (runs written before --missing: from --allow-partial)."""
-    cfg = result["config"]
-    if "missing" in cfg:
-        return cfg["missing"]
-    return cfg.get("partial_fitness", "zero") if cfg.get("allow_partial") else "exclude"
+    """The run's missing-proxy mode."""
+    return result["config"].get("missing", "exclude")
 
 
 def simplified(tree, transform: str) -> str:

@@ -143,20 +143,76 @@ def test_state_restore_continues_exactly(nb201):
         Engine.restore(state, other.dataset)
 
 
-def test_nsga2_selection_runs(nb201):
-    engine = _engine(nb201, selection="nsga2", generations=3).run()
-    assert engine.best.fitness > 0.4
+def _scored_candidates(count=60, seed=0):
+    """Distinct random trees over a, b, c with hand-set fitness values (3 decimals: some ties)."""
+    from zcgp.gp.primitives import canonical_key, make_pset
+    pset = make_pset(("a", "b", "c"))
+    rng = np.random.default_rng(seed)
+    random.seed(seed)
+    out, seen = [], set()
+    while len(out) < count:
+        ind = Individual(gp.genHalfAndHalf(pset, 0, 3))
+        key = canonical_key(ind)
+        if key not in seen:
+            seen.add(key)
+            ind.key = key
+            ind.fitness.values = (round(float(rng.random()), 3),)
+            out.append(ind)
+    return out
+
+
+def _pareto_fronts(points):
+    """Brute-force non-dominated sorting of (fitness: max, size: min) points."""
+    def dominates(p, q):
+        return p[0] >= q[0] and p[1] <= q[1] and p != q
+    remaining, fronts = set(range(len(points))), []
+    while remaining:
+        front = {i for i in remaining if not any(dominates(points[j], points[i]) for j in remaining)}
+        fronts.append(front)
+        remaining -= front
+    return fronts
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nsga2_keeps_exactly_the_first_pareto_fronts(seed):
+    candidates = _scored_candidates(seed=seed)
+    fronts = _pareto_fronts([(c.fitness.values[0], len(c)) for c in candidates])
+    take = len(fronts[0]) + len(fronts[1]) + len(fronts[2])      # whole fronts: no crowding choice
+    keep = {candidates[i].key for front in fronts[:3] for i in front}
+    data = Dataset.build([synthetic_task()], ("a", "b", "c"), "train")
+    nsga2 = Engine(data, GPConfig(population=take, elite=0, selection="nsga2"))
+    survivors = nsga2._survivors(candidates)
+    assert sorted(s.key for s in survivors) == sorted(keep)
+    # the default selector (double tournament) does not: it samples, with repeats
+    default = Engine(data, GPConfig(population=take, elite=0))
+    random.seed(seed)
+    assert sorted(s.key for s in default._survivors(candidates)) != sorted(keep)
+
+
+@pytest.mark.parametrize("selection", ["double-tournament", "nsga2"])
+def test_elite_keeps_the_best_distinct_formulas_first(selection):
+    candidates = _scored_candidates()
+    twin = Individual(candidates[0])                # a duplicate of a candidate must not take two places
+    twin.key, twin.fitness.values = candidates[0].key, candidates[0].fitness.values
+    ranked = sorted(candidates, key=lambda c: (-c.fitness.values[0], len(c), c.key))
+    data = Dataset.build([synthetic_task()], ("a", "b", "c"), "train")
+    for elite in (0, 1, 5, 20):
+        engine = Engine(data, GPConfig(population=20, elite=elite, selection=selection))
+        random.seed(0)
+        survivors = engine._survivors(candidates + [twin])
+        assert len(survivors) == 20
+        assert [s.key for s in survivors[:elite]] == [c.key for c in ranked[:elite]]
 
 
 def test_partial_proxies_scored_only_where_present():
     a = synthetic_task("syn/a", proxies=("a", "b", "c"), target=lambda a, b, c: a + c)
     b = synthetic_task("syn/b", seed=1, proxies=("a", "b"), target=lambda a, b, c: a)
     assert select_terminals([a, b])[0] == ("a", "b")
-    terms, excluded = select_terminals([a, b], allow_partial=True)
+    terms, excluded = select_terminals([a, b], "zero")
     assert terms == ("a", "b", "c") and not excluded
     assert "missing on 1 task(s): syn/b" in select_terminals([a, b])[1]["c"]
-    zero = Dataset.build([a, b], terms, "train", transform="raw", allow_partial=True)
-    skip = Dataset.build([a, b], terms, "train", transform="raw", allow_partial=True, partial_fitness="skip")
+    zero = Dataset.build([a, b], terms, "train", transform="raw", missing="zero")
+    skip = Dataset.build([a, b], terms, "train", transform="raw", missing="skip")
     pset = Engine(zero, GPConfig(population=2)).pset
     row = zero.score([to_code(parse_formula("a + c", pset))])[0]
     assert row[0] == pytest.approx(1.0) and math.isnan(row[1])
@@ -186,15 +242,39 @@ def test_archives():
     assert [(e.fitness, e.cost) for e in by_cost] == [(0.6, 0.2)]
 
 
-def test_config_validation():
-    for bad in ({"population": 1}, {"max_depth": 1}, {"cx_prob": 0.8, "mut_prob": 0.5},
-                {"selection": "x"}, {"parsimony": 3.0}):
-        with pytest.raises(ZcgpError):
-            GPConfig(**bad).validate()
+@pytest.mark.parametrize("bad, message", [
+    ({"population": 1}, "--population must be at least 2"),
+    ({"generations": -1}, "--generations must be >= 0"),
+    ({"offspring": -1}, "--offspring must be >= 0"),
+    ({"max_depth": 1}, r"--max-depth must lie in \[2, 17\]"),
+    ({"max_depth": 18}, r"--max-depth must lie in \[2, 17\]"),
+    ({"init_min_depth": 3, "init_max_depth": 2}, "need 0 <= init min depth <= init max depth"),
+    ({"init_min_depth": -1}, "need 0 <= init min depth"),
+    ({"cx_prob": 0.8, "mut_prob": 0.5}, "--cx-prob and --mut-prob must be >= 0 and sum to at most 1"),
+    ({"cx_prob": -0.1}, "--cx-prob and --mut-prob must be >= 0"),
+    ({"mut_prob": -0.1}, "--cx-prob and --mut-prob must be >= 0"),
+    ({"tournament": 0}, "--tournament must be >= 1"),
+    ({"parsimony": 3.0}, r"--parsimony must lie in \[1, 2\]"),
+    ({"parsimony": 0.9}, r"--parsimony must lie in \[1, 2\]"),
+    ({"selection": "x"}, "--selection must be one of double-tournament, nsga2"),
+    ({"elite": -1}, "--elite must be >= 0"),
+    ({"hof_size": 0}, "--hof-size must be >= 1"),
+])
+def test_config_validation(bad, message):
+    with pytest.raises(ZcgpError, match=message):
+        GPConfig(**bad).validate()
+
+
+def test_config_edges_are_valid_and_clamped():
+    edge = GPConfig(population=2, generations=0, offspring=0, max_depth=2, init_min_depth=0, init_max_depth=9,
+                    cx_prob=0.6, mut_prob=0.4, tournament=1, parsimony=1.0, elite=10, hof_size=1).validate()
+    assert (edge.elite, edge.init_max_depth, edge.lam) == (2, 2, 2)
+    assert GPConfig(max_depth=17, parsimony=2.0, offspring=7).validate().lam == 7
+    assert GPConfig(init_min_depth=3, init_max_depth=3, max_depth=2).validate().init_min_depth == 2
 
 
 def test_dask_backend_gives_the_same_scores(nb201):
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed            # in the dev extra: this test never skips
     engine = _engine(nb201, generations=0).run()
     codes = [to_code(ind) for ind in engine.population]
     expected = Evaluator(engine.dataset)(codes)
@@ -211,7 +291,7 @@ def test_dask_backend_gives_the_same_scores(nb201):
 
 
 def test_impute_gives_missing_terminals_the_neutral_value():
-    from zcgp.gp.dataset import neutral_value, resolve_missing
+    from zcgp.gp.dataset import neutral_value
     assert [neutral_value(t) for t in ("rank", "log", "zscore", "raw")] == [0.5, 0.0, 0.0, 0.0]
     a = synthetic_task("syn/a", proxies=("a", "b", "c"), target=lambda a, b, c: a + c)
     b = synthetic_task("syn/b", seed=1, proxies=("a", "b"), target=lambda a, b, c: a)
@@ -232,10 +312,6 @@ def test_impute_gives_missing_terminals_the_neutral_value():
     assert data.aggregate(row) == pytest.approx(1.0)
     # a formula of the missing terminal only is a constant there: WORST, not NaN
     assert data.score([to_code(parse_formula("c", pset))])[0][1] == WORST
-    # the old spelling still means what it meant
-    assert resolve_missing(None, True, "skip") == "skip" and resolve_missing(None, False) == "exclude"
-    old = Dataset.build([a, b], terms, "train", allow_partial=True)
-    assert old.missing == "zero" and "missing" not in old.description
     with pytest.raises(ZcgpError, match="missing-proxy mode"):
         Dataset.build([a, b], terms, "train", missing="bogus")
 
