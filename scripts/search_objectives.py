@@ -16,22 +16,24 @@ from pathlib import Path
 import numpy as np
 
 from zcgp.fitness.errors import ZcgpError
-from zcgp.gp.export import load_proxy_module
 from zcgp.proxies.registry import PROXY_NAMES
 
 # ----------------------------------------------------------------------------- exported formulas
 
 def load_formula(path: str | Path):
-    """Import an exported proxy.py (or DIR/proxy.py) and check the torch module computes its terminals."""
+    """An exported proxy (a run directory, or proxy.py / proxy.json: its JSON description), read
+    as data through the safe formula parser, never imported; its terminals must be computable."""
+    from zcgp.proxy import Proxy
+
     path = Path(path)
-    module = load_proxy_module(path / "proxy.py" if path.is_dir() else path)
-    if not callable(getattr(module, "proxy", None)):
-        raise ZcgpError(f"proxy file {path} lacks proxy(); export one with `zcgp export`")
-    unknown = [t for t in module.TERMINALS if t not in PROXY_NAMES]
+    if not path.exists():
+        raise ZcgpError(f"proxy not found: {path}")
+    proxy = Proxy(path)
+    unknown = [t for t in proxy.TERMINALS if t not in PROXY_NAMES]
     if unknown:
-        raise ZcgpError(f"proxy file {path} uses terminals the proxy module cannot compute: "
+        raise ZcgpError(f"proxy {path} uses terminals the proxy module cannot compute: "
                         f"{', '.join(unknown)}; known: {', '.join(PROXY_NAMES)}")
-    return module
+    return proxy
 
 
 # ----------------------------------------------------------------------------- measures

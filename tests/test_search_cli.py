@@ -13,25 +13,19 @@ from zcgp.scripts.search_objectives import (
 )
 from zcgp.spaces.nb201 import SPACE, load_table, to_string
 
-PROXY_FILE = '''
-import numpy as np
-TERMINALS = ("nwot", "synflow")
-TRANSFORM = "rank"
-FORMULA = "nwot + synflow"
-def _rank(v):
-    v = np.asarray(v, dtype=float)
-    order = np.argsort(np.argsort(v, kind="stable"), kind="stable")
-    return order / max(v.size - 1, 1)
-def proxy(scores):
-    return _rank(scores["nwot"]) + _rank(scores["synflow"])
-'''
+def write_proxy(directory, formula="add(nwot, synflow)", terminals=("nwot", "synflow")):
+    """An exported proxy: proxy.py (never imported by zcgp: importing it would fail) and the
+    JSON description zcgp reads."""
+    path = directory / "proxy.py"
+    path.write_text("raise SystemExit('zcgp must never import proxy.py')\n")
+    path.with_suffix(".json").write_text(json.dumps({"formula": formula, "terminals": list(terminals),
+                                                     "transform": "rank"}))
+    return path
 
 
 @pytest.fixture
 def proxy_file(tmp_path):
-    path = tmp_path / "proxy.py"
-    path.write_text(PROXY_FILE)
-    return path
+    return write_proxy(tmp_path)
 
 
 def _search(tmp_path, *args):
@@ -90,10 +84,7 @@ def test_formula_objective_ranks_against_a_fixed_reference(proxy_file):
 
 
 def test_formula_plateau_is_ordered_by_terminal_consensus(tmp_path):
-    path = tmp_path / "plateau.py"
-    path.write_text(PROXY_FILE.replace("return _rank(scores[\"nwot\"]) + _rank(scores[\"synflow\"])",
-                                       "return np.minimum(0.5, _rank(scores[\"nwot\"]))"))
-    module = load_formula(path)
+    module = load_formula(write_proxy(tmp_path, "fmin(0.5, fmin(nwot, add(synflow, 1.0)))"))
     task = load_tasks("nb201/cifar10")[0]
     measure = TableMeasure(task, SPACE, module.TERMINALS)
     objective = FormulaObjective(module, measure, task.archs[:100])
@@ -112,14 +103,14 @@ def test_formula_search_end_to_end(tmp_path, proxy_file):
     code, out = _search(tmp_path, "--proxy", str(proxy_file), "--evaluations", "60", "--reference", "32")
     assert code == 0
     result = json.loads((out / "result.json").read_text())
-    assert result["objective"].startswith("formula nwot + synflow (ties broken") and result["evaluations"] == 60
+    assert result["objective"].startswith("formula add(nwot, synflow) (ties broken") and result["evaluations"] == 60
 
 
 @pytest.mark.parametrize("args, message", [
     (["--objective", "nwot", "--evaluations", "5", "--benchmark", "/no/such.csv"], "NB201 table not found"),
     (["--objective", "nwot"], "give a budget"),
     (["--objective", "zzz", "--evaluations", "5"], "unknown proxy 'zzz'"),
-    (["--proxy", "/no/such/dir", "--evaluations", "5"], "proxy module not found"),
+    (["--proxy", "/no/such/dir", "--evaluations", "5"], "proxy not found"),
 ])
 def test_search_bad_input_is_one_line(args, message, capsys):
     assert main(["search", "--proxy-source", "table", "--quiet", *args]) == 2
@@ -128,13 +119,12 @@ def test_search_bad_input_is_one_line(args, message, capsys):
 
 
 def test_proxy_file_with_unknown_terminal(tmp_path, capsys):
-    bad = tmp_path / "proxy.py"
-    bad.write_text(PROXY_FILE.replace('("nwot", "synflow")', '("nwot", "magic")'))
+    bad = write_proxy(tmp_path, "add(nwot, magic)", ("nwot", "magic"))
     assert main(["search", "--proxy", str(bad), "--evaluations", "5", "--quiet"]) == 2
     assert "terminals the proxy module cannot compute: magic" in capsys.readouterr().err
-    bad.write_text("TERMINALS = (")
+    bad.with_suffix(".json").write_text('{"formula": "add(nwot, ')
     assert main(["search", "--proxy", str(bad), "--evaluations", "5", "--quiet"]) == 2
-    assert "cannot load" in capsys.readouterr().err
+    assert "not a readable zcgp proxy description" in capsys.readouterr().err
 
 
 def test_table_search_stays_inside_the_table():
