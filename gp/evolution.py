@@ -28,9 +28,11 @@ import numpy as np
 from deap import base, gp, tools
 
 from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.rank import WORST
 from zcgp.gp import interrupt
 from zcgp.gp.archive import Entry, HallOfFame, ParetoFront, rank_key
 from zcgp.gp.dataset import Dataset
+from zcgp.gp.hygiene import degeneracy
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.primitives import canonical_key, make_pset, parse_tree, to_code
 from zcgp.gp.rng import engine_random
@@ -207,9 +209,19 @@ class Engine:
             ind.fitness.values = (self.cache[key].fitness,)
         self.evaluations += len(fresh)
         self.lookups += len(pending)
+        ranking = [e for e, code in zip(new_entries, codes) if self._ranks(e, code)]
         for archive in (self.hof, self.front_size, self.front_cost):
-            archive.update(new_entries)
+            archive.update(ranking)
         return new_entries
+
+    def _ranks(self, entry: Entry, code) -> bool:
+        """False for formulas the engine must never emit: constant or non-finite on every task
+        (gp.hygiene), or defined on none; they keep their WORST fitness but stay out of the archives."""
+        if entry.fitness > WORST:
+            return True
+        if not any(math.isfinite(x) for x in entry.per_task):
+            return False
+        return degeneracy(self.dataset, code) is None
 
     # ---- one generation ----------------------------------------------------------------
     def _clone(self, ind: Individual) -> Individual:
@@ -266,7 +278,7 @@ class Engine:
             "best": float(fit.max()), "mean": float(fit.mean()), "median": float(np.median(fit)),
             "std": float(fit.std()), "size_best": len(best), "size_mean": float(sizes.mean()),
             "depth_max": max(ind.height for ind in self.population),
-            "hof_best": self.hof[0].fitness, "seconds": round(seconds, 4),
+            "hof_best": self.hof[0].fitness if len(self.hof) else None, "seconds": round(seconds, 4),
         }
         self.logbook.append(row)
         return row
@@ -322,6 +334,9 @@ class Engine:
     # ---- results -------------------------------------------------------------------------
     @property
     def best(self) -> Entry:
+        if not len(self.hof):
+            raise ZcgpError("no formula of this run ranks the architectures (every one evaluated was "
+                            "constant or non-finite on every task); try more generations or other proxies")
         return self.hof[0]
 
     def tree(self, key: str) -> gp.PrimitiveTree:

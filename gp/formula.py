@@ -9,6 +9,7 @@ sqrt(x) = sqrt|x|, x / y = 1 where |y| <= 1e-10.
 from __future__ import annotations
 
 import ast
+import math
 
 from deap import gp
 
@@ -58,11 +59,16 @@ def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
     def bad(message: str):
         raise ZcgpError(f"malformed formula '{shown}': {message}")
 
+    def constant(value: float):
+        if not math.isfinite(value):
+            bad(f"non-finite constant {value} (a number beyond 1.8e308 overflows); use a finite number")
+        return make_constant(pset, value)
+
     def emit(node: ast.AST) -> None:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 bad(f"unsupported constant {node.value!r}")
-            nodes.append(make_constant(pset, float(node.value)))
+            nodes.append(constant(float(node.value)))
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 bad(f"function '{node.id}' used without arguments")
@@ -75,7 +81,7 @@ def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
             if isinstance(operand, ast.Constant) and isinstance(operand.value, (int, float)) \
                     and not isinstance(operand.value, bool):
                 sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
-                nodes.append(make_constant(pset, sign * float(operand.value)))
+                nodes.append(constant(sign * float(operand.value)))
             elif isinstance(node.op, ast.USub):
                 nodes.append(pset.mapping["neg"])
                 emit(operand)
