@@ -15,6 +15,7 @@ BENCHES = {
     "gp": "zcgp.scripts.bench_gp",
     "proxies": "zcgp.scripts.bench_proxies",
     "search": "zcgp.scripts.bench_search",
+    "scale": "zcgp.scripts.bench_scale",
 }
 
 
