@@ -35,6 +35,12 @@ def formula_names(text: str) -> set[str]:
             if isinstance(n, ast.Name) and n.id not in FUNCTIONS and id(n) not in called}
 
 
+def _short(text: str, limit: int = 120) -> str:
+    """The formula as shown in an error: one line (control characters escaped), at most `limit`."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text.strip())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _parse_ast(text: str) -> ast.AST:
     if not isinstance(text, str) or not text.strip():
         raise ZcgpError("empty formula")
@@ -44,9 +50,10 @@ def _parse_ast(text: str) -> ast.AST:
         return ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
-        raise ZcgpError(f"malformed formula '{text.strip()}': {exc.msg}{where}") from None
+        raise ZcgpError(f"malformed formula '{_short(text)}': {exc.msg}{where}") from None
     except (ValueError, RecursionError, MemoryError) as exc:
-        raise ZcgpError(f"malformed formula '{text.strip()[:80]}': {exc}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ZcgpError(f"malformed formula '{_short(text)}': {reason}") from None
 
 
 def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
@@ -54,7 +61,7 @@ def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
     body = _parse_ast(text)
     terminals = pset.zcgp_terminals
     nodes: list = []
-    shown = text.strip()
+    shown = _short(text)
 
     def bad(message: str):
         raise ZcgpError(f"malformed formula '{shown}': {message}")
@@ -116,7 +123,7 @@ def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
     try:
         emit(body)
     except RecursionError:
-        raise ZcgpError(f"formula '{shown[:80]}...' is nested too deeply") from None
+        raise ZcgpError(f"formula '{shown}' is nested too deeply") from None
     return cls(nodes)
 
 

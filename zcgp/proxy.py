@@ -44,7 +44,12 @@ def _read_json(path: Path) -> dict:
 
 
 def _is_path(text: str) -> bool:
-    return text.endswith((".py", ".json")) or Path(text).exists()
+    if text.endswith((".py", ".json")):
+        return True
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):          # a formula too long for a file name, or with a NUL
+        return False
 
 
 class Proxy:
