@@ -1,75 +1,57 @@
-"""Benchmark: proxy-driven search on NAS-Bench-201 with the evolved proxy, single hand-crafted
-proxies and random search, at equal budgets (distinct networks scored), over several seeds.
+"""Benchmark: time-budgeted searches on NAS-Bench-201 as a user runs them, per objective and seed.
 
-Every objective runs the same aging evolution from `zcgp search`. Proxies are computed by
-the batched torch module (or read from the data table with --proxy-source table); a shared
-cache computes each network's proxies once for all objectives and seeds, so the comparison
-costs one pass per distinct network. Wall time per evaluation is measured separately, per
-objective, on fresh networks (only that objective's proxies), and turned into the CPU time
-one search of the given budget takes. Prints mean +/- std of the found network's true test
-accuracy (NAS-Bench-201 table) on CIFAR-10, CIFAR-100 and ImageNet16-120.
+Each search is one `zcgp.search` call with the same wall-time budget (setup included), on
+freshly built, untrained networks: evolved formulas (`--proxy LABEL=RUN`, picked with
+`--pick auto`; LABEL:best uses the run's own choice), random search and hand-crafted proxies
+as the objective. Prints, per objective, mean +/- std over seeds of the found network's true
+test accuracy and percentile on CIFAR-10, CIFAR-100 and ImageNet16-120, networks scored and
+wall seconds per network. `--quick`: 1-minute searches on seeds 0,1,2.
 
-example: python scripts/bench_search.py --proxy runs/nb201 --evaluations 100 --seeds 0,1,2,3,4
+example: zcgp bench search --proxy default=runs/nb201 --proxy pipeline=runs/main/evolve --minutes 3
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
-
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json
 from zcgp.fitness.outdir import claim_file
 from zcgp.fitness.report import format_table
-from zcgp.scripts.search_objectives import (
-    SharedMeasure,
-    load_formula,
-    make_measure,
-    make_objective,
-)
-from zcgp.spaces.nb201 import SPACE, TASKS, load_table, to_string
-from zcgp.spaces.search import aging_evolution
+from zcgp.spaces.nb201 import TASKS, load_table, to_string
+
+from zcgp._search import benchmark_accuracy, search
+
+HAND_CRAFTED = "nwot,synflow,jacov,snip,zen,meco"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--proxy", required=True, metavar="PATH", help="evolved formula: run directory or proxy.py")
-    parser.add_argument("--objectives", default="evolved,nwot,synflow,jacov,random",
-                        help="comma list: evolved, random and proxy names (default: evolved,nwot,synflow,jacov,random)")
+    parser.add_argument("--proxy", action="append", default=[], metavar="LABEL=RUN",
+                        help="an evolved run to search with, under a label (repeatable); objective LABEL "
+                             "picks with --pick auto, LABEL:best uses the run's chosen formula")
+    parser.add_argument("--objectives", help="comma list of labels, LABEL:best, random and proxy names "
+                        f"(default: every --proxy label, random, {HAND_CRAFTED})")
     parser.add_argument("--seeds", default="0,1,2,3,4", help="comma list of seeds (default: 0,1,2,3,4)")
-    parser.add_argument("--evaluations", type=int, default=100, help="budget per search (default: 100)")
-    parser.add_argument("--population", type=int, default=20, help="population size (default: 20)")
-    parser.add_argument("--sample-size", type=int, default=5, help="tournament size (default: 5)")
-    parser.add_argument("--reference", type=int, default=64, help="reference networks of the formula (default: 64)")
-    parser.add_argument("--dataset", default="cifar10", choices=list(TASKS))
+    parser.add_argument("--minutes", type=float, default=3.0, help="wall-time budget per search (default: 3)")
+    parser.add_argument("--evaluations", type=int, help="instead of --minutes: networks per search")
+    parser.add_argument("--quick", action="store_true", help="1-minute searches on seeds 0,1,2")
+    parser.add_argument("--dataset", default="cifar10", choices=list(TASKS), help="searched on (default: cifar10)")
     parser.add_argument("--proxy-source", choices=["torch", "table"], default="torch")
-    parser.add_argument("--data", default="synthetic", help="synthetic (default) or cifar10:/path")
-    parser.add_argument("--batch-size", type=int, default=32,
-                        help="minibatch size (default: 32, the batch the NAS-Bench-Suite-Zero values used)")
+    parser.add_argument("--workers", type=int, default=-1, help="scoring processes (default: -1, every core)")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1; 0 = torch's default)")
-    parser.add_argument("--timing-networks", type=int, default=8,
-                        help="fresh networks timed per objective for seconds/evaluation (default: 8)")
-    parser.add_argument("--out", metavar="FILE", help="also write all runs as JSON")
+    parser.add_argument("--out", metavar="FILE", help="also write every search as JSON")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
 
 
-def _names(objective: str, formula) -> tuple[str, ...]:
-    if objective == "evolved":
-        return tuple(formula.TERMINALS)
-    return () if objective == "random" else (objective,)
-
-
-def _time_per_eval(names, args) -> float:
-    if not names or args.proxy_source == "table":
-        return 0.0
-    measure, _ = make_measure("torch", SPACE, names, args.dataset, data=args.data, batch_size=args.batch_size,
-                              device=args.device, threads=args.threads)
-    archs = SPACE.sample_distinct(args.timing_networks, np.random.default_rng(12345))
-    start = time.perf_counter()
-    measure(archs)
-    return (time.perf_counter() - start) / len(archs)
+def _runs(args) -> dict[str, str]:
+    runs = {}
+    for item in args.proxy:
+        label, sep, path = item.partition("=")
+        if not sep or not label or not path:
+            raise ZcgpError(f"--proxy needs LABEL=RUN, got '{item}'")
+        runs[label] = path
+    return runs
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,39 +60,53 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    formula = load_formula(args.proxy)
-    objectives = [o.strip() for o in args.objectives.split(",") if o.strip()]
+    runs = _runs(args)
+    if args.quick:
+        args.minutes, args.seeds = 1.0, "0,1,2"
+    objectives = [o.strip() for o in (args.objectives or ",".join([*runs, "random", HAND_CRAFTED])).split(",")
+                  if o.strip()]
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     if not objectives or not seeds:
         raise ZcgpError("need at least one objective and one seed")
+    budget = {"evaluations": args.evaluations} if args.evaluations else {"minutes": args.minutes}
     table = load_table()
-    union = tuple(dict.fromkeys(n for o in objectives for n in _names(o, formula)))
-    base, space = make_measure(args.proxy_source, SPACE, union, args.dataset, data=args.data,
-                               batch_size=args.batch_size, device=args.device, threads=args.threads)
-    shared = SharedMeasure(base, SPACE)
-    runs, rows = [], []
+    records, rows = [], []
     for objective in objectives:
-        per_eval = _time_per_eval(_names(objective, formula), args)
+        label, _, mode = objective.partition(":")
+        proxy = runs.get(label, objective)
+        pick = mode or "auto"
         found = []
         for seed in seeds:
-            kind = "formula" if objective == "evolved" else objective
-            fn = make_objective(kind, shared.view(_names(objective, formula)), space, seed, formula, args.reference)
-            result = aging_evolution(space, fn, population=args.population, sample_size=args.sample_size,
-                                     max_evaluations=args.evaluations, seed=seed)
-            accuracy = {t: table.lookup(result.best_arch, t) for t in TASKS}
-            found.append(accuracy)
-            runs.append({"objective": objective, "seed": seed, "best_arch": to_string(result.best_arch),
-                         "evaluations": result.evaluations, "test_accuracy": accuracy})
-            print(f"  {objective:<8} seed {seed}: {to_string(result.best_arch)}  "
-                  f"C10 {accuracy['cifar10']:.2f}  ({len(shared.cache)} networks computed so far)", flush=True)
-        cells = [f"{np.mean([f[t] for f in found]):.2f} +/- {np.std([f[t] for f in found]):.2f}" for t in TASKS]
-        extra = args.reference if objective == "evolved" else 0
-        rows.append([objective, *cells, f"{per_eval:.3f}", f"{(args.evaluations + extra) * per_eval / 60:.1f}"])
-    print(f"\n{args.evaluations} evaluations per search, seeds {args.seeds}, {args.proxy_source} proxies, "
-          f"{len(shared.cache)} distinct networks computed; formula: {formula.FORMULA}")
-    print(format_table(["objective", *(f"{t} test %" for t in TASKS), "s/eval (CPU)", "CPU min/search"], rows))
+            result = search("nb201", proxy, seed=seed, dataset=args.dataset, proxy_source=args.proxy_source,
+                            workers=args.workers, device=args.device, pick=pick, **budget)
+            bench = benchmark_accuracy(result.best_arch, table)
+            seconds = result.info["seconds"]["total"]
+            record = {"objective": objective, "seed": seed, "best_arch": to_string(result.best_arch),
+                      "evaluations": result.evaluations, "seconds": seconds, "info": result.info,
+                      **{t: bench[t] for t in TASKS}}
+            records.append(record)
+            found.append(record)
+            print(f"  {objective:<16} seed {seed}: C10 {bench['cifar10']['test_accuracy']:.2f}  "
+                  f"{result.evaluations} networks in {seconds:.0f} s"
+                  + (f"  [{result.info['pick']['chosen']}]" if "pick" in result.info else ""), flush=True)
+        cells = []
+        for t in TASKS:
+            acc = [f[t]["test_accuracy"] for f in found]
+            pct = [f[t]["percentile"] for f in found]
+            cells += [f"{np.mean(acc):.2f} +/- {np.std(acc):.2f}", f"{np.mean(pct):.1f}"]
+        nets = [f["evaluations"] for f in found]
+        per = np.mean([f["seconds"] / max(f["evaluations"], 1) for f in found])
+        rows.append([objective, *cells, f"{np.mean(nets):.0f} ({min(nets)}-{max(nets)})", f"{per:.3f}",
+                     f"{min(f[args.dataset]['test_accuracy'] for f in found):.2f}"])
+    what = f"{args.evaluations} networks" if args.evaluations else f"{args.minutes:g} min wall (setup included)"
+    print(f"\n{what} per search on {args.dataset}, seeds {','.join(map(str, seeds))}, {args.proxy_source} "
+          f"proxies, {args.workers} worker(s)")
+    header = ["objective"]
+    for t in TASKS:
+        header += [f"{t} test %", "pctl"]
+    print(format_table([*header, "networks", "s/network", f"worst {args.dataset}"], rows))
     if args.out:
-        atomic_write_json(args.out, {"config": vars(args), "runs": runs})
+        atomic_write_json(args.out, {"config": vars(args), "searches": records})
     return 0
 
 

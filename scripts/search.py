@@ -2,17 +2,20 @@
 
 Regularized (aging) evolution: tournament parents, one-edge mutations, the oldest member
 dies; isomorphic cells are scored once. The objective is one of
-  --proxy DIR|proxy.py   a formula exported by `zcgp evolve` / `zcgp export`, applied to
+  --proxy DIR|proxy.json a formula of a `zcgp evolve` run (read as data; with a run
+                         directory, --pick chooses from its cost Pareto front) applied to
                          proxies of each network; with its transform (e.g. rank), every
-                         network is compared with a fixed reference sample of random
-                         networks scored at the start (--reference),
+                         network is compared with the search's initial population of
+                         random networks (scored once, cached on disk for the next search),
+  --formula TEXT         a formula typed in,
   --objective NAME       one hand-crafted proxy as it is (e.g. nwot, synflow, jacov),
   --objective random     random search.
 Proxies come from the batched torch module on one minibatch (--proxy-source torch, with
 --data synthetic or cifar10:/path/to/cifar-10-batches-py), or, to study search dynamics
 without torch cost, from the NAS-Bench-Suite-Zero table (--proxy-source table: only its
 725 architectures per dataset are reachable).
-Budget: --minutes and/or --evaluations (distinct networks scored). Ctrl-C stops cleanly
+Budget: --minutes (wall time, setup included) and/or --evaluations (distinct networks
+scored). Scoring runs in --workers processes (all cores by default). Ctrl-C stops cleanly
 and still writes the results. The found network's true test accuracy and percentile come
 from the NAS-Bench-201 table (shipped; --benchmark or $ZCGP_NB201_TABLE for another copy).
 
@@ -28,70 +31,53 @@ import time
 from pathlib import Path
 
 from tqdm import tqdm
-
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json, atomic_write_text
 from zcgp.fitness.outdir import claim_dir
 from zcgp.gp.plots import pyplot, save_figure
 from zcgp.proxies.registry import resolve_names
-from zcgp.scripts.search_objectives import load_formula, make_measure, make_objective
-from zcgp.spaces import get_space
-from zcgp.spaces.nb201 import TASKS, load_table, to_index, to_string
-from zcgp.spaces.search import aging_evolution
+from zcgp.scripts.cli import STARTED
+from zcgp.spaces.nb201 import TASKS, load_table, to_string
+
+from zcgp._pick import PICKS
+from zcgp._search import benchmark_accuracy, search
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--proxy", metavar="PATH", help="exported formula: a run directory or its proxy.py")
+    what.add_argument("--proxy", metavar="PATH", help="evolved formula: a run directory, or proxy.json / "
+                      "proxy.py (read as data, never imported)")
+    what.add_argument("--formula", metavar="TEXT", help="a formula over proxy names, e.g. 'nwot*log(synflow)'")
     what.add_argument("--objective", metavar="NAME", help="a hand-crafted proxy name, or 'random'")
+    parser.add_argument("--pick", default="auto",
+                        help="with --proxy RUN: which formula of the run: auto (default: the one expected to "
+                             "find the best network in --minutes, from its cost per network measured here and "
+                             "its precision at the top of the table), best (the run's choice), cheapest, or an "
+                             "index into [best, cost front...]")
     parser.add_argument("--space", default="nb201", help="search space (default: nb201)")
     parser.add_argument("--dataset", default="cifar10", choices=list(TASKS), help="default: cifar10")
-    parser.add_argument("--minutes", type=float, help="wall-time budget in minutes")
+    parser.add_argument("--minutes", type=float, help="wall-time budget in minutes, setup included")
     parser.add_argument("--evaluations", type=int, help="budget in distinct networks scored")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--population", type=int, default=50, help="population size (default: 50)")
+    parser.add_argument("--population", type=int, default=50,
+                        help="population size; a formula's reference sample is the initial population (default: 50)")
     parser.add_argument("--sample-size", type=int, default=10, help="tournament size (default: 10)")
     parser.add_argument("--batch", type=int, default=8, help="networks scored per proxy call (default: 8)")
-    parser.add_argument("--reference", type=int, default=64,
-                        help="random networks a formula's transform is taken against (default: 64)")
     parser.add_argument("--proxy-source", choices=["torch", "table"], default="torch",
                         help="compute proxies with torch (default) or read them from the data table")
     parser.add_argument("--data", default="synthetic", help="synthetic (default) or cifar10:/path")
     parser.add_argument("--batch-size", type=int, default=32,
                         help="minibatch size (default: 32, the batch the NAS-Bench-Suite-Zero values used)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads (default: 1; more threads slow down badly when other "
-                             "processes share the cores; 0 = torch's default)")
-    parser.add_argument("--data-dir", metavar="DIR", help="NAS-Bench-Suite-Zero files for --proxy-source table")
+    parser.add_argument("--workers", type=int, default=-1,
+                        help="worker processes scoring networks, one torch thread each; -1 = every core "
+                             "(default); values are identical for any number")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per worker (default: 1)")
+    parser.add_argument("--data-dir", metavar="DIR", help="NAS-Bench-Suite-Zero files (tables, --pick auto)")
     parser.add_argument("--benchmark", metavar="CSV", help="NAS-Bench-201 accuracy table (default: shipped copy)")
     parser.add_argument("--out", metavar="DIR", help="write result.json, trajectory.csv and search.png")
     parser.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _objective(args, space):
-    """(objective, the space to search, a description)."""
-    if args.objective == "random":
-        return make_objective("random", None, space, args.seed), space, "random search"
-    formula = load_formula(args.proxy) if args.proxy else None
-    names = tuple(formula.TERMINALS) if formula else resolve_names([args.objective])
-    measure, searched = make_measure(args.proxy_source, space, names, args.dataset, data=args.data,
-                                     batch_size=args.batch_size, device=args.device, seed=args.seed,
-                                     threads=args.threads, data_dir=args.data_dir)
-    if formula is None:
-        return make_objective(args.objective, measure, searched, args.seed), searched, f"proxy {args.objective}"
-    objective = make_objective("formula", measure, searched, args.seed, formula, args.reference)
-    return objective, searched, f"formula {formula.FORMULA} (ties broken by the mean rank of its terminals)"
-
-
-def _accuracy(table, arch) -> dict:
-    index = to_index(arch, table)
-    out = {"index": index}
-    for task, values in table.accuracy.items():
-        acc = float(values[index])
-        out[task] = {"test_accuracy": acc, "percentile": float(100.0 * (values < acc).mean())}
-    return out
 
 
 def _trajectory_csv(rows: list[dict]) -> str:
@@ -125,44 +111,51 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.minutes is None and args.evaluations is None:
-        raise ZcgpError("give a budget: --minutes and/or --evaluations")
-    space = get_space(args.space)
+    if args.pick not in PICKS and not args.pick.lstrip("-").isdigit():
+        raise ZcgpError(f"--pick must be one of {', '.join(PICKS)} or an index, got '{args.pick}'")
     table = load_table(args.benchmark)
-    start = time.perf_counter()
-    objective, searched, description = _objective(args, space)
-    setup_seconds = time.perf_counter() - start
-    max_seconds = None if args.minutes is None else max(args.minutes * 60 - setup_seconds, 1e-3)
+    if args.out:
+        pyplot()                                         # import matplotlib now, inside the budget
     bar = tqdm(total=args.evaluations, disable=args.quiet, unit="net", desc="search")
     rows: list[dict] = []
+    start = time.perf_counter()
 
     def on_batch(row: dict) -> None:
         acc = table.lookup(row["best_arch"], args.dataset)
-        rows.append({**row, "seconds": row["seconds"] + setup_seconds,
-                     "best_arch": to_string(row["best_arch"]), "accuracy": acc})
+        rows.append({**row, "seconds": time.perf_counter() - start, "best_arch": to_string(row["best_arch"]),
+                     "accuracy": acc})
         bar.update(row["evaluations"] - bar.n)
         bar.set_postfix(best=f"{row['best_score']:.4g}", acc=f"{acc:.2f}", refresh=False)
 
-    result = aging_evolution(searched, objective, population=args.population, sample_size=args.sample_size,
-                             max_evaluations=args.evaluations, max_seconds=max_seconds, batch=args.batch,
-                             seed=args.seed, on_batch=on_batch)
+    if args.objective and args.objective != "random":
+        resolve_names([args.objective])                  # an unknown proxy name is refused here
+    proxy = args.proxy or args.formula or args.objective
+    minutes = args.minutes
+    if minutes is not None and minutes > 0:          # the budget counts from the command's start
+        minutes = max(minutes - (time.monotonic() - STARTED[0]) / 60, 1e-4)
+    result = search(args.space, proxy, minutes=minutes, evaluations=args.evaluations, seed=args.seed,
+                    dataset=args.dataset, population=args.population, sample_size=args.sample_size,
+                    batch=args.batch, proxy_source=args.proxy_source, data=args.data, batch_size=args.batch_size,
+                    device=args.device, threads=args.threads, workers=args.workers, pick=args.pick,
+                    data_dir=args.data_dir, on_batch=on_batch)
     bar.close()
     if result.best_arch is None:
         raise ZcgpError("the search stopped before scoring any network")
-    found = _accuracy(table, result.best_arch)
-    summary = {
-        "objective": description, "space": args.space, "dataset": args.dataset, "seed": args.seed,
-        "proxy_source": args.proxy_source, "data": args.data, "best_arch": to_string(result.best_arch),
-        "best_index": found["index"], "best_score": result.best_score,
-        "evaluations": result.evaluations, "proposals": result.proposals, "setup_seconds": setup_seconds,
-        "seconds": setup_seconds + result.seconds, "interrupted": result.interrupted,
-        "stop_reason": result.stop_reason,
-        "benchmark": {k: v for k, v in found.items() if k != "index"}, "benchmark_table": table.path,
-    }
-    print(f"{description}\n  best: {summary['best_arch']} (index {found['index']}), score {result.best_score:.4g}")
+    info, found = result.info, benchmark_accuracy(result.best_arch, table)
+    summary = {**info, "data": args.data, "best_arch": to_string(result.best_arch), "best_index": found["index"],
+               "best_score": result.best_score, "evaluations": result.evaluations, "proposals": result.proposals,
+               "interrupted": result.interrupted, "stop_reason": result.stop_reason,
+               "benchmark": {k: v for k, v in found.items() if k != "index"}, "benchmark_table": table.path}
+    if "pick" in info:
+        print(f"picked {info['pick']['chosen']}: {info['pick']['reason']}")
+    print(f"{info['objective']}\n  best: {summary['best_arch']} (index {found['index']}), score {result.best_score:.4g}")
     reasons = {"evaluations": "evaluation budget reached", "time": "time budget reached",
                "interrupted": "interrupted", "exhausted": "no new network in the last 200 batches"}
-    print(f"  {result.evaluations} networks in {summary['seconds']:.1f} s ({reasons[result.stop_reason]})")
+    sec = info["seconds"]
+    print(f"  {result.evaluations} networks in {sec['total']:.1f} s ({reasons[result.stop_reason]}): setup "
+          f"{sec['setup']:.1f} s, scoring {sec['scoring']:.1f} s (building {sec['building_cpu']:.1f} + proxies "
+          f"{sec['proxies_cpu']:.1f} CPU s over {info['workers']} worker(s)), selection {sec['selection']:.1f} s" + (" (reference from cache)" if info.get("reference", {}).get(
+              "from_cache") else ""))
     for task in TASKS:
         print(f"  {task:<15} test accuracy {found[task]['test_accuracy']:6.2f}%  "
               f"(percentile {found[task]['percentile']:5.1f})")

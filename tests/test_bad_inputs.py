@@ -187,10 +187,12 @@ CASES = [
     ("proxies-empty-cifar", ["proxies", "--archs", "1", "--names", "params", "--data", "cifar10:{empty}",
                              "--out", "{tmp}/p6.csv"], "no CIFAR-10 train batches"),
     # search
-    ("search-no-budget", ["search", "--objective", "nwot", "--proxy-source", "table"], "give a budget"),
-    ("search-unknown-objective", ["search", "--objective", "zzz", "--evaluations", "5", "--proxy-source", "table"], "zzz"),
-    ("search-proxy-not-a-run", ["search", "--proxy", "{empty}", "--evaluations", "5"], "no result.json"),
-    ("search-proxy-truncated", ["search", "--proxy", "{badjson}", "--evaluations", "5"], "not a readable zcgp result"),
+    ("search-no-budget", ["search", "--objective", "nwot", "--proxy-source", "table", "--quiet"], "give a budget"),
+    ("search-unknown-objective", ["search", "--objective", "zzz", "--evaluations", "5", "--proxy-source", "table",
+                                  "--quiet"], "zzz"),
+    ("search-proxy-not-a-run", ["search", "--proxy", "{empty}", "--evaluations", "5", "--quiet"], "no result.json"),
+    ("search-proxy-truncated", ["search", "--proxy", "{badjson}", "--evaluations", "5", "--quiet"],
+     "not a readable zcgp result"),
     ("search-out-file", ["search", "--objective", "nwot", "--evaluations", "5", "--proxy-source", "table",
                          "--out", "{file}"], "is an existing file"),
     # bench

@@ -9,7 +9,7 @@ import pytest
 
 from zcgp.proxies.data import read_cifar10
 from zcgp.scripts.cli import main
-from zcgp.scripts.search_objectives import load_formula
+from zcgp.objectives import load_formula
 from zcgp.spaces.errors import UserInputError
 
 
