@@ -82,7 +82,7 @@ class Evaluator:
     def __call__(self, codes) -> np.ndarray:
         codes = list(codes)
         if not codes:
-            return np.empty((0, len(self.dataset.blocks)))
+            return np.empty((0, self.dataset.width))
         size = max(1, min(self.chunk, CHUNK_ELEMENTS // max(self.dataset.n, 1)))
         chunks = [codes[i:i + size] for i in range(0, len(codes), size)]
         if self._parallel is None or len(chunks) == 1:

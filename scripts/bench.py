@@ -16,6 +16,7 @@ BENCHES = {
     "proxies": "zcgp.scripts.bench_proxies",
     "search": "zcgp.scripts.bench_search",
     "scale": "zcgp.scripts.bench_scale",
+    "transfer": "zcgp.scripts.bench_transfer",
 }
 
 
