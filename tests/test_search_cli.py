@@ -62,12 +62,22 @@ def test_table_search_writes_results_with_true_accuracy(tmp_path, capsys):
     assert "test accuracy" in capsys.readouterr().out
 
 
+def _trajectory(out):
+    """(evaluations, best_score, best_arch) per batch: the trajectory without wall times."""
+    return [line.split(",")[1:4] for line in (out / "trajectory.csv").read_text().splitlines()[1:]]
+
+
 def test_search_is_reproducible_per_seed(tmp_path):
-    picks = []
-    for seed in (1, 1, 2):
-        _search(tmp_path, "--objective", "random", "--evaluations", "40", "--seed", str(seed))
-        picks.append(json.loads((tmp_path / "out" / "result.json").read_text())["best_arch"])
-    assert picks[0] == picks[1] and picks[0] != picks[2]
+    runs = []
+    for run, seed in enumerate((1, 1, 2)):
+        out = tmp_path / f"run{run}"
+        assert main(["search", "--proxy-source", "table", "--quiet", "--objective", "nwot", "--evaluations", "40",
+                     "--seed", str(seed), "--out", str(out)]) == 0
+        runs.append((json.loads((out / "result.json").read_text()), _trajectory(out)))
+    (first, trace1), (second, trace2), (other, trace3) = runs
+    assert first["seed"] == second["seed"] == 1 and other["seed"] == 2
+    assert first["best_arch"] == second["best_arch"] and trace1 == trace2 and len(trace1) >= 5
+    assert trace1 != trace3
 
 
 def test_formula_objective_ranks_against_a_fixed_reference(proxy_file):
@@ -140,33 +150,37 @@ def test_proxy_file_with_unknown_terminal(tmp_path, capsys):
 def test_table_search_stays_inside_the_table():
     task = load_tasks("nb201/cifar10")[0]
     space = TableSpace(SPACE, task.archs)
+    assert len(space.member_set) == len(task.archs) == 725
     rng = np.random.default_rng(0)
     arch = space.sample(rng)
+    one_edge = 0
     for _ in range(200):
-        arch = space.mutate(arch, rng)
-        assert arch in space.member_set
-    assert to_string(arch).startswith("|")
+        child = space.mutate(arch, rng)
+        assert child in space.member_set
+        distance = sum(a != b for a, b in zip(arch, child))
+        neighbours = sum(tuple(arch[:e]) + (op,) + tuple(arch[e + 1:]) in space.member_set
+                         for e in range(6) for op in range(5) if op != arch[e])
+        # a one-edge neighbour inside the table whenever the table has a few of them
+        assert distance == 1 or neighbours <= 3, (arch, child, neighbours)
+        one_edge += distance == 1
+        arch = child
+    assert one_edge > 100
 
 
 def test_torch_search_computes_proxies_of_real_networks(tmp_path):
     code, out = _search_torch(tmp_path, "--objective", "params", "--evaluations", "6", "--batch-size", "8")
     assert code == 0
     result = json.loads((out / "result.json").read_text())
-    params_in_files = {SPACE.normalize(a): v for a, v in zip(*_nb201_params())}
-    best = SPACE.normalize(result["best_arch"])
-    if best in params_in_files:                       # same network builder as the data files
-        assert result["best_score"] == pytest.approx(params_in_files[best], abs=1e-6)
+    net = SPACE.build(result["best_arch"], 10)            # builder checked against the data files' params
+    assert result["best_score"] == pytest.approx(sum(p.numel() for p in net.parameters()) / 1e6, abs=1e-9)
     assert result["evaluations"] == 6 and result["proxy_source"] == "torch"
+    # the best of what was scored: every batch's best-so-far is no better than the final one
+    assert all(float(row[1]) <= result["best_score"] + 1e-9 for row in _trajectory(out))
 
 
 def _search_torch(tmp_path, *args):
     out = tmp_path / "torch"
     return main(["search", "--quiet", "--device", "cpu", "--out", str(out), *args]), out
-
-
-def _nb201_params():
-    task = load_tasks("nb201/cifar10")[0]
-    return task.archs, task.column("params")
 
 
 def test_run_pipeline_evolves_then_searches(tmp_path, capsys):
@@ -177,7 +191,10 @@ def test_run_pipeline_evolves_then_searches(tmp_path, capsys):
     assert (out / "evolve" / "proxy.py").is_file()
     result = json.loads((out / "search" / "result.json").read_text())
     assert result["evaluations"] == 4 and result["objective"].startswith("formula ")
-    assert 0 < result["benchmark"]["cifar10"]["test_accuracy"] < 95
+    table = load_table()
+    assert result["best_index"] == SPACE.describe(result["best_arch"])["index"]
+    for dataset in ("cifar10", "cifar100", "ImageNet16-120"):
+        assert result["benchmark"][dataset]["test_accuracy"] == table.accuracy[dataset][result["best_index"]]
     assert "test accuracy" in capsys.readouterr().out
 
 
@@ -216,3 +233,42 @@ def test_bench_search_table_mode_compares_objectives(tmp_path, proxy_file, capsy
     mean = np.mean([r["test_accuracy"]["cifar10"] for r in nwot_runs])
     assert f"{mean:.2f}" in rows["nwot"]
     assert all(r["test_accuracy"]["cifar10"] == table.lookup(r["best_arch"], "cifar10") for r in runs)
+
+
+def test_dataset_picks_the_table_task_and_the_reported_accuracy(tmp_path):
+    code, out = _search(tmp_path, "--objective", "nwot", "--evaluations", "60", "--seed", "3", "--dataset", "cifar100")
+    assert code == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["dataset"] == "cifar100"
+    # the score is the cifar100 file's nwot of the found network (the cifar10 file's differs)
+    by_task = {}
+    for task in load_tasks("nb201/cifar10,nb201/cifar100"):
+        by_task[task.id] = dict(zip((SPACE.normalize(a) for a in task.archs), task.column("nwot")))
+    best = SPACE.normalize(result["best_arch"])
+    assert result["best_score"] == pytest.approx(by_task["nb201/cifar100"][best], abs=1e-12)
+    assert by_task["nb201/cifar100"][best] != by_task["nb201/cifar10"].get(best)
+    # the trajectory reports cifar100 accuracies
+    table = load_table()
+    last = (out / "trajectory.csv").read_text().splitlines()[-1].split(",")
+    assert float(last[4]) == pytest.approx(table.lookup(last[3], "cifar100"), abs=0.005)
+
+
+def test_space_option(tmp_path, capsys):
+    code, out = _search(tmp_path, "--objective", "random", "--evaluations", "5", "--space", "nb201")
+    assert code == 0 and json.loads((out / "result.json").read_text())["space"] == "nb201"
+    code, _ = _search(tmp_path, "--objective", "random", "--evaluations", "5", "--space", "nb999")
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.endswith("unknown search space 'nb999'; known: nb201") and "\n" not in err
+
+
+def test_sample_size_option(tmp_path, capsys):
+    traces = {}
+    for size in ("1", "50"):
+        out = tmp_path / size
+        assert main(["search", "--proxy-source", "table", "--quiet", "--objective", "nwot", "--evaluations", "120",
+                     "--population", "50", "--sample-size", size, "--seed", "0", "--out", str(out)]) == 0
+        traces[size] = _trajectory(out)
+    assert traces["1"][:7] == traces["50"][:7]           # the same random initial population
+    assert traces["1"] != traces["50"]                   # then different parents
+    code, _ = _search(tmp_path, "--objective", "nwot", "--evaluations", "5", "--population", "5", "--sample-size", "6")
+    assert code == 2 and "1 <= sample size <= population, got 5, 6" in capsys.readouterr().err
