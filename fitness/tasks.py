@@ -93,20 +93,29 @@ def build_task(task_id: str, records: dict, source: str) -> Task:
     names = _proxy_names(records)
     values = np.array([[_as_score(r.get(p)) for p in names] for r in records.values()], dtype=float)
     times = np.array([[_as_time(r.get(p)) for p in names] for r in records.values()], dtype=float)
-    values = values.reshape(len(archs), len(names))
+    return make_task(task_id, archs, names, values.reshape(len(archs), len(names)), target, source,
+                     times.reshape(len(archs), len(names)))
+
+
+def make_task(task_id: str, archs, names, values: np.ndarray, target: np.ndarray, source: str,
+              times: np.ndarray | None = None) -> Task:
+    """A Task from an (n, p) table (NaN = missing); proxies under MIN_COVERAGE are dropped."""
+    names = list(names)
     coverage = np.isfinite(values).mean(axis=0) if names else np.zeros(0)
     usable = coverage >= MIN_COVERAGE
     if not usable.any():
         raise ZcgpError(f"task {task_id} in {source} has no usable proxy")
+    if times is None:
+        times = np.full(values.shape, np.nan)
     counted = np.isfinite(times).sum(axis=0)
     mean_time = np.where(counted > 0, np.nansum(times, axis=0) / np.maximum(counted, 1), np.nan)
     keep = [i for i in range(len(names)) if usable[i]]
     return Task(
         id=task_id,
-        archs=archs,
+        archs=tuple(archs),
         proxies=tuple(names[i] for i in keep),
         values=np.ascontiguousarray(values[:, keep]),
-        target=target,
+        target=np.asarray(target, dtype=float),
         cost={names[i]: float(mean_time[i]) for i in keep},
         dropped={names[i]: float(coverage[i]) for i in range(len(names)) if not usable[i]},
     )

@@ -13,7 +13,7 @@ What happens to a terminal that some tasks lack is the `missing` mode (MISSING_M
     under rank, 0 under log / zscore / raw. Every formula is then defined on every task and
     reduces there to the rest of the formula (nwot * synflow -> 0.5 * synflow). The exported
     proxy.py does the same when a terminal is absent from its `scores`.
-  * "zero" (the old --allow-partial): the column is 0 there and every formula using it gets
+  * "zero": the column is 0 there and every formula using it gets
     NaN on that task, counted as 0 in the mean (a proxy that cannot be computed carries no
     ranking information), or
   * "skip": as "zero" but the undefined tasks are left out of the mean. This favours formulas
@@ -41,15 +41,10 @@ PARTS = ("train", "test", "all", "fit", "validation")
 # part "fit" / "validation": the train split cut once more, deterministically per (task, seed),
 # into the rows evolved on and an inner validation part (for --select validation)
 DEFAULT_VALIDATION_FRACTION = 0.25
-PARTIAL_FITNESS = ("zero", "skip")
 MISSING_MODES = ("exclude", "impute", "zero", "skip")
 
 
-def resolve_missing(missing: str | None = None, allow_partial: bool = False,
-                    partial_fitness: str = "zero") -> str:
-    """The missing mode from the new `missing` argument or the old (allow_partial, partial_fitness)."""
-    if missing is None:
-        missing = partial_fitness if allow_partial else "exclude"
+def check_missing(missing: str) -> str:
     if missing not in MISSING_MODES:
         raise ZcgpError(f"unknown missing-proxy mode '{missing}'; choose from {', '.join(MISSING_MODES)}")
     return missing
@@ -71,12 +66,10 @@ class Block:
     missing: frozenset          # terminals this task lacks
 
 
-def select_terminals(tasks, allow_partial: bool | str = False, only=None) -> tuple[tuple[str, ...], dict]:
-    """Terminals for a run and the proxies left out, with the reason for each.
-
-    `allow_partial` may be a missing mode: every mode but "exclude" keeps partial proxies."""
-    if isinstance(allow_partial, str):
-        allow_partial = resolve_missing(allow_partial) != "exclude"
+def select_terminals(tasks, missing: str = "exclude", only=None) -> tuple[tuple[str, ...], dict]:
+    """Terminals for a run and the proxies left out, with the reason for each: every missing
+    mode but "exclude" keeps the proxies that some tasks lack."""
+    allow_partial = check_missing(missing) != "exclude"
     usable = [set(t.proxies) for t in tasks]
     union = set().union(*usable)
     order = [p for p in PROXY_ORDER if p in union] + sorted(union - set(PROXY_ORDER))
@@ -132,8 +125,7 @@ class Dataset:
     """Columns of all selected tasks for one split, ready to score formulas."""
 
     def __init__(self, terminals, columns: dict, blocks: list[Block], metric: str,
-                 costs: dict, description: dict, partial_fitness: str = "zero", missing: str = "exclude"):
-        self.partial_fitness = partial_fitness
+                 costs: dict, description: dict, missing: str = "exclude"):
         self.missing = missing
         self.imputed = missing == "impute"      # a missing terminal is a neutral column, not NaN
         self.terminals = tuple(terminals)
@@ -151,22 +143,15 @@ class Dataset:
     @classmethod
     def build(cls, tasks, terminals, part: str = "train", seed: int = 0,
               train_fraction: float = DEFAULT_TRAIN_FRACTION, transform: str = DEFAULT_TRANSFORM,
-              metric: str = "kendall", allow_partial: bool = False,
-              partial_fitness: str = "zero", missing: str | None = None,
+              metric: str = "kendall", missing: str = "exclude",
               validation_fraction: float = DEFAULT_VALIDATION_FRACTION) -> Dataset:
-        """One split of `tasks`; `missing` (a MISSING_MODES value) overrides the older pair
-        (allow_partial, partial_fitness): False -> "exclude", True -> partial_fitness.
+        """One split of `tasks` under a `missing` mode (MISSING_MODES, see the module docstring).
         Parts "fit" and "validation" divide the train split (see `inner_split`)."""
         if transform not in TRANSFORMS:
             raise ZcgpError(f"unknown transform '{transform}'; choose from {', '.join(TRANSFORMS)}")
         if metric not in METRICS:
             raise ZcgpError(f"unknown metric '{metric}'; choose from {', '.join(METRICS)}")
-        if partial_fitness not in PARTIAL_FITNESS:
-            raise ZcgpError(f"unknown partial fitness '{partial_fitness}'; "
-                            f"choose from {', '.join(PARTIAL_FITNESS)}")
-        missing_mode = resolve_missing(missing, allow_partial, partial_fitness)
-        if missing_mode in PARTIAL_FITNESS:
-            partial_fitness = missing_mode
+        missing_mode = check_missing(missing)
         allow_partial = missing_mode != "exclude"
         neutral = neutral_value(transform)
         if part not in PARTS:
@@ -203,14 +188,11 @@ class Dataset:
         columns = {p: np.ascontiguousarray(stacked[:, j]) for j, p in enumerate(terminals)}
         description = {"tasks": [t.id for t in tasks], "part": part, "seed": seed,
                        "train_fraction": train_fraction, "transform": transform, "metric": metric,
-                       "allow_partial": allow_partial, "partial_fitness": partial_fitness,
-                       "terminals": list(terminals)}
-        if missing_mode == "impute":     # (kept out of older descriptions: same fingerprints)
-            description["missing"] = missing_mode
+                       "missing": missing_mode, "terminals": list(terminals)}
         if part in ("fit", "validation"):
             description["validation_fraction"] = validation_fraction
         return cls(terminals, columns, blocks, metric, proxy_costs(tasks, terminals), description,
-                   partial_fitness, missing_mode)
+                   missing_mode)
 
     def fingerprint(self) -> str:
         """Hash of the inputs and targets: a checkpoint is only resumed on the same data."""
@@ -250,7 +232,7 @@ class Dataset:
         return scores
 
     def aggregate(self, per_task) -> float:
-        return aggregate(per_task, self.partial_fitness)
+        return aggregate(per_task, self.missing)
 
     def cost(self, code) -> float:
         """Summed mean compute seconds of the distinct proxies a formula uses."""
@@ -258,13 +240,14 @@ class Dataset:
         return float(sum(self.costs[p] for p in self.terminals if p in used))
 
 
-def aggregate(per_task, partial_fitness: str = "zero") -> float:
-    """Fitness from per-task scores (NaN = undefined there); see the module docstring."""
+def aggregate(per_task, missing: str = "zero") -> float:
+    """Fitness from per-task scores (NaN = undefined there): the mean, with undefined tasks
+    left out under missing "skip" and counted 0 otherwise; see the module docstring."""
     per_task = np.asarray(per_task, dtype=float)
     defined = np.isfinite(per_task)
     if not defined.any():
         return WORST
-    if partial_fitness == "skip":
+    if missing == "skip":
         return float(per_task[defined].mean())
     return float(np.where(defined, per_task, 0.0).mean())
 

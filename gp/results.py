@@ -70,7 +70,7 @@ def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals
     if plots:
         from zcgp.gp import plots as plotting
         metric = result["config"]["metric"]
-        for path in (plotting.fitness_plot(logbook, out / "zcgp.fitness.png", metric),
+        for path in (plotting.fitness_plot(logbook, out / "fitness.png", metric),
                      plotting.task_plot(result["tasks"], out / "test_tau.png", metric)):
             if path is not None:
                 written.append(path)
@@ -84,6 +84,7 @@ def load_result(directory) -> dict:
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
         result["config"]["terminals"], result["config"]["transform"], result["hall_of_fame"]
+        result["best"]["formula"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ZcgpError(f"{path} is not a readable zcgp result ({type(exc).__name__})") from None
     return result
@@ -102,11 +103,8 @@ def result_member(result: dict, index: int, front: str | None = None) -> tuple[d
 
 
 def result_missing(result: dict) -> str:
-    """The run's missing-proxy mode (runs written before --missing: from --allow-partial)."""
-    cfg = result["config"]
-    if "missing" in cfg:
-        return cfg["missing"]
-    return cfg.get("partial_fitness", "zero") if cfg.get("allow_partial") else "exclude"
+    """The run's missing-proxy mode."""
+    return result["config"].get("missing", "exclude")
 
 
 def simplified(tree, transform: str) -> str:

@@ -6,11 +6,10 @@ speed:   the same random population (ramped half-and-half) scored by the engine 
          task, scipy.stats.kendalltau per task, no cache); both must agree to 1e-9.
 wall:    one `--population` x `--generations` run (default 1000 x 20) on the selected tasks.
 quality: (--quality, minutes) test-split Kendall, seeds --seeds: one formula evolved on all
-         tasks with the `zcgp evolve` defaults (--missing impute), beside the old defaults
-         (--missing exclude, --allow-partial; 1000 x 30), and one formula per task (new and
-         old settings), against the best hand-crafted proxy and the linear-rank baseline;
-         the new settings once per --select mode (final formula by train fitness, or by an
-         inner validation part of the train split).
+         tasks with the `zcgp evolve` defaults (--missing impute) and one formula per task,
+         against the best hand-crafted proxy and the linear-rank baseline; once per --select
+         mode (final formula by train fitness, or by an inner validation part of the train
+         split).
 
 example: zcgp bench gp --quality      (same as python scripts/bench_gp.py --quality)
 """
@@ -50,10 +49,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="quality, one formula per task: population (default: zcgp evolve's)")
     parser.add_argument("--q-task-generations", type=int,
                         help="quality, one formula per task: generations (default: zcgp evolve's)")
-    parser.add_argument("--no-old", action="store_true", help="quality: skip the rows of the old defaults")
     parser.add_argument("--select", nargs="+", choices=FINAL_SELECTIONS, default=list(FINAL_SELECTIONS),
                         help="quality: final-formula choices (zcgp evolve --select) given rows for the "
-                             "new settings (default: train validation)")
+                             "settings (default: train validation)")
     parser.add_argument("--per-task-table", action="store_true", help="quality: also print every task's score")
 
 def naive_fitness(pset, trees, tasks_columns, targets) -> np.ndarray:
@@ -145,24 +143,15 @@ def _sel(select: str) -> str:
 
 def quality_settings(args) -> list[tuple[str, str, str, GPConfig, str]]:
     """(label, 'all' | 'per-task', missing mode, config, final selection) of each quality row."""
-    from zcgp.scripts.evolve import GP_DEFAULTS, OLD_GP_DEFAULTS
+    from zcgp._evolve import GP_DEFAULTS
     new = dataclasses.replace(GP_DEFAULTS, population=args.q_population or GP_DEFAULTS.population,
                               generations=args.q_generations or GP_DEFAULTS.generations)
     task = dataclasses.replace(GP_DEFAULTS, population=args.q_task_population or GP_DEFAULTS.population,
                                generations=args.q_task_generations or GP_DEFAULTS.generations)
     selects = list(dict.fromkeys(getattr(args, "select", None) or ["train"]))
-    rows = []
-    if not args.no_old:
-        rows += [(f"one formula, old default: --missing exclude {_budget(OLD_GP_DEFAULTS)}", "all", "exclude",
-                  OLD_GP_DEFAULTS, "train"),
-                 (f"one formula, old --allow-partial (zero) {_budget(OLD_GP_DEFAULTS)}", "all", "zero",
-                  OLD_GP_DEFAULTS, "train")]
-    rows += [(f"one formula, new default: --missing impute {_budget(new)}{_sel(s)}", "all", "impute", new, s)
-             for s in selects]
-    if not args.no_old:
-        rows.append((f"one formula per task, old {_budget(OLD_GP_DEFAULTS)}", "per-task", "exclude",
-                     OLD_GP_DEFAULTS, "train"))
-    rows += [(f"one formula per task, new {_budget(task)}{_sel(s)}", "per-task", "exclude", task, s)
+    rows = [(f"one formula, --missing impute {_budget(new)}{_sel(s)}", "all", "impute", new, s)
+            for s in selects]
+    rows += [(f"one formula per task {_budget(task)}{_sel(s)}", "per-task", "exclude", task, s)
              for s in selects]
     return rows
 

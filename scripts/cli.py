@@ -17,6 +17,7 @@ from zcgp.spaces.errors import UserInputError
 # command -> (module under scripts/, one-line help); file names avoid top-level package names
 COMMANDS = {
     "run": ("zcgp.scripts.pipeline", "the main job: evolve a proxy on NB201 tasks, then search with it"),
+    "tasks": ("zcgp.scripts.tasks", "list the tasks and write them as long CSV tables (--to-csv DIR)"),
     "baselines": ("zcgp.scripts.baselines", "per-task test correlation of every hand-crafted proxy and baselines"),
     "evolve": ("zcgp.scripts.evolve", "evolve a proxy formula with genetic programming (writes result.json, proxy.py)"),
     "export": ("zcgp.scripts.export", "export a hall-of-fame or Pareto member of a run as a standalone proxy.py"),

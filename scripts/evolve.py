@@ -5,8 +5,10 @@ over the train splits of the selected tasks. Terminals are the hand-crafted prox
 selected tasks. A proxy missing on some tasks (nwot on nb101, synflow on TransNAS-Bench) is,
 by --missing: "impute" (default) a neutral constant there (0.5 under the rank transform, 0
 otherwise), so every formula is defined on every task and the exported proxy.py does the
-same for an absent proxy; "exclude": not a terminal; "zero" / "skip" (--allow-partial): a
-formula using it is undefined there, counting 0 in the mean or left out of it.
+same for an absent proxy; "exclude": not a terminal; "zero" / "skip": a formula using it
+is undefined there, counting 0 in the mean or left out of it.
+Tasks: the shipped NAS-Bench-Suite-Zero tables, or your own long table (--data FILE.csv |
+FILE.parquet | DIR: one row per (task, arch), proxy columns, an accuracy column).
 --select validation evolves on 75% of each task's train split and picks the final formula
 (among the hall of fame and the size Pareto front) by mean score on the other 25%.
 A checkpoint is written after every generation; --resume DIR continues it to exactly the
@@ -17,7 +19,8 @@ logbook.csv, fitness.png, test_tau.png, checkpoint.pkl.
 
 examples:
   zcgp evolve --tasks all --seed 0 --out runs/all
-  zcgp evolve --train-tasks nb201 --test-tasks tnb101_macro --out runs/transfer
+  zcgp evolve --tasks nb201 --test-tasks tnb101_macro --out runs/transfer
+  zcgp evolve --data my_table.csv --out runs/mine
   zcgp evolve --resume runs/all --generations 50
 """
 
@@ -25,47 +28,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from pathlib import Path
 
+from zcgp._evolve import GP_DEFAULTS, RUN_OPTIONS, evolve, option_names, resume
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.rank import METRICS
-from zcgp.fitness.tasks import load_tasks
 from zcgp.fitness.transforms import TRANSFORMS
-from zcgp.gp.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
-from zcgp.gp.dataset import (
-    DEFAULT_VALIDATION_FRACTION,
-    MISSING_MODES,
-    PARTIAL_FITNESS,
-    Dataset,
-    neutral_value,
-    resolve_missing,
-    select_terminals,
-)
-from zcgp.gp.evolution import FINAL_SELECTIONS, SELECTIONS, Engine, GPConfig, select_final
-from zcgp.gp.formula import infix
-from zcgp.gp.parallel import BACKENDS, Evaluator
-from zcgp.gp.report import comparison_table, formula_rows, summary
-from zcgp.gp.results import entry_dict, simplified, write_run
+from zcgp.gp.dataset import DEFAULT_VALIDATION_FRACTION, MISSING_MODES
+from zcgp.gp.evolution import FINAL_SELECTIONS, SELECTIONS
+from zcgp.gp.parallel import BACKENDS
+from zcgp.gp.report import comparison_table
 from zcgp.scripts.common import add_data_args
-
-# run settings stored in the checkpoint; on --resume an explicitly given one must match
-RUN_DEFAULTS = {
-    "tasks": "all", "train_tasks": None, "test_tasks": None, "seed": 0, "train_fraction": 0.2,
-    "transform": "rank", "metric": "kendall", "allow_partial": False, "partial_fitness": "zero",
-    "proxies": None, "missing": "impute", "select": "train",
-}
-NEW_RUN_SETTINGS = {"missing", "select"}       # absent from checkpoints written before them
-MISSING_HELP = {
-    "impute": "a neutral constant on the tasks lacking it (0.5 under rank, else 0)",
-    "exclude": "not used: only proxies present on every task are terminals",
-    "zero": "a formula using it is undefined there and that task counts 0 in the mean",
-    "skip": "a formula using it is undefined there and that task is left out of the mean",
-}
-OLD_GP_DEFAULTS = GPConfig(population=1000, generations=30)      # before --missing impute
-GP_DEFAULTS = GPConfig(population=2000, generations=40)
-GP_OPTIONS = ("population", "offspring", "max_depth", "init_max_depth", "cx_prob", "mut_prob",
-              "tournament", "parsimony", "selection", "elite", "hof_size")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -73,11 +45,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(tasks=None, seed=None, train_fraction=None)   # None = not given
     d = GP_DEFAULTS
     data = parser.add_argument_group("tasks and fitness")
-    data.add_argument("--train-tasks", metavar="SEL", help="evolve on these tasks (default: --tasks)")
     data.add_argument("--test-tasks", metavar="SEL",
-                      help="report the formula on these tasks (transfer; default: the train tasks)")
+                      help="report the formula on these tasks (transfer; default: the --tasks)")
+    data.add_argument("--data", metavar="TABLE",
+                      help="your own tasks: a long .csv / .parquet table, or a directory of them "
+                           "(instead of the shipped tables; see `zcgp tasks --to-csv`)")
+    data.add_argument("--columns", metavar="ROLE=NAME,...",
+                      help="column names of --data for the roles task, arch, accuracy "
+                           "(default: task=task,arch=arch,accuracy=accuracy)")
     data.add_argument("--transform", choices=TRANSFORMS, help="input transform of every proxy, "
-                      "per task within the scored set (default: rank, in [0, 1])")
+                      f"per task within the scored set (default: {RUN_OPTIONS['transform']})")
     data.add_argument("--metric", choices=METRICS, help="fitness correlation (default: kendall)")
     data.add_argument("--proxies", metavar="LIST", help="comma list restricting the terminals")
     data.add_argument("--missing", choices=MISSING_MODES,
@@ -85,11 +62,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
                            "for every architecture under rank, 0 otherwise; default), exclude = not "
                            "a terminal, zero / skip = formulas using it are undefined there, the "
                            "task counting 0 in the mean / left out of it")
-    data.add_argument("--allow-partial", action="store_true", default=None,
-                      help="older spelling of --missing zero (or of --partial-fitness)")
-    data.add_argument("--partial-fitness", choices=PARTIAL_FITNESS,
-                      help="with --allow-partial: an undefined task counts 0 in the mean (zero, "
-                           "default) or is left out of it (skip)")
     data.add_argument("--select", choices=FINAL_SELECTIONS,
                       help="how the final formula is chosen: train = best train fitness (default); "
                            f"validation = evolve on {round(100 * (1 - DEFAULT_VALIDATION_FRACTION))}%% of each "
@@ -122,61 +94,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ex.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
 
 
-def _check_state(state: dict, path) -> None:
-    needed = ("run", "config", "dataset", "fingerprint", "generation", "random_state", "population",
-              "cache", "hof", "front_size", "front_cost", "logbook", "counters")
-    missing = [k for k in needed if k not in state]
-    if missing:
-        raise ZcgpError(f"checkpoint {path} is corrupt: missing {', '.join(missing)}")
-    if not (isinstance(state["run"], dict) and set(RUN_DEFAULTS) - NEW_RUN_SETTINGS <= set(state["run"])
-            and isinstance(state["config"], dict)):
-        raise ZcgpError(f"checkpoint {path} is corrupt: bad run settings")
-
-
-def _run_settings(args, saved: dict | None) -> dict:
-    given = {k: getattr(args, k) for k in RUN_DEFAULTS if getattr(args, k, None) is not None}
-    if "missing" not in given and (given.get("allow_partial") or "partial_fitness" in given):
-        given["missing"] = given.get("partial_fitness", "zero")       # the older spelling
-    elif given.get("allow_partial") and given["missing"] not in PARTIAL_FITNESS:
-        raise ZcgpError(f"--allow-partial conflicts with --missing {given['missing']}")
-    if "missing" in given:
-        given["allow_partial"] = given["missing"] != "exclude"
-        if given["missing"] in PARTIAL_FITNESS:
-            given["partial_fitness"] = given["missing"]
-    if saved is None:
-        return {**RUN_DEFAULTS, **given}
-    saved = dict(saved)
-    saved.setdefault("missing", resolve_missing(None, saved.get("allow_partial", False),
-                                                saved.get("partial_fitness", "zero")))
-    saved.setdefault("select", "train")
-    for key, value in given.items():
-        if value != saved.get(key):
-            raise ZcgpError(f"--{key.replace('_', '-')} {value} conflicts with the checkpoint "
-                            f"({saved.get(key)}); leave it out to resume")
-    return dict(saved)
-
-
-def _gp_config(args, run: dict, saved: dict | None) -> GPConfig:
-    given = {k: getattr(args, k) for k in GP_OPTIONS if getattr(args, k, None) is not None}
-    if saved is not None:
-        for key, value in given.items():
-            if value != saved.get(key):
-                raise ZcgpError(f"--{key.replace('_', '-')} {value} conflicts with the checkpoint "
-                                f"({saved.get(key)}); leave it out to resume")
-        config = GPConfig.from_dict(saved)
-    else:
-        config = GPConfig.from_dict({**GP_DEFAULTS.__dict__, **given})
-    config.seed = run["seed"]
-    if args.generations is not None:
-        config.generations = args.generations
-    return config.validate()
+def parse_columns(text: str | None) -> dict | None:
+    """'task=t,accuracy=acc' -> {'task': 't', 'accuracy': 'acc'}."""
+    if not text:
+        return None
+    out = {}
+    for part in text.split(","):
+        role, sep, name = part.partition("=")
+        if not sep or not role.strip() or not name.strip():
+            raise ZcgpError(f"--columns expects ROLE=NAME pairs (roles: task, arch, accuracy), got '{part}'")
+        out[role.strip()] = name.strip()
+    return out
 
 
 def _f(x) -> str:
     return "-" if x is None else f"{x:.4f}"
 
 
-def print_summary(result: dict, rows: list[dict], metric: str) -> None:
+def print_summary(result: dict) -> None:
+    metric = result["config"]["metric"]
     best, s = result["best"], result["summary"][metric]
     print(f"best formula: {best['formula_infix']}")
     print(f"  simplified: {best['formula_simplified']}")
@@ -185,140 +121,41 @@ def print_summary(result: dict, rows: list[dict], metric: str) -> None:
            if best.get("validation_fitness") is not None else "")
     print(f"  size {best['size']}, depth {best['depth']}, train fitness {best['train_fitness']:.4f}{val}{cost}")
     print()
-    print(comparison_table(rows, metric))
+    print(comparison_table(result["tasks"], metric))
     print()
     print(f"mean test {metric}: evolved {_f(s['mean_test']['evolved'])}, best hand-crafted "
           f"{_f(s['mean_test']['best_proxy'])}, linear-rank {_f(s['mean_test']['linear_rank'])}; "
           f"better than the best proxy on {s['beats_best_proxy']}/{s['n_defined']} tasks")
 
 
-def _split_list(text):
-    return [p.strip() for p in text.split(",") if p.strip()] if text else None
-
-
-def _roles(train_ids, report_ids) -> dict:
-    return {t: ("evolved on" if t in train_ids else "transfer") for t in report_ids}
-
-
 def run(args: argparse.Namespace) -> int:
-    start = time.perf_counter()
-    state = None
+    options = {k: getattr(args, k) for k in option_names() if getattr(args, k, None) is not None}
+    common = {"n_jobs": args.n_jobs, "scheduler": args.scheduler, "backend": args.backend,
+              "progress": not args.quiet, "plots": not args.no_plots, "data_dir": args.data_dir}
     if args.resume:
-        state = load_checkpoint(args.resume)
-        _check_state(state, checkpoint_path(args.resume))
-    elif not args.out:
-        raise ZcgpError("--out DIR is required (or --resume DIR)")
-    out = Path(args.out or args.resume)
-    run_cfg = _run_settings(args, state["run"] if state else None)
-    config = _gp_config(args, run_cfg, state["config"] if state else None)
-
-    train_sel = run_cfg["train_tasks"] or run_cfg["tasks"]
-    train_tasks = load_tasks(train_sel, args.data_dir)
-    report_tasks = load_tasks(run_cfg["test_tasks"], args.data_dir) if run_cfg["test_tasks"] else train_tasks
-    # transfer: without --allow-partial the terminals must exist on the report tasks too
-    scope = train_tasks + [t for t in report_tasks if t.id not in {u.id for u in train_tasks}]
-    missing = run_cfg["missing"]
-    terminals, excluded = select_terminals(scope, missing, _split_list(run_cfg["proxies"]))
-    by_validation = run_cfg["select"] == "validation"
-
-    def build(part):
-        return Dataset.build(train_tasks, terminals, part, run_cfg["seed"], run_cfg["train_fraction"],
-                             run_cfg["transform"], run_cfg["metric"], missing=missing)
-
-    dataset = build("fit" if by_validation else "train")
-    validation = build("validation") if by_validation else None
-    evaluator = Evaluator(dataset, args.n_jobs, args.backend, args.scheduler)
-    if state is not None:
-        engine = Engine.restore(state, dataset, evaluator, config.generations,
-                                where=f"checkpoint {checkpoint_path(args.resume)}")
+        if args.columns:
+            raise ZcgpError("--columns is taken from the checkpoint; leave it out to resume")
+        result = resume(args.resume, generations=args.generations, data=args.data, tasks=args.tasks,
+                        test_tasks=args.test_tasks, seed=args.seed, fitness=args.metric,
+                        population=args.population, **options, **common)
+        out = args.resume
     else:
-        engine = Engine(dataset, config, evaluator)
+        if not args.out:
+            raise ZcgpError("--out DIR is required (or --resume DIR)")
+        result = evolve(args.tasks or "all", seed=args.seed or 0, population=args.population,
+                        generations=args.generations, fitness=args.metric or "kendall",
+                        test_tasks=args.test_tasks, data=args.data, columns=parse_columns(args.columns),
+                        out=args.out, **options, **common)
+        out = args.out
     if not args.quiet:
-        note = f"; excluded: {', '.join(excluded)}" if excluded else ""
-        inner = (f" (the other {validation.n} train architectures choose the final formula: --select validation)"
-                 if by_validation else "")
-        print(f"evolving on {len(train_tasks)} task(s), {dataset.n} train architectures{inner}, "
-              f"terminals: {', '.join(terminals)}{note}", file=sys.stderr)
-        partial = {p: [t.id for t in scope if p not in t.proxies] for p in terminals}
-        partial = {p: ids for p, ids in partial.items() if ids}
-        if partial:
-            print(f"missing proxies ({missing}: {MISSING_HELP[missing]}): "
-                  + "; ".join(f"{p} on {len(ids)} task(s)" for p, ids in partial.items()), file=sys.stderr)
-        if engine.generation >= 0:
-            print(f"resuming at generation {engine.generation} of {config.generations}", file=sys.stderr)
-
-    def checkpoint(eng: Engine) -> None:
-        save_checkpoint(out, {**eng.state(), "run": run_cfg})
-
-    engine.run(on_generation=checkpoint, quiet=args.quiet)
-    if engine.generation >= 0 and not engine.logbook:
-        raise ZcgpError("nothing was evolved")
-    evolve_seconds = engine.elapsed
-
-    best, candidates = select_final(engine, validation)
-    tree = engine.tree(best.key)
-    report_start = time.perf_counter()
-    train_ids = {t.id for t in train_tasks}
-    rows = formula_rows(tree, report_tasks, terminals, run_cfg["seed"], run_cfg["train_fraction"],
-                        run_cfg["transform"], _roles(train_ids, [t.id for t in report_tasks]), missing)
-    metric = run_cfg["metric"]
-    pset = engine.pset
-    result = {
-        "command": "evolve",
-        "config": {
-            **run_cfg, **engine.config.__dict__, "train_tasks": [t.id for t in train_tasks],
-            "report_tasks": [t.id for t in report_tasks], "terminals": list(terminals),
-            "excluded_proxies": excluded,
-            "partial_proxies": (f"imputed: a proxy absent from a task is the constant "
-                                f"{neutral_value(run_cfg['transform'])} there (neutral value of the "
-                                f"{run_cfg['transform']} transform)" if missing == "impute" else
-                                "allowed: a formula is scored only on tasks that have its proxies "
-                                f"(undefined tasks: {run_cfg['partial_fitness']})"
-                                if missing != "exclude" else "excluded: only proxies usable on every task"),
-            "transform_scope": "per task, within the scored set of architectures",
-            "n_jobs": args.n_jobs, "backend": evaluator.backend,
-            "validation_fraction": DEFAULT_VALIDATION_FRACTION if by_validation else None,
-        },
-        "seed": run_cfg["seed"],
-        "timings": {
-            "evolve_s": evolve_seconds, "generations": engine.generation,
-            "evaluations": engine.evaluations, "lookups": engine.lookups,
-            "cache_hit_rate": 1 - engine.evaluations / max(engine.lookups, 1),
-            "evaluations_per_s": engine.evaluations / max(evolve_seconds, 1e-9),
-        },
-        "best": {
-            "formula": best.key, "formula_infix": infix(tree),
-            "formula_simplified": simplified(tree, run_cfg["transform"]),
-            "size": best.size, "depth": best.depth, "cost_s": best.cost, "train_fitness": best.fitness,
-            "train_per_task": dict(zip(dataset.task_ids, best.per_task)),
-            "validation_fitness": candidates[0]["validation"] if candidates else None,
-            "validation_per_task": (dict(zip(validation.task_ids, candidates[0]["validation_per_task"]))
-                                    if candidates else None),
-            "train_best_formula": engine.best.key,
-        },
-        "selection": {
-            "mode": run_cfg["select"],
-            "candidates": [{"formula": r["entry"].key, "train_fitness": r["entry"].fitness,
-                            "size": r["entry"].size, "validation_fitness": r["validation"]}
-                           for r in candidates],
-        },
-        "tasks": rows,
-        "summary": {m: summary(rows, m) for m in METRICS},
-        "hall_of_fame": [entry_dict(i, e, pset) for i, e in enumerate(engine.hof)],
-        "pareto_size": [entry_dict(i, e, pset) for i, e in enumerate(engine.front_size)],
-        "pareto_cost": [entry_dict(i, e, pset) for i, e in enumerate(engine.front_cost)],
-    }
-    result["timings"]["report_s"] = time.perf_counter() - report_start
-    result["timings"]["total_s"] = time.perf_counter() - start
-    written = write_run(out, result, engine.logbook, tree, terminals, run_cfg["transform"],
-                        plots=not args.no_plots)
-    if not args.quiet:
-        if not args.no_plots and not any(p.suffix == ".png" for p in written):
+        written = sorted(p.name for p in result.directory.iterdir() if p.is_file())
+        if not args.no_plots and not any(name.endswith(".png") for name in written):
             print("note: matplotlib is not installed; plots skipped", file=sys.stderr)
-        print_summary(result, rows, metric)
-        print(f"{engine.generation} generations, {engine.evaluations} distinct formulas scored "
-              f"({result['timings']['cache_hit_rate']:.0%} cache hits) in {evolve_seconds:.1f} s; "
-              f"wrote {out}/ ({', '.join(p.name for p in written)}, checkpoint.pkl)")
+        print_summary(result.result)
+        t = result.result["timings"]
+        print(f"{t['generations']} generations, {t['evaluations']} distinct formulas scored "
+              f"({t['cache_hit_rate']:.0%} cache hits) in {t['evolve_s']:.1f} s in the engine, "
+              f"{t['total_s']:.1f} s in all; wrote {out}/ ({', '.join(written)})")
     return 0
 
 

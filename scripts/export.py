@@ -13,8 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zcgp.gp.export import write_proxy
-from zcgp.gp.results import load_result, result_member, result_missing, simplified
+from zcgp.run import Run
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,16 +26,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = load_result(args.run_dir)
-    entry, tree, terminals = result_member(result, args.index, args.pareto)
-    transform = result["config"]["transform"]
+    result = Run.load(args.run_dir)
     which = f"pareto_{args.pareto}" if args.pareto else "hof"
     out = Path(args.out) if args.out else Path(args.run_dir) / f"proxy_{which}{args.index}.py"
-    info = {"train_fitness": entry["fitness"], "metric": result["config"]["metric"],
-            "tasks": result["config"]["train_tasks"], "seed": result["seed"],
-            "train_fraction": result["config"]["train_fraction"], "source": which,
-            "index": args.index, "size": entry["size"], "cost_s": entry["cost_s"]}
-    write_proxy(out, tree, terminals, transform, simplified(tree, transform), info, result_missing(result))
+    entry, _ = result.member(args.index, args.pareto)
+    result.export(out, args.index, args.pareto)
     print(f"{entry['formula_infix']}  (train fitness {entry['fitness']:.4f}, size {entry['size']})")
     print(f"wrote {out} and {out.with_suffix('.json')}")
     return 0

@@ -208,11 +208,11 @@ def test_partial_proxies_scored_only_where_present():
     a = synthetic_task("syn/a", proxies=("a", "b", "c"), target=lambda a, b, c: a + c)
     b = synthetic_task("syn/b", seed=1, proxies=("a", "b"), target=lambda a, b, c: a)
     assert select_terminals([a, b])[0] == ("a", "b")
-    terms, excluded = select_terminals([a, b], allow_partial=True)
+    terms, excluded = select_terminals([a, b], "zero")
     assert terms == ("a", "b", "c") and not excluded
     assert "missing on 1 task(s): syn/b" in select_terminals([a, b])[1]["c"]
-    zero = Dataset.build([a, b], terms, "train", transform="raw", allow_partial=True)
-    skip = Dataset.build([a, b], terms, "train", transform="raw", allow_partial=True, partial_fitness="skip")
+    zero = Dataset.build([a, b], terms, "train", transform="raw", missing="zero")
+    skip = Dataset.build([a, b], terms, "train", transform="raw", missing="skip")
     pset = Engine(zero, GPConfig(population=2)).pset
     row = zero.score([to_code(parse_formula("a + c", pset))])[0]
     assert row[0] == pytest.approx(1.0) and math.isnan(row[1])
@@ -291,7 +291,7 @@ def test_dask_backend_gives_the_same_scores(nb201):
 
 
 def test_impute_gives_missing_terminals_the_neutral_value():
-    from zcgp.gp.dataset import neutral_value, resolve_missing
+    from zcgp.gp.dataset import neutral_value
     assert [neutral_value(t) for t in ("rank", "log", "zscore", "raw")] == [0.5, 0.0, 0.0, 0.0]
     a = synthetic_task("syn/a", proxies=("a", "b", "c"), target=lambda a, b, c: a + c)
     b = synthetic_task("syn/b", seed=1, proxies=("a", "b"), target=lambda a, b, c: a)
@@ -312,10 +312,6 @@ def test_impute_gives_missing_terminals_the_neutral_value():
     assert data.aggregate(row) == pytest.approx(1.0)
     # a formula of the missing terminal only is a constant there: WORST, not NaN
     assert data.score([to_code(parse_formula("c", pset))])[0][1] == WORST
-    # the old spelling still means what it meant
-    assert resolve_missing(None, True, "skip") == "skip" and resolve_missing(None, False) == "exclude"
-    old = Dataset.build([a, b], terms, "train", allow_partial=True)
-    assert old.missing == "zero" and "missing" not in old.description
     with pytest.raises(ZcgpError, match="missing-proxy mode"):
         Dataset.build([a, b], terms, "train", missing="bogus")
 

@@ -1,0 +1,184 @@
+"""A user's own benchmark as tasks: a long table (CSV, or Parquet with pandas installed).
+
+One row per (task, architecture): a task column, an architecture column, an accuracy column
+(names configurable) and every other column a proxy. Proxy cells may be empty or 'nan'
+(missing; a proxy with under 90% of a task's values present is not used on that task, as
+with the shipped files); everything else must be numeric. Any problem is a one-line
+`ZcgpError` naming the file, the row (the header is row 1) and the problem.
+`write_csv` writes tasks in the same format, so the shipped tasks round-trip.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.io import atomic_write_text
+from zcgp.fitness.tasks import PROXY_ORDER, Task, make_task
+
+COLUMNS = {"task": "task", "arch": "arch", "accuracy": "accuracy"}
+MIN_ARCHITECTURES = 10
+SUFFIXES = (".csv", ".parquet")
+
+
+def table_columns(columns: dict | None = None) -> dict:
+    """The task / arch / accuracy column names, defaults filled in."""
+    unknown = sorted(set(columns or {}) - set(COLUMNS))
+    if unknown:
+        raise ZcgpError(f"unknown table column role '{unknown[0]}'; roles: {', '.join(COLUMNS)}")
+    return {**COLUMNS, **(columns or {})}
+
+
+def _read_cells(path: Path) -> tuple[list[str], list[list[str]]]:
+    """(header, rows of strings)."""
+    if path.suffix == ".parquet":
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ZcgpError(f"{path}: reading Parquet needs pandas and pyarrow installed") from None
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001 -- pyarrow raises many types on a bad file
+            raise ZcgpError(f"{path}: not a readable Parquet file ({type(exc).__name__})") from None
+        header = [str(c) for c in frame.columns]
+        rows = [["" if v is None else str(v) for v in row] for row in frame.itertuples(index=False)]
+        return header, rows
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ZcgpError(f"cannot read {path}: {exc}") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ZcgpError(f"{path}: malformed CSV: {exc}") from None
+    if not rows:
+        raise ZcgpError(f"{path}: row 1: empty file (expected a header row)")
+    return [c.strip() for c in rows[0]], rows[1:]
+
+
+def _numbers(cells: np.ndarray, path: Path, column: str, first_row: int, allow_missing: bool) -> np.ndarray:
+    """Floats of a column of strings ('' and nan = NaN); the first bad cell is a one-line error."""
+    cleaned = np.char.strip(cells.astype(str))
+    cleaned = np.where(cleaned == "", "nan", cleaned)
+    try:
+        values = cleaned.astype(float)
+    except ValueError:
+        for i, cell in enumerate(cleaned):
+            try:
+                float(cell)
+            except ValueError:
+                raise ZcgpError(f"{path}: row {first_row + i}: non-numeric value '{cell}' in column "
+                                f"'{column}'") from None
+        raise
+    if not allow_missing:
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raise ZcgpError(f"{path}: row {first_row + bad[0]}: NaN {column} (every architecture needs "
+                            f"a finite {column})")
+    return values
+
+
+def read_table(path, columns: dict | None = None) -> list[Task]:
+    """Tasks of a long table, in order of first appearance."""
+    path = Path(path)
+    if path.suffix not in SUFFIXES:
+        raise ZcgpError(f"{path}: unsupported table format '{path.suffix}'; use .csv or .parquet")
+    if not path.is_file():
+        raise ZcgpError(f"table not found: {path}")
+    names = table_columns(columns)
+    header, rows = _read_cells(path)
+    for role in ("task", "arch", "accuracy"):
+        if names[role] not in header:
+            raise ZcgpError(f"{path}: row 1: missing column '{names[role]}' ({role}); columns: {', '.join(header)}")
+    if len(set(header)) != len(header):
+        dup = next(c for c in header if header.count(c) > 1)
+        raise ZcgpError(f"{path}: row 1: duplicate column '{dup}'")
+    proxies = [c for c in header if c not in (names["task"], names["arch"], names["accuracy"])]
+    if not proxies:
+        raise ZcgpError(f"{path}: row 1: no proxy columns besides {', '.join(names.values())}")
+    if not rows:
+        raise ZcgpError(f"{path}: row 2: no data rows")
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ZcgpError(f"{path}: row {i + 2}: {len(row)} values, the header has {len(header)}")
+    cells = np.array(rows, dtype=object).reshape(len(rows), len(header))
+    col = {c: j for j, c in enumerate(header)}
+    task_ids = [str(v).strip() for v in cells[:, col[names["task"]]]]
+    archs = [str(v).strip() for v in cells[:, col[names["arch"]]]]
+    for i, (t, a) in enumerate(zip(task_ids, archs)):
+        if not t or not a:
+            raise ZcgpError(f"{path}: row {i + 2}: empty {'task' if not t else 'arch'} value")
+    accuracy = _numbers(cells[:, col[names["accuracy"]]], path, names["accuracy"], 2, allow_missing=False)
+    values = np.column_stack([_numbers(cells[:, col[p]], path, p, 2, allow_missing=True) for p in proxies])
+    values = np.where(np.isfinite(values), values, np.nan)
+    seen: dict[tuple[str, str], int] = {}
+    groups: dict[str, list[int]] = {}
+    for i, key in enumerate(zip(task_ids, archs)):
+        if key in seen:
+            raise ZcgpError(f"{path}: row {i + 2}: duplicate (task, arch) ({key[0]}, {key[1]}), first at row "
+                            f"{seen[key] + 2}")
+        seen[key] = i
+        groups.setdefault(key[0], []).append(i)
+    tasks = []
+    for task_id, idx in groups.items():
+        if len(idx) < MIN_ARCHITECTURES:
+            raise ZcgpError(f"{path}: row {idx[0] + 2}: task '{task_id}' has {len(idx)} architecture(s); "
+                            f"at least {MIN_ARCHITECTURES} are needed")
+        idx = np.asarray(idx)
+        tasks.append(make_task(task_id, [archs[i] for i in idx], proxies, values[idx], accuracy[idx], str(path)))
+    return tasks
+
+
+def table_files(data) -> list[Path]:
+    """A table file, or every .csv / .parquet file of a directory (sorted)."""
+    path = Path(data)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        if not files:
+            raise ZcgpError(f"no .csv or .parquet table in directory {path}")
+        return files
+    return [path]
+
+
+def read_tables(data, columns: dict | None = None) -> list[Task]:
+    """Tasks of one table or of every table in a directory; a task id may appear in one file only."""
+    tasks, where = [], {}
+    for file in table_files(data):
+        for task in read_table(file, columns):
+            if task.id in where:
+                raise ZcgpError(f"{file}: task '{task.id}' is also in {where[task.id]}")
+            where[task.id] = file
+            tasks.append(task)
+    return tasks
+
+
+def _cell(x: float) -> str:
+    return "" if not math.isfinite(x) else repr(float(x))
+
+
+def table_text(tasks: list[Task], columns: dict | None = None) -> str:
+    """The tasks as one long CSV table (proxies in canonical order; missing values empty)."""
+    names = table_columns(columns)
+    present = {p for t in tasks for p in t.proxies}
+    proxies = [p for p in PROXY_ORDER if p in present] + sorted(present - set(PROXY_ORDER))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([names["task"], names["arch"], *proxies, names["accuracy"]])
+    for task in tasks:
+        index = [task.proxies.index(p) if p in task.proxies else None for p in proxies]
+        for i, arch in enumerate(task.archs):
+            row = task.values[i]
+            writer.writerow([task.id, arch, *("" if j is None else _cell(row[j]) for j in index),
+                             _cell(task.target[i])])
+    return buffer.getvalue()
+
+
+def write_csv(tasks: list[Task], path, columns: dict | None = None) -> Path:
+    path = Path(path)
+    atomic_write_text(path, table_text(tasks, columns))
+    return path
