@@ -13,7 +13,7 @@ def _run(*args):
 
 
 # the commands the README documents, written out here (not read from the CLI's own table)
-DOCUMENTED = ("run", "baselines", "evolve", "export", "evaluate", "proxies", "search", "bench")
+DOCUMENTED = ("run", "tasks", "baselines", "evolve", "export", "evaluate", "proxies", "search", "bench")
 
 
 def test_top_level_help_lists_every_command(capsys):
