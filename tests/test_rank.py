@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
+from tests.conftest import examples
 from zcgp.fitness import ZcgpError
 from zcgp.fitness.rank import (
     WORST,
@@ -39,7 +40,7 @@ def _reference(fn, scores, target):
     return np.array(out)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(problems())
 def test_kendall_matches_scipy(problem):
     scores, target = problem
@@ -47,7 +48,7 @@ def test_kendall_matches_scipy(problem):
     np.testing.assert_allclose(kendall_many(scores, target), _reference(stats.kendalltau, scores, target), atol=1e-9)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(problems())
 def test_spearman_matches_scipy(problem):
     scores, target = problem
@@ -55,13 +56,13 @@ def test_spearman_matches_scipy(problem):
     np.testing.assert_allclose(spearman_many(scores, target), _reference(stats.spearmanr, scores, target), atol=1e-9)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(arrays(float, st.integers(1, 80), elements=values))
 def test_average_ranks_match_rankdata(row):
     np.testing.assert_allclose(average_ranks(row[None, :])[0], stats.rankdata(row))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.integers(0, 40), min_size=1, max_size=300))
 def test_count_inversions_matches_brute_force(seq):
     arr = np.array(seq)
@@ -78,7 +79,7 @@ def test_degenerate_candidates_get_worst_and_never_nan():
     assert RankTarget(target).kendall(np.array([2.0, 1.0, 3.0, 4.0]))[0] == pytest.approx(2 / 3)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.integers(2, 40), st.sampled_from([0.0, -3.5, 1e6]), st.integers(0, 2**32 - 1))
 def test_constant_target_is_worst_where_scipy_is_nan(n, value, seed):
     target = np.full(n, value)
