@@ -100,8 +100,25 @@ def test_tiny_n_and_errors():
         RankTarget(np.array([1.0, np.nan]))
     with pytest.raises(ZcgpError, match="do not match 3"):
         RankTarget(np.arange(3.0)).kendall(np.zeros((2, 4)))
-    with pytest.raises(ZcgpError, match="unknown metric 'pearson'"):
+    with pytest.raises(ZcgpError) as exc:
         RankTarget(np.arange(3.0)).score(np.zeros((1, 3)), "pearson")
+    assert str(exc.value) == "unknown metric 'pearson'; choose from kendall, spearman"
+    scores = np.array([[3.0, 1.0, 2.0], [1.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(RankTarget(np.arange(3.0)).score(scores), kendall_many(scores, np.arange(3.0)))
+
+
+def test_perfect_agreement_is_exactly_one_never_beyond():
+    """With ties, tau-b and rho of a monotone relation can round to 1 + 2e-16: clipped to +-1."""
+    rng = np.random.default_rng(0)
+    for n in range(2, 300, 3):
+        target = rng.integers(0, max(2, n // 3), n).astype(float)
+        if np.ptp(target) == 0:
+            continue
+        monotone = np.stack([3 * target + 1, np.exp(target / 50), -2 * target, -target ** 3])
+        for metric in ("kendall", "spearman"):
+            got = RankTarget(target).score(monotone, metric)
+            np.testing.assert_allclose(got, [1.0, 1.0, -1.0, -1.0], rtol=0, atol=1e-15)
+            assert np.abs(got).max() <= 1.0, (n, metric, got)
 
 
 def test_large_batch_crosses_chunks():
