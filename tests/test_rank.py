@@ -96,8 +96,9 @@ def test_tiny_n_and_errors():
     assert kendall_many(np.array([[2.0, 1.0]]), np.array([0.0, 1.0]))[0] == -1.0
     with pytest.raises(ZcgpError, match="at least 2"):
         RankTarget(np.array([1.0]))
-    with pytest.raises(ZcgpError, match="non-finite"):
+    with pytest.raises(ZcgpError) as exc:
         RankTarget(np.array([1.0, np.nan]))
+    assert str(exc.value) == "target has non-finite values"
     with pytest.raises(ZcgpError, match="do not match 3"):
         RankTarget(np.arange(3.0)).kendall(np.zeros((2, 4)))
     with pytest.raises(ZcgpError) as exc:
@@ -119,6 +120,50 @@ def test_perfect_agreement_is_exactly_one_never_beyond():
             got = RankTarget(target).score(monotone, metric)
             np.testing.assert_allclose(got, [1.0, 1.0, -1.0, -1.0], rtol=0, atol=1e-15)
             assert np.abs(got).max() <= 1.0, (n, metric, got)
+
+
+def test_heavy_ties_on_both_sides_match_scipy():
+    """Fixed problems (beside the property tests): few distinct values in target and scores."""
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        n = int(rng.integers(2, 70))
+        target = rng.integers(0, int(rng.integers(2, 6)), n).astype(float)
+        if np.ptp(target) == 0:
+            continue
+        scores = rng.integers(0, int(rng.integers(2, 6)), (3, n)).astype(float)
+        np.testing.assert_allclose(kendall_many(scores, target), _reference(stats.kendalltau, scores, target),
+                                   atol=1e-12)
+        np.testing.assert_allclose(spearman_many(scores, target), _reference(stats.spearmanr, scores, target),
+                                   atol=1e-12)
+
+
+def _inversions_by_merge_sort(seq):
+    def sort(a):
+        if len(a) <= 1:
+            return a, 0
+        left, x = sort(a[:len(a) // 2])
+        right, y = sort(a[len(a) // 2:])
+        merged, count, i, j = [], x + y, 0, 0
+        while i < len(left) and j < len(right):
+            if right[j] < left[i]:
+                merged.append(right[j])
+                count += len(left) - i
+                j += 1
+            else:
+                merged.append(left[i])
+                i += 1
+        return merged + left[i:] + right[j:], count
+    return sort(list(seq))[1]
+
+
+@pytest.mark.parametrize("top", [16383, 30000])
+def test_count_inversions_near_the_int32_key_limit(top):
+    """40,000 values (merge width 2**16, keys shifted by 17 bits) up to `top`: the sort keys
+    reach 2**31 (top 16383: the padding value 16384 << 17) or beyond, so they need int64."""
+    rng = np.random.default_rng(top)
+    seq = rng.integers(0, top + 1, 40_000)
+    seq[rng.integers(40_000)] = top
+    assert count_inversions(seq[None, :])[0] == _inversions_by_merge_sort(seq)
 
 
 def test_large_batch_crosses_chunks():
