@@ -20,8 +20,9 @@ from zcgp.gp.primitives import (
 TERMS = ("flops", "params", "nwot", "synflow")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pset():
+    # built per test (cheap): mutation testing ties make_pset's mutants to every test using it
     return make_pset(TERMS)
 
 
@@ -137,7 +138,8 @@ def test_make_constant_is_mutable_ephemeral(pset):
     assert mutated[0].value in (-1.0, -0.5, 0.5, 1.0, 2.0, 3.0)
 
 
-ABC = make_pset(("a", "b", "c"))
+def abc():
+    return make_pset(("a", "b", "c"))
 
 
 @pytest.mark.parametrize("prefix, text", [
@@ -164,9 +166,9 @@ ABC = make_pset(("a", "b", "c"))
     ("tanh(pdiv(a, b))", "tanh(a / b)"),
 ])
 def test_infix_exact_text(prefix, text):
-    tree = parse_tree(prefix, ABC)
+    tree = parse_tree(prefix, abc())
     assert infix(tree) == text
-    assert str(parse_formula(text, ABC)) == str(tree)          # and it parses back to the same tree
+    assert str(parse_formula(text, abc())) == str(tree)          # and it parses back to the same tree
 
 
 @pytest.mark.parametrize("text, message", [
@@ -191,12 +193,12 @@ def test_infix_exact_text(prefix, text):
 ])
 def test_formula_errors_are_exact(text, message):
     with pytest.raises(ZcgpError) as exc:
-        parse_formula(text, ABC)
+        parse_formula(text, abc())
     assert str(exc.value) == message
 
 
 def test_formula_length_limit_is_inclusive():
-    assert str(parse_formula("a" + " " * 9_999, ABC)) == "a"           # exactly 10,000 characters
+    assert str(parse_formula("a" + " " * 9_999, abc())) == "a"           # exactly 10,000 characters
 
 
 @pytest.mark.parametrize("text, tree", [
@@ -204,9 +206,33 @@ def test_formula_length_limit_is_inclusive():
     ("a ** 2", "square(a)"), ("div(a, b)", "pdiv(a, b)"), ("a / b", "pdiv(a, b)"),
 ])
 def test_unary_signs_and_aliases(text, tree):
-    assert str(parse_formula(text, ABC)) == tree
+    assert str(parse_formula(text, abc())) == tree
 
 
 def test_formula_names_skip_unknown_function_names():
     assert formula_names("exp(a) + b * foo(c)") == {"a", "b", "c"}
     assert formula_names("max(a, exp)") == {"a", "exp"}
+
+
+@pytest.mark.parametrize("names, message", [
+    (("class",), "proxy name 'class' cannot be a formula terminal (not an identifier)"),
+    (("l2-norm",), "proxy name 'l2-norm' cannot be a formula terminal (not an identifier)"),
+    (("a", "add"), "proxy name 'add' clashes with a primitive of the same name"),
+    (("const",), "proxy name 'const' clashes with a primitive of the same name"),
+    (("a", "b", "a"), "duplicate terminals in a, b, a"),
+    ((), "no proxy is available as a terminal"),
+])
+def test_terminal_name_errors_are_exact(names, message):
+    with pytest.raises(ZcgpError) as exc:
+        make_pset(names)
+    assert str(exc.value) == message
+
+
+def test_deap_compile_agrees_with_run_code(pset, columns):
+    """The primitive set's functions (used by gp.compile) equal the flat-code interpreter."""
+    assert pset.zcgp_terminals == TERMS
+    for tree in _random_trees(pset, 100, seed=11):
+        compiled = gp.compile(tree, pset)
+        expected = evaluate_tree(tree, columns, 50)
+        got = np.broadcast_to(np.asarray(compiled(*(columns[t] for t in TERMS)), dtype=float), (50,))
+        np.testing.assert_array_equal(got, expected)
