@@ -275,7 +275,7 @@ def test_dataset_picks_the_table_task_and_the_reported_accuracy(tmp_path):
 def test_space_option(tmp_path, capsys):
     code, out = _search(tmp_path, "--objective", "random", "--evaluations", "5", "--space", "nb201")
     assert code == 0 and json.loads((out / "result.json").read_text())["space"] == "nb201"
-    code, _ = _search(tmp_path, "--objective", "random", "--evaluations", "5", "--space", "nb999")
+    code, _ = _search(tmp_path / "other", "--objective", "random", "--evaluations", "5", "--space", "nb999")
     err = capsys.readouterr().err.strip()
     assert code == 2 and "unknown search space 'nb999'" in err and "\n" not in err
 

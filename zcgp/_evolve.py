@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from zcgp._tasks import load_tasks
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.outdir import claim_dir
@@ -20,7 +21,12 @@ from zcgp.fitness.rank import METRICS
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION
 from zcgp.fitness.tasks import Task
 from zcgp.gp.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
-from zcgp.gp.dataset import DEFAULT_VALIDATION_FRACTION, Dataset, neutral_value, select_terminals
+from zcgp.gp.dataset import (
+    DEFAULT_VALIDATION_FRACTION,
+    Dataset,
+    neutral_value,
+    select_terminals,
+)
 from zcgp.gp.evolution import Engine, GPConfig, select_final
 from zcgp.gp.formula import infix
 from zcgp.gp.parallel import Evaluator
@@ -28,7 +34,6 @@ from zcgp.gp.report import formula_rows, summary
 from zcgp.gp.results import RUN_FILES, entry_dict, simplified
 from zcgp.gp.transfer import EvolveSettings, capped_best, inner_loso_cap
 from zcgp.run import Run
-from zcgp._tasks import load_tasks
 
 # run settings (checkpointed; a given one must match on resume) and their defaults
 RUN_OPTIONS = {"train_fraction": DEFAULT_TRAIN_FRACTION, "transform": "rank", "proxies": None,

@@ -14,7 +14,13 @@ from pathlib import Path
 from zcgp.gp.export import write_proxy
 from zcgp.gp.hygiene import check_formula
 from zcgp.gp.primitives import make_pset, parse_tree
-from zcgp.gp.results import load_result, result_member, result_missing, simplified, write_run
+from zcgp.gp.results import (
+    load_result,
+    result_member,
+    result_missing,
+    simplified,
+    write_run,
+)
 from zcgp.gp.simplify import to_sympy
 
 
