@@ -55,7 +55,7 @@ def top_parser() -> argparse.ArgumentParser:
 def command_parser(name: str) -> argparse.ArgumentParser:
     module = _load(name)
     parser = OneLineParser(prog=f"zcgp {name}", description=module.__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     module.configure(parser)
     return parser
 

@@ -61,3 +61,19 @@ def test_a_hundred_thousand_per_task_fits_in_4_gb_and_grows_at_most_n_log_n():
     large = measure_scale(100_000, population=10, generations=1)
     assert large["peak_rss_mb"] < 4096
     assert growth_vs_nlogn(small, large) < 1.25            # CPU time per formula, contended machine
+
+
+def test_long_rows_kendall_equals_the_vectorized_merge():
+    import numpy as np
+
+    from zcgp.fitness.rank import LONG_ROWS, RankTarget
+    rng = np.random.default_rng(3)
+    n = LONG_ROWS
+    y = np.round(rng.standard_normal(n), 2)                 # ties in the target
+    scores = np.stack([y + rng.standard_normal(n), np.round(-y + rng.standard_normal(n), 1),
+                       np.full(n, 2.0)])                     # ties; a constant candidate
+    target = RankTarget(y)
+    long_rows = target.kendall(scores)
+    merged = np.array([target._kendall_merge(row[None])[0] for row in scores[:2]] + [-1.0])
+    np.testing.assert_allclose(long_rows, merged, atol=1e-12)
+    assert long_rows[2] == -1.0
