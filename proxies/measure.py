@@ -98,19 +98,22 @@ class TorchMeasure:
 
 
 class TableMeasure:
-    """Precomputed proxies from a task table: only architectures in the table can be scored."""
+    """Precomputed proxies from a task table: only architectures in the table can be scored
+    (found by canonical key, so any spelling of a table network works)."""
 
     def __init__(self, task, space, names: Sequence[str]):
         missing = [n for n in names if n not in task.proxies]
         if missing:
             raise UserInputError(f"task {task.id} has no values for {', '.join(missing)}")
         self.space, self.names = space, tuple(names)
-        self.rows = {space.normalize(a): i for i, a in enumerate(task.archs)}
+        self.rows: dict[str, int] = {}
+        for i, arch in enumerate(task.archs):
+            self.rows.setdefault(space.key(arch), i)
         self.values = {n: task.column(n) for n in names}
         self.seconds = {"building": 0.0, "proxies": 0.0}
 
     def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        idx = np.array([self.rows[self.space.normalize(a)] for a in archs], dtype=int)
+        idx = np.array([self.rows[self.space.key(a)] for a in archs], dtype=int)
         return {n: self.values[n][idx] for n in (names or self.names)}
 
 
@@ -141,4 +144,5 @@ class SharedMeasure:
         return {n: np.array([self.cache[k][n] for k in keys]) for n in names}
 
     def view(self, names: Sequence[str]):
-        return lambda archs: self(archs, names)
+        """A measure of `names` only (a subset asked for is honoured)."""
+        return lambda archs, subset=None: self(archs, subset or names)

@@ -110,6 +110,11 @@ def test_expected_best_of_matches_monte_carlo():
     (["--proxy", "/no/such/dir", "--evaluations", "5"], "/no/such/dir"),
     (["--formula", "nwot +", "--evaluations", "5"], "nwot +"),
     (["--objective", "nwot", "--evaluations", "5", "--pick", "sometimes"], "--pick must be"),
+    (["--proxy", "/no/such/proxy.py", "--evaluations", "5"], "proxy file not found"),
+    (["--formula", "nwot + magic", "--evaluations", "5"], "cannot compute: magic"),
+    (["--objective", "nwot", "--evaluations", "5", "--space", "nb999"], "unknown search space 'nb999'"),
+    (["--objective", "nwot", "--evaluations", "5", "--space", "nb301", "--dataset", "cifar100"],
+     "unknown task 'nb301/cifar100'"),
 ])
 def test_search_bad_input_is_one_line(args, message, capsys):
     assert main(["search", "--lookup", "--quiet", *args]) == 2
@@ -148,7 +153,7 @@ def test_torch_search_computes_proxies_of_real_networks(tmp_path):
     network = build_network(SPACE.normalize(result["best_arch"]), 10)
     # params in millions, from the network actually built
     assert result["best_score"] == pytest.approx(sum(p.numel() for p in network.parameters()) / 1e6)
-    assert result["evaluations"] == 6 and result["proxy_source"] == "torch" and result["networks_per_minute"] > 0
+    assert result["evaluations"] == 6 and result["lookup"] is False
 
 
 def _search_torch(tmp_path, *args):
@@ -165,6 +170,8 @@ def test_run_pipeline_evolves_then_searches(tmp_path, capsys):
     result = json.loads((out / "search" / "result.json").read_text())
     assert result["evaluations"] == 4 and result["objective"].startswith("formula ")
     assert result["benchmark"]["cifar10"]["test_accuracy"] == load_table().lookup(result["best_arch"], "cifar10")
+    assert result["pick"]["formula"] == result["formula"]       # searched with the formula it picked
+    assert len(result["pick"]["candidates"]) >= 1 and result["pick"]["seconds_per_network"] > 0
     assert "test accuracy" in capsys.readouterr().out
 
 
@@ -189,22 +196,46 @@ def test_ctrl_c_stops_cleanly_and_still_writes_results(tmp_path):
     assert result["interrupted"] and result["stop_reason"] == "interrupted" and result["evaluations"] >= 1
 
 
-def test_bench_search_table_mode_compares_objectives(tmp_path, capsys):
+PROXY_JSON = {"formula": "add(nwot, synflow)", "terminals": ["nwot", "synflow"], "transform": "rank"}
+
+
+def test_bench_search_lookup_mode_compares_objectives(tmp_path, capsys):
+    (tmp_path / "proxy.json").write_text(json.dumps(PROXY_JSON))
+    proxy_file = tmp_path / "proxy.py"
+    proxy_file.write_text("raise SystemExit('never imported')\n")
+    out = tmp_path / "bench.json"
+    assert main(["bench", "search", "--proxy", str(proxy_file), "--lookup", "--evaluations", "30",
+                 "--seeds", "0,1", "--objectives", "evolved,nwot,random", "--timing-networks", "0",
+                 "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in text.splitlines() if line.split()[:1] in (["evolved"], ["nwot"], ["random"])}
+    assert set(rows) == {"evolved", "nwot", "random"}
+    runs = json.loads(out.read_text())["runs"]
+    assert len(runs) == 6 and all(r["evaluations"] == 30 for r in runs)
+    nwot_runs = [r for r in runs if r["objective"] == "nwot"]
+    mean = np.mean([r["accuracy"] for r in nwot_runs])
+    assert f"{mean:.2f}" in rows["nwot"]
+    task = load_tasks("nb201/cifar10")[0]
+    val = {SPACE.key(a): v for a, v in zip(task.archs, task.target)}
+    assert all(r["accuracy"] == val[SPACE.key(r["best_arch"])] for r in runs)
+    assert all(r["percentile"] == pytest.approx(100 * (task.target < r["accuracy"]).mean()) for r in runs)
+
+
+def test_bench_search_time_mode_runs_user_paths(tmp_path, capsys):
     run = tmp_path / "run"
     assert zcgp_main(["evolve", "--tasks", "nb201", "--population", "40", "--generations", "2", "--quiet",
                       "--out", str(run)]) == 0
     out = tmp_path / "bench.json"
-    assert main(["bench", "search", "--proxy", f"ev={run}", "--lookup", "--evaluations", "30",
-                 "--seeds", "0,1", "--objectives", "ev,ev:best,nwot,random", "--out", str(out)]) == 0
+    assert main(["bench", "search", "--proxy", f"ev={run}", "--lookup", "--minutes", "0.02", "--seeds", "0,1",
+                 "--objectives", "ev,ev:best,nwot", "--population", "5", "--sample-size", "2",
+                 "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    rows = {line.split()[0]: line for line in text.splitlines()
-            if line.split()[:1] in (["ev"], ["ev:best"], ["nwot"], ["random"])}
-    assert set(rows) == {"ev", "ev:best", "nwot", "random"}
-    runs = json.loads(out.read_text())["searches"]
-    assert len(runs) == 8 and all(r["evaluations"] == 30 for r in runs)
-    table = load_table()
-    nwot_runs = [r for r in runs if r["objective"] == "nwot"]
-    mean = np.mean([r["cifar10"]["test_accuracy"] for r in nwot_runs])
-    assert f"{mean:.2f}" in rows["nwot"]
-    assert all(r["cifar10"]["test_accuracy"] == table.lookup(r["best_arch"], "cifar10") for r in runs)
+    rows = {line.split()[0]: line for line in text.splitlines() if line.split()[:1] in (["ev"], ["ev:best"], ["nwot"])}
+    assert set(rows) == {"ev", "ev:best", "nwot"}
+    runs = json.loads(out.read_text())["runs"]
+    assert len(runs) == 6 and all(r["seconds"] <= 0.02 * 60 * 1.02 + 0.5 for r in runs)
     assert {r["info"]["pick"]["chosen"] for r in runs if r["objective"] == "ev:best"} == {"best"}
+    task = load_tasks("nb201/cifar10")[0]
+    val = {SPACE.key(a): v for a, v in zip(task.archs, task.target)}
+    nwot = [val[SPACE.key(r["best_arch"])] for r in runs if r["objective"] == "nwot"]
+    assert f"{np.mean(nwot):.2f} +/- {np.std(nwot):.2f}" in rows["nwot"]

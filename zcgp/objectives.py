@@ -1,12 +1,13 @@
-"""Search objectives: an evolved formula, one hand-crafted proxy, or random.
+"""Search objectives: an evolved formula, one hand-crafted proxy, or random (any space).
 
 An objective maps a list of architectures to one score each (higher is better). Raw proxy
-values come from a measure (`zcgp.proxies.measure`): torch networks on a minibatch, or a
-task table. A formula sees its terminals transformed against a fixed reference sample of
-random architectures, so the objective does not drift during the search. The reference is
-the search's own initial population (scored once, counted as search evaluations), and its
-raw values are cached on disk (`reference_cache_dir()`), so a second search with the same
-settings pays nothing for it.
+values come from a measure (`zcgp.proxies.measure`): torch networks on a minibatch, or, in
+lookup mode, a task's NAS-Bench-Suite-Zero table (only its architectures are reachable,
+`TableSpace`). A formula sees its terminals transformed against a fixed reference sample of
+random architectures, so the objective does not drift during the search. In `zcgp.search`
+the reference is the search's own initial population (scored once, counted as search
+evaluations), its raw values cached on disk (`reference_cache_dir()`), so a second search
+with the same settings pays nothing for it.
 """
 
 from __future__ import annotations
@@ -28,17 +29,21 @@ from zcgp.proxies.registry import PROXY_NAMES
 
 ENV_CACHE_DIR = "ZCGP_CACHE_DIR"
 
+# ----------------------------------------------------------------------------- formulas
 
 def load_formula(source):
-    """A `zcgp.Proxy` from a run directory, proxy.json/proxy.py (read as data) or a formula,
-    checked to use only terminals the torch module computes."""
+    """A `zcgp.Proxy` from a run directory, an exported proxy.py/proxy.json (read as data,
+    never imported) or a formula string; its terminals must be computable by the proxy module."""
     from zcgp.proxy import Proxy
 
-    formula = source if isinstance(source, Proxy) else Proxy(source)
+    text = str(source)
+    if not isinstance(source, Proxy) and not Path(text).exists() and text.endswith((".py", ".json")):
+        raise ZcgpError(f"proxy file not found: {text}")
+    formula = Proxy(source)
     unknown = [t for t in formula.TERMINALS if t not in PROXY_NAMES]
     if unknown:
-        raise ZcgpError(f"formula {formula.formula} uses terminals the proxy module cannot compute: "
-                        f"{', '.join(unknown)}; known: {', '.join(PROXY_NAMES)}")
+        raise ZcgpError(f"the formula uses terminals the proxy module cannot compute: {', '.join(unknown)}; "
+                        f"known: {', '.join(PROXY_NAMES)}")
     return formula
 
 
@@ -88,23 +93,30 @@ class TableSpace:
         return getattr(self.base, name)
 
 
-def make_measure(source: str, space, names: Sequence[str], dataset: str, *, data: str | None = "synthetic",
+def make_measure(space, names: Sequence[str], task: str, *, lookup: bool = False, data: str | None = "synthetic",
                  batch_size: int = 32, device: str = "auto", seed: int = 0, threads: int | None = 1,
                  workers: int = 1, data_dir=None):
-    """(SharedMeasure, the space to search): proxies computed by torch, or read from the task
-    table (then only the table's architectures are reachable)."""
-    if source == "table":
-        task = load_table_task(space, dataset, data_dir)
-        return SharedMeasure(TableMeasure(task, space, names), space), TableSpace(space, task.archs)
-    if source != "torch":
-        raise ZcgpError(f"unknown proxy source '{source}'; choose torch or table")
-    num_classes, resolution = space.tasks[dataset]
+    """(SharedMeasure, the space to search): proxies computed by torch on freshly built networks
+    (in `workers` processes), or (lookup) read from the task's NAS-Bench-Suite-Zero table,
+    searching its architectures only."""
+    if lookup:
+        table = load_table_task(space, task, data_dir)
+        return SharedMeasure(TableMeasure(table, space, names), space), TableSpace(space, table.archs)
+    num_classes, resolution = task_shape(space, task)
     measure = TorchMeasure(space, names, num_classes, data, resolution, batch_size, device, seed, threads, workers)
     return SharedMeasure(measure, space), space
 
 
+def task_shape(space, task: str) -> tuple[int, int]:
+    """(number of classes, input resolution) of a task of `space`."""
+    tasks = getattr(space, "tasks", None) or {}
+    if task not in tasks:
+        raise ZcgpError(f"unknown task '{task}' for space {space.name}; known: {', '.join(tasks)}")
+    return tasks[task]
+
+
 def load_table_task(space, task: str, data_dir=None):
-    """The NAS-Bench-Suite-Zero task `space.name/task` (lookup mode and benchmark lookups)."""
+    """The NAS-Bench-Suite-Zero task `space.name/task`."""
     from zcgp.fitness.data import SPACE_FILES
     from zcgp.fitness.tasks import load_tasks
 
@@ -159,6 +171,17 @@ def measure_reference(measure: SharedMeasure, archs: Sequence, names: Sequence[s
 
 
 # ----------------------------------------------------------------------------- objectives
+
+def make_objective(kind: str, measure, space, seed: int, formula=None, reference: int = 64):
+    """'formula' (needs `formula`; its reference: `reference` random architectures), 'random',
+    or a proxy name -> objective callable."""
+    if kind == "random":
+        return RandomObjective(space, seed)
+    if kind == "formula":
+        archs = space.sample_distinct(reference, np.random.default_rng([seed, 1]))
+        return FormulaObjective(formula, measure, measure(list(archs), formula.TERMINALS))
+    return ProxyObjective(kind, measure)
+
 
 class FormulaObjective:
     """A formula (`zcgp.Proxy`), each architecture's terminals transformed against a fixed reference.
