@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         "lookup": args.lookup, "data": args.data, "best_arch": result.best_string,
         "best_table_arch": space.table_string(result.best_arch), "best_key": space.key(result.best_arch),
         "best_score": result.best_score, "evaluations": result.evaluations, "proposals": result.proposals,
-        "setup_seconds": result.setup_seconds, "seconds": result.seconds,
+        "setup_seconds": result.setup_seconds, "seconds": result.info["seconds"],
         "networks_per_minute": 60.0 * result.evaluations / max(result.seconds, 1e-9),
         "interrupted": result.interrupted, "stop_reason": result.stop_reason,
         "benchmark": found if found is not None else "not in the table",
