@@ -39,6 +39,7 @@ def test_import_is_light():
 
 
 def test_scores_match_scipy_on_the_test_split(run, nb201):
+    pytest.importorskip("pandas")
     proxy = zcgp.Proxy(run)
     records = run.scores.to_dict("records")
     assert [r["task"] for r in records] == [t.id for t in nb201]
@@ -72,7 +73,7 @@ def test_proxy_equals_the_exported_module_and_reads_data_only(run, nb201, tmp_pa
 
 
 def test_proxy_from_a_formula_and_a_dataframe(nb201):
-    import pandas as pd
+    pd = pytest.importorskip("pandas")
     from scipy.stats import rankdata
     task = nb201[0]
     frame = pd.DataFrame(_scores(task))

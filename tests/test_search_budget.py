@@ -44,9 +44,9 @@ def test_minutes_budget_is_kept_with_setup_included(tmp_path, one_torch_thread):
     elapsed = time.monotonic() - start
     result = json.loads((out / "result.json").read_text())
     assert result["stop_reason"] == "time" and result["evaluations"] > 5
-    assert result["seconds"]["total"] <= 9.0 * 1.02
+    assert result["time"]["total"] <= 9.0 * 1.02 and result["seconds"] <= 9.0 * 1.02
     assert elapsed <= 9.0 * 1.02 + 1.5                 # + writing result.json, trajectory and the plot
-    assert set(result["seconds"]) == {"setup", "scoring", "selection", "total", "building_cpu", "proxies_cpu"}
+    assert set(result["time"]) == {"setup", "scoring", "selection", "total", "building_cpu", "proxies_cpu"}
 
 
 def test_pick_chooses_by_budget_from_the_cost_front(tmp_path, capsys):
