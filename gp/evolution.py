@@ -6,10 +6,11 @@ before (cache keyed by the canonical string), then survival of `mu` from parents
 offspring: the `elite` best distinct formulas plus a size-aware selection (double
 tournament with parsimony pressure, or NSGA-II on fitness and size).
 
-All randomness comes from one `random.Random` state owned by the engine (DEAP uses the
-global `random` module, so the engine swaps its state in around each step); evaluation is
-a pure function of the formula. Hence the same seed gives the same run for any --n-jobs,
-and `state()` / `Engine.restore()` continue a run exactly.
+All randomness comes from one `random.Random` owned by the engine, lent to DEAP only while
+the engine draws (`gp.rng.engine_random`; nothing else, e.g. dask in another thread, can
+consume it); evaluation is a pure function of the formula and draws nothing. Hence the
+same seed gives the same run for any --n-jobs and backend (serial, loky, threading,
+multiprocessing, dask), and `state()` / `Engine.restore()` continue a run exactly.
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 from deap import base, gp, tools
 from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.rank import WORST
+from zcgp.gp import interrupt
 from zcgp.gp.archive import Entry, HallOfFame, ParetoFront, rank_key
 from zcgp.gp.dataset import Dataset
+from zcgp.gp.hygiene import degeneracy
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.primitives import canonical_key, make_pset, parse_tree, to_code
+from zcgp.gp.rng import engine_random
 from zcgp.gp.selection import PARENT_SELECTIONS, epsilon_lexicase
 
 SELECTIONS = ("double-tournament", "nsga2")
@@ -206,13 +211,13 @@ class Engine:
 
     @contextmanager
     def _random(self):
-        outer = random.getstate()
-        random.setstate(self.random_state)
+        rng = random.Random()
+        rng.setstate(self.random_state)
         try:
-            yield
+            with engine_random(rng):
+                yield
         finally:
-            self.random_state = random.getstate()
-            random.setstate(outer)
+            self.random_state = rng.getstate()
 
     # ---- evaluation ------------------------------------------------------------------
     def evaluate(self, individuals) -> list[Entry]:
@@ -236,9 +241,19 @@ class Engine:
             ind.fitness.values = (self.cache[key].fitness,)
         self.evaluations += len(fresh)
         self.lookups += len(pending)
+        ranking = [e for e, code in zip(new_entries, codes) if self._ranks(e, code)]
         for archive in (self.hof, self.front_size, self.front_cost):
-            archive.update(new_entries)
+            archive.update(ranking)
         return new_entries
+
+    def _ranks(self, entry: Entry, code) -> bool:
+        """False for formulas the engine must never emit: constant or non-finite on every task
+        (gp.hygiene), or defined on none; they keep their WORST fitness but stay out of the archives."""
+        if entry.fitness > WORST:
+            return True
+        if not any(math.isfinite(x) for x in entry.per_task):
+            return False
+        return degeneracy(self.dataset, code) is None
 
     # ---- one generation ----------------------------------------------------------------
     def _clone(self, ind: Individual) -> Individual:
@@ -305,7 +320,7 @@ class Engine:
             "best": float(fit.max()), "mean": float(fit.mean()), "median": float(np.median(fit)),
             "std": float(fit.std()), "size_best": len(best), "size_mean": float(sizes.mean()),
             "depth_max": max(self.cache[ind.key].depth for ind in self.population),
-            "hof_best": self.hof[0].fitness, "seconds": round(seconds, 4),
+            "hof_best": self.hof[0].fitness if len(self.hof) else None, "seconds": round(seconds, 4),
         }
         self.logbook.append(row)
         return row
@@ -313,13 +328,15 @@ class Engine:
     def step(self) -> dict:
         """Run generation `self.generation + 1` (0 = create the initial population)."""
         start = time.perf_counter()
-        with self._random():
-            if self.generation < 0:
+        if self.generation < 0:
+            with self._random():
                 self.population = [self._new_individual() for _ in range(self.config.population)]
-                new = self.evaluate(self.population)
-            else:
+            new = self.evaluate(self.population)
+        else:
+            with self._random():
                 offspring = self._offspring()
-                new = self.evaluate(offspring)
+            new = self.evaluate(offspring)       # draws nothing: outside the engine's stream
+            with self._random():
                 self.population = self._survivors(self.population + offspring)
         self.generation += 1
         seconds = time.perf_counter() - start
@@ -331,16 +348,24 @@ class Engine:
         return self.generation >= self.config.generations
 
     def run(self, on_generation=None, quiet: bool = True) -> Engine:
-        """Step until `config.generations`; `on_generation(engine)` after each (checkpoint)."""
+        """Step until `config.generations`; `on_generation(engine)` after each (checkpoint).
+        Inside `gp.interrupt.stop_on_signals()` a SIGINT / SIGTERM raises `Interrupted` after
+        the generation in progress and its `on_generation`."""
         from tqdm import tqdm
         bar = tqdm(total=self.config.generations + 1, initial=self.generation + 1, disable=quiet,
                    file=sys.stderr, unit="gen", dynamic_ncols=True, leave=True)
         try:
             with self.evaluator:
                 while not self.done:
-                    row = self.step()
+                    try:
+                        row = self.step()
+                    except Exception:
+                        if interrupt.requested() is None:
+                            raise
+                        interrupt.raise_if_requested(self.generation)    # last checkpoint stands
                     if on_generation is not None:
                         on_generation(self)
+                    interrupt.raise_if_requested(self.generation)
                     bar.set_postfix_str(f"gen {row['gen']} best {row['best']:.4f} "
                                         f"mean {row['mean']:.4f} size {row['size_best']}")
                     bar.update(1)
@@ -351,6 +376,9 @@ class Engine:
     # ---- results -------------------------------------------------------------------------
     @property
     def best(self) -> Entry:
+        if not len(self.hof):
+            raise ZcgpError("no formula of this run ranks the architectures (every one evaluated was "
+                            "constant or non-finite on every task); try more generations or other proxies")
         return self.hof[0]
 
     def tree(self, key: str) -> gp.PrimitiveTree:

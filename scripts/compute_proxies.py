@@ -51,6 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "ADDRESS on a dask cluster (results identical to serial; default: 1)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler for --n-jobs")
     parser.add_argument("--out", required=True, metavar="FILE", help="CSV file to write ('-' for stdout)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -81,6 +82,12 @@ def _task_shape(space, task: str | None) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zcgp.fitness.outdir import claim_file
+    with claim_file(None if args.out == "-" else args.out, args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     space = get_space(args.space)
     names = resolve_names(args.names)
     num_classes, resolution = _task_shape(space, args.task)

@@ -1,13 +1,26 @@
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from zcgp.fitness.data import PACKAGED_DATA_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+# tests/mutation.py sets ZCGP_MUTATION: every mutant reruns the property tests, so they draw
+# fewer, fixed examples there (a mutant must be killed the same way every time)
+MUTATION = bool(os.environ.get("ZCGP_MUTATION"))
+if MUTATION:
+    settings.register_profile("mutation", derandomize=True, database=None)
+    settings.load_profile("mutation")
+
+
+def examples(n: int) -> int:
+    """Hypothesis max_examples: n, or at most 40 under mutation testing."""
+    return min(n, 40) if MUTATION else n
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import configparser
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,7 @@ def main(argv=None) -> int:
     cfg = configparser.ConfigParser()
     cfg.read(REPO / "setup.cfg")
     table = modules(cfg)
+    scopes = {path: value.split() for path, value in cfg["zcgp:mutation-scope"].items()}
     if args.list:
         for module, tests in table.items():
             print(f"{module}: {' '.join(tests)}")
@@ -106,8 +108,8 @@ def main(argv=None) -> int:
     for module in args.modules or list(table):
         root = stage(module, table[module], cfg)
         print(f"== {module}: mutmut run in {root.relative_to(REPO)}", flush=True)
-        proc = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)],
-                              cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+        proc = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children),
+                               *scopes.get(module, [])], env={**os.environ, "ZCGP_MUTATION": "1"}, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
         (root / "mutmut.log").write_text(proc.stdout)
         result = score(root)
         rows.append((module, result))

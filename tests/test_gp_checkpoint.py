@@ -65,6 +65,9 @@ def test_plain_state_round_trips(tmp_path):
     (MAGIC + pickle.dumps({"format": FORMAT, "version": 99}),
      "checkpoint {path} has version 99; this zcgp reads version 1"),
     (MAGIC + b"\x80\x05", "checkpoint {path} is corrupt: Ran out of input"),
+    # an exception without a message is named by its type; a multi-line one shows its first line
+    (MAGIC + b"\x80\x05\x96" + (2**62).to_bytes(8, "little"), "checkpoint {path} is corrupt: MemoryError"),
+    (MAGIC + b"\x80\x05K\x01Q", "checkpoint {path} is corrupt: A load persistent id instruction was encountered,"),
 ])
 def test_bad_files_name_the_problem(tmp_path, data, message):
     path = tmp_path / "checkpoint.pkl"
@@ -73,3 +76,23 @@ def test_bad_files_name_the_problem(tmp_path, data, message):
     with pytest.raises(ZcgpError) as exc:
         load_checkpoint(tmp_path)
     assert str(exc.value) == message.format(path=path)
+
+
+def test_unreadable_file(tmp_path, monkeypatch):
+    path = save_checkpoint(tmp_path, {"generation": 0})
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(type(path), "read_bytes", denied)
+    with pytest.raises(ZcgpError) as exc:
+        load_checkpoint(tmp_path)
+    assert str(exc.value) == f"cannot read checkpoint {path}: Permission denied"
+
+    def bare(self):
+        raise OSError("device gone")
+
+    monkeypatch.setattr(type(path), "read_bytes", bare)
+    with pytest.raises(ZcgpError) as exc:
+        load_checkpoint(tmp_path)
+    assert str(exc.value) == f"cannot read checkpoint {path}: device gone"

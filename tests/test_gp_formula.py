@@ -20,8 +20,9 @@ from zcgp.gp.primitives import (
 TERMS = ("flops", "params", "nwot", "synflow")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pset():
+    # built per test (cheap): mutation testing ties make_pset's mutants to every test using it
     return make_pset(TERMS)
 
 
@@ -135,3 +136,103 @@ def test_make_constant_is_mutable_ephemeral(pset):
     random.seed(0)
     (mutated,) = gp.mutEphemeral(gp.PrimitiveTree([node]), mode="one")
     assert mutated[0].value in (-1.0, -0.5, 0.5, 1.0, 2.0, 3.0)
+
+
+def abc():
+    return make_pset(("a", "b", "c"))
+
+
+@pytest.mark.parametrize("prefix, text", [
+    ("neg(a)", "-a"),
+    ("neg(add(a, b))", "-(a + b)"),
+    ("neg(plog(a))", "-log(a)"),
+    ("neg(neg(a))", "-(-a)"),
+    ("square(a)", "a**2"),
+    ("square(add(a, b))", "(a + b)**2"),
+    ("square(psqrt(a))", "sqrt(a)**2"),
+    ("add(add(a, b), c)", "a + b + c"),
+    ("add(a, add(b, c))", "a + (b + c)"),          # float addition order kept
+    ("sub(sub(a, b), c)", "a - b - c"),
+    ("sub(a, sub(b, c))", "a - (b - c)"),
+    ("mul(add(a, b), c)", "(a + b) * c"),
+    ("add(a, mul(b, c))", "a + b * c"),
+    ("pdiv(mul(a, b), c)", "a * b / c"),
+    ("mul(neg(a), b)", "-a * b"),
+    ("add(-1.5, a)", "(-1.5) + a"),
+    ("mul(a, -1.5)", "a * (-1.5)"),
+    ("square(-1.5)", "(-1.5)**2"),
+    ("neg(-1.5)", "-(-1.5)"),
+    ("fmin(plog(a), fmax(psqrt(b), pabs(c)))", "min(log(a), max(sqrt(b), abs(c)))"),
+    ("tanh(pdiv(a, b))", "tanh(a / b)"),
+])
+def test_infix_exact_text(prefix, text):
+    tree = parse_tree(prefix, abc())
+    assert infix(tree) == text
+    assert str(parse_formula(text, abc())) == str(tree)          # and it parses back to the same tree
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "empty formula"),
+    ("   ", "empty formula"),
+    ("a" + " " * 10_000, "formula too long (10001 characters)"),
+    ("a *", "malformed formula 'a *': invalid syntax"),
+    ("a b", "malformed formula 'a b': invalid syntax at column 3"),
+    ("a + foo", "unknown terminal 'foo' in formula 'a + foo'; known: a, b, c"),
+    ("  exp(a) ", "unknown function 'exp' in formula 'exp(a)'; known: abs, add, div, fmax, fmin, log, max, min, "
+                  "mul, neg, pabs, pdiv, plog, psqrt, sqrt, square, sub, tanh"),
+    ("np.exp(a)", "unknown function 'np.exp' in formula 'np.exp(a)'; known: abs, add, div, fmax, fmin, log, max, "
+                  "min, mul, neg, pabs, pdiv, plog, psqrt, sqrt, square, sub, tanh"),
+    ("a ** 3", "malformed formula 'a ** 3': only '**2' is supported as a power; use sqrt(...) or square(...)"),
+    ("min(a=1, b=2)", "malformed formula 'min(a=1, b=2)': keyword arguments are not supported in min(...)"),
+    ("log(a, b)", "malformed formula 'log(a, b)': log() takes 1 argument(s), got 2"),
+    ("True * a", "malformed formula 'True * a': unsupported constant True"),
+    ("log + a", "malformed formula 'log + a': function 'log' used without arguments"),
+    ("a if b else c", "malformed formula 'a if b else c': unsupported syntax 'a if b else c'"),
+    ("-" * 3000 + "a", "malformed formula '" + "-" * 80 + "': maximum recursion depth exceeded during ast construction"),
+    ("a+" * 1200 + "a", "formula '" + "a+" * 40 + "...' is nested too deeply"),
+])
+def test_formula_errors_are_exact(text, message):
+    with pytest.raises(ZcgpError) as exc:
+        parse_formula(text, abc())
+    assert str(exc.value) == message
+
+
+def test_formula_length_limit_is_inclusive():
+    assert str(parse_formula("a" + " " * 9_999, abc())) == "a"           # exactly 10,000 characters
+
+
+@pytest.mark.parametrize("text, tree", [
+    ("+2 * a", "mul(2.0, a)"), ("-2 * a", "mul(-2.0, a)"), ("+a", "a"), ("-a", "neg(a)"), ("-(a)", "neg(a)"),
+    ("a ** 2", "square(a)"), ("div(a, b)", "pdiv(a, b)"), ("a / b", "pdiv(a, b)"),
+])
+def test_unary_signs_and_aliases(text, tree):
+    assert str(parse_formula(text, abc())) == tree
+
+
+def test_formula_names_skip_unknown_function_names():
+    assert formula_names("exp(a) + b * foo(c)") == {"a", "b", "c"}
+    assert formula_names("max(a, exp)") == {"a", "exp"}
+
+
+@pytest.mark.parametrize("names, message", [
+    (("class",), "proxy name 'class' cannot be a formula terminal (not an identifier)"),
+    (("l2-norm",), "proxy name 'l2-norm' cannot be a formula terminal (not an identifier)"),
+    (("a", "add"), "proxy name 'add' clashes with a primitive of the same name"),
+    (("const",), "proxy name 'const' clashes with a primitive of the same name"),
+    (("a", "b", "a"), "duplicate terminals in a, b, a"),
+    ((), "no proxy is available as a terminal"),
+])
+def test_terminal_name_errors_are_exact(names, message):
+    with pytest.raises(ZcgpError) as exc:
+        make_pset(names)
+    assert str(exc.value) == message
+
+
+def test_deap_compile_agrees_with_run_code(pset, columns):
+    """The primitive set's functions (used by gp.compile) equal the flat-code interpreter."""
+    assert pset.zcgp_terminals == TERMS
+    for tree in _random_trees(pset, 100, seed=11):
+        compiled = gp.compile(tree, pset)
+        expected = evaluate_tree(tree, columns, 50)
+        got = np.broadcast_to(np.asarray(compiled(*(columns[t] for t in TERMS)), dtype=float), (50,))
+        np.testing.assert_array_equal(got, expected)

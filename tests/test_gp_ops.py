@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from tests.conftest import examples
 from zcgp.fitness import transforms
 from zcgp.fitness.rank import average_ranks as fitness_average_ranks
 from zcgp.fitness.transforms import TRANSFORMS
@@ -38,7 +39,7 @@ finite = st.floats(min_value=-1e100, max_value=1e100, allow_nan=False)
 vec = arrays(np.float64, st.integers(1, 30), elements=finite)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(vec, vec)
 def test_ops_are_finite_and_silent_on_finite_input(a, b):
     n = min(a.size, b.size)
@@ -51,7 +52,7 @@ def test_ops_are_finite_and_silent_on_finite_input(a, b):
                 assert np.isfinite(out).all(), name
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 4)),
               elements=st.one_of(st.sampled_from([0.0, 1.0, -2.0, np.nan, np.inf]), finite)))
 def test_transform_is_finite_and_never_warns(table):

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
+from tests.conftest import examples
 from zcgp.fitness import ZcgpError
 from zcgp.fitness.rank import (
     WORST,
@@ -39,7 +40,7 @@ def _reference(fn, scores, target):
     return np.array(out)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(problems())
 def test_kendall_matches_scipy(problem):
     scores, target = problem
@@ -47,7 +48,7 @@ def test_kendall_matches_scipy(problem):
     np.testing.assert_allclose(kendall_many(scores, target), _reference(stats.kendalltau, scores, target), atol=1e-9)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(problems())
 def test_spearman_matches_scipy(problem):
     scores, target = problem
@@ -55,13 +56,13 @@ def test_spearman_matches_scipy(problem):
     np.testing.assert_allclose(spearman_many(scores, target), _reference(stats.spearmanr, scores, target), atol=1e-9)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(arrays(float, st.integers(1, 80), elements=values))
 def test_average_ranks_match_rankdata(row):
     np.testing.assert_allclose(average_ranks(row[None, :])[0], stats.rankdata(row))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.integers(0, 40), min_size=1, max_size=300))
 def test_count_inversions_matches_brute_force(seq):
     arr = np.array(seq)
@@ -78,7 +79,7 @@ def test_degenerate_candidates_get_worst_and_never_nan():
     assert RankTarget(target).kendall(np.array([2.0, 1.0, 3.0, 4.0]))[0] == pytest.approx(2 / 3)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.integers(2, 40), st.sampled_from([0.0, -3.5, 1e6]), st.integers(0, 2**32 - 1))
 def test_constant_target_is_worst_where_scipy_is_nan(n, value, seed):
     target = np.full(n, value)
@@ -95,12 +96,74 @@ def test_tiny_n_and_errors():
     assert kendall_many(np.array([[2.0, 1.0]]), np.array([0.0, 1.0]))[0] == -1.0
     with pytest.raises(ZcgpError, match="at least 2"):
         RankTarget(np.array([1.0]))
-    with pytest.raises(ZcgpError, match="non-finite"):
+    with pytest.raises(ZcgpError) as exc:
         RankTarget(np.array([1.0, np.nan]))
+    assert str(exc.value) == "target has non-finite values"
     with pytest.raises(ZcgpError, match="do not match 3"):
         RankTarget(np.arange(3.0)).kendall(np.zeros((2, 4)))
-    with pytest.raises(ZcgpError, match="unknown metric 'pearson'"):
+    with pytest.raises(ZcgpError) as exc:
         RankTarget(np.arange(3.0)).score(np.zeros((1, 3)), "pearson")
+    assert str(exc.value) == "unknown metric 'pearson'; choose from kendall, spearman"
+    scores = np.array([[3.0, 1.0, 2.0], [1.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(RankTarget(np.arange(3.0)).score(scores), kendall_many(scores, np.arange(3.0)))
+
+
+def test_perfect_agreement_is_exactly_one_never_beyond():
+    """With ties, tau-b and rho of a monotone relation can round to 1 + 2e-16: clipped to +-1."""
+    rng = np.random.default_rng(0)
+    for n in range(2, 300, 3):
+        target = rng.integers(0, max(2, n // 3), n).astype(float)
+        if np.ptp(target) == 0:
+            continue
+        monotone = np.stack([3 * target + 1, np.exp(target / 50), -2 * target, -target ** 3])
+        for metric in ("kendall", "spearman"):
+            got = RankTarget(target).score(monotone, metric)
+            np.testing.assert_allclose(got, [1.0, 1.0, -1.0, -1.0], rtol=0, atol=1e-15)
+            assert np.abs(got).max() <= 1.0, (n, metric, got)
+
+
+def test_heavy_ties_on_both_sides_match_scipy():
+    """Fixed problems (beside the property tests): few distinct values in target and scores."""
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        n = int(rng.integers(2, 70))
+        target = rng.integers(0, int(rng.integers(2, 6)), n).astype(float)
+        if np.ptp(target) == 0:
+            continue
+        scores = rng.integers(0, int(rng.integers(2, 6)), (3, n)).astype(float)
+        np.testing.assert_allclose(kendall_many(scores, target), _reference(stats.kendalltau, scores, target),
+                                   atol=1e-12)
+        np.testing.assert_allclose(spearman_many(scores, target), _reference(stats.spearmanr, scores, target),
+                                   atol=1e-12)
+
+
+def _inversions_by_merge_sort(seq):
+    def sort(a):
+        if len(a) <= 1:
+            return a, 0
+        left, x = sort(a[:len(a) // 2])
+        right, y = sort(a[len(a) // 2:])
+        merged, count, i, j = [], x + y, 0, 0
+        while i < len(left) and j < len(right):
+            if right[j] < left[i]:
+                merged.append(right[j])
+                count += len(left) - i
+                j += 1
+            else:
+                merged.append(left[i])
+                i += 1
+        return merged + left[i:] + right[j:], count
+    return sort(list(seq))[1]
+
+
+@pytest.mark.parametrize("top", [16383, 30000])
+def test_count_inversions_near_the_int32_key_limit(top):
+    """40,000 values (merge width 2**16, keys shifted by 17 bits) up to `top`: the sort keys
+    reach 2**31 (top 16383: the padding value 16384 << 17) or beyond, so they need int64."""
+    rng = np.random.default_rng(top)
+    seq = rng.integers(0, top + 1, 40_000)
+    seq[rng.integers(40_000)] = top
+    assert count_inversions(seq[None, :])[0] == _inversions_by_merge_sort(seq)
 
 
 def test_large_batch_crosses_chunks():

@@ -2,7 +2,6 @@ import time
 
 import numpy as np
 import pytest
-
 from zcgp.spaces.errors import UserInputError
 from zcgp.spaces.search import aging_evolution
 
@@ -28,18 +27,51 @@ def ones(archs):
     return np.array([sum(a) for a in archs], dtype=float)
 
 
+class CountingSpace(BitSpace):
+    """Records every proposed architecture (samples and mutants) in order."""
+
+    def __init__(self, bits=12):
+        super().__init__(bits)
+        self.proposed, self.parents = [], []
+
+    def sample(self, rng):
+        arch = super().sample(rng)
+        self.proposed.append(arch)
+        return arch
+
+    def mutate(self, arch, rng):
+        self.parents.append((arch, len(self.proposed)))
+        child = super().mutate(arch, rng)
+        self.proposed.append(child)
+        return child
+
+
 def test_finds_optimum_of_toy_objective_and_counts_evaluations():
     calls = []
 
     def objective(archs):
-        calls.append(len(archs))
+        calls.append(list(archs))
         return ones(archs)
 
-    result = aging_evolution(BitSpace(), objective, population=20, sample_size=5, max_evaluations=400, seed=0)
+    space = CountingSpace()
+    result = aging_evolution(space, objective, population=20, sample_size=5, max_evaluations=400, seed=0)
     assert result.best_arch == (1,) * 12 and result.best_score == 12.0
-    assert result.evaluations == sum(calls) <= 400            # every scored arch is distinct
-    assert result.proposals >= result.evaluations
+    scored = [a for batch in calls for a in batch]
+    assert len(scored) == len(set(scored)) == result.evaluations <= 400     # each distinct arch scored once
+    assert set(scored) == set(space.proposed)                             # ... and every proposal scored
+    assert result.proposals == len(space.proposed) > result.evaluations     # repeats were proposed, not rescored
     assert result.history[-1]["best_score"] == 12.0 and not result.interrupted
+
+
+@pytest.mark.parametrize("sample_size", [1, 3, 10])
+def test_sample_size_is_the_tournament_size(sample_size):
+    """With sample size = population every parent is the best member (the last `population`
+    proposals, batch 1); a smaller tournament sometimes picks a worse one."""
+    space = CountingSpace(16)
+    aging_evolution(space, ones, population=10, sample_size=sample_size, max_evaluations=60, batch=1, seed=2)
+    best_parent = [sum(parent) == max(map(sum, space.proposed[at - 10:at])) for parent, at in space.parents]
+    assert len(best_parent) > 20
+    assert all(best_parent) == (sample_size == 10)
 
 
 def test_same_seed_same_trajectory_other_seed_differs():
@@ -75,7 +107,7 @@ def test_initial_members_are_scored_first_and_once():
     initial = [(1,) * 8, (0,) * 8, (1, 0) * 4]
     result = aging_evolution(BitSpace(8), spy, population=4, sample_size=2, max_evaluations=10, batch=2,
                              seed=3, initial=initial)
-    assert calls[0] == initial[:2] and calls[1][0] == initial[2]
+    assert calls[0] == initial                      # one first batch, whatever the batch size
     assert result.evaluations == 10 and result.best_score == 8.0
     assert sum(len(c) for c in calls) == 10          # every architecture reached the objective once
 
@@ -101,7 +133,10 @@ def test_interrupt_returns_partial_result():
         return ones(archs)
 
     result = aging_evolution(BitSpace(), interrupting, population=10, sample_size=3, max_evaluations=1000, seed=0)
-    assert result.interrupted and result.stop_reason == "interrupted" and result.evaluations == 10    # batches of 8 + 2 (fills population) and result.best_arch is not None
+    assert result.interrupted and result.stop_reason == "interrupted"
+    assert result.evaluations == 10                   # batches of 8 + 2 (fill the population), the third interrupted
+    assert result.best_arch is not None and result.best_score == sum(result.best_arch)
+    assert result.history[-1]["best_arch"] == result.best_arch
 
 
 def test_bad_budgets():

@@ -23,7 +23,8 @@ from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json
 
 PICKS = ("auto", "best", "cheapest")
-COST_NETWORKS = 2
+COST_NETWORKS = 1
+COST_SHARE = 0.1              # at most this share of a time budget goes to measuring costs
 MAX_CANDIDATES = 6            # the run's choice + up to 5 members of the cost front, spread over cost
 
 
@@ -89,8 +90,11 @@ def candidates(run) -> list[tuple[str, object]]:
     return chosen
 
 
-def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: dict, table_task) -> tuple:
-    """(index into `candidates`, reason). `costs` maps a terminal tuple to seconds per network."""
+def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: dict, table_task,
+                 reference: int = 0) -> tuple:
+    """(index into `candidates`, reason). `costs` maps a terminal tuple to seconds per network; a
+    formula whose budget does not even cover its `reference` networks is not chosen by auto
+    (unless none does: then the cheapest)."""
     if pick == "best":
         return 0, "the run's chosen formula (--pick best)"
     if pick == "cheapest":
@@ -114,7 +118,9 @@ def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: d
         scores = proxy.proxy({t: table_task.column(t) for t in proxy.TERMINALS if t in table_task.proxies})
         scores = np.broadcast_to(scores, accuracy.shape)
         rows.append((expected_best_of(scores, accuracy, n), n, cost))
-    best = max(range(len(rows)), key=lambda j: (rows[j][0], -rows[j][2]))
+    feasible = [j for j, r in enumerate(rows) if r[1] >= reference] or \
+        [min(range(len(rows)), key=lambda j: rows[j][2])]
+    best = max(feasible, key=lambda j: (rows[j][0], -rows[j][2]))
     expected, n, cost = rows[best]
     return best, (f"expected best of {n} networks at {cost:.3f} s each: {expected:.2f} % on the "
                               f"{table_task.id} table (the run's chosen formula: {rows[0][0]:.2f} % at "

@@ -23,7 +23,13 @@ from zcgp.gp.dataset import Dataset
 from zcgp.gp.evolution import Engine, GPConfig
 from zcgp.gp.formula import infix
 from zcgp.gp.parallel import Evaluator
-from zcgp.gp.primitives import check_terminal_names, make_pset, parse_tree, run_code, to_code
+from zcgp.gp.primitives import (
+    check_terminal_names,
+    make_pset,
+    parse_tree,
+    run_code,
+    to_code,
+)
 from zcgp.gp.simplify import to_sympy
 from zcgp.run import as_table
 
