@@ -83,6 +83,9 @@ def test_proxy_from_a_formula_and_a_dataframe(nb201):
     safe = np.where(ranks["snip"] > 0, ranks["snip"], 1.0)
     expected = ranks["grasp"] * np.where(ranks["snip"] > 0, np.log(safe), 0.0)
     np.testing.assert_allclose(proxy(frame), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(proxy(frame[list(proxy.terminals)].to_numpy()), proxy(frame))
+    with pytest.raises(ZcgpError, match="one column per terminal"):
+        proxy(frame.to_numpy())
     with pytest.raises(ZcgpError, match="missing proxy scores: grasp"):
         proxy({"snip": frame["snip"].to_numpy()})
     with pytest.raises(ZcgpError, match="unknown function"):

@@ -60,3 +60,15 @@ def test_pick_chooses_by_budget_from_the_cost_front(tmp_path, capsys):
         assert result.info["pick"]["chosen"] == ("best" if pick in ("best", "0") else result.info["pick"]["chosen"])
     with pytest.raises(zcgp.ZcgpError, match="out of range"):
         zcgp.search("nb201", str(run), evaluations=5, lookup=True, pick="99", population=5, sample_size=2)
+
+
+@pytest.mark.gpu
+def test_search_runs_on_cuda(tmp_path):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    out = tmp_path / "cuda"
+    assert main(["search", "--formula", "nwot + synflow", "--evaluations", "12", "--population", "6",
+                 "--sample-size", "3", "--device", "cuda", "--quiet", "--out", str(out)]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["evaluations"] == 12 and result["workers"] == 1 and np.isfinite(result["best_score"])

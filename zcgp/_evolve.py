@@ -39,7 +39,7 @@ from zcgp.run import Run
 RUN_OPTIONS = {"train_fraction": DEFAULT_TRAIN_FRACTION, "transform": "rank", "proxies": None,
                "missing": "impute", "select": "train",
                "aggregation": "mean", "aggregation_k": 1.0, "case_splits": 0}
-LEVER_OPTIONS = ("aggregation", "aggregation_k", "case_splits")     # absent from older checkpoints
+LEVER_OPTIONS = ("aggregation", "aggregation_k", "case_splits")     # generalization levers
 DATASET_OPTIONS = ("transform", "metric", "missing", *LEVER_OPTIONS)   # run settings passed to Dataset.build
 SELECT_MODES = ("train", "validation", "inner-loso")
 GP_DEFAULTS = GPConfig(population=2000, generations=40)
@@ -129,8 +129,6 @@ def resume(directory, *, generations: int | None = None, n_jobs: int = 1, schedu
     if lacking:
         raise ZcgpError(f"{where} is corrupt: missing {', '.join(lacking)}")
     saved = state["run"]
-    if isinstance(saved, dict):
-        saved = {**{k: RUN_OPTIONS[k] for k in LEVER_OPTIONS}, **saved}
     if not (isinstance(saved, dict) and {"tasks", "seed", "metric", *RUN_OPTIONS} <= set(saved)
             and isinstance(state["config"], dict)):
         raise ZcgpError(f"{where} is corrupt: bad run settings")

@@ -77,9 +77,14 @@ def candidates(run) -> list[tuple[str, object]]:
     Pareto front spread evenly over it (formulas without terminals left out)."""
     from zcgp.proxy import Proxy
 
-    front = [(f"pareto_cost[{i}]", Proxy(run, index=i, front="cost"))
-             for i in range(len(run.result.get("pareto_cost", [])))]
-    front = [(n, p) for n, p in front if p.TERMINALS]
+    front = []
+    for i in range(len(run.result.get("pareto_cost", []))):
+        try:
+            proxy = Proxy(run, index=i, front="cost")
+        except ZcgpError:                    # a degenerate member (constant, non-finite) is no candidate
+            continue
+        if proxy.TERMINALS:
+            front.append((f"pareto_cost[{i}]", proxy))
     if len(front) > MAX_CANDIDATES - 1:
         keep = np.unique(np.linspace(0, len(front) - 1, MAX_CANDIDATES - 1).round().astype(int))
         front = [front[i] for i in keep]

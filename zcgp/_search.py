@@ -135,6 +135,8 @@ def search(space, proxy, *, minutes: float | None = None, evaluations: int | Non
     objective, searched, initial, measure = _objective(space, proxy, task=task, lookup=lookup, seed=seed,
                                                        population=population, pick=pick, minutes=minutes,
                                                        start=start, options=options, info=info)
+    if measure is not None:                     # one process on a GPU
+        info["workers"] = getattr(measure.measure, "workers", 1)
     setup = time.perf_counter() - start
     scoring = [0.0]
 

@@ -162,7 +162,13 @@ class Proxy:
         return {t: np.asarray(result[t], dtype=float) for t in self.TERMINALS}
 
     def __call__(self, x, **options) -> np.ndarray:
-        """Scores of a dict of arrays / DataFrame, or of a list of torch networks (see `compute`)."""
+        """Scores of a dict of arrays / DataFrame, an (n, len(terminals)) array with the columns in
+        `terminals` order, or a list of torch networks (see `compute`)."""
+        if isinstance(x, np.ndarray):
+            if x.ndim != 2 or x.shape[1] != len(self.TERMINALS):
+                raise ZcgpError(f"an array needs shape (n, {len(self.TERMINALS)}): one column per terminal "
+                                f"({', '.join(self.TERMINALS)}), got {x.shape}")
+            return self.proxy({t: x[:, j] for j, t in enumerate(self.TERMINALS)})
         if isinstance(x, Mapping) or (hasattr(x, "columns") and hasattr(x, "to_numpy")):
             if options:
                 raise ZcgpError(f"options {', '.join(options)} apply to networks only")
