@@ -31,11 +31,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.rank import METRICS, WORST, RankTarget
+from zcgp.fitness.families import FITNESS_METRICS
+from zcgp.fitness.families import score as family_score
+from zcgp.fitness.rank import WORST, RankTarget
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
 from zcgp.fitness.tasks import PROXY_ORDER
 from zcgp.fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS, apply_transform
 from zcgp.gp.primitives import code_terminals, run_code
+from zcgp.gp.selection import aggregate_tasks, case_subsets, check_aggregation
 
 PARTS = ("train", "test", "all", "fit", "validation")
 # part "fit" / "validation": the train split cut once more, deterministically per (task, seed),
@@ -125,7 +128,12 @@ class Dataset:
     """Columns of all selected tasks for one split, ready to score formulas."""
 
     def __init__(self, terminals, columns: dict, blocks: list[Block], metric: str,
-                 costs: dict, description: dict, missing: str = "exclude"):
+                 costs: dict, description: dict, missing: str = "exclude",
+                 aggregation: str = "mean", aggregation_k: float = 1.0, cases: tuple = ()):
+        self.aggregation = aggregation
+        self.aggregation_k = aggregation_k
+        self.cases = cases           # (block index, rows within the block, RankTarget) per case
+        self.spaces = [b.task.split("/", 1)[0] for b in blocks]
         self.missing = missing
         self.imputed = missing == "impute"      # a missing terminal is a neutral column, not NaN
         self.terminals = tuple(terminals)
@@ -144,13 +152,20 @@ class Dataset:
     def build(cls, tasks, terminals, part: str = "train", seed: int = 0,
               train_fraction: float = DEFAULT_TRAIN_FRACTION, transform: str = DEFAULT_TRANSFORM,
               metric: str = "kendall", missing: str = "exclude",
-              validation_fraction: float = DEFAULT_VALIDATION_FRACTION) -> Dataset:
+              validation_fraction: float = DEFAULT_VALIDATION_FRACTION, aggregation: str = "mean",
+              aggregation_k: float = 1.0, case_splits: int = 0) -> Dataset:
         """One split of `tasks` under a `missing` mode (MISSING_MODES, see the module docstring).
-        Parts "fit" and "validation" divide the train split (see `inner_split`)."""
+        Parts "fit" and "validation" divide the train split (see `inner_split`).
+        `aggregation` (gp.selection.AGGREGATIONS) makes the fitness of the per-task scores;
+        `case_splits` > 0 also scores each task on that many fixed disjoint row subsets
+        (extra columns of `score`, the cases of lexicase selection)."""
         if transform not in TRANSFORMS:
             raise ZcgpError(f"unknown transform '{transform}'; choose from {', '.join(TRANSFORMS)}")
-        if metric not in METRICS:
-            raise ZcgpError(f"unknown metric '{metric}'; choose from {', '.join(METRICS)}")
+        if metric not in FITNESS_METRICS:
+            raise ZcgpError(f"unknown metric '{metric}'; choose from {', '.join(FITNESS_METRICS)}")
+        check_aggregation(aggregation, aggregation_k)
+        if not 0 <= case_splits <= 64:
+            raise ZcgpError(f"--lexicase-splits must lie in [0, 64], got {case_splits}")
         missing_mode = check_missing(missing)
         allow_partial = missing_mode != "exclude"
         neutral = neutral_value(transform)
@@ -159,7 +174,7 @@ class Dataset:
         if not tasks:
             raise ZcgpError("no task selected")
         terminals = tuple(terminals)
-        pieces, blocks, start = [], [], 0
+        pieces, blocks, cases, start = [], [], [], 0
         for task in tasks:
             missing = frozenset(p for p in terminals if p not in task.proxies)
             if missing and not allow_partial:
@@ -183,6 +198,10 @@ class Dataset:
                     full[:, j] = neutral
             pieces.append(full)
             blocks.append(Block(task.id, start, start + rows.size, RankTarget(task.target[rows]), missing))
+            if case_splits:
+                rng = np.random.default_rng([int(seed), zlib.crc32(task.id.encode()), 2])
+                for sub in case_subsets(rows.size, case_splits, rng):
+                    cases.append((len(blocks) - 1, sub, RankTarget(task.target[rows[sub]])))
             start += rows.size
         stacked = np.concatenate(pieces, axis=0)
         columns = {p: np.ascontiguousarray(stacked[:, j]) for j, p in enumerate(terminals)}
@@ -191,8 +210,13 @@ class Dataset:
                        "missing": missing_mode, "terminals": list(terminals)}
         if part in ("fit", "validation"):
             description["validation_fraction"] = validation_fraction
+        if aggregation != "mean":          # non-default levers only: older fingerprints hold
+            description["aggregation"] = aggregation
+            description["aggregation_k"] = aggregation_k
+        if case_splits:
+            description["case_splits"] = case_splits
         return cls(terminals, columns, blocks, metric, proxy_costs(tasks, terminals), description,
-                   missing_mode)
+                   missing_mode, aggregation, aggregation_k, tuple(cases))
 
     def fingerprint(self) -> str:
         """Hash of the inputs and targets: a checkpoint is only resumed on the same data."""
@@ -220,19 +244,45 @@ class Dataset:
         (unless missing terminals are imputed)."""
         metric = metric or self.metric
         out = self.outputs(codes)
-        scores = np.empty((len(codes), len(self.blocks)))
+        scores = np.empty((len(codes), self.width))
         for t, block in enumerate(self.blocks):
-            scores[:, t] = block.target.score(out[:, block.start:block.stop], metric)
+            scores[:, t] = family_score(block.target, out[:, block.start:block.stop], metric)
+        for c, (t, rows, target) in enumerate(self.cases, start=len(self.blocks)):
+            scores[:, c] = family_score(target, out[:, self.blocks[t].start + rows], metric)
         if not self.imputed and any(b.missing for b in self.blocks):
             for i, code in enumerate(codes):
                 used = code_terminals(code)
                 for t, block in enumerate(self.blocks):
                     if used & block.missing:
                         scores[i, t] = np.nan
+                        for c, (b, _, _) in enumerate(self.cases, start=len(self.blocks)):
+                            if b == t:
+                                scores[i, c] = np.nan
         return scores
 
+    @property
+    def width(self) -> int:
+        """Columns of `score`: the tasks, then the lexicase cases (if any)."""
+        return len(self.blocks) + len(self.cases)
+
     def aggregate(self, per_task) -> float:
-        return aggregate(per_task, self.missing)
+        """Fitness of one `score` row (its task columns only)."""
+        per_task = np.asarray(per_task, dtype=float)[:len(self.blocks)]
+        if self.aggregation == "mean":
+            return aggregate(per_task, self.missing)
+        defined = np.isfinite(per_task)
+        if not defined.any():
+            return WORST
+        if self.missing == "skip":
+            spaces = [s for s, d in zip(self.spaces, defined) if d]
+            return aggregate_tasks(per_task[defined], self.aggregation, self.aggregation_k, spaces)
+        return aggregate_tasks(np.where(defined, per_task, 0.0), self.aggregation, self.aggregation_k,
+                               self.spaces)
+
+    def lexicase_cases(self, row) -> np.ndarray:
+        """The cases of one `score` row: the row subsets if any, else the tasks."""
+        row = np.asarray(row, dtype=float)
+        return row[len(self.blocks):] if self.cases else row[:len(self.blocks)]
 
     def cost(self, code) -> float:
         """Summed mean compute seconds of the distinct proxies a formula uses."""

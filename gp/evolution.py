@@ -25,12 +25,12 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 from deap import base, gp, tools
-
 from zcgp.fitness.errors import ZcgpError
 from zcgp.gp.archive import Entry, HallOfFame, ParetoFront, rank_key
 from zcgp.gp.dataset import Dataset
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.primitives import canonical_key, make_pset, parse_tree, to_code
+from zcgp.gp.selection import PARENT_SELECTIONS, epsilon_lexicase
 
 SELECTIONS = ("double-tournament", "nsga2")
 # how the final formula is chosen: best train fitness, or best mean score on the inner
@@ -87,6 +87,7 @@ class GPConfig:
     elite: int = 3
     hof_size: int = 20
     seed: int = 0
+    parents: str = "tournament"     # parent selection: tournament or epsilon-lexicase
 
     def validate(self) -> GPConfig:
         checks = [
@@ -102,6 +103,7 @@ class GPConfig:
             (self.selection in SELECTIONS, f"--selection must be one of {', '.join(SELECTIONS)}"),
             (self.elite >= 0, "--elite must be >= 0"),
             (self.hof_size >= 1, "--hof-size must be >= 1"),
+            (self.parents in PARENT_SELECTIONS, f"--parents must be one of {', '.join(PARENT_SELECTIONS)}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -212,20 +214,30 @@ class Engine:
     def _clone(self, ind: Individual) -> Individual:
         return copy.deepcopy(ind)
 
+    def _parent_picker(self):
+        """n -> n parents: DEAP tournaments, or a queue drawn by epsilon-lexicase."""
+        c, pop = self.config, self.population
+        if c.parents == "tournament":
+            return lambda n: tools.selTournament(pop, n, tournsize=c.tournament)
+        cases = np.array([self.dataset.lexicase_cases(self.cache[ind.key].per_task) for ind in pop])
+        queue = iter(epsilon_lexicase(cases, 2 * c.lam, random.getrandbits(63)).tolist())
+        return lambda n: [pop[next(queue)] for _ in range(n)]
+
     def _offspring(self) -> list[Individual]:
         c = self.config
         pop = self.population
+        pick = self._parent_picker()
         out = []
         for _ in range(c.lam):
             r = random.random()
             if r < c.cx_prob and len(pop) > 1:
-                p1, p2 = tools.selTournament(pop, 2, tournsize=c.tournament)
+                p1, p2 = pick(2)
                 child, _ = self.mate(self._clone(p1), self._clone(p2))
             elif r < c.cx_prob + c.mut_prob:
-                (parent,) = tools.selTournament(pop, 1, tournsize=c.tournament)
+                (parent,) = pick(1)
                 child = self.mutate(self._clone(parent))
             else:
-                (parent,) = tools.selTournament(pop, 1, tournsize=c.tournament)
+                (parent,) = pick(1)
                 out.append(self._clone(parent))
                 continue
             del child.fitness.values

@@ -79,7 +79,7 @@ class Evaluator:
     def __call__(self, codes) -> np.ndarray:
         codes = list(codes)
         if not codes:
-            return np.empty((0, len(self.dataset.blocks)))
+            return np.empty((0, self.dataset.width))
         chunks = [codes[i:i + self.chunk] for i in range(0, len(codes), self.chunk)]
         if self._parallel is None or len(chunks) == 1:
             parts = [score_chunk(self.dataset, c) for c in chunks]

@@ -90,3 +90,33 @@ def task_plot(rows: list[dict], path, metric: str = "kendall") -> Path | None:
         return save_figure(fig, Path(path))
     finally:
         plt.close(fig)
+
+
+def transfer_plot(table: dict, path, metric: str, unit: str, labels: dict) -> Path | None:
+    """Bars per held-out unit and method (mean over seeds), error bars = std over seeds."""
+    plt = pyplot()
+    if plt is None or not table:
+        return None
+    import numpy as np
+
+    units = [u for u in table if u != "mean"] + ["mean"]
+    methods = [m for m in labels if any(m in table[u] for u in units)]
+    x = np.arange(len(units))
+    width = 0.8 / len(methods)
+    fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(units) + 2), 4.5))
+    for i, m in enumerate(methods):
+        means = [table[u].get(m, (np.nan, np.nan))[0] for u in units]
+        stds = [table[u].get(m, (np.nan, np.nan))[1] for u in units]
+        ax.bar(x + (i - (len(methods) - 1) / 2) * width, means, width, yerr=stds, capsize=2, label=labels[m])
+    ax.set_xticks(x)
+    ax.set_xticklabels(units, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(f"held-out {metric} (all architectures)")
+    ax.set_title(f"leave-one-{unit}-out; error bars: std over seeds", fontsize=9)
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    try:
+        return save_figure(fig, Path(path))
+    finally:
+        plt.close(fig)

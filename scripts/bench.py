@@ -15,6 +15,7 @@ BENCHES = {
     "gp": "zcgp.scripts.bench_gp",
     "proxies": "zcgp.scripts.bench_proxies",
     "search": "zcgp.scripts.bench_search",
+    "transfer": "zcgp.scripts.bench_transfer",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import time
 import sys
 
 from zcgp.fitness.errors import ZcgpError
@@ -63,7 +64,11 @@ def _dispatch(name: str, args: argparse.Namespace) -> int:
         return 2
 
 
+STARTED = [time.monotonic()]      # when the current command began (budgets count from here)
+
+
 def main(argv: list[str] | None = None) -> int:
+    STARTED[0] = time.monotonic()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
         top_parser().parse_args(argv[:1] or ["--help"])

@@ -2,8 +2,10 @@
 
 Architectures are sampled (--archs N: N with pairwise different canonical keys, so
 equivalent cells are scored once) or listed (--arch, repeatable, or --arch-file with one
-per line; benchmark strings or 6-int tuples for nb201). Each network is initialised under
-torch.manual_seed(--seed), so a row does not depend on the other rows. The batch is a seeded
+per line, in any spelling of the space: the data tables' ARCH strings, NB201 benchmark
+strings, NB101 JSON {"matrix", "ops"}, DARTS genotypes, TransNAS `64-...` strings).
+Each network is initialised under torch.manual_seed(--seed), so a row does not depend on
+the other rows. The batch is a seeded
 synthetic one or CIFAR-10 read from disk (--data cifar10:/path/to/cifar-10-batches-py).
 Failed values are written as 'nan' and listed on stderr.
 """
@@ -23,10 +25,11 @@ from zcgp.spaces.errors import UserInputError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--space", default="nb201", choices=list(SPACES), help="search space (default: nb201)")
-    parser.add_argument("--task", default="cifar10",
-                        help="task fixing classes and input size, e.g. cifar10, cifar100, ImageNet16-120 "
-                             "(default: cifar10)")
+    parser.add_argument("--space", default="nb201",
+                        help=f"{', '.join(SPACES)} or package.module:Class (default: nb201)")
+    parser.add_argument("--task", default=None,
+                        help="task fixing classes and input size, e.g. cifar10, class_scene (default: the "
+                             "space's first task); TransNAS tasks get synthetic 256x256 inputs")
     parser.add_argument("--archs", type=int, default=None, metavar="N",
                         help="sample N architectures with distinct canonical keys")
     parser.add_argument("--arch", action="append", default=[], metavar="ARCH",
@@ -65,8 +68,9 @@ def _architectures(args, space) -> list:
     return list(dict.fromkeys(archs))          # exact repeats are scored once
 
 
-def _task_shape(space, task: str) -> tuple[int, int]:
+def _task_shape(space, task: str | None) -> tuple[int, int]:
     tasks = getattr(space, "tasks", None) or {}
+    task = task or next(iter(tasks), "")
     if task not in tasks:
         raise UserInputError(f"unknown task '{task}' for space {space.name}; known: {', '.join(tasks)}")
     return tasks[task]

@@ -27,16 +27,19 @@ examples:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 from zcgp._evolve import GP_DEFAULTS, RUN_OPTIONS, evolve, option_names, resume
 from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.rank import METRICS
+from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.transforms import TRANSFORMS
 from zcgp.gp.dataset import DEFAULT_VALIDATION_FRACTION, MISSING_MODES
 from zcgp.gp.evolution import FINAL_SELECTIONS, SELECTIONS
 from zcgp.gp.parallel import BACKENDS
 from zcgp.gp.report import comparison_table
+from zcgp.gp.selection import AGGREGATIONS, PARENT_SELECTIONS
+from zcgp.gp.transfer import EvolveSettings
 from zcgp.scripts.common import add_data_args
 
 
@@ -55,15 +58,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
                            "(default: task=task,arch=arch,accuracy=accuracy)")
     data.add_argument("--transform", choices=TRANSFORMS, help="input transform of every proxy, "
                       f"per task within the scored set (default: {RUN_OPTIONS['transform']})")
-    data.add_argument("--metric", choices=METRICS, help="fitness correlation (default: kendall)")
+    data.add_argument("--metric", choices=FITNESS_METRICS,
+                      help="fitness per task: kendall (default), spearman, wkendall (weighted Kendall, "
+                           "scipy weightedtau), top1/top5/top10 (precision at the top p%% by accuracy), "
+                           "ndcg, ndcg10 (NDCG over all / the top 10%%)")
     data.add_argument("--proxies", metavar="LIST", help="comma list restricting the terminals")
     data.add_argument("--missing", choices=MISSING_MODES,
                       help="a proxy missing on some tasks: impute = a neutral constant there (0.5 "
                            "for every architecture under rank, 0 otherwise; default), exclude = not "
                            "a terminal, zero / skip = formulas using it are undefined there, the "
                            "task counting 0 in the mean / left out of it")
-    data.add_argument("--select", choices=FINAL_SELECTIONS,
+    data.add_argument("--select", choices=(*FINAL_SELECTIONS, "inner-loso"),
                       help="how the final formula is chosen: train = best train fitness (default); "
+                           "inner-loso = the best member of the hall of fame and size front under the "
+                           "size cap that does best in an inner leave-one-space-out on the train "
+                           "tasks' spaces (one extra run per space); "
                            f"validation = evolve on {round(100 * (1 - DEFAULT_VALIDATION_FRACTION))}%% of each "
                            f"task's train split and pick, among the hall of fame and the size "
                            f"Pareto front, the best mean score on the other "
@@ -84,6 +93,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                           "on (fitness, size) (default: double-tournament)")
     evo.add_argument("--elite", type=int, help=f"best distinct formulas always kept (default: {d.elite})")
     evo.add_argument("--hof-size", type=int, help=f"hall-of-fame size (default: {d.hof_size})")
+    add_generalization_args(parser)
     ex = parser.add_argument_group("execution and output")
     ex.add_argument("--out", metavar="DIR", help="output directory (required unless --resume)")
     ex.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR")
@@ -92,6 +102,44 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ex.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler (implies --backend dask)")
     ex.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     ex.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
+
+
+def add_generalization_args(parser: argparse.ArgumentParser, with_budget: bool = False) -> None:
+    """The generalization levers (one group); `with_budget` adds the fitness metric, the
+    final pick and the budget, for commands that do not define them (bench transfer)."""
+    d, r = GP_DEFAULTS, RUN_OPTIONS
+    g = parser.add_argument_group("generalization levers (defaults: the zcgp evolve defaults)")
+    if with_budget:
+        g.add_argument("--metric", choices=FITNESS_METRICS, help="fitness (default: kendall)")
+        g.add_argument("--select", choices=("train", "inner-loso"), help=f"final pick (default: {r['select']})")
+        g.add_argument("--population", type=int, help=f"mu (default: {d.population})")
+        g.add_argument("--generations", type=int, help=f"generations (default: {d.generations})")
+    g.add_argument("--aggregate", dest="aggregation", choices=AGGREGATIONS,
+                   help=f"fitness over tasks (default: {r['aggregation']}): mean, space-mean (mean over "
+                        "spaces of the mean over their tasks), min, mean-std (mean - k std), worst-quartile")
+    g.add_argument("--aggregate-k", dest="aggregation_k", type=float, metavar="K",
+                   help=f"k of mean-std (default: {r['aggregation_k']})")
+    g.add_argument("--parents", choices=PARENT_SELECTIONS,
+                   help=f"parent selection (default: {d.parents}): tournament, or epsilon-lexicase over the cases")
+    g.add_argument("--lexicase-splits", dest="case_splits", type=int, metavar="B",
+                   help="lexicase cases: 0 = the tasks (default), B = each task's train rows cut "
+                        "into B fixed disjoint subsamples (tasks x subsamples)")
+
+
+def evolve_settings(args) -> EvolveSettings:
+    """EvolveSettings from parsed options (None = the zcgp evolve default)."""
+    def get(name, default):
+        value = getattr(args, name, None)
+        return default if value is None else value
+    d, r = GP_DEFAULTS, RUN_OPTIONS
+    config = dataclasses.replace(d, population=get("population", d.population),
+                                 generations=get("generations", d.generations),
+                                 parents=get("parents", d.parents)).validate()
+    return EvolveSettings(config=config, metric=get("metric", "kendall"), transform=r["transform"],
+                          missing=r["missing"], train_fraction=r["train_fraction"],
+                          aggregation=get("aggregation", r["aggregation"]),
+                          aggregation_k=get("aggregation_k", r["aggregation_k"]),
+                          case_splits=get("case_splits", r["case_splits"]), pick=get("select", r["select"]))
 
 
 def parse_columns(text: str | None) -> dict | None:
@@ -113,6 +161,7 @@ def _f(x) -> str:
 
 def print_summary(result: dict) -> None:
     metric = result["config"]["metric"]
+    metric = metric if metric in result["summary"] else "kendall"        # families: report Kendall
     best, s = result["best"], result["summary"][metric]
     print(f"best formula: {best['formula_infix']}")
     print(f"  simplified: {best['formula_simplified']}")

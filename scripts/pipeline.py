@@ -32,10 +32,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="cifar10", help="search target dataset (default: cifar10)")
     parser.add_argument("--minutes", type=float, default=3.0, help="search wall time (default: 3)")
     parser.add_argument("--evaluations", type=int, help="also stop the search after this many networks")
-    parser.add_argument("--reference", type=int, default=64, help="reference networks of the formula (default: 64)")
     parser.add_argument("--data", default="synthetic", help="minibatch: synthetic (default) or cifar10:/path")
     parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
+    parser.add_argument("--workers", type=int, default=-1, help="scoring processes (default: -1, every core)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -52,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n== step 2/2: search NAS-Bench-201 with it for {args.minutes:g} min -> {out / 'search'}", flush=True)
     budget = ["--evaluations", str(args.evaluations)] if args.evaluations else []
     return zcgp(["search", "--proxy", str(out / "evolve"), "--dataset", args.dataset, "--minutes", str(args.minutes),
-                 *budget, "--reference", str(args.reference), "--seed", str(args.seed), "--data", args.data,
-                 "--device", args.device, "--threads", str(args.threads), "--out", str(out / "search"), *quiet])
+                 *budget, "--seed", str(args.seed), "--data", args.data,
+                 "--device", args.device, "--workers", str(args.workers), "--out", str(out / "search"), *quiet])
 
 
 if __name__ == "__main__":

@@ -1,20 +1,68 @@
-"""Search spaces (torch-free to import; networks are built with torch on demand)."""
+"""Search spaces (torch-free to import; networks are built with torch on demand).
+
+`get_space(name)` returns a registered space (nb101, nb201, nb301, tnb101_micro,
+tnb101_macro) or loads a user's class given as 'package.module:Class'.
+"""
 
 from zcgp.spaces.base import SearchSpace
 from zcgp.spaces.errors import UserInputError
 
-# name -> module holding `SPACE`, imported on first use
-SPACES = {"nb201": "zcgp.spaces.nb201"}
+# name -> "module:attribute" holding the space instance, imported on first use
+SPACES = {
+    "nb101": "zcgp.spaces.nb101:SPACE",
+    "nb201": "zcgp.spaces.nb201:SPACE",
+    "nb301": "zcgp.spaces.nb301:SPACE",
+    "tnb101_micro": "zcgp.spaces.tnb101:MICRO",
+    "tnb101_macro": "zcgp.spaces.tnb101:MACRO",
+}
+
+# what a user space must provide (see `SearchSpace`)
+PROTOCOL = ("normalize", "sample", "mutate", "key", "build", "to_string")
 
 
 def get_space(name: str) -> SearchSpace:
-    """The search space registered under `name` (e.g. 'nb201')."""
-    key = (name or "").strip().lower()
+    """The space registered under `name` (e.g. 'nb201'), or an instance of the user class
+    'package.module:Class' (it must implement the `SearchSpace` methods and have `name` and
+    `tasks`)."""
+    text = (name or "").strip()
+    if ":" in text:
+        return load_user_space(text)
+    key = text.lower()
     if key not in SPACES:
-        raise UserInputError(f"unknown search space '{name}'; known: {', '.join(SPACES)}")
+        raise UserInputError(f"unknown search space '{name}'; known: {', '.join(SPACES)} "
+                             "or package.module:Class")
+    return _load_attribute(SPACES[key])
+
+
+def _load_attribute(spec: str):
     import importlib
 
-    return importlib.import_module(SPACES[key]).SPACE
+    module_name, _, attribute = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UserInputError(f"cannot import search space module '{module_name}': {exc}") from None
+    if not attribute or not hasattr(module, attribute):
+        raise UserInputError(f"module '{module_name}' has no attribute '{attribute}'")
+    return getattr(module, attribute)
 
 
-__all__ = ["SPACES", "SearchSpace", "UserInputError", "get_space"]
+def load_user_space(spec: str) -> SearchSpace:
+    """Instantiate 'package.module:Class' (or take a ready instance) and check the protocol."""
+    target = _load_attribute(spec)
+    try:
+        space = target() if isinstance(target, type) else target
+    except Exception as exc:  # noqa: BLE001 -- the user's constructor, reported in one line
+        raise UserInputError(f"cannot create search space {spec}: {type(exc).__name__}: {exc}") from None
+    missing = [m for m in PROTOCOL if not callable(getattr(space, m, None))]
+    tasks = getattr(space, "tasks", None)
+    if missing:
+        raise UserInputError(f"search space {spec} lacks {', '.join(missing)} (see zcgp.spaces.SearchSpace)")
+    if not isinstance(tasks, dict) or not tasks:
+        raise UserInputError(f"search space {spec} needs `tasks`: {{task: (classes, input resolution)}}")
+    if not getattr(space, "name", ""):
+        space.name = spec
+    return space
+
+
+__all__ = ["PROTOCOL", "SPACES", "SearchSpace", "UserInputError", "get_space", "load_user_space"]

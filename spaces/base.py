@@ -18,6 +18,24 @@ def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     return np.random.default_rng(rng)
 
 
+def parse_int_tuple(text: str, space: str) -> list[int]:
+    """'(1, 2, 3)' or '[1, 2, 3]' -> [1, 2, 3]; UserInputError naming `space` otherwise."""
+    inner = text.strip()
+    if inner[:1] not in "([" or inner[-1:] not in ")]":
+        raise UserInputError(f"malformed {space} architecture '{text}'")
+    try:
+        return [int(p) for p in inner[1:-1].split(",") if p.strip()]
+    except ValueError:
+        raise UserInputError(f"malformed {space} architecture '{text}': expected integers") from None
+
+
+def check_classes(num_classes: Any) -> int:
+    """A positive number of classes, else UserInputError."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise UserInputError(f"number of classes must be a positive integer, got {num_classes!r}")
+    return int(num_classes)
+
+
 class SearchSpace(ABC):
     """A cell/architecture space: sample, mutate, canonical key and a torch network builder.
 
@@ -52,9 +70,13 @@ class SearchSpace(ABC):
         """Human-readable form; defaults to the repr of the standard form."""
         return str(self.normalize(arch))
 
+    def table_string(self, arch: Any) -> str:
+        """The architecture's key in the NAS-Bench-Suite-Zero data file (its ARCH string)."""
+        return str(self.normalize(arch))
+
     def describe(self, arch: Any) -> dict[str, Any]:
-        """Identifying columns for result tables (string form and canonical key)."""
-        return {"arch": self.to_string(arch), "key": self.key(arch)}
+        """Identifying columns for result tables (user spelling, table ARCH string, canonical key)."""
+        return {"arch": self.to_string(arch), "table_arch": self.table_string(arch), "key": self.key(arch)}
 
     def sample_distinct(self, n: int, rng: np.random.Generator | int | None = None,
                         max_tries: int | None = None) -> list:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from zcgp.spaces.errors import UserInputError
 
 _MAX_STALE_BATCHES = 200
@@ -32,6 +31,7 @@ class SearchResult:
     interrupted: bool
     stop_reason: str                 # evaluations | time | exhausted | interrupted
     history: list[dict] = field(default_factory=list)   # one row per scored batch
+    info: dict = field(default_factory=dict)            # what was searched with, where time went
 
 
 def _check_budget(max_evaluations, max_seconds) -> None:
@@ -66,12 +66,15 @@ class _ScoreCache:
 
 def aging_evolution(space, objective: Objective, *, population: int = 50, sample_size: int = 10,
                     max_evaluations: int | None = None, max_seconds: float | None = None,
-                    batch: int = 8, seed: int = 0, on_batch: Callable[[dict], None] | None = None
-                    ) -> SearchResult:
+                    batch: int = 8, seed: int = 0, on_batch: Callable[[dict], None] | None = None,
+                    initial: Sequence[Any] = ()) -> SearchResult:
     """Real et al.'s aging evolution: tournament parent, one mutation, oldest member dies.
 
-    Stops at `max_evaluations` distinct scored architectures or after `max_seconds`, whichever
-    comes first; Ctrl-C stops cleanly and returns what was found so far.
+    The population starts with `initial` (e.g. an already scored reference sample), then
+    random samples. Stops at `max_evaluations` distinct scored architectures or after
+    `max_seconds`, whichever comes first: a batch is cut to what the remaining time allows at
+    the mean cost per network so far, so the budget is kept, not overshot by a batch. Ctrl-C
+    stops cleanly and returns what was found so far.
     """
     _check_budget(max_evaluations, max_seconds)
     if population < 2 or not 1 <= sample_size <= population:
@@ -93,20 +96,34 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
 
     def room() -> int:
         left = batch if max_evaluations is None else max_evaluations - len(cache.scores)
-        return max(1, min(batch, left))
+        if max_seconds is not None and timed[1]:
+            per_eval = timed[0] / timed[1]
+            left = min(left, int((max_seconds - (time.perf_counter() - start)) / per_eval))
+        return min(batch, left)
+
+    pending = list(initial)
+    timed = [0.0, 0]                    # objective seconds and fresh networks, outside `initial`
 
     try:
         while not history or not out_of_budget():        # at least one batch is scored
+            size = max(room(), 0 if history else 1)
+            if size == 0:                                 # not even one more network fits in the time left
+                break
             if len(members) < population:
-                children = [space.sample(rng) for _ in range(min(room(), population - len(members)))]
+                size = min(size, population - len(members))
+                children = [pending.pop(0) if pending else space.sample(rng) for _ in range(size)]
             else:
                 children = []
-                for _ in range(room()):
+                for _ in range(size):
                     picks = rng.choice(len(members), size=sample_size, replace=False)
                     parent = max((members[i] for i in picks), key=lambda m: m[1])
                     children.append(space.mutate(parent[0], rng))
-            seen = len(cache.scores)
+            seen, from_initial = len(cache.scores), bool(initial) and len(cache.scores) < len(initial)
+            before = time.perf_counter()
             scores = cache.score(children)
+            if not from_initial:
+                timed[0] += time.perf_counter() - before
+                timed[1] += len(cache.scores) - seen
             proposals += len(children)
             stale = 0 if len(cache.scores) > seen else stale + 1
             if stale >= _MAX_STALE_BATCHES:        # the space (or its reachable part) is exhausted

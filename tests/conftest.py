@@ -57,3 +57,11 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """Each test gets its own zcgp cache directory (search references, measured costs)."""
+    path = tmp_path_factory.mktemp("zcgp-cache")
+    monkeypatch.setenv("ZCGP_CACHE_DIR", str(path))
+    return path

@@ -239,4 +239,4 @@ def test_select_validation_is_recorded_and_resumes_identically(tmp_path):
 def test_evolve_help_lists_select(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["evolve", "--help"])
-    assert exc.value.code == 0 and "--select {train,validation}" in capsys.readouterr().out
+    assert exc.value.code == 0 and "--select {train,validation,inner-loso}" in capsys.readouterr().out

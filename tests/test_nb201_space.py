@@ -249,5 +249,5 @@ def test_search_space_interface():
     assert space.describe(EXAMPLE) == {"arch": EXAMPLE_STRING, "ops": str(EXAMPLE), "index": 4811,
                                        "key": nb201.canonical_key(EXAMPLE)}
     assert space.tasks["ImageNet16-120"] == (120, 16)
-    with pytest.raises(UserInputError, match="unknown search space 'nb999'; known: nb201"):
+    with pytest.raises(UserInputError, match="unknown search space 'nb999'; known: nb101, nb201"):
         get_space("nb999")

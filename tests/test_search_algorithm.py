@@ -86,13 +86,31 @@ def test_budgets_are_respected():
     result = aging_evolution(BitSpace(), ones, population=10, sample_size=3, max_evaluations=37, batch=8, seed=1)
     assert result.evaluations == 37 and result.stop_reason == "evaluations"
 
-    def slow(archs):
-        time.sleep(0.02)
+    def slow(archs):                          # cost proportional to the batch: 5 ms a network
+        time.sleep(0.005 * len(archs))
         return ones(archs)
 
     start = time.perf_counter()
     result = aging_evolution(BitSpace(40), slow, population=10, sample_size=3, max_seconds=0.3, seed=1)
-    assert 0.3 <= time.perf_counter() - start < 0.6 and result.seconds >= 0.3
+    elapsed = time.perf_counter() - start
+    # the last batch is cut to the time left: the budget is kept, not overshot by a batch
+    assert 0.25 <= elapsed <= 0.3 * 1.02 + 0.005 and result.stop_reason == "time"
+    assert [r["evaluations"] - q["evaluations"] for q, r in zip(result.history, result.history[1:])][-1] < 8
+
+
+def test_initial_members_are_scored_first_and_once():
+    calls = []
+
+    def spy(archs):
+        calls.append(list(archs))
+        return ones(archs)
+
+    initial = [(1,) * 8, (0,) * 8, (1, 0) * 4]
+    result = aging_evolution(BitSpace(8), spy, population=4, sample_size=2, max_evaluations=10, batch=2,
+                             seed=3, initial=initial)
+    assert calls[0] == initial[:2] and calls[1][0] == initial[2]
+    assert result.evaluations == 10 and result.best_score == 8.0
+    assert sum(len(c) for c in calls) == 10          # every architecture reached the objective once
 
 
 def test_exhausted_space_stops_and_failed_networks_rank_last():

@@ -32,11 +32,12 @@ _EXPORTS = {
     "ProxyRegressor": "zcgp.estimator",
     "ZcgpError": "zcgp.fitness.errors",
     "search": "zcgp._search",        # a function: the module is _search so `zcgp.search` stays callable
+    "SearchResult": "zcgp._search",
 }
 _SUBMODULES = ("spaces", "proxies", "fitness", "gp", "scripts")
 
 __all__ = ["load_tasks", "evolve", "resume", "Run", "Proxy", "evaluate", "baselines", "ProxyRegressor",
-           "ZcgpError", "search", "spaces", "proxies", "fitness", "gp", "scripts"]
+           "ZcgpError", "search", "SearchResult", "spaces", "proxies", "fitness", "gp", "scripts"]
 
 
 def __getattr__(name: str):

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.rank import METRICS
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION
 from zcgp.fitness.tasks import Task
@@ -24,13 +25,17 @@ from zcgp.gp.formula import infix
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.report import formula_rows, summary
 from zcgp.gp.results import entry_dict, simplified
+from zcgp.gp.transfer import EvolveSettings, capped_best, inner_loso_cap
 from zcgp.run import Run
 from zcgp._tasks import load_tasks
 
 # run settings (checkpointed; a given one must match on resume) and their defaults
 RUN_OPTIONS = {"train_fraction": DEFAULT_TRAIN_FRACTION, "transform": "rank", "proxies": None,
-               "missing": "impute", "select": "train"}
-DATASET_OPTIONS = ("transform", "metric", "missing")      # run settings passed to Dataset.build
+               "missing": "impute", "select": "train",
+               "aggregation": "mean", "aggregation_k": 1.0, "case_splits": 0}
+LEVER_OPTIONS = ("aggregation", "aggregation_k", "case_splits")     # absent from older checkpoints
+DATASET_OPTIONS = ("transform", "metric", "missing", *LEVER_OPTIONS)   # run settings passed to Dataset.build
+SELECT_MODES = ("train", "validation", "inner-loso")
 GP_DEFAULTS = GPConfig(population=2000, generations=40)
 GP_OPTIONS = tuple(f.name for f in dataclasses.fields(GPConfig) if f.name != "seed")
 MISSING_HELP = {
@@ -115,6 +120,8 @@ def resume(directory, *, generations: int | None = None, n_jobs: int = 1, schedu
     if lacking:
         raise ZcgpError(f"{where} is corrupt: missing {', '.join(lacking)}")
     saved = state["run"]
+    if isinstance(saved, dict):
+        saved = {**{k: RUN_OPTIONS[k] for k in LEVER_OPTIONS}, **saved}
     if not (isinstance(saved, dict) and {"tasks", "seed", "metric", *RUN_OPTIONS} <= set(saved)
             and isinstance(state["config"], dict)):
         raise ZcgpError(f"{where} is corrupt: bad run settings")
@@ -148,14 +155,14 @@ def resume(directory, *, generations: int | None = None, n_jobs: int = 1, schedu
 def _execute(run_cfg: dict, config: GPConfig, train: list[Task], report: list[Task], state, out, n_jobs,
              backend, scheduler, progress, plots, where="checkpoint") -> Run:
     start = time.perf_counter()
-    if run_cfg["metric"] not in METRICS:
-        raise ZcgpError(f"unknown fitness '{run_cfg['metric']}'; choose from {', '.join(METRICS)}")
+    if run_cfg["metric"] not in FITNESS_METRICS:
+        raise ZcgpError(f"unknown fitness '{run_cfg['metric']}'; choose from {', '.join(FITNESS_METRICS)}")
     scope = train + [t for t in report if t.id not in {u.id for u in train}]
     missing = run_cfg["missing"]
     terminals, excluded = select_terminals(scope, missing, run_cfg["proxies"])
     by_validation = run_cfg["select"] == "validation"
-    if run_cfg["select"] not in ("train", "validation"):
-        raise ZcgpError(f"unknown final selection '{run_cfg['select']}'; choose from train, validation")
+    if run_cfg["select"] not in SELECT_MODES:
+        raise ZcgpError(f"unknown final selection '{run_cfg['select']}'; choose from {', '.join(SELECT_MODES)}")
     dataset_options = {k: run_cfg[k] for k in DATASET_OPTIONS}
 
     def build(part):
@@ -197,7 +204,16 @@ def _execute(run_cfg: dict, config: GPConfig, train: list[Task], report: list[Ta
 
 def _result(engine, run_cfg, train, report, terminals, excluded, dataset, validation, evaluator, n_jobs) -> dict:
     report_start = time.perf_counter()
-    best, candidates = select_final(engine, validation)
+    if run_cfg["select"] == "inner-loso":
+        settings = EvolveSettings(config=engine.config, pick="inner-loso",
+                                  **{k: run_cfg[k] for k in ("metric", "transform", "missing", "train_fraction")},
+                                  **{k: run_cfg[k] for k in LEVER_OPTIONS})
+        cap, inner_scores = inner_loso_cap(train, terminals, settings, run_cfg["seed"])
+        best, candidates = capped_best(engine, cap), []
+        loso = {"size_cap": cap, "inner_scores": inner_scores}
+    else:
+        best, candidates = select_final(engine, validation)
+        loso = None
     tree = engine.tree(best.key)
     train_ids = {t.id for t in train}
     roles = {t.id: ("evolved on" if t.id in train_ids else "transfer") for t in report}
@@ -237,7 +253,7 @@ def _result(engine, run_cfg, train, report, terminals, excluded, dataset, valida
             "train_best_formula": engine.best.key,
         },
         "selection": {
-            "mode": run_cfg["select"],
+            "mode": run_cfg["select"], "inner_loso": loso,
             "candidates": [{"formula": r["entry"].key, "train_fitness": r["entry"].fitness,
                             "size": r["entry"].size, "validation_fitness": r["validation"]} for r in candidates],
         },

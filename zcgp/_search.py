@@ -1,40 +1,286 @@
 """`zcgp.search`: find a strong network of a space with a proxy (aging evolution, no training).
 
-A thin call into the search code of `zcgp spaces` (measures and objectives as `zcgp search`
-builds them); the budget is `minutes` and/or `evaluations` (distinct networks scored).
+The objective is an evolved formula (a `zcgp.Proxy`, a Run, a run directory, an exported
+proxy file or a formula string), a hand-crafted proxy name, or "random". Proxies are
+computed by the batched torch module on freshly built networks (in `workers` processes,
+values identical to one), or, in lookup mode, read from the space's NAS-Bench-Suite-Zero
+table (only its architectures are searched). The budget is `minutes` (wall time, setup
+included; a batch is cut to the time left) and/or `evaluations`. A formula is ranked
+against the search's own initial population (scored once, counted as evaluations, cached on
+disk). With a run as the proxy, `pick` chooses from the run's cost Pareto front the formula
+expected to find the best network in the budget (`zcgp._pick`). The found network is looked
+up in the benchmark: the NAS-Bench-201 test-accuracy table (all 15,625 cells) for nb201,
+else the task's table (validation accuracy of its rows).
 """
 
 from __future__ import annotations
 
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zcgp._pick import candidates
 from zcgp.fitness.errors import ZcgpError
+from zcgp.objectives import (
+    FormulaObjective,
+    ProxyObjective,
+    RandomObjective,
+    load_formula,
+    load_table_task,
+    make_measure,
+    make_objective,
+    measure_reference,
+    reference_cache_dir,
+)
+
+
+@dataclass
+class SearchResult:
+    """What `zcgp.search` found: the best architecture (standard form and user spelling),
+    its objective score, the budget used and the best-so-far history (one row per batch)."""
+
+    space: Any
+    task: str
+    objective: str                    # description of the objective
+    best_arch: Any
+    best_string: str
+    best_score: float
+    evaluations: int                  # distinct networks scored
+    proposals: int
+    seconds: float                    # setup (reference networks) included
+    setup_seconds: float
+    interrupted: bool
+    stop_reason: str                  # evaluations | time | exhausted | interrupted
+    history: list[dict] = field(default_factory=list)
+    info: dict = field(default_factory=dict)    # pick, reference, seconds (setup, scoring, selection), workers
+
+    def network(self, num_classes: int | None = None):
+        """A freshly initialised torch network of the best architecture."""
+        classes = num_classes or self.space.tasks[self.task][0]
+        return self.space.build(self.best_arch, classes)
+
+
+def resolve_workers(workers: int) -> int:
+    """-1 = every core; else at least 1."""
+    return (os.cpu_count() or 1) if workers == -1 else max(int(workers), 1)
+
+
+def _run_of(proxy):
+    """A Run for a run directory or a Run (a pick can be made among its formulas), else None."""
+    from zcgp.run import Run
+
+    if isinstance(proxy, Run):
+        return proxy
+    if isinstance(proxy, (str, Path)) and Path(proxy).is_dir():
+        return Run.load(proxy)
+    return None
+
+
+def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, start, options, info):
+    """(objective, the space searched, the initial population, measure or None)."""
+    from zcgp.proxies.registry import PROXY_NAMES
+
+    if isinstance(proxy, str) and proxy == "random":
+        searched = make_measure(space, (), task, lookup=True, data_dir=options["data_dir"])[1] if lookup else space
+        info["objective"] = "random search"
+        return RandomObjective(searched, seed), searched, (), None
+    if isinstance(proxy, str) and proxy in PROXY_NAMES:
+        measure, searched = make_measure(space, (proxy,), task, lookup=lookup, seed=seed, **options)
+        info["objective"] = f"proxy {proxy}"
+        return ProxyObjective(proxy, measure), searched, (), measure
+    run = _run_of(proxy)
+    formula = load_formula(proxy if run is None else run)
+    chosen = None if run is None else [(n, load_formula(p)) for n, p in candidates(run)]
+    names = formula.TERMINALS if run is None else tuple(dict.fromkeys(t for _, p in chosen for t in p.TERMINALS))
+    measure, searched = make_measure(space, names, task, lookup=lookup, seed=seed, **options)
+    if run is not None:
+        formula, info["pick"] = _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed,
+                                      options["data_dir"])
+    initial = searched.sample_distinct(population, np.random.default_rng([seed, 1]))
+    reference, cached = measure_reference(measure, initial, formula.TERMINALS)
+    info["objective"] = f"formula {formula.formula}"
+    info["formula"], info["terminals"] = formula.formula, list(formula.TERMINALS)
+    info["reference"] = {"networks": len(initial), "from_cache": cached}
+    return FormulaObjective(formula, measure, reference), searched, initial, measure
 
 
 def search(space, proxy, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
-           dataset: str = "cifar10", population: int = 50, sample_size: int = 10, batch: int = 8,
-           reference: int = 64, proxy_source: str = "torch", data: str = "synthetic", batch_size: int = 32,
-           device: str = "auto", threads: int | None = 1, data_dir=None):
-    """Search `space` ("nb201") maximizing `proxy`: a `zcgp.Proxy`, a Run, a run directory, a
-    formula string, a hand-crafted proxy name, or "random". Returns a `SearchResult` (best_arch,
-    best_score, evaluations, seconds, stop_reason, history)."""
-    from zcgp.proxies.registry import PROXY_NAMES
-    from zcgp.proxy import Proxy
-    from zcgp.scripts.search_objectives import make_measure, make_objective
+           task: str | None = None, lookup: bool = False, population: int = 50, sample_size: int = 10,
+           batch: int = 8, data: str = "synthetic", batch_size: int = 32, device: str = "auto",
+           threads: int | None = 1, workers: int = 1, pick: str = "auto", data_dir=None,
+           on_batch=None) -> SearchResult:
+    """Search `space` (a name such as "nb301", "package.module:Class", or a space object)
+    maximizing `proxy` for at most `minutes` (setup included) and/or `evaluations` distinct
+    networks. `task` defaults to the space's first task; `workers=-1` scores on every core.
+    Returns a `SearchResult`; its `info` says what was searched with and where time went."""
     from zcgp.spaces import get_space
     from zcgp.spaces.search import aging_evolution
 
+    start = time.perf_counter()
     if minutes is None and evaluations is None:
         raise ZcgpError("give a budget: minutes and/or evaluations")
+    if minutes is not None and minutes <= 0:
+        raise ZcgpError(f"minutes must be > 0, got {minutes}")
     space = get_space(space) if isinstance(space, str) else space
-    if isinstance(proxy, str) and proxy == "random":
-        objective, searched = make_objective("random", None, space, seed), space
-    else:
-        named = isinstance(proxy, str) and proxy in PROXY_NAMES
-        formula = None if named else (proxy if isinstance(proxy, Proxy) else Proxy(proxy))
-        names = (proxy,) if named else tuple(formula.TERMINALS)
-        measure, searched = make_measure(proxy_source, space, names, dataset, data=data, batch_size=batch_size,
-                                         device=device, seed=seed, threads=threads, data_dir=data_dir)
-        objective = (make_objective(proxy, measure, searched, seed) if named else
-                     make_objective("formula", measure, searched, seed, formula, reference))
-    return aging_evolution(searched, objective, population=population, sample_size=sample_size,
-                           max_evaluations=evaluations, max_seconds=None if minutes is None else minutes * 60,
-                           batch=batch, seed=seed)
+    task = task or next(iter(space.tasks))
+    workers = resolve_workers(workers)
+    info: dict = {"space": space.name, "task": task, "seed": seed, "lookup": lookup, "workers": workers}
+    options = {"data": data, "batch_size": batch_size, "device": device, "threads": threads, "workers": workers,
+               "data_dir": data_dir}
+    objective, searched, initial, measure = _objective(space, proxy, task=task, lookup=lookup, seed=seed,
+                                                       population=population, pick=pick, minutes=minutes,
+                                                       start=start, options=options, info=info)
+    setup = time.perf_counter() - start
+    scoring = [0.0]
+
+    def timed(archs):
+        began = time.perf_counter()
+        try:
+            return objective(archs)
+        finally:
+            scoring[0] += time.perf_counter() - began
+
+    before = dict(measure.seconds) if measure is not None else {"building": 0.0, "proxies": 0.0}
+    seconds = None if minutes is None else max(minutes * 60 - setup, 1e-3)
+    found = aging_evolution(searched, timed, population=population, sample_size=sample_size,
+                            max_evaluations=evaluations, max_seconds=seconds, batch=batch, seed=seed,
+                            on_batch=on_batch, initial=initial)
+    if found.best_arch is None:
+        raise ZcgpError("the search stopped before scoring any network")
+    spent = {k: (measure.seconds[k] if measure is not None else 0.0) - before[k] for k in before}
+    # scoring: wall time in the objective; building / proxies: CPU seconds summed over workers
+    info["seconds"] = {"setup": setup, "scoring": scoring[0], "selection": found.seconds - scoring[0],
+                       "total": time.perf_counter() - start, "building_cpu": spent["building"],
+                       "proxies_cpu": spent["proxies"]}
+    return SearchResult(space=space, task=task, objective=info["objective"], best_arch=found.best_arch,
+                        best_string=space.to_string(found.best_arch), best_score=found.best_score,
+                        evaluations=found.evaluations, proposals=found.proposals, seconds=setup + found.seconds,
+                        setup_seconds=setup, interrupted=found.interrupted, stop_reason=found.stop_reason,
+                        history=[{**row, "seconds": row["seconds"] + setup} for row in found.history], info=info)
+
+
+def _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed, data_dir):
+    """The formula to search with among `chosen` [(name, Proxy)], and a dict saying which and why."""
+    from zcgp._pick import measured_cost, pick_formula
+
+    costs, cached = {}, True
+    for _, c in chosen:
+        if c.TERMINALS in costs:
+            continue
+        if lookup or pick == "best":
+            costs[c.TERMINALS] = 0.0
+            continue
+        costs[c.TERMINALS], hit = measured_cost(measure.measure, space, c.TERMINALS, reference_cache_dir(), seed)
+        cached &= hit
+    table = load_table_task(space, task, data_dir)
+    seconds = None if minutes is None else minutes * 60 - (time.perf_counter() - start)
+    index, reason = pick_formula(chosen, pick, seconds=seconds, costs=costs, table_task=table)
+    name, formula = chosen[index]
+    return formula, {"chosen": name, "formula": formula.formula, "reason": reason,
+                     "seconds_per_network": costs[formula.TERMINALS], "costs_from_cache": cached,
+                     "candidates": [{"name": n, "formula": p.formula, "seconds_per_network": costs[p.TERMINALS]}
+                                    for n, p in chosen]}
+
+
+class Benchmark:
+    """True accuracy of found architectures: NB201's test-accuracy table for nb201 (every
+    cell, all three datasets) unless `table_only`, else the task's NAS-Bench-Suite-Zero rows
+    (validation accuracy; an architecture outside them is "not in the table")."""
+
+    def __init__(self, space, task: str, *, table_only: bool = False, nb201_table=None, data_dir=None):
+        self.space, self.task = space, task
+        if space.name == "nb201" and not table_only:
+            from zcgp.spaces.nb201 import load_table
+
+            self.nb201 = load_table(nb201_table)
+            self.metric, self.source = "test_accuracy", self.nb201.path
+            return
+        self.nb201 = None
+        table = load_table_task(space, task, data_dir)
+        self.metric, self.source = "val_accuracy", f"{table.id} ({table.n} architectures)"
+        self.values = np.asarray(table.target, dtype=float)
+        self.rows: dict[str, int] = {}
+        for i, arch in enumerate(table.archs):
+            self.rows.setdefault(space.key(arch), i)
+
+    def lookup(self, arch) -> dict[str, dict] | None:
+        """{task: {metric: value, "percentile": p}} of `arch`, or None when it is not in the table."""
+        if self.nb201 is not None:
+            from zcgp.spaces.nb201 import to_index
+
+            index = to_index(arch, self.nb201)
+            return {t: self._entry(v, float(v[index])) for t, v in self.nb201.accuracy.items()}
+        row = self.rows.get(self.space.key(arch))
+        return None if row is None else {self.task: self._entry(self.values, float(self.values[row]))}
+
+    def accuracy(self, arch) -> float | None:
+        found = self.lookup(arch)
+        return None if found is None else found[self.task][self.metric]
+
+    def _entry(self, values: np.ndarray, value: float) -> dict:
+        return {self.metric: value, "percentile": float(100.0 * (values < value).mean())}
+
+
+def compare_objectives(space, formula, objectives, seeds, *, evaluations: int = 100, task: str | None = None,
+                       lookup: bool = True, population: int = 20, sample_size: int = 5, reference: int = 64,
+                       data: str = "synthetic", batch_size: int = 32, device: str = "auto",
+                       threads: int | None = 1, data_dir=None, benchmark: Benchmark | None = None,
+                       progress=None) -> list[dict]:
+    """One search per (objective, seed) at an equal budget of distinct networks; objectives are
+    "evolved" (`formula`), "random" or proxy names. A shared cache computes each network's
+    proxies once for all runs. Returns one dict per run with the found architecture and its
+    benchmark entry (None when not in the table)."""
+    from zcgp.spaces import get_space
+    from zcgp.spaces.search import aging_evolution
+
+    space = get_space(space) if isinstance(space, str) else space
+    task = task or next(iter(space.tasks))
+    formula = load_formula(formula) if formula is not None and "evolved" in objectives else None
+    if "evolved" in objectives and formula is None:
+        raise ZcgpError("the 'evolved' objective needs a formula (--proxy or --formula)")
+
+    def names(objective: str) -> tuple[str, ...]:
+        if objective == "evolved":
+            return tuple(formula.TERMINALS)
+        return () if objective == "random" else (objective,)
+
+    union = tuple(dict.fromkeys(n for o in objectives for n in names(o)))
+    base, searched = make_measure(space, union, task, lookup=lookup, data=data, batch_size=batch_size,
+                                  device=device, seed=0, threads=threads, data_dir=data_dir)
+    shared = base
+    bench = benchmark or Benchmark(space, task, table_only=lookup, data_dir=data_dir)
+    runs = []
+    for objective in objectives:
+        for seed in seeds:
+            kind = "formula" if objective == "evolved" else objective
+            fn = make_objective(kind, shared.view(names(objective)), searched, seed, formula, reference)
+            found = aging_evolution(searched, fn, population=population, sample_size=sample_size,
+                                    max_evaluations=evaluations, seed=seed)
+            entry = bench.lookup(found.best_arch)
+            runs.append({"objective": objective, "seed": seed, "best_arch": space.to_string(found.best_arch),
+                         "evaluations": found.evaluations, "seconds": found.seconds,
+                         "accuracy": None if entry is None else entry[task][bench.metric],
+                         "percentile": None if entry is None else entry[task]["percentile"],
+                         "benchmark": entry, "networks_computed": len(shared.cache)})
+            if progress is not None:
+                progress(runs[-1])
+    return runs
+
+
+def seconds_per_network(space, names, task: str | None = None, *, networks: int = 4, data: str = "synthetic",
+                        batch_size: int = 32, device: str = "auto", threads: int | None = 1, seed: int = 12345) -> float:
+    """CPU (process) seconds to build and score one fresh network of `space` with proxies
+    `names`, averaged over `networks` sampled ones (0 for no proxies)."""
+    if not names:
+        return 0.0
+    space_task = task
+    measure, _ = make_measure(space, tuple(names), space_task or next(iter(space.tasks)), data=data,
+                              batch_size=batch_size, device=device, seed=0, threads=threads)
+    archs = space.sample_distinct(networks, np.random.default_rng(seed))
+    start = time.process_time()
+    measure(archs)
+    return (time.process_time() - start) / max(len(archs), 1)

@@ -1,0 +1,190 @@
+"""Fitness families beyond Kendall / Spearman, each scoring many candidates at once.
+
+Every family takes a `RankTarget` (one task's target) and scores of shape (k, n):
+  * "wkendall": scipy.stats.weightedtau with its defaults (hyperbolic weigher 1/(r+1),
+    additive, averaged over the rank by (x, y) and by (y, x)); O(n log n) per candidate
+    via per-element discordance counts from one bottom-up merge over all candidates.
+  * "top1", "top5", "top10": precision at the top p % by accuracy: the share of the true
+    top ceil(p n) architectures among the candidate's top ceil(p n); ties at either
+    boundary count fractionally (the expectation over random tie-breaking).
+  * "ndcg", "ndcg10": sklearn.metrics.ndcg_score (ties averaged) with the target's
+    rank in [0, 1] as relevance, over the whole list or its top 10 %.
+A candidate with a non-finite value or no variance scores WORST, as in `fitness.rank`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.rank import (
+    METRICS,
+    WORST,
+    RankTarget,
+    _dense_ranks_and_ties,
+    _run_starts,
+)
+
+TOP_FRACTIONS = {"top1": 0.01, "top5": 0.05, "top10": 0.10}
+NDCG_FRACTIONS = {"ndcg": None, "ndcg10": 0.10}
+FAMILIES = ("wkendall", *TOP_FRACTIONS, *NDCG_FRACTIONS)
+FITNESS_METRICS = METRICS + FAMILIES
+
+
+def _run_lengths(sorted_rows: np.ndarray) -> np.ndarray:
+    """Length of the run of equal values each entry of rows sorted along axis 1 belongs to."""
+    n = sorted_rows.shape[1]
+    new_run, start = _run_starts(sorted_rows)
+    run_end = np.empty_like(new_run)
+    run_end[:, -1] = True
+    run_end[:, :-1] = new_run[:, 1:]
+    end = np.minimum.accumulate(np.where(run_end, np.arange(n), n - 1)[:, ::-1], axis=1)[:, ::-1]
+    return end - start + 1
+
+
+def discordant_counts(seq: np.ndarray) -> np.ndarray:
+    """Per position p of each row: #{q < p: seq[q] > seq[p]} + #{q > p: seq[q] < seq[p]}.
+
+    Bottom-up merge: keys are (value, position); merging two sorted halves, a left entry
+    overtakes the right entries before it (smaller), a right entry the left entries after it
+    (greater)."""
+    k, n = seq.shape
+    width = 1
+    while width < n:
+        width *= 2
+    shift = max(int(width).bit_length(), 1)
+    pad = int(seq.max(initial=0)) + 1
+    keys = np.empty((k, width), dtype=np.int64)
+    keys[:, :n] = seq.astype(np.int64) << shift
+    keys[:, n:] = pad << shift
+    keys |= np.arange(width, dtype=np.int64)
+    mask = (1 << shift) - 1
+    counts = np.zeros((k, width), dtype=np.int64)
+    rows = np.arange(k)[:, None]
+    half = 1
+    while half < width:
+        span = 2 * half
+        blocks = keys.reshape(k, width // span, span)
+        blocks.sort(axis=-1, kind="stable")         # two sorted runs: a linear merge
+        position = blocks & mask
+        right = (position & half).astype(bool)           # came from the right half
+        right_before = np.cumsum(right, axis=-1) - right
+        # a left element passed the right ones before it; a right one, the left ones not before it
+        moved = np.where(right, half - (np.arange(span) - right_before), right_before)
+        counts[rows, position.reshape(k, width)] += moved.reshape(k, width)   # unique per row
+        half = span
+    return counts[:, :n]
+
+
+class _Prepared:
+    """Target-side arrays of one task, derived from its RankTarget (computed once)."""
+
+    def __init__(self, target: RankTarget):
+        n = target.n
+        self.n = n
+        self.y_dense = target.y_group_key // n
+        self.y_group = np.bincount(self.y_dense)[self.y_dense]           # size of each tie group
+        ranks = target.y_rank_centered + (n + 1) / 2.0                    # average ranks, 1-based
+        self.relevance = (ranks - 1.0) / max(n - 1, 1)
+        self.top = {name: _top_weights(self.relevance[None, :], _top_k(n, f))[0]
+                    for name, f in TOP_FRACTIONS.items()}
+        ideal = np.sort(self.relevance)[::-1]
+        self.ideal = {name: float((ideal * _discounts(n, f)).sum()) for name, f in NDCG_FRACTIONS.items()}
+
+
+def _top_k(n: int, fraction: float) -> int:
+    return max(1, min(n, math.ceil(fraction * n - 1e-9)))
+
+
+def _discounts(n: int, fraction: float | None) -> np.ndarray:
+    d = 1.0 / np.log2(np.arange(n) + 2.0)
+    if fraction is not None:
+        d[_top_k(n, fraction):] = 0.0
+    return d
+
+
+def _top_weights(s: np.ndarray, k: int) -> np.ndarray:
+    """Probability that each entry is among the k largest of its row under random tie-breaking."""
+    kth = -np.partition(-s, k - 1, axis=1)[:, k - 1:k]
+    greater = s > kth
+    equal = s == kth
+    share = (k - greater.sum(axis=1, keepdims=True)) / equal.sum(axis=1, keepdims=True)
+    return np.where(greater, 1.0, np.where(equal, share, 0.0))
+
+
+def _prepared(target: RankTarget) -> _Prepared:
+    prep = getattr(target, "_families", None)
+    if prep is None:
+        prep = _Prepared(target)
+        target._families = prep
+    return prep
+
+
+def _weighted_kendall_rows(prep: _Prepared, s: np.ndarray) -> np.ndarray:
+    k, n = s.shape
+    x_dense, _ = _dense_ranks_and_ties(s)
+    y_dense = np.broadcast_to(prep.y_dense, (k, n))
+    order = np.argsort(x_dense * n + y_dense, axis=1, kind="stable")     # ascending by (x, y)
+    xs = np.take_along_axis(x_dense, order, axis=1)
+    ys = np.take_along_axis(y_dense, order, axis=1)
+    d = discordant_counts(ys)
+    gx = _run_lengths(xs) - 1
+    gxy = _run_lengths(xs * n + ys) - 1
+    gy = prep.y_group[order] - 1
+    w_x = 1.0 / (n - np.arange(n, dtype=float))          # rank by (x, y) descending
+    q = np.empty((k, n), dtype=np.int64)                   # position ascending by (y, x)
+    np.put_along_axis(q, np.argsort(ys * n + xs, axis=1, kind="stable"),
+                      np.broadcast_to(np.arange(n), (k, n)), axis=1)
+    w_y = 1.0 / (n - q)
+    taus = []
+    for w in (np.broadcast_to(w_x, (k, n)), w_y):
+        tot = (n - 1) * w.sum(axis=1)
+        u = (w * gx).sum(axis=1)
+        v = (w * gy).sum(axis=1)
+        t = (w * gxy).sum(axis=1)
+        dis = (w * d).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tau = (tot - u - v + t - 2.0 * dis) / np.sqrt(tot - u) / np.sqrt(tot - v)
+        taus.append(np.clip(tau, -1.0, 1.0))
+    tau = (taus[0] + taus[1]) / 2.0
+    return np.where(np.isfinite(tau), tau, WORST)
+
+
+def _top_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
+    k = _top_k(prep.n, TOP_FRACTIONS[name])
+    return _top_weights(s, k) @ prep.top[name] / k
+
+
+def _ndcg_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
+    k, n = s.shape
+    order = np.argsort(-s, axis=1, kind="stable")
+    ss = np.take_along_axis(s, order, axis=1)
+    rel = prep.relevance[order]
+    _, start = _run_starts(-ss)
+    end = start + _run_lengths(-ss) - 1
+    csum = np.concatenate([np.zeros((k, 1)), np.cumsum(rel, axis=1)], axis=1)
+    run_mean = (np.take_along_axis(csum, end + 1, axis=1) - np.take_along_axis(csum, start, axis=1)) \
+        / (end - start + 1)
+    dcg = run_mean @ _discounts(n, NDCG_FRACTIONS[name])
+    ideal = prep.ideal[name]
+    return dcg / ideal if ideal > 0 else np.full(k, WORST)
+
+
+def score(target: RankTarget, scores, metric: str = "kendall") -> np.ndarray:
+    """(k,) values of `metric` (one of FITNESS_METRICS) of k candidates against one task."""
+    if metric in METRICS:
+        return target.score(scores, metric)
+    prep = _prepared(target)
+    if metric == "wkendall":
+        return target._by_chunks(scores, lambda s: _weighted_kendall_rows(prep, s))
+    if metric in TOP_FRACTIONS:
+        return target._by_chunks(scores, lambda s: _top_rows(prep, s, metric))
+    if metric in NDCG_FRACTIONS:
+        return target._by_chunks(scores, lambda s: _ndcg_rows(prep, s, metric))
+    raise ZcgpError(f"unknown metric '{metric}'; choose from {', '.join(FITNESS_METRICS)}")
+
+
+def score_many(scores, target, metric: str) -> np.ndarray:
+    """`score` against a plain target vector."""
+    return score(RankTarget(target), scores, metric)

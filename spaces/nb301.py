@@ -1,0 +1,248 @@
+"""The DARTS / NAS-Bench-301 cell space (torch-free; `build` imports torch lazily).
+
+An architecture is a normal and a reduction cell; each has 4 intermediate nodes, node i
+(0-based) sums two ops applied to two different earlier states (0 = the cell before the
+previous one, 1 = the previous cell, 2 + j = intermediate node j), and the cell outputs
+the concatenation of its 4 nodes. Spellings accepted everywhere:
+- the NAS-Bench-Suite-Zero form: [[(input, op) x 8], [(input, op) x 8]] with op codes
+  0 = max_pool_3x3, 1 = avg_pool_3x3, 2 = skip_connect, 3 = sep_conv_3x3, 4 = sep_conv_5x5,
+  5 = dil_conv_3x3, 6 = dil_conv_5x5 (as a nested sequence or its string);
+- a DARTS genotype: "Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=[2, 3, 4, 5],
+  reduce=[...], reduce_concat=[2, 3, 4, 5])", or a dict {"normal": [...], "reduce": [...]}
+  of (op name, input) pairs.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+import numpy as np
+
+from zcgp.spaces.base import SearchSpace, as_rng, check_classes
+from zcgp.spaces.errors import UserInputError
+
+OP_NAMES = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
+            "dil_conv_3x3", "dil_conv_5x5")
+MAXPOOL, AVGPOOL, SKIP, SEP3, SEP5, DIL3, DIL5 = range(7)
+NODES = 4
+PAIRS = 2 * NODES
+
+# macro skeleton of the NAS-Bench-Suite-Zero networks: C=32, 8 cells, reductions at 2 and 5
+CHANNELS = 32
+LAYERS = 8
+STEM_MULTIPLIER = 3
+TASKS = {"cifar10": (10, 32)}
+
+Cell = tuple[tuple[int, int], ...]
+Arch = tuple[Cell, Cell]
+
+
+# ----------------------------------------------------------------------------- spellings
+
+def _check(cells: Any, original: Any) -> Arch:
+    try:
+        out = tuple(tuple((int(i), int(o)) for i, o in cell) for cell in cells)
+    except (TypeError, ValueError):
+        raise UserInputError(f"malformed NB301 architecture {original!r}: expected two cells of "
+                             "(input, op) pairs") from None
+    if len(out) != 2 or any(len(cell) != PAIRS for cell in out):
+        raise UserInputError(f"malformed NB301 architecture {original!r}: expected two cells of "
+                             f"{PAIRS} (input, op) pairs")
+    for cell in out:
+        for p, (source, op) in enumerate(cell):
+            if not 0 <= op < len(OP_NAMES):
+                raise UserInputError(f"unknown NB301 op code {op} in {original!r}; valid: 0..6 "
+                                     f"({', '.join(f'{i}={n}' for i, n in enumerate(OP_NAMES))})")
+            if not 0 <= source < p // 2 + 2:
+                raise UserInputError(f"invalid NB301 architecture {original!r}: node {p // 2} cannot take "
+                                     f"input {source} (valid: 0..{p // 2 + 1})")
+        for node in range(NODES):
+            if cell[2 * node][0] == cell[2 * node + 1][0]:
+                raise UserInputError(f"invalid NB301 architecture {original!r}: node {node} takes input "
+                                     f"{cell[2 * node][0]} twice")
+    return out  # type: ignore[return-value]
+
+
+def _named_pairs(pairs: Any, original: Any) -> list[tuple[int, int]]:
+    out = []
+    for entry in pairs:
+        try:
+            name, source = entry
+        except (TypeError, ValueError):
+            raise UserInputError(f"malformed DARTS genotype {original!r}: expected (op name, input) pairs") from None
+        if name not in OP_NAMES:
+            raise UserInputError(f"unknown DARTS op '{name}'; valid: {', '.join(OP_NAMES)}")
+        out.append((source, OP_NAMES.index(name)))
+    return out
+
+
+_GENOTYPE_FIELD = re.compile(r"(normal|reduce)\s*=\s*(\[[^\]]*\])")
+
+
+def to_cells(arch: Any) -> Arch:
+    """The standard form ((normal pairs), (reduction pairs)) of any spelling."""
+    if isinstance(arch, dict):
+        if "normal" not in arch or "reduce" not in arch:
+            raise UserInputError(f"malformed DARTS genotype {arch!r}: needs 'normal' and 'reduce'")
+        return _check([_named_pairs(arch["normal"], arch), _named_pairs(arch["reduce"], arch)], arch)
+    if isinstance(arch, str):
+        text = arch.strip()
+        if text.startswith("Genotype"):
+            fields = dict(_GENOTYPE_FIELD.findall(text))
+            if set(fields) != {"normal", "reduce"}:
+                raise UserInputError(f"malformed DARTS genotype '{arch}': needs normal=[...] and reduce=[...]")
+            return to_cells({k: _literal(v, arch) for k, v in fields.items()})
+        return _check(_literal(text, arch), arch)
+    if hasattr(arch, "normal") and hasattr(arch, "reduce"):        # a Genotype namedtuple
+        return to_cells({"normal": arch.normal, "reduce": arch.reduce})
+    return _check(arch, arch)
+
+
+def _literal(text: str, original: Any):
+    try:
+        return ast.literal_eval(text)          # literals only: never executes code
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise UserInputError(f"malformed NB301 architecture '{original}'") from None
+
+
+def table_string(arch: Any) -> str:
+    """The data files' key: '[[(0, 0), (1, 5), ...], [...]]'."""
+    return str([list(cell) for cell in to_cells(arch)])
+
+
+def to_genotype(arch: Any) -> str:
+    """The DARTS genotype text."""
+    normal, reduce = ([(OP_NAMES[o], s) for s, o in cell] for cell in to_cells(arch))
+    return f"Genotype(normal={normal}, normal_concat=[2, 3, 4, 5], reduce={reduce}, reduce_concat=[2, 3, 4, 5])"
+
+
+# ----------------------------------------------------------------------------- key, sampling, mutation
+
+_KEY_OPS = ("mp", "ap", "id", "s3", "s5", "d3", "d5")
+
+
+def _cell_key(cell: Cell) -> str:
+    states = ["p0", "p1"]
+    for node in range(NODES):
+        terms = sorted(f"{_KEY_OPS[o]}({states[s]})" for s, o in cell[2 * node:2 * node + 2])
+        states.append("[" + "+".join(terms) + "]")
+    return "|".join(sorted(states[2:]))
+
+
+def canonical_key(arch: Any) -> str:
+    """Equal for cells that differ only by the order of a node's two inputs or of the nodes."""
+    normal, reduce = to_cells(arch)
+    return f"N:{_cell_key(normal)}/R:{_cell_key(reduce)}"
+
+
+def _sample_cell(rng: np.random.Generator) -> Cell:
+    pairs = []
+    for node in range(NODES):
+        sources = rng.choice(node + 2, 2, replace=False)
+        ops = rng.integers(0, len(OP_NAMES), 2)
+        pairs += [(int(sources[0]), int(ops[0])), (int(sources[1]), int(ops[1]))]
+    return tuple(pairs)
+
+
+def sample(rng: np.random.Generator | int | None = None) -> Arch:
+    """Uniform: per node two different inputs and two ops, independently for both cells."""
+    rng = as_rng(rng)
+    return _sample_cell(rng), _sample_cell(rng)
+
+
+def mutate(arch: Any, rng: np.random.Generator | int | None = None) -> Arch:
+    """Change one op, or one input (kept different from the node's other input); the child
+    has a different canonical key."""
+    rng = as_rng(rng)
+    parent = to_cells(arch)
+    key = canonical_key(parent)
+    while True:
+        cells = [list(cell) for cell in parent]
+        c, p = int(rng.integers(2)), int(rng.integers(PAIRS))
+        source, op = cells[c][p]
+        if rng.random() < 0.5:
+            op = int(rng.choice([o for o in range(len(OP_NAMES)) if o != op]))
+        else:
+            other = cells[c][p ^ 1][0]
+            choices = [s for s in range(p // 2 + 2) if s not in (source, other)]
+            if not choices:
+                continue
+            source = int(rng.choice(choices))
+        cells[c][p] = (source, op)
+        child = (tuple(cells[0]), tuple(cells[1]))
+        if canonical_key(child) != key:
+            return child
+
+
+# ----------------------------------------------------------------------------- sizes
+
+def _op_params(op: int, c: int, stride: int) -> int:
+    if op == SKIP:
+        return c * c if stride == 2 else 0                 # factorized reduce, BN without affine
+    k = {SEP3: 3, SEP5: 5, DIL3: 3, DIL5: 5}.get(op)
+    if k is None:
+        return 0                                           # pooling (+ BN without affine)
+    single = k * k * c + c * c
+    return 2 * single if op in (SEP3, SEP5) else single
+
+
+def cell_plan(layers: int = LAYERS, channels: int = CHANNELS):
+    """Per cell: (C_prev_prev, C_prev, C, reduction, reduction_prev)."""
+    c_pp = c_p = STEM_MULTIPLIER * channels
+    c, prev_red, plan = channels, False, []
+    for i in range(layers):
+        red = i in (layers // 3, 2 * layers // 3)
+        if red:
+            c *= 2
+        plan.append((c_pp, c_p, c, red, prev_red))
+        prev_red = red
+        c_pp, c_p = c_p, NODES * c
+    return plan
+
+
+def param_count(arch: Any, num_classes: int = 10) -> int:
+    """Exact number of parameters of `build(arch, num_classes)`."""
+    cells = to_cells(arch)
+    total = 9 * 3 * STEM_MULTIPLIER * CHANNELS + 2 * STEM_MULTIPLIER * CHANNELS
+    for c_pp, c_p, c, red, prev_red in cell_plan():
+        total += (c_pp * c + 2 * c) + (c_p * c + 2 * c)       # preprocess0 (1x1 or factorized), preprocess1
+        total += sum(_op_params(o, c, 2 if red and s < 2 else 1) for s, o in cells[int(red)])
+    return total + (NODES * c + 1) * num_classes
+
+
+class NB301Space(SearchSpace):
+    """DARTS / NAS-Bench-301 behind the generic `SearchSpace` interface."""
+
+    name = "nb301"
+    tasks = TASKS
+
+    def normalize(self, arch: Any) -> Arch:
+        return to_cells(arch)
+
+    def sample(self, rng=None) -> Arch:
+        return sample(rng)
+
+    def mutate(self, arch: Any, rng=None) -> Arch:
+        return mutate(arch, rng)
+
+    def key(self, arch: Any) -> str:
+        return canonical_key(arch)
+
+    def build(self, arch: Any, num_classes: int = 10):
+        from zcgp.spaces.nb301_torch import NB301Network
+
+        return NB301Network(to_cells(arch), check_classes(num_classes))
+
+    def to_string(self, arch: Any) -> str:
+        return to_genotype(arch)
+
+    def param_count(self, arch: Any, num_classes: int = 10) -> int:
+        return param_count(arch, num_classes)
+
+    def table_string(self, arch: Any) -> str:
+        return table_string(arch)
+
+
+SPACE = NB301Space()

@@ -1,0 +1,79 @@
+"""Fitness families against scipy / sklearn on random data, ties included."""
+
+import numpy as np
+import pytest
+from scipy import stats
+from zcgp.fitness.families import FITNESS_METRICS, discordant_counts, score_many
+from zcgp.fitness.rank import WORST
+
+sklearn_metrics = pytest.importorskip("sklearn.metrics")
+
+
+def _problem(seed, n, k, ties):
+    rng = np.random.default_rng(seed)
+    y, x = rng.normal(size=n), rng.normal(size=(k, n))
+    if ties:
+        y, x = np.round(y * 2), np.round(x * 2)
+    return x, y
+
+
+@pytest.mark.parametrize("seed,n,ties", [(0, 2, False), (1, 7, True), (2, 60, False), (3, 61, True),
+                                         (4, 300, True), (5, 513, False)])
+def test_weighted_kendall_equals_scipy(seed, n, ties):
+    x, y = _problem(seed, n, 12, ties)
+    x[0] = y                                          # perfect ranking
+    got = score_many(x, y, "wkendall")
+    want = np.array([stats.weightedtau(row, y).statistic for row in x])
+    assert np.abs(got - want).max() < 1e-9
+    assert got[0] == pytest.approx(1.0)
+
+
+def test_weighted_kendall_crosses_chunks_and_degenerate_rows():
+    x, y = _problem(7, 40, 300, False)
+    x[5] = 3.0                                        # constant: scipy gives NaN, we give WORST
+    x[6, 0] = np.nan
+    got = score_many(x, y, "wkendall")
+    assert got[5] == WORST and got[6] == WORST
+    rows = [i for i in range(300) if i not in (5, 6)]
+    want = np.array([stats.weightedtau(x[i], y).statistic for i in rows])
+    assert np.abs(got[rows] - want).max() < 1e-9
+
+
+def test_discordant_counts_brute_force():
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 5, 33):
+        seq = rng.integers(0, 4, (3, n))
+        brute = [[sum(seq[r, q] > seq[r, p] for q in range(p)) + sum(seq[r, q] < seq[r, p] for q in range(p + 1, n))
+                  for p in range(n)] for r in range(3)]
+        assert (discordant_counts(seq) == np.array(brute)).all()
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("metric,k_fraction", [("ndcg", None), ("ndcg10", 0.1)])
+def test_ndcg_equals_sklearn(metric, k_fraction, ties):
+    x, y = _problem(11, 97, 10, ties)
+    relevance = (stats.rankdata(y) - 1) / (y.size - 1)
+    k = None if k_fraction is None else int(np.ceil(k_fraction * y.size))
+    want = [sklearn_metrics.ndcg_score(relevance[None], row[None], k=k) for row in x]
+    assert np.abs(score_many(x, y, metric) - want).max() < 1e-12
+
+
+@pytest.mark.parametrize("metric,p", [("top1", 0.01), ("top5", 0.05), ("top10", 0.10)])
+def test_top_precision_by_hand(metric, p):
+    x, y = _problem(3, 400, 8, False)
+    k = int(np.ceil(p * 400))
+    want = [len(set(np.argsort(-row)[:k]) & set(np.argsort(-y)[:k])) / k for row in x]
+    assert np.allclose(score_many(x, y, metric), want)
+
+
+def test_top_precision_ties_count_fractionally():
+    y = np.arange(10.0)                               # top 10% = the last architecture
+    x = np.array([[0, 0, 0, 0, 0, 0, 0, 0, 1, 1.0]])  # it shares the top score with one other
+    assert score_many(x, y, "top10")[0] == pytest.approx(0.5)
+
+
+def test_every_family_scores_a_perfect_ranking_best():
+    _, y = _problem(5, 200, 1, False)
+    for metric in FITNESS_METRICS:
+        assert score_many(y[None], y, metric)[0] == pytest.approx(1.0), metric
+        assert score_many(-y[None], y, metric)[0] < score_many(y[None], y, metric)[0] - 0.2, metric

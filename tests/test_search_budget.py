@@ -1,0 +1,62 @@
+"""The search spends its budget on search: a reference paid once, both cores, budgets kept,
+and a formula picked for the budget."""
+
+import json
+import time
+
+import numpy as np
+import pytest
+from zcgp.scripts.cli import main
+from zcgp.spaces.nb201 import SPACE
+
+import zcgp
+from zcgp.objectives import make_measure
+
+
+def test_workers_give_values_identical_to_one_worker(one_torch_thread):
+    archs = SPACE.sample_distinct(5, np.random.default_rng(4))
+    names = ("synflow", "nwot", "snip", "params")
+    one, _ = make_measure("torch", SPACE, names, "cifar10", batch_size=8, device="cpu", workers=1)
+    two, _ = make_measure("torch", SPACE, names, "cifar10", batch_size=8, device="cpu", workers=2)
+    a, b = one(archs), two(archs)
+    for n in names:
+        np.testing.assert_array_equal(a[n], b[n])
+    assert two.measure.seconds["proxies"] > 0 and np.isfinite(a["nwot"]).all()
+
+
+def test_reference_is_cached_on_disk_and_reused(private_cache, one_torch_thread):
+    kwargs = {"evaluations": 10, "population": 6, "sample_size": 3, "seed": 3, "batch_size": 8, "device": "cpu", "workers": 1}
+    first = zcgp.search("nb201", "nwot + params", **kwargs)
+    assert first.info["reference"] == {"networks": 6, "from_cache": False}
+    assert len(list(private_cache.glob("reference-*.json"))) == 1
+    second = zcgp.search("nb201", "nwot + params", **kwargs)
+    assert second.info["reference"]["from_cache"] is True
+    assert second.best_arch == first.best_arch and second.best_score == first.best_score
+    assert [h["best_score"] for h in second.history] == [h["best_score"] for h in first.history]
+    assert second.info["seconds"]["setup"] < first.info["seconds"]["setup"]
+
+
+def test_minutes_budget_is_kept_with_setup_included(tmp_path, one_torch_thread):
+    out = tmp_path / "s"
+    start = time.monotonic()
+    assert main(["search", "--objective", "params", "--minutes", "0.15", "--quiet", "--device", "cpu",
+                 "--workers", "1", "--out", str(out)]) == 0
+    elapsed = time.monotonic() - start
+    result = json.loads((out / "result.json").read_text())
+    assert result["stop_reason"] == "time" and result["evaluations"] > 5
+    assert result["seconds"]["total"] <= 9.0 * 1.02
+    assert elapsed <= 9.0 * 1.02 + 1.5                 # + writing result.json, trajectory and the plot
+    assert set(result["seconds"]) == {"setup", "scoring", "selection", "total", "building_cpu", "proxies_cpu"}
+
+
+def test_pick_chooses_by_budget_from_the_cost_front(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["evolve", "--tasks", "nb201", "--population", "60", "--generations", "3", "--quiet",
+                 "--out", str(run)]) == 0
+    capsys.readouterr()
+    for pick in ("best", "cheapest", "0"):
+        result = zcgp.search("nb201", str(run), evaluations=5, proxy_source="table", pick=pick, population=5,
+                                sample_size=2)
+        assert result.info["pick"]["chosen"] == ("best" if pick in ("best", "0") else result.info["pick"]["chosen"])
+    with pytest.raises(zcgp.ZcgpError, match="out of range"):
+        zcgp.search("nb201", str(run), evaluations=5, proxy_source="table", pick="99", population=5, sample_size=2)

@@ -1,0 +1,105 @@
+"""Leave-one-out transfer: held-out labels are never read; baselines against references."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from zcgp.fitness import load_tasks
+from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.rank import kendall_many
+from zcgp.gp.dataset import select_terminals
+from zcgp.gp.evolution import GPConfig
+from zcgp.gp.transfer import (
+    EvolveSettings,
+    best_train_proxy,
+    fit_ridge,
+    fit_unit,
+    leave_one_out,
+    score_unit,
+    summarize,
+)
+from zcgp.scripts.cli import main
+
+TINY = EvolveSettings(config=GPConfig(population=40, generations=3))
+
+
+@pytest.fixture(scope="module")
+def tasks():
+    return load_tasks("nb201/cifar10,nb301,tnb101_macro/class_scene,tnb101_micro/normal")
+
+
+def _same_fit(a, b):
+    assert a["formula"] == b["formula"] and a["best_proxy"] == b["best_proxy"] and a["pick"] == b["pick"]
+    assert np.array_equal(a["ridge"][0], b["ridge"][0]) and a["ridge"][1] == b["ridge"][1]
+    if a["lightgbm"] is not None:
+        assert all(np.array_equal(a["lightgbm"][t], b["lightgbm"][t]) for t in a["lightgbm"])
+
+
+@pytest.mark.parametrize("pick", ["train", "inner-loso"])
+def test_held_out_targets_are_never_read(tasks, pick):
+    train, held = tasks[:1] + tasks[2:], tasks[1:2]
+    hidden = [dataclasses.replace(t, target=np.full(t.n, np.nan)) for t in held]
+    terminals, _ = select_terminals(tasks, "impute")
+    settings = dataclasses.replace(TINY, pick=pick)
+    real = fit_unit(train, held, terminals, settings, seed=1)
+    blind = fit_unit(train, hidden, terminals, settings, seed=1)
+    _same_fit(real, blind)
+    if pick == "inner-loso":
+        assert real["pick"]["size_cap"] is None or real["size"] <= real["pick"]["size_cap"]
+    scores = score_unit(real, held, terminals, settings)
+    assert set(scores) >= {"evolved", "best_proxy", "ridge", "oracle_proxy"}
+    with pytest.raises(ZcgpError, match="non-finite"):    # scoring does need the labels
+        score_unit(blind, hidden, terminals, settings)
+
+
+def test_ridge_equals_sklearn():
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    rng = np.random.default_rng(0)
+    x, y = rng.random((200, 5)), rng.random(200)
+    coef, intercept = fit_ridge(x, y, alpha=1.0)
+    ref = linear_model.Ridge(alpha=1.0).fit(x, y)
+    assert np.allclose(coef, ref.coef_, atol=1e-10) and intercept == pytest.approx(ref.intercept_, abs=1e-10)
+
+
+def test_best_train_proxy_by_hand(tasks):
+    from zcgp.fitness.splits import task_split
+    from zcgp.fitness.transforms import apply_transform
+    total = {}
+    for t in tasks:
+        rows = task_split(t, 0)[0]
+        taus = kendall_many(apply_transform(t.values[rows], "raw").T, t.target[rows])
+        for name, tau in zip(t.proxies, taus):
+            total[name] = total.get(name, 0.0) + tau
+    assert best_train_proxy(tasks, 0, 0.2) == max(total, key=total.get)
+
+
+def test_leave_one_out_oracle_and_summary(tasks):
+    result = leave_one_out(tasks[:2], "space", [0, 1], TINY, boost=False)
+    assert [r["unit"] for r in result["runs"]] == ["nb201", "nb201", "nb301", "nb301"]
+    task = tasks[1]
+    oracle = result["runs"][2]["scores"]["oracle_proxy"][task.id]
+    from zcgp.fitness.transforms import apply_transform
+    taus = kendall_many(apply_transform(task.values, "raw").T, task.target)
+    assert oracle["kendall"] == pytest.approx(taus.max()) and oracle["proxy"] == task.proxies[int(taus.argmax())]
+    table = summarize(result)
+    evolved = [r["scores"]["evolved"][task.id]["kendall"] for r in result["runs"][2:]]
+    assert table["nb301"]["evolved"] == pytest.approx((np.mean(evolved), np.std(evolved)))
+
+
+def test_bench_transfer_command(tmp_path, capsys):
+    out = tmp_path / "bt"
+    code = main(["bench", "transfer", "--tasks", "nb201/cifar10,nb301", "--seeds", "0", "--population", "30",
+                 "--generations", "2", "--no-boost", "--no-plots", "--metrics", "kendall,top10",
+                 "--out", str(out), "--quiet"])
+    printed = capsys.readouterr().out
+    assert code == 0 and "per-task best proxy (uses held-out labels)" in printed
+    assert "one formula evolved on all 2 tasks" in printed and "mean top10" in printed
+    result = json.loads((out / "transfer.json").read_text())
+    assert set(result["summary"]) >= {"kendall", "spearman", "wkendall", "top10"}
+    assert (out / "transfer.csv").read_text().startswith("unit,seed,method,task,metric,value")
+
+
+def test_bench_transfer_bad_metric(capsys):
+    assert main(["bench", "transfer", "--metrics", "bogus", "--seeds", "0"]) == 2
+    assert "unknown metric 'bogus'" in capsys.readouterr().err
