@@ -328,6 +328,7 @@ def test_archives():
     ({"selection": "x"}, "--selection must be one of double-tournament, nsga2"),
     ({"elite": -1}, "--elite must be >= 0"),
     ({"hof_size": 0}, "--hof-size must be >= 1"),
+    ({"parents": "x"}, "--parents must be one of tournament, lexicase"),
 ])
 def test_config_validation(bad, message):
     with pytest.raises(ZcgpError) as exc:
