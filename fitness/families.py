@@ -46,34 +46,33 @@ def _run_lengths(sorted_rows: np.ndarray) -> np.ndarray:
 def discordant_counts(seq: np.ndarray) -> np.ndarray:
     """Per position p of each row: #{q < p: seq[q] > seq[p]} + #{q > p: seq[q] < seq[p]}.
 
-    Bottom-up merge: keys are (value, position); merging two sorted halves, a left entry
-    overtakes the right entries before it (smaller), a right entry the left entries after it
-    (greater)."""
+    Bottom-up merge: keys are (value, position, count); merging two sorted halves, a left
+    entry overtakes the right entries before it (smaller), a right entry the left entries
+    after it (greater). The count rides in the low bits, so nothing is scattered per level."""
     k, n = seq.shape
     width = 1
     while width < n:
         width *= 2
     shift = max(int(width).bit_length(), 1)
+    if 3 * shift > 62:
+        raise ZcgpError(f"weighted Kendall supports up to {2 ** 20} architectures per task, got {n}")
+    low = (1 << shift) - 1
     pad = int(seq.max(initial=0)) + 1
     keys = np.empty((k, width), dtype=np.int64)
-    keys[:, :n] = seq.astype(np.int64) << shift
-    keys[:, n:] = pad << shift
-    keys |= np.arange(width, dtype=np.int64)
-    mask = (1 << shift) - 1
-    counts = np.zeros((k, width), dtype=np.int64)
-    rows = np.arange(k)[:, None]
+    keys[:, :n] = seq.astype(np.int64) << (2 * shift)
+    keys[:, n:] = pad << (2 * shift)
+    keys |= np.arange(width, dtype=np.int64) << shift
     half = 1
     while half < width:
         span = 2 * half
         blocks = keys.reshape(k, width // span, span)
         blocks.sort(axis=-1, kind="stable")         # two sorted runs: a linear merge
-        position = blocks & mask
-        right = (position & half).astype(bool)           # came from the right half
-        right_before = np.cumsum(right, axis=-1) - right
-        # a left element passed the right ones before it; a right one, the left ones not before it
-        moved = np.where(right, half - (np.arange(span) - right_before), right_before)
-        counts[rows, position.reshape(k, width)] += moved.reshape(k, width)   # unique per row
+        right = ((blocks >> shift) & half).astype(bool)     # came from the right half
+        right_before = np.cumsum(right, axis=-1, dtype=np.int64) - right
+        blocks += np.where(right, half - (np.arange(span) - right_before), right_before)
         half = span
+    counts = np.empty((k, width), dtype=np.int64)
+    np.put_along_axis(counts, (keys >> shift) & low, keys & low, axis=1)
     return counts[:, :n]
 
 

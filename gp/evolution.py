@@ -6,15 +6,15 @@ before (cache keyed by the canonical string), then survival of `mu` from parents
 offspring: the `elite` best distinct formulas plus a size-aware selection (double
 tournament with parsimony pressure, or NSGA-II on fitness and size).
 
-All randomness comes from one `random.Random` state owned by the engine (DEAP uses the
-global `random` module, so the engine swaps its state in around each step); evaluation is
-a pure function of the formula. Hence the same seed gives the same run for any --n-jobs,
-and `state()` / `Engine.restore()` continue a run exactly.
+All randomness comes from one `random.Random` owned by the engine, lent to DEAP only while
+the engine draws (`gp.rng.engine_random`; nothing else, e.g. dask in another thread, can
+consume it); evaluation is a pure function of the formula and draws nothing. Hence the
+same seed gives the same run for any --n-jobs and backend (serial, loky, threading,
+multiprocessing, dask), and `state()` / `Engine.restore()` continue a run exactly.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
 import random
@@ -26,10 +26,14 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 from deap import base, gp, tools
 from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.rank import WORST
+from zcgp.gp import interrupt
 from zcgp.gp.archive import Entry, HallOfFame, ParetoFront, rank_key
 from zcgp.gp.dataset import Dataset
+from zcgp.gp.hygiene import degeneracy
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.primitives import canonical_key, make_pset, parse_tree, to_code
+from zcgp.gp.rng import engine_random
 from zcgp.gp.selection import PARENT_SELECTIONS, epsilon_lexicase
 
 SELECTIONS = ("double-tournament", "nsga2")
@@ -56,11 +60,42 @@ class Individual(gp.PrimitiveTree):
         self.fitness = FitnessMax()
         self.key = None
 
-    def __deepcopy__(self, memo):        # nodes are never mutated in place: share them
-        new = Individual(self)
-        new.fitness = copy.deepcopy(self.fitness, memo)
+    def __deepcopy__(self, memo=None):   # nodes are never mutated in place: share them
+        new = Individual.__new__(Individual)
+        list.extend(new, self)
+        fitness = FitnessMax.__new__(FitnessMax)     # Fitness holds only its wvalues tuple
+        fitness.wvalues = self.fitness.wvalues
+        new.fitness = fitness
         new.key = self.key
         return new
+
+
+def height(tree) -> int:
+    """Depth of a prefix tree (0 = a single terminal); `PrimitiveTree.height` without max() calls."""
+    stack, best = [0], 0
+    for node in tree:
+        depth = stack.pop()
+        if depth > best:      # noqa: PLR1730 -- a max() call per node is what this avoids
+            best = depth
+        if node.arity:
+            stack.extend([depth + 1] * node.arity)
+    return best
+
+
+def static_limit(max_depth: int):
+    """`deap.gp.staticLimit(height, max_depth)` with the cheap clone above (same random draws):
+    a child deeper than `max_depth` is replaced by a random one of the operator's inputs."""
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            keep = [ind.__deepcopy__() for ind in args]
+            new = list(func(*args, **kwargs))
+            for i, ind in enumerate(new):
+                if len(ind) > max_depth + 1 and height(ind) > max_depth:   # height <= nodes - 1
+                    new[i] = random.choice(keep)
+            return new
+        return wrapper
+    return decorator
 
 
 class _Wrapped:
@@ -146,7 +181,7 @@ class Engine:
 
     # ---- operators -------------------------------------------------------------------
     def _setup_operators(self) -> None:
-        limit = gp.staticLimit(key=lambda ind: ind.height, max_value=self.config.max_depth)
+        limit = static_limit(self.config.max_depth)
         pset = self.pset
         self.mate = limit(gp.cxOnePoint)
         expr = functools.partial(gp.genFull, min_=0, max_=2)
@@ -176,13 +211,13 @@ class Engine:
 
     @contextmanager
     def _random(self):
-        outer = random.getstate()
-        random.setstate(self.random_state)
+        rng = random.Random()
+        rng.setstate(self.random_state)
         try:
-            yield
+            with engine_random(rng):
+                yield
         finally:
-            self.random_state = random.getstate()
-            random.setstate(outer)
+            self.random_state = rng.getstate()
 
     # ---- evaluation ------------------------------------------------------------------
     def evaluate(self, individuals) -> list[Entry]:
@@ -197,7 +232,7 @@ class Engine:
         scores = self.evaluator(codes)
         new_entries = []
         for (key, ind), code, row in zip(fresh.items(), codes, scores):
-            entry = Entry(key, self.dataset.aggregate(row), len(ind), ind.height, self.dataset.cost(code),
+            entry = Entry(key, self.dataset.aggregate(row), len(ind), height(ind), self.dataset.cost(code),
                           tuple(float(x) for x in row))
             self.cache[key] = entry
             new_entries.append(entry)
@@ -206,13 +241,23 @@ class Engine:
             ind.fitness.values = (self.cache[key].fitness,)
         self.evaluations += len(fresh)
         self.lookups += len(pending)
+        ranking = [e for e, code in zip(new_entries, codes) if self._ranks(e, code)]
         for archive in (self.hof, self.front_size, self.front_cost):
-            archive.update(new_entries)
+            archive.update(ranking)
         return new_entries
+
+    def _ranks(self, entry: Entry, code) -> bool:
+        """False for formulas the engine must never emit: constant or non-finite on every task
+        (gp.hygiene), or defined on none; they keep their WORST fitness but stay out of the archives."""
+        if entry.fitness > WORST:
+            return True
+        if not any(math.isfinite(x) for x in entry.per_task):
+            return False
+        return degeneracy(self.dataset, code) is None
 
     # ---- one generation ----------------------------------------------------------------
     def _clone(self, ind: Individual) -> Individual:
-        return copy.deepcopy(ind)
+        return ind.__deepcopy__()
 
     def _parent_picker(self):
         """n -> n parents: DEAP tournaments, or a queue drawn by epsilon-lexicase."""
@@ -274,8 +319,8 @@ class Engine:
             "gen": self.generation, "evals": evaluated, "distinct": len({i.key for i in self.population}),
             "best": float(fit.max()), "mean": float(fit.mean()), "median": float(np.median(fit)),
             "std": float(fit.std()), "size_best": len(best), "size_mean": float(sizes.mean()),
-            "depth_max": max(ind.height for ind in self.population),
-            "hof_best": self.hof[0].fitness, "seconds": round(seconds, 4),
+            "depth_max": max(self.cache[ind.key].depth for ind in self.population),
+            "hof_best": self.hof[0].fitness if len(self.hof) else None, "seconds": round(seconds, 4),
         }
         self.logbook.append(row)
         return row
@@ -283,13 +328,15 @@ class Engine:
     def step(self) -> dict:
         """Run generation `self.generation + 1` (0 = create the initial population)."""
         start = time.perf_counter()
-        with self._random():
-            if self.generation < 0:
+        if self.generation < 0:
+            with self._random():
                 self.population = [self._new_individual() for _ in range(self.config.population)]
-                new = self.evaluate(self.population)
-            else:
+            new = self.evaluate(self.population)
+        else:
+            with self._random():
                 offspring = self._offspring()
-                new = self.evaluate(offspring)
+            new = self.evaluate(offspring)       # draws nothing: outside the engine's stream
+            with self._random():
                 self.population = self._survivors(self.population + offspring)
         self.generation += 1
         seconds = time.perf_counter() - start
@@ -301,16 +348,24 @@ class Engine:
         return self.generation >= self.config.generations
 
     def run(self, on_generation=None, quiet: bool = True) -> Engine:
-        """Step until `config.generations`; `on_generation(engine)` after each (checkpoint)."""
+        """Step until `config.generations`; `on_generation(engine)` after each (checkpoint).
+        Inside `gp.interrupt.stop_on_signals()` a SIGINT / SIGTERM raises `Interrupted` after
+        the generation in progress and its `on_generation`."""
         from tqdm import tqdm
         bar = tqdm(total=self.config.generations + 1, initial=self.generation + 1, disable=quiet,
                    file=sys.stderr, unit="gen", dynamic_ncols=True, leave=True)
         try:
             with self.evaluator:
                 while not self.done:
-                    row = self.step()
+                    try:
+                        row = self.step()
+                    except Exception:
+                        if interrupt.requested() is None:
+                            raise
+                        interrupt.raise_if_requested(self.generation)    # last checkpoint stands
                     if on_generation is not None:
                         on_generation(self)
+                    interrupt.raise_if_requested(self.generation)
                     bar.set_postfix_str(f"gen {row['gen']} best {row['best']:.4f} "
                                         f"mean {row['mean']:.4f} size {row['size_best']}")
                     bar.update(1)
@@ -321,6 +376,9 @@ class Engine:
     # ---- results -------------------------------------------------------------------------
     @property
     def best(self) -> Entry:
+        if not len(self.hof):
+            raise ZcgpError("no formula of this run ranks the architectures (every one evaluated was "
+                            "constant or non-finite on every task); try more generations or other proxies")
         return self.hof[0]
 
     def tree(self, key: str) -> gp.PrimitiveTree:

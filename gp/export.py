@@ -10,7 +10,6 @@ engine; otherwise an absent terminal is a KeyError.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from deap import gp
@@ -167,22 +166,3 @@ def write_proxy(path, tree, terminals_order, transform: str, simplified: str,
         **(info or {}),
     }))
     return path
-
-
-def load_proxy_module(path):
-    """Import an exported proxy.py (it is the user's own file) with a one-line error."""
-    path = Path(path)
-    if not path.is_file():
-        raise ZcgpError(f"proxy module not found: {path}")
-    spec = importlib.util.spec_from_file_location(f"zcgp_proxy_{abs(hash(str(path)))}", path)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 -- any failure of the user module is one line
-        raise ZcgpError(f"cannot load {path}: {type(exc).__name__}: {exc}") from None
-    for name in ("TERMINALS", "TRANSFORM", "FORMULA"):
-        if not hasattr(module, name):
-            raise ZcgpError(f"{path} is not a zcgp proxy module (no {name})")
-    return module
-
-

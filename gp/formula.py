@@ -9,6 +9,7 @@ sqrt(x) = sqrt|x|, x / y = 1 where |y| <= 1e-10.
 from __future__ import annotations
 
 import ast
+import math
 
 from deap import gp
 
@@ -34,6 +35,12 @@ def formula_names(text: str) -> set[str]:
             if isinstance(n, ast.Name) and n.id not in FUNCTIONS and id(n) not in called}
 
 
+def _short(text: str, limit: int = 120) -> str:
+    """The formula as shown in an error: one line (control characters escaped), at most `limit`."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text.strip())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _parse_ast(text: str) -> ast.AST:
     if not isinstance(text, str) or not text.strip():
         raise ZcgpError("empty formula")
@@ -43,9 +50,10 @@ def _parse_ast(text: str) -> ast.AST:
         return ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
-        raise ZcgpError(f"malformed formula '{text.strip()}': {exc.msg}{where}") from None
+        raise ZcgpError(f"malformed formula '{_short(text)}': {exc.msg}{where}") from None
     except (ValueError, RecursionError, MemoryError) as exc:
-        raise ZcgpError(f"malformed formula '{text.strip()[:80]}': {exc}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ZcgpError(f"malformed formula '{_short(text)}': {reason}") from None
 
 
 def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
@@ -53,16 +61,21 @@ def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
     body = _parse_ast(text)
     terminals = pset.zcgp_terminals
     nodes: list = []
-    shown = text.strip()
+    shown = _short(text)
 
     def bad(message: str):
         raise ZcgpError(f"malformed formula '{shown}': {message}")
+
+    def constant(value: float):
+        if not math.isfinite(value):
+            bad(f"non-finite constant {value} (a number beyond 1.8e308 overflows); use a finite number")
+        return make_constant(pset, value)
 
     def emit(node: ast.AST) -> None:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 bad(f"unsupported constant {node.value!r}")
-            nodes.append(make_constant(pset, float(node.value)))
+            nodes.append(constant(float(node.value)))
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 bad(f"function '{node.id}' used without arguments")
@@ -75,7 +88,7 @@ def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
             if isinstance(operand, ast.Constant) and isinstance(operand.value, (int, float)) \
                     and not isinstance(operand.value, bool):
                 sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
-                nodes.append(make_constant(pset, sign * float(operand.value)))
+                nodes.append(constant(sign * float(operand.value)))
             elif isinstance(node.op, ast.USub):
                 nodes.append(pset.mapping["neg"])
                 emit(operand)
@@ -110,7 +123,7 @@ def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
     try:
         emit(body)
     except RecursionError:
-        raise ZcgpError(f"formula '{shown[:80]}...' is nested too deeply") from None
+        raise ZcgpError(f"formula '{shown}' is nested too deeply") from None
     return cls(nodes)
 
 

@@ -16,6 +16,9 @@ from zcgp.gp.dataset import Dataset, score_chunk
 
 BACKENDS = ("loky", "threading", "multiprocessing", "dask")
 CHUNK = 64
+# a chunk's formula values (chunk x architectures float64) stay within 16 MiB: on 19 tasks of
+# 1e5 architectures 64 formulas at once would allocate (and page-fault) ~1 GB per chunk
+CHUNK_ELEMENTS = 2 ** 21
 
 
 class Evaluator:
@@ -80,7 +83,8 @@ class Evaluator:
         codes = list(codes)
         if not codes:
             return np.empty((0, self.dataset.width))
-        chunks = [codes[i:i + self.chunk] for i in range(0, len(codes), self.chunk)]
+        size = max(1, min(self.chunk, CHUNK_ELEMENTS // max(self.dataset.n, 1)))
+        chunks = [codes[i:i + size] for i in range(0, len(codes), size)]
         if self._parallel is None or len(chunks) == 1:
             parts = [score_chunk(self.dataset, c) for c in chunks]
         else:

@@ -87,6 +87,8 @@ def parse_tree(text: str, pset, cls=gp.PrimitiveTree):
         elif isinstance(node, gp.Terminal):
             needed -= 1
         elif _is_number(token):
+            if not np.isfinite(float(token)):
+                raise ZcgpError(f"malformed tree '{text}': non-finite constant '{token}'")
             node = make_constant(pset, float(token))
             needed -= 1
         else:

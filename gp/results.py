@@ -16,6 +16,9 @@ from zcgp.gp.primitives import make_pset, parse_tree
 from zcgp.gp.simplify import simplify_tree
 
 RESULT = "result.json"
+# every file `zcgp evolve` writes into its --out directory
+RUN_FILES = (RESULT, "checkpoint.pkl", "proxy.py", "proxy.json", "hall_of_fame.csv", "pareto.csv",
+             "logbook.csv", "fitness.png", "test_tau.png")
 
 
 def entry_dict(index: int, e: Entry, pset) -> dict:

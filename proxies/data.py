@@ -43,13 +43,38 @@ def read_cifar10(directory: str | Path, split: str = "train") -> tuple[np.ndarra
     return np.concatenate(images), np.concatenate(labels)
 
 
+# the only globals a CIFAR-10 python batch refers to: numpy arrays, dtypes and scalars, and the
+# codec Python 3 uses for bytes under protocol 2; lists, dicts, bytes and str need none
+_CIFAR_GLOBALS = frozenset({
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+    ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
+})
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Unpickles numpy arrays, lists, dicts, bytes and numbers only: any other class or
+    function in the file (a hostile pickle runs code through them) is refused."""
+
+    def find_class(self, module, name):
+        if (module, name) in _CIFAR_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing {module}.{name}: a CIFAR-10 batch holds only "
+                                     f"numpy arrays, lists, dicts and bytes")
+
+
 def _read_batch(file: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         with open(file, "rb") as fh:
-            payload = pickle.load(fh, encoding="bytes")
+            payload = _ArrayUnpickler(fh, encoding="bytes").load()
         data = np.asarray(payload[b"data"], dtype=np.uint8)
         labels = np.asarray(payload[b"labels"], dtype=np.int64)
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as exc:
+    except pickle.UnpicklingError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "UnpicklingError"
+        raise UserInputError(f"not a CIFAR-10 python batch: {file} ({reason})") from None
+    except (OSError, EOFError, KeyError, TypeError, ValueError, IndexError, AttributeError,
+            MemoryError, RecursionError) as exc:
         raise UserInputError(f"not a CIFAR-10 python batch: {file} ({type(exc).__name__})") from None
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
         raise UserInputError(f"not a CIFAR-10 python batch: {file} (data shape {data.shape})")

@@ -22,7 +22,8 @@ from zcgp.fitness.io import atomic_write_json, atomic_write_text
 from zcgp.fitness.rank import METRICS
 from zcgp.fitness.report import format_table
 from zcgp.fitness.tasks import PROXY_ORDER
-from zcgp.scripts.common import add_data_args
+from zcgp.fitness.outdir import claim_dir
+from zcgp.scripts.common import add_data_args, add_overwrite_arg
 
 SHORT = {"grad_norm": "gradn", "l2_norm": "l2", "epe_nas": "epe", "synflow": "synfl"}
 
@@ -34,6 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", choices=[*METRICS, "both"], default="both",
                         help="which correlation table(s) to print (default: both)")
     parser.add_argument("--out", metavar="DIR", help="also write DIR/baselines.json and DIR/baselines.csv")
+    add_overwrite_arg(parser)
 
 
 def _proxy_columns(rows: list[dict]) -> list[str]:
@@ -66,6 +68,11 @@ def to_csv(rows: list[dict]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    with claim_dir(args.out, ("baselines.json", "baselines.csv"), args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     result = baselines(args.tasks, seed=args.seed, train_fraction=args.train_fraction, data=args.data,
                        data_dir=args.data_dir)

@@ -15,6 +15,7 @@ BENCHES = {
     "gp": "zcgp.scripts.bench_gp",
     "proxies": "zcgp.scripts.bench_proxies",
     "search": "zcgp.scripts.bench_search",
+    "scale": "zcgp.scripts.bench_scale",
     "transfer": "zcgp.scripts.bench_transfer",
 }
 
@@ -32,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
             raise
         from zcgp.fitness.errors import ZcgpError
         raise ZcgpError(f"benchmark '{args.name}' is not available in this version") from None
-    parser = argparse.ArgumentParser(prog=f"zcgp bench {args.name}", description=module.__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    from zcgp.scripts.cli import OneLineParser
+    parser = OneLineParser(prog=f"zcgp bench {args.name}", description=module.__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     module.configure(parser)
     return module.run(parser.parse_args(args.options))

@@ -24,6 +24,7 @@ import argparse
 import numpy as np
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json
+from zcgp.fitness.outdir import claim_file
 from zcgp.fitness.report import format_table
 
 HAND_CRAFTED = ("synflow", "snip", "grad_norm", "jacov", "nwot", "fisher", "grasp", "plain", "l2_norm",
@@ -59,6 +60,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="evaluations mode: fresh networks timed per objective (default: 4; 0 = skip)")
     parser.add_argument("--data-dir", metavar="DIR", help="NAS-Bench-Suite-Zero files (default: shipped copy)")
     parser.add_argument("--out", metavar="FILE", help="also write all runs as JSON")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
 
 
 def _labels(args) -> dict[str, str]:
@@ -81,6 +83,11 @@ def _cell(values) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    with claim_file(args.out, args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from zcgp.spaces import get_space
 
     space = get_space(args.space)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import sys
 import time
 from pathlib import Path
@@ -54,6 +55,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-boost", action="store_true", help="skip the LightGBM baseline")
     parser.add_argument("--no-all-tasks", action="store_true",
                         help="skip the second table (one formula evolved on all tasks)")
+    parser.add_argument("--no-loo", action="store_true",
+                        help="skip the leave-one-out table (print only the all-tasks table)")
+    parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
+                        help="evolve nothing: print the leave-one-out tables of saved transfer.json files "
+                             "together (e.g. one per seed, run in parallel)")
     parser.add_argument("--out", metavar="DIR", default="runs/bench_transfer", help="output directory")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -92,11 +98,40 @@ def _csv(result: dict, metrics) -> str:
     return buffer.getvalue()
 
 
+def read_json(source) -> object:
+    try:
+        return json.loads(Path(source).read_text())
+    except (OSError, ValueError) as exc:
+        raise ZcgpError(f"cannot read {source}: {exc}") from None
+
+
+def _print_saved(sources, metrics) -> int:
+    runs, units = [], set()
+    for source in sources:
+        saved = read_json(source)
+        if not isinstance(saved, dict) or not isinstance(saved.get("runs"), list):
+            raise ZcgpError(f"{source} is not a transfer.json of zcgp bench transfer")
+        runs += saved["runs"]
+        units.add(saved.get("unit"))
+    if len(units) != 1:
+        raise ZcgpError("the files mix --unit space and --unit task")
+    unit = units.pop()
+    seeds = sorted({r["seed"] for r in runs})
+    print(f"{len(sources)} file(s), seeds {','.join(map(str, seeds))}")
+    for m in metrics:
+        print(f"\nleave-one-{unit}-out: mean {m} over all architectures of the held-out {unit}'s tasks "
+              f"(evolved: mean +/- std over seeds)")
+        print(loo_table(summarize({"runs": runs}, m), unit))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     bad = [m for m in metrics if m not in FITNESS_METRICS]
     if bad or not metrics:
         raise ZcgpError(f"unknown metric '{bad[0] if bad else ''}'; choose from {', '.join(FITNESS_METRICS)}")
+    if args.sources:
+        return _print_saved(args.sources, metrics)
     settings = evolve_settings(args)
     tasks = load_tasks(args.tasks, args.data_dir)
     out = Path(args.out)
@@ -109,19 +144,24 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {run['unit']} seed {run['seed']}: evolved kendall {ev:.3f} ({time.perf_counter() - start:.0f} s) "
                   f"{run['formula']}", file=sys.stderr, flush=True)
 
-    result = leave_one_out(tasks, args.unit, args.seeds, settings, all_metrics,
-                           boost=not args.no_boost, progress=progress)
-    result["settings"] = {**settings.__dict__, "config": settings.config.__dict__}
-    result["summary"] = {m: summarize(result, m) for m in all_metrics}
+    if args.no_loo and args.no_all_tasks:
+        raise ZcgpError("--no-loo and --no-all-tasks leave nothing to run")
     c = settings.config
-    print(f"leave-one-{args.unit}-out, seeds {','.join(map(str, args.seeds))}, {c.population}x{c.generations}, "
-          f"fitness {settings.metric} ({settings.aggregation}), parents {c.parents}, pick {settings.pick}; "
-          f"scored on all architectures of the held-out {args.unit}")
-    if not args.no_boost and not boost_available():
-        print("note: lightgbm is not installed (pip install zcgp[boost]); its column is left out")
-    for m in metrics:
-        print(f"\nmean {m} over the held-out {args.unit}'s tasks (evolved: mean +/- std over seeds)")
-        print(loo_table(result["summary"][m], args.unit))
+    print(f"seeds {','.join(map(str, args.seeds))}, {c.population}x{c.generations}, fitness {settings.metric} "
+          f"({settings.aggregation}), parents {c.parents}"
+          f"{f' ({settings.case_splits} subsamples per task)' if settings.case_splits else ''}, "
+          f"pick {settings.pick}")
+    result = {"runs": [], "summary": {}} if args.no_loo else \
+        leave_one_out(tasks, args.unit, args.seeds, settings, all_metrics, boost=not args.no_boost, progress=progress)
+    result["settings"] = {**settings.__dict__, "config": settings.config.__dict__}
+    if not args.no_loo:
+        result["summary"] = {m: summarize(result, m) for m in all_metrics}
+        if not args.no_boost and not boost_available():
+            print("note: lightgbm is not installed (pip install zcgp[boost]); its column is left out")
+        for m in metrics:
+            print(f"\nleave-one-{args.unit}-out: mean {m} over all architectures of the held-out {args.unit}'s "
+                  f"tasks (evolved: mean +/- std over seeds)")
+            print(loo_table(result["summary"][m], args.unit))
     if not args.no_all_tasks:
         table = all_tasks_table(tasks, args.seeds, settings, all_metrics,
                                 progress=None if args.quiet else
@@ -143,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     atomic_write_json(out / "transfer.json", result)
     atomic_write_text(out / "transfer.csv", _csv(result, all_metrics))
     written = ["transfer.json", "transfer.csv"]
-    if not args.no_plots and transfer_plot(result["summary"][metrics[0]], out / "transfer.png",
+    if not args.no_plots and not args.no_loo and transfer_plot(result["summary"][metrics[0]], out / "transfer.png",
                                            metrics[0], args.unit, METHOD_LABELS):
         written.append("transfer.png")
     print(f"\n{result['seconds']:.0f} s; wrote {out}/ ({', '.join(written)})")

@@ -12,7 +12,7 @@ import importlib
 import time
 import sys
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.errors import Interrupted, ZcgpError
 from zcgp.spaces.errors import UserInputError
 
 # command -> (module under scripts/, one-line help); file names avoid top-level package names
@@ -29,13 +29,20 @@ COMMANDS = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line too: `zcgp CMD: error: ...`, exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def _load(name: str):
     return importlib.import_module(COMMANDS[name][0])
 
 
 def top_parser() -> argparse.ArgumentParser:
     lines = "\n".join(f"  {name:<11} {text}" for name, (_, text) in COMMANDS.items())
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="zcgp",
         description="Evolve zero-cost proxies for neural architecture search.",
         epilog=f"commands:\n{lines}\n\nRun `zcgp COMMAND --help` for the options of a command.",
@@ -47,8 +54,8 @@ def top_parser() -> argparse.ArgumentParser:
 
 def command_parser(name: str) -> argparse.ArgumentParser:
     module = _load(name)
-    parser = argparse.ArgumentParser(prog=f"zcgp {name}", description=module.__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineParser(prog=f"zcgp {name}", description=module.__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     module.configure(parser)
     return parser
 
@@ -56,11 +63,15 @@ def command_parser(name: str) -> argparse.ArgumentParser:
 def _dispatch(name: str, args: argparse.Namespace) -> int:
     try:
         return int(_load(name).run(args) or 0)
+    except Interrupted as exc:
+        print(f"zcgp {name}: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print(f"zcgp {name}: interrupted", file=sys.stderr)
         return 130
     except (ZcgpError, UserInputError) as exc:
-        print(f"zcgp {name}: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split("\n"))          # always one line
+        print(f"zcgp {name}: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -8,6 +8,12 @@ from zcgp.fitness.data import ENV_DATA_DIR
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION
 
 
+def add_overwrite_arg(parser: argparse.ArgumentParser) -> None:
+    """The --overwrite flag of every command that writes --out (see fitness.outdir)."""
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the results already in --out (default: refuse them)")
+
+
 def add_data_args(parser: argparse.ArgumentParser, tasks_default: str | None = "all") -> None:
     parser.add_argument("--tasks", default=tasks_default, metavar="SEL",
                         help="task ids (comma list), a space prefix such as nb201, or 'all' "

@@ -46,7 +46,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=None, metavar="N",
                         help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0, help="seed for sampling, weights and data (default: 0)")
+    parser.add_argument("--n-jobs", type=int, default=1, metavar="N",
+                        help="joblib workers scoring chunks of networks, -1 = all cores; with --scheduler "
+                             "ADDRESS on a dask cluster (results identical to serial; default: 1)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler for --n-jobs")
     parser.add_argument("--out", required=True, metavar="FILE", help="CSV file to write ('-' for stdout)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -77,6 +82,12 @@ def _task_shape(space, task: str | None) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zcgp.fitness.outdir import claim_file
+    with claim_file(None if args.out == "-" else args.out, args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     space = get_space(args.space)
     names = resolve_names(args.names)
     num_classes, resolution = _task_shape(space, args.task)
@@ -100,8 +111,14 @@ def run(args: argparse.Namespace) -> int:
             torch.manual_seed(args.seed)
             yield space.build(arch, num_classes)
 
-    result = compute_proxies(_Sized(networks(), len(archs)), inputs, targets, names=names, device=device,
-                             seed=args.seed, progress=not args.quiet)
+    if args.n_jobs != 1 or args.scheduler:
+        from zcgp.proxies.parallel import compute_many
+        result = compute_many(space.name, archs, names, num_classes=num_classes, resolution=resolution,
+                              data=args.data, batch_size=args.batch_size, seed=args.seed, device=str(device),
+                              n_jobs=args.n_jobs, scheduler=args.scheduler, threads=args.threads)
+    else:
+        result = compute_proxies(_Sized(networks(), len(archs)), inputs, targets, names=names, device=device,
+                                 seed=args.seed, progress=not args.quiet)
     text = _csv_text(space, archs, names, result)
     if args.out == "-":
         sys.stdout.write(text)

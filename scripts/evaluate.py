@@ -24,7 +24,8 @@ from zcgp.fitness.io import atomic_write_json
 from zcgp.fitness.rank import METRICS
 from zcgp.fitness.transforms import TRANSFORMS
 from zcgp.gp.report import comparison_table
-from zcgp.scripts.common import add_data_args
+from zcgp.fitness.outdir import claim_file
+from zcgp.scripts.common import add_data_args, add_overwrite_arg
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -44,9 +45,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", choices=[*METRICS, "both"], default="both",
                         help="which table(s) to print (default: both)")
     parser.add_argument("--out", metavar="FILE", help="also write the rows as JSON")
+    add_overwrite_arg(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    with claim_file(args.out, args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     if bool(args.source) == bool(args.formula):
         raise ZcgpError("give exactly one of DIR, proxy.py or --formula")

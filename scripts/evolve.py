@@ -38,9 +38,10 @@ from zcgp.gp.dataset import DEFAULT_VALIDATION_FRACTION, MISSING_MODES
 from zcgp.gp.evolution import FINAL_SELECTIONS, SELECTIONS
 from zcgp.gp.parallel import BACKENDS
 from zcgp.gp.report import comparison_table
+from zcgp.gp.interrupt import resume_command, stop_on_signals
 from zcgp.gp.selection import AGGREGATIONS, PARENT_SELECTIONS
 from zcgp.gp.transfer import EvolveSettings
-from zcgp.scripts.common import add_data_args
+from zcgp.scripts.common import add_data_args, add_overwrite_arg
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -97,6 +98,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ex = parser.add_argument_group("execution and output")
     ex.add_argument("--out", metavar="DIR", help="output directory (required unless --resume)")
     ex.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR")
+    add_overwrite_arg(ex)
     ex.add_argument("--n-jobs", type=int, default=1, help="parallel evaluation workers, -1 = all cores (default: 1)")
     ex.add_argument("--backend", choices=BACKENDS, default="loky", help="joblib backend (default: loky)")
     ex.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler (implies --backend dask)")
@@ -178,6 +180,12 @@ def print_summary(result: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    again = resume_command(args.resume or args.out, args.data_dir, args.n_jobs, args.backend, args.scheduler)
+    with stop_on_signals(again):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     options = {k: getattr(args, k) for k in option_names() if getattr(args, k, None) is not None}
     common = {"n_jobs": args.n_jobs, "scheduler": args.scheduler, "backend": args.backend,
               "progress": not args.quiet, "plots": not args.no_plots, "data_dir": args.data_dir}
@@ -194,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         result = evolve(args.tasks or "all", seed=args.seed or 0, population=args.population,
                         generations=args.generations, fitness=args.metric or "kendall",
                         test_tasks=args.test_tasks, data=args.data, columns=parse_columns(args.columns),
-                        out=args.out, **options, **common)
+                        out=args.out, overwrite=args.overwrite, **options, **common)
         out = args.out
     if not args.quiet:
         written = sorted(p.name for p in result.directory.iterdir() if p.is_file())

@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from zcgp.fitness.outdir import claim_file
 from zcgp.run import Run
+from zcgp.scripts.common import add_overwrite_arg
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,12 +25,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pareto", choices=("size", "cost"),
                         help="take the member from the Pareto front of (fitness, size) or (fitness, cost)")
     parser.add_argument("--out", metavar="FILE", help="path of the module (default: DIR/proxy_<which><K>.py)")
+    add_overwrite_arg(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = Run.load(args.run_dir)
     which = f"pareto_{args.pareto}" if args.pareto else "hof"
     out = Path(args.out) if args.out else Path(args.run_dir) / f"proxy_{which}{args.index}.py"
+    with claim_file(out, args.overwrite, companions=[out.with_suffix(".json")]):
+        return _run(args, out)
+
+
+def _run(args: argparse.Namespace, out: Path) -> int:
+    result = Run.load(args.run_dir)
     entry, _ = result.member(args.index, args.pareto)
     result.export(out, args.index, args.pareto)
     print(f"{entry['formula_infix']}  (train fitness {entry['fitness']:.4f}, size {entry['size']})")

@@ -36,11 +36,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
     parser.add_argument("--workers", type=int, default=-1, help="scoring processes (default: -1, every core)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
 
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     quiet = ["--quiet"] if args.quiet else []
+    quiet += ["--overwrite"] if args.overwrite else []
     print(f"== step 1/2: evolve a proxy on the NAS-Bench-201 tasks -> {out / 'evolve'}", flush=True)
     sizes = [flag for name, value in (("--population", args.population), ("--generations", args.generations))
              if value is not None for flag in (name, str(value))]

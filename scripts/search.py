@@ -32,6 +32,7 @@ from pathlib import Path
 from tqdm import tqdm
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json, atomic_write_text
+from zcgp.fitness.outdir import claim_dir
 from zcgp.gp.plots import pyplot, save_figure
 from zcgp.scripts.cli import STARTED
 
@@ -74,6 +75,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="DIR", help="NAS-Bench-Suite-Zero files (default: shipped copy)")
     parser.add_argument("--benchmark", metavar="CSV", help="NAS-Bench-201 accuracy table (default: shipped copy)")
     parser.add_argument("--out", metavar="DIR", help="write result.json, trajectory.csv and search.png")
+    parser.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -104,6 +106,11 @@ def _plot(rows: list[dict], label: str, path: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    with claim_dir(args.out, ("result.json", "trajectory.csv", "search.png"), args.overwrite):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from zcgp.spaces import get_space
 
     from zcgp._search import Benchmark, search
@@ -148,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         "lookup": args.lookup, "data": args.data, "best_arch": result.best_string,
         "best_table_arch": space.table_string(result.best_arch), "best_key": space.key(result.best_arch),
         "best_score": result.best_score, "evaluations": result.evaluations, "proposals": result.proposals,
-        "setup_seconds": result.setup_seconds, "seconds": result.seconds,
+        "setup_seconds": result.setup_seconds, "seconds": result.seconds, "time": result.info["seconds"],
         "networks_per_minute": 60.0 * result.evaluations / max(result.seconds, 1e-9),
         "interrupted": result.interrupted, "stop_reason": result.stop_reason,
         "benchmark": found if found is not None else "not in the table",

@@ -70,8 +70,8 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
                     initial: Sequence[Any] = ()) -> SearchResult:
     """Real et al.'s aging evolution: tournament parent, one mutation, oldest member dies.
 
-    The population starts with `initial` (e.g. an already scored reference sample), then
-    random samples. Stops at `max_evaluations` distinct scored architectures or after
+    The population starts with `initial`, scored together as the first batch (a formula's
+    reference sample), then random samples. Stops at `max_evaluations` distinct scored architectures or after
     `max_seconds`, whichever comes first: a batch is cut to what the remaining time allows at
     the mean cost per network so far, so the budget is kept, not overshot by a batch. Ctrl-C
     stops cleanly and returns what was found so far.
@@ -102,13 +102,15 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
         return min(batch, left)
 
     pending = list(initial)
-    timed = [0.0, 0]                    # objective seconds and fresh networks, outside `initial`
+    timed = [0.0, 0]                    # objective seconds and fresh networks after the initial batch
 
     try:
         while not history or not out_of_budget():        # at least one batch is scored
             size = max(room(), 0 if history else 1)
             if size == 0:                                 # not even one more network fits in the time left
                 break
+            if pending and not history:                   # the initial architectures, in one batch
+                size = len(pending) if max_evaluations is None else min(len(pending), max_evaluations)
             if len(members) < population:
                 size = min(size, population - len(members))
                 children = [pending.pop(0) if pending else space.sample(rng) for _ in range(size)]
@@ -118,10 +120,10 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
                     picks = rng.choice(len(members), size=sample_size, replace=False)
                     parent = max((members[i] for i in picks), key=lambda m: m[1])
                     children.append(space.mutate(parent[0], rng))
-            seen, from_initial = len(cache.scores), bool(initial) and len(cache.scores) < len(initial)
+            seen = len(cache.scores)
             before = time.perf_counter()
             scores = cache.score(children)
-            if not from_initial:
+            if history or not initial:                    # the initial batch may come from a cache
                 timed[0] += time.perf_counter() - before
                 timed[1] += len(cache.scores) - seen
             proposals += len(children)

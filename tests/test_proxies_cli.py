@@ -170,3 +170,39 @@ def test_bench_proxies_smoke(capsys):
     assert "speed-up of the shared passes" in out and "NASLib-style" in out
     assert "max |params diff|" in out and "Spearman vs file" in out
     assert "own passes 0.0e+00" in out                 # shared and separate values identical
+
+
+def test_compute_many_in_chunks_equals_one_serial_pass(one_torch_thread):
+    import numpy as np
+    import torch
+
+    from zcgp.proxies.compute import compute_proxies
+    from zcgp.proxies.data import load_batch
+    from zcgp.proxies.parallel import compute_many
+    from zcgp.spaces import get_space
+
+    space = get_space("nb201")
+    archs = space.sample_distinct(5, 1)
+    names = ("synflow", "params", "snip")
+    inputs, targets = load_batch("synthetic", 8, 10, 32, 2)
+
+    def nets():
+        for a in archs:
+            torch.manual_seed(2)
+            yield space.build(a, 10)
+
+    serial = compute_proxies(nets(), inputs, targets, names=names, device="cpu", seed=2)
+    chunked = compute_many("nb201", archs, names, num_classes=10, resolution=32, batch_size=8, seed=2, chunk=2)
+    for name in names:
+        np.testing.assert_array_equal(chunked[name], serial[name])
+
+
+@pytest.mark.slow
+def test_proxies_through_joblib_equal_serial(tmp_path, one_torch_thread):
+    """--n-jobs scores chunks of networks in joblib (loky) workers; every value equals the serial run."""
+    args = ["proxies", "--archs", "5", "--names", "synflow,params,snip,jacov", "--batch-size", "8",
+            "--seed", "3", "--quiet", "--threads", "1"]
+    assert main([*args, "--out", str(tmp_path / "serial.csv")]) == 0
+    assert main([*args, "--n-jobs", "2", "--out", str(tmp_path / "joblib.csv")]) == 0
+    serial, parallel = ((tmp_path / f).read_text() for f in ("serial.csv", "joblib.csv"))
+    assert serial == parallel and len(serial.splitlines()) == 6

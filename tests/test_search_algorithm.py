@@ -2,7 +2,6 @@ import time
 
 import numpy as np
 import pytest
-
 from zcgp.spaces.errors import UserInputError
 from zcgp.spaces.search import aging_evolution
 
@@ -108,7 +107,7 @@ def test_initial_members_are_scored_first_and_once():
     initial = [(1,) * 8, (0,) * 8, (1, 0) * 4]
     result = aging_evolution(BitSpace(8), spy, population=4, sample_size=2, max_evaluations=10, batch=2,
                              seed=3, initial=initial)
-    assert calls[0] == initial[:2] and calls[1][0] == initial[2]
+    assert calls[0] == initial                      # one first batch, whatever the batch size
     assert result.evaluations == 10 and result.best_score == 8.0
     assert sum(len(c) for c in calls) == 10          # every architecture reached the objective once
 

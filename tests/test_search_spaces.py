@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pytest
-
 from zcgp.fitness import load_tasks
 from zcgp.scripts.cli import main
 from zcgp.spaces import get_space

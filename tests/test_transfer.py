@@ -98,6 +98,9 @@ def test_bench_transfer_command(tmp_path, capsys):
     result = json.loads((out / "transfer.json").read_text())
     assert set(result["summary"]) >= {"kendall", "spearman", "wkendall", "top10"}
     assert (out / "transfer.csv").read_text().startswith("unit,seed,method,task,metric,value")
+    loo = printed[printed.index("leave-one-space-out: mean kendall"):printed.index("leave-one-space-out: mean top10")]
+    assert main(["bench", "transfer", "--from", str(out / "transfer.json")]) == 0
+    assert loo.strip() in capsys.readouterr().out          # the saved runs print the same table
 
 
 def test_bench_transfer_bad_metric(capsys):

@@ -36,8 +36,24 @@ _EXPORTS = {
 }
 _SUBMODULES = ("spaces", "proxies", "fitness", "gp", "scripts")
 
-__all__ = ["load_tasks", "evolve", "resume", "Run", "Proxy", "evaluate", "baselines", "ProxyRegressor",
-           "ZcgpError", "search", "SearchResult", "spaces", "proxies", "fitness", "gp", "scripts"]
+__all__ = [
+    "Proxy",
+    "ProxyRegressor",
+    "Run",
+    "SearchResult",
+    "ZcgpError",
+    "baselines",
+    "evaluate",
+    "evolve",
+    "fitness",
+    "gp",
+    "load_tasks",
+    "proxies",
+    "resume",
+    "scripts",
+    "search",
+    "spaces",
+]
 
 
 def __getattr__(name: str):

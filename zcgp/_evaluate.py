@@ -8,6 +8,8 @@ from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.rank import METRICS
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION
 from zcgp.fitness.tasks import PROXY_ORDER, Task
+from zcgp.gp.dataset import Dataset
+from zcgp.gp.hygiene import check_formula
 from zcgp.gp.report import formula_rows, summary
 from zcgp.proxy import Proxy
 from zcgp.run import as_table, score_records
@@ -56,6 +58,9 @@ def evaluate(source, tasks="all", *, seed: int | None = None, train_fraction: fl
         raise ZcgpError(f"unknown terminal '{unknown[0]}' in formula '{proxy.formula}'; "
                         f"known: {', '.join(sorted(known))}")
     missing = missing or proxy.MISSING
+    scored = Dataset.build(chosen, proxy.TERMINALS, "all", transform=transform,
+                           missing="impute" if missing == "impute" else "zero")
+    check_formula(proxy.tree, scored, where=" of the selected tasks")
     rows = formula_rows(proxy.tree, chosen, proxy.TERMINALS, seed, fraction, transform, missing=missing)
     return Evaluation({"formula": str(proxy.tree), "formula_infix": proxy.formula, "transform": transform,
                        "seed": seed, "train_fraction": fraction, "missing": missing,

@@ -13,27 +13,33 @@ import sys
 import time
 from pathlib import Path
 
+from zcgp._tasks import load_tasks
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.families import FITNESS_METRICS
+from zcgp.fitness.outdir import claim_dir
 from zcgp.fitness.rank import METRICS
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION
 from zcgp.fitness.tasks import Task
 from zcgp.gp.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
-from zcgp.gp.dataset import DEFAULT_VALIDATION_FRACTION, Dataset, neutral_value, select_terminals
+from zcgp.gp.dataset import (
+    DEFAULT_VALIDATION_FRACTION,
+    Dataset,
+    neutral_value,
+    select_terminals,
+)
 from zcgp.gp.evolution import Engine, GPConfig, select_final
 from zcgp.gp.formula import infix
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.report import formula_rows, summary
-from zcgp.gp.results import entry_dict, simplified
+from zcgp.gp.results import RUN_FILES, entry_dict, simplified
 from zcgp.gp.transfer import EvolveSettings, capped_best, inner_loso_cap
 from zcgp.run import Run
-from zcgp._tasks import load_tasks
 
 # run settings (checkpointed; a given one must match on resume) and their defaults
 RUN_OPTIONS = {"train_fraction": DEFAULT_TRAIN_FRACTION, "transform": "rank", "proxies": None,
                "missing": "impute", "select": "train",
                "aggregation": "mean", "aggregation_k": 1.0, "case_splits": 0}
-LEVER_OPTIONS = ("aggregation", "aggregation_k", "case_splits")     # absent from older checkpoints
+LEVER_OPTIONS = ("aggregation", "aggregation_k", "case_splits")     # generalization levers
 DATASET_OPTIONS = ("transform", "metric", "missing", *LEVER_OPTIONS)   # run settings passed to Dataset.build
 SELECT_MODES = ("train", "validation", "inner-loso")
 GP_DEFAULTS = GPConfig(population=2000, generations=40)
@@ -83,13 +89,15 @@ def _task_list(tasks, data, data_dir, columns=None) -> tuple[list[Task], list[st
 def evolve(tasks="all", *, seed: int = 0, population: int | None = None, generations: int | None = None,
            fitness: str = "kendall", n_jobs: int = 1, scheduler: str | None = None, backend: str = "loky",
            progress: bool = True, test_tasks=None, data=None, columns: dict | None = None, data_dir=None,
-           out=None, plots: bool = True, **options) -> Run:
+           out=None, overwrite: bool = False, plots: bool = True, **options) -> Run:
     """Evolve one formula on `tasks` (Task objects, or a selection: "all", "nb201", ids).
 
     fitness: the rank correlation averaged over tasks (kendall, spearman). test_tasks: also
     report the formula on these (transfer). data: a user table (see `zcgp.load_tasks`).
     out: write the run directory there (checkpoint after every generation, resumable with
     `zcgp.resume(out)`); without it the run stays in memory (`Run.save(dir)` writes it).
+    A directory that already holds a run is refused unless `overwrite`; a second process
+    writing the same `out` gets a ZcgpError (fitness.outdir).
     options: run settings (RUN_OPTIONS) and GPConfig fields, e.g. missing="exclude", elite=5."""
     run_opts, gp_opts = _split_options(options)
     train, train_ids = _task_list(tasks, data, data_dir, columns)
@@ -101,8 +109,9 @@ def evolve(tasks="all", *, seed: int = 0, population: int | None = None, generat
                **RUN_OPTIONS, **run_opts}
     sizes = {k: v for k, v in (("population", population), ("generations", generations)) if v is not None}
     config = GPConfig.from_dict({**dataclasses.asdict(GP_DEFAULTS), **gp_opts, **sizes, "seed": int(seed)})
-    return _execute(run_cfg, config.validate(), train, report, None, out, n_jobs, backend, scheduler,
-                    progress, plots)
+    with claim_dir(out, RUN_FILES, overwrite):
+        return _execute(run_cfg, config.validate(), train, report, None, out, n_jobs, backend, scheduler,
+                        progress, plots)
 
 
 def resume(directory, *, generations: int | None = None, n_jobs: int = 1, scheduler: str | None = None,
@@ -120,8 +129,6 @@ def resume(directory, *, generations: int | None = None, n_jobs: int = 1, schedu
     if lacking:
         raise ZcgpError(f"{where} is corrupt: missing {', '.join(lacking)}")
     saved = state["run"]
-    if isinstance(saved, dict):
-        saved = {**{k: RUN_OPTIONS[k] for k in LEVER_OPTIONS}, **saved}
     if not (isinstance(saved, dict) and {"tasks", "seed", "metric", *RUN_OPTIONS} <= set(saved)
             and isinstance(state["config"], dict)):
         raise ZcgpError(f"{where} is corrupt: bad run settings")
@@ -148,8 +155,9 @@ def resume(directory, *, generations: int | None = None, n_jobs: int = 1, schedu
     config = GPConfig.from_dict(state["config"])
     if generations is not None:
         config.generations = generations
-    return _execute(dict(saved), config.validate(), train, report, state, Path(directory), n_jobs, backend,
-                    scheduler, progress, plots, where=where)
+    with claim_dir(directory, RUN_FILES, resume=True):
+        return _execute(dict(saved), config.validate(), train, report, state, Path(directory), n_jobs,
+                        backend, scheduler, progress, plots, where=where)
 
 
 def _execute(run_cfg: dict, config: GPConfig, train: list[Task], report: list[Task], state, out, n_jobs,

@@ -23,7 +23,8 @@ from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json
 
 PICKS = ("auto", "best", "cheapest")
-COST_NETWORKS = 2
+COST_NETWORKS = 1
+COST_SHARE = 0.1              # at most this share of a time budget goes to measuring costs
 MAX_CANDIDATES = 6            # the run's choice + up to 5 members of the cost front, spread over cost
 
 
@@ -76,9 +77,14 @@ def candidates(run) -> list[tuple[str, object]]:
     Pareto front spread evenly over it (formulas without terminals left out)."""
     from zcgp.proxy import Proxy
 
-    front = [(f"pareto_cost[{i}]", Proxy(run, index=i, front="cost"))
-             for i in range(len(run.result.get("pareto_cost", [])))]
-    front = [(n, p) for n, p in front if p.TERMINALS]
+    front = []
+    for i in range(len(run.result.get("pareto_cost", []))):
+        try:
+            proxy = Proxy(run, index=i, front="cost")
+        except ZcgpError:                    # a degenerate member (constant, non-finite) is no candidate
+            continue
+        if proxy.TERMINALS:
+            front.append((f"pareto_cost[{i}]", proxy))
     if len(front) > MAX_CANDIDATES - 1:
         keep = np.unique(np.linspace(0, len(front) - 1, MAX_CANDIDATES - 1).round().astype(int))
         front = [front[i] for i in keep]
@@ -89,8 +95,11 @@ def candidates(run) -> list[tuple[str, object]]:
     return chosen
 
 
-def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: dict, table_task) -> tuple:
-    """(index into `candidates`, reason). `costs` maps a terminal tuple to seconds per network."""
+def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: dict, table_task,
+                 reference: int = 0) -> tuple:
+    """(index into `candidates`, reason). `costs` maps a terminal tuple to seconds per network; a
+    formula whose budget does not even cover its `reference` networks is not chosen by auto
+    (unless none does: then the cheapest)."""
     if pick == "best":
         return 0, "the run's chosen formula (--pick best)"
     if pick == "cheapest":
@@ -114,7 +123,9 @@ def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: d
         scores = proxy.proxy({t: table_task.column(t) for t in proxy.TERMINALS if t in table_task.proxies})
         scores = np.broadcast_to(scores, accuracy.shape)
         rows.append((expected_best_of(scores, accuracy, n), n, cost))
-    best = max(range(len(rows)), key=lambda j: (rows[j][0], -rows[j][2]))
+    feasible = [j for j, r in enumerate(rows) if r[1] >= reference] or \
+        [min(range(len(rows)), key=lambda j: rows[j][2])]
+    best = max(feasible, key=lambda j: (rows[j][0], -rows[j][2]))
     expected, n, cost = rows[best]
     return best, (f"expected best of {n} networks at {cost:.3f} s each: {expected:.2f} % on the "
                               f"{table_task.id} table (the run's chosen formula: {rows[0][0]:.2f} % at "

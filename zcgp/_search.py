@@ -30,11 +30,12 @@ from zcgp.objectives import (
     ProxyObjective,
     RandomObjective,
     load_formula,
+    load_reference,
     load_table_task,
     make_measure,
     make_objective,
-    measure_reference,
     reference_cache_dir,
+    store_reference,
 )
 
 
@@ -99,13 +100,13 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
     measure, searched = make_measure(space, names, task, lookup=lookup, seed=seed, **options)
     if run is not None:
         formula, info["pick"] = _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed,
-                                      options["data_dir"])
+                                      options["data_dir"], population)
     initial = searched.sample_distinct(population, np.random.default_rng([seed, 1]))
-    reference, cached = measure_reference(measure, initial, formula.TERMINALS)
+    cached = load_reference(measure, initial, formula.TERMINALS)
     info["objective"] = f"formula {formula.formula}"
     info["formula"], info["terminals"] = formula.formula, list(formula.TERMINALS)
     info["reference"] = {"networks": len(initial), "from_cache": cached}
-    return FormulaObjective(formula, measure, reference), searched, initial, measure
+    return FormulaObjective(formula, measure), searched, initial, measure
 
 
 def search(space, proxy, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
@@ -134,6 +135,8 @@ def search(space, proxy, *, minutes: float | None = None, evaluations: int | Non
     objective, searched, initial, measure = _objective(space, proxy, task=task, lookup=lookup, seed=seed,
                                                        population=population, pick=pick, minutes=minutes,
                                                        start=start, options=options, info=info)
+    if measure is not None:                     # one process on a GPU
+        info["workers"] = getattr(measure.measure, "workers", 1)
     setup = time.perf_counter() - start
     scoring = [0.0]
 
@@ -151,6 +154,8 @@ def search(space, proxy, *, minutes: float | None = None, evaluations: int | Non
                             on_batch=on_batch, initial=initial)
     if found.best_arch is None:
         raise ZcgpError("the search stopped before scoring any network")
+    if initial and not info["reference"]["from_cache"]:
+        store_reference(measure, initial, objective.formula.TERMINALS)
     spent = {k: (measure.seconds[k] if measure is not None else 0.0) - before[k] for k in before}
     # scoring: wall time in the objective; building / proxies: CPU seconds summed over workers
     info["seconds"] = {"setup": setup, "scoring": scoring[0], "selection": found.seconds - scoring[0],
@@ -163,25 +168,58 @@ def search(space, proxy, *, minutes: float | None = None, evaluations: int | Non
                         history=[{**row, "seconds": row["seconds"] + setup} for row in found.history], info=info)
 
 
-def _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed, data_dir):
-    """The formula to search with among `chosen` [(name, Proxy)], and a dict saying which and why."""
-    from zcgp._pick import measured_cost, pick_formula
+def p_cost_names(names, measure) -> list[float]:
+    """The data files' mean seconds of each proxy in `names` (0 where unknown)."""
+    from zcgp.fitness.data import SPACE_FILES
+    from zcgp.fitness.tasks import load_tasks
 
-    costs, cached = {}, True
-    for _, c in chosen:
+    table = getattr(measure, "_table_costs", None)
+    if table is None:
+        table = {}
+        name = measure.space.name
+        for task in load_tasks(name) if name in SPACE_FILES else ():
+            for name, seconds in task.cost.items():
+                if np.isfinite(seconds):
+                    table.setdefault(name, seconds)
+        measure._table_costs = table
+    return [table.get(n, 0.0) for n in names]
+
+
+def p_cost(proxy, measure) -> list[float]:
+    return p_cost_names(proxy.TERMINALS, measure)
+
+
+def _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed, data_dir, population):
+    """The formula to search with among `chosen` [(name, Proxy)], and a dict saying which and why."""
+    from zcgp._pick import COST_SHARE, measured_cost, pick_formula
+
+    costs, cached, estimated = {}, True, []
+    limit = None if minutes is None else COST_SHARE * minutes * 60
+    # cheap first (by the run's table cost); past the time share, extrapolate from the table cost
+    order = sorted(chosen, key=lambda c: sum(p_cost(c[1], measure)))
+    for _, c in order:
         if c.TERMINALS in costs:
             continue
         if lookup or pick == "best":
             costs[c.TERMINALS] = 0.0
-            continue
-        costs[c.TERMINALS], hit = measured_cost(measure.measure, space, c.TERMINALS, reference_cache_dir(), seed)
-        cached &= hit
+        elif limit is not None and time.perf_counter() - start > limit and costs:
+            estimated.append(c.TERMINALS)
+        else:
+            costs[c.TERMINALS], hit = measured_cost(measure.measure, space, c.TERMINALS, reference_cache_dir(), seed)
+            cached &= hit
+    if estimated:
+        ratios = [costs[t] / sum(p_cost_names(t, measure)) for t in costs if sum(p_cost_names(t, measure)) > 0]
+        factor = float(np.median(ratios)) if ratios else 1.0
+        for t in estimated:
+            costs[t] = factor * sum(p_cost_names(t, measure)) or max(costs.values())
     table = load_table_task(space, task, data_dir)
     seconds = None if minutes is None else minutes * 60 - (time.perf_counter() - start)
-    index, reason = pick_formula(chosen, pick, seconds=seconds, costs=costs, table_task=table)
+    index, reason = pick_formula(chosen, pick, seconds=seconds, costs=costs, table_task=table,
+                                 reference=population)
     name, formula = chosen[index]
     return formula, {"chosen": name, "formula": formula.formula, "reason": reason,
                      "seconds_per_network": costs[formula.TERMINALS], "costs_from_cache": cached,
+                     "costs_estimated": [list(t) for t in estimated],
                      "candidates": [{"name": n, "formula": p.formula, "seconds_per_network": costs[p.TERMINALS]}
                                     for n, p in chosen]}
 

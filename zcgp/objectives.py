@@ -5,8 +5,8 @@ values come from a measure (`zcgp.proxies.measure`): torch networks on a minibat
 lookup mode, a task's NAS-Bench-Suite-Zero table (only its architectures are reachable,
 `TableSpace`). A formula sees its terminals transformed against a fixed reference sample of
 random architectures, so the objective does not drift during the search. In `zcgp.search`
-the reference is the search's own initial population (scored once, counted as search
-evaluations), its raw values cached on disk (`reference_cache_dir()`), so a second search
+the reference is the search's own initial population (its first batch: scored once, inside
+the budget, counted as search evaluations), its raw values cached on disk (`reference_cache_dir()`), so a second search
 with the same settings pays nothing for it.
 """
 
@@ -145,29 +145,34 @@ def _cache_file(measure: SharedMeasure, names, archs) -> Path | None:
     return reference_cache_dir() / f"reference-{hashlib.sha256(blob.encode()).hexdigest()[:20]}.json"
 
 
-def measure_reference(measure: SharedMeasure, archs: Sequence, names: Sequence[str]) -> tuple[dict, bool]:
-    """Raw values of the reference architectures ({name: array}) and whether they came from the
-    disk cache; computed values are written there (a cache that cannot be read or written is
-    ignored)."""
+def load_reference(measure: SharedMeasure, archs: Sequence, names: Sequence[str]) -> bool:
+    """Put the reference architectures' cached raw values (if any) into `measure`'s cache;
+    True when they were all there. A cache that cannot be read is ignored."""
     path = _cache_file(measure, names, archs)
-    if path is not None and path.is_file():
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            for arch in archs:
-                key = measure.space.key(arch)
-                measure.cache.setdefault(key, {}).update(
-                    {n: (np.nan if stored[key][n] is None else float(stored[key][n])) for n in names})
-            return measure(list(archs), names), True
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    values = measure(list(archs), names)
-    if path is not None:
-        try:
-            atomic_write_json(path, {measure.space.key(a): {n: float(values[n][i]) for n in names}
-                                     for i, a in enumerate(archs)})
-        except OSError:
-            pass
-    return values, False
+    if path is None or not path.is_file():
+        return False
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        values = {measure.space.key(a): {n: (np.nan if stored[measure.space.key(a)][n] is None
+                                             else float(stored[measure.space.key(a)][n])) for n in names}
+                  for a in archs}
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    for key, row in values.items():
+        measure.cache.setdefault(key, {}).update(row)
+    return True
+
+
+def store_reference(measure: SharedMeasure, archs: Sequence, names: Sequence[str]) -> None:
+    """Write the reference architectures' raw values (when all were computed) to the disk cache."""
+    path = _cache_file(measure, names, archs)
+    keys = [measure.space.key(a) for a in archs]
+    if path is None or not all(all(n in measure.cache.get(k, {}) for n in names) for k in keys):
+        return
+    try:
+        atomic_write_json(path, {k: {n: measure.cache[k][n] for n in names} for k in keys})
+    except OSError:
+        pass
 
 
 # ----------------------------------------------------------------------------- objectives
@@ -179,7 +184,9 @@ def make_objective(kind: str, measure, space, seed: int, formula=None, reference
         return RandomObjective(space, seed)
     if kind == "formula":
         archs = space.sample_distinct(reference, np.random.default_rng([seed, 1]))
-        return FormulaObjective(formula, measure, measure(list(archs), formula.TERMINALS))
+        objective = FormulaObjective(formula, measure)
+        objective.set_reference(measure(list(archs), formula.TERMINALS))
+        return objective
     return ProxyObjective(kind, measure)
 
 
@@ -193,13 +200,18 @@ class FormulaObjective:
 
     TIE_SCALE = 1e-9
 
-    def __init__(self, formula, measure, reference_values: dict):
-        self.formula, self.measure = formula, measure
-        names = formula.TERMINALS
-        usable = np.all([np.isfinite(reference_values[t]) for t in names], axis=0) if names else None
+    def __init__(self, formula, measure, reference_values: dict | None = None):
+        """Without `reference_values`, the architectures of the first call are the reference."""
+        self.formula, self.measure, self.reference = formula, measure, None
+        if reference_values is not None:
+            self.set_reference(reference_values)
+
+    def set_reference(self, values: dict) -> None:
+        names = self.formula.TERMINALS
+        usable = np.all([np.isfinite(values[t]) for t in names], axis=0) if names else None
         if names and usable.sum() < 2:
             raise ZcgpError("fewer than 2 reference architectures have finite proxy values")
-        self.reference = {t: np.sort(reference_values[t][usable]) for t in names}
+        self.reference = {t: np.sort(values[t][usable]) for t in names}
 
     def _consensus(self, raw: dict, i: int) -> float:
         """Mean over terminals of the candidate's rank in [0, 1] among the reference values."""
@@ -213,6 +225,8 @@ class FormulaObjective:
 
     def __call__(self, archs: Sequence) -> np.ndarray:
         raw = self.measure(list(archs), self.formula.TERMINALS)
+        if self.reference is None:
+            self.set_reference(raw)
         out = np.empty(len(archs))
         for i in range(len(archs)):
             scores = {t: np.append(self.reference[t], raw[t][i]) for t in self.formula.TERMINALS}

@@ -24,6 +24,7 @@ from zcgp.fitness.tasks import PROXY_ORDER
 from zcgp.fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS, apply_transform
 from zcgp.gp.export import used_terminals
 from zcgp.gp.formula import formula_names, infix, parse_formula
+from zcgp.gp.hygiene import check_formula
 from zcgp.gp.primitives import make_pset, parse_tree, run_code, to_code
 from zcgp.gp.simplify import to_sympy
 
@@ -43,7 +44,12 @@ def _read_json(path: Path) -> dict:
 
 
 def _is_path(text: str) -> bool:
-    return text.endswith((".py", ".json")) or Path(text).exists()
+    if text.endswith((".py", ".json")):
+        return True
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):          # a formula too long for a file name, or with a NUL
+        return False
 
 
 class Proxy:
@@ -89,6 +95,7 @@ class Proxy:
             raise ZcgpError(f"unknown transform '{transform}'; choose from {', '.join(TRANSFORMS)}")
         if missing not in ("impute", "exclude"):
             raise ZcgpError(f"unknown missing mode '{missing}'; choose from impute, exclude")
+        check_formula(tree, transform=transform)
         self.tree = tree
         self.code = to_code(tree)
         self.TERMINALS = used_terminals(tree, terminals)
@@ -155,7 +162,13 @@ class Proxy:
         return {t: np.asarray(result[t], dtype=float) for t in self.TERMINALS}
 
     def __call__(self, x, **options) -> np.ndarray:
-        """Scores of a dict of arrays / DataFrame, or of a list of torch networks (see `compute`)."""
+        """Scores of a dict of arrays / DataFrame, an (n, len(terminals)) array with the columns in
+        `terminals` order, or a list of torch networks (see `compute`)."""
+        if isinstance(x, np.ndarray):
+            if x.ndim != 2 or x.shape[1] != len(self.TERMINALS):
+                raise ZcgpError(f"an array needs shape (n, {len(self.TERMINALS)}): one column per terminal "
+                                f"({', '.join(self.TERMINALS)}), got {x.shape}")
+            return self.proxy({t: x[:, j] for j, t in enumerate(self.TERMINALS)})
         if isinstance(x, Mapping) or (hasattr(x, "columns") and hasattr(x, "to_numpy")):
             if options:
                 raise ZcgpError(f"options {', '.join(options)} apply to networks only")

@@ -12,8 +12,15 @@ import math
 from pathlib import Path
 
 from zcgp.gp.export import write_proxy
+from zcgp.gp.hygiene import check_formula
 from zcgp.gp.primitives import make_pset, parse_tree
-from zcgp.gp.results import load_result, result_member, result_missing, simplified, write_run
+from zcgp.gp.results import (
+    load_result,
+    result_member,
+    result_missing,
+    simplified,
+    write_run,
+)
 from zcgp.gp.simplify import to_sympy
 
 
@@ -148,6 +155,7 @@ class Run:
     def export(self, path, index: int | None = None, front: str | None = None) -> Path:
         """Write a standalone proxy.py (numpy only) and its JSON description beside it."""
         entry, tree = self.member(index, front)
+        check_formula(tree, transform=self.transform)
         cfg = self.config
         which = "best" if index is None and front is None else (f"pareto_{front}" if front else "hof")
         info = {"train_fitness": entry.get("fitness"), "metric": cfg["metric"], "tasks": cfg["train_tasks"],
