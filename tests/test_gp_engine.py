@@ -189,6 +189,17 @@ def test_nsga2_keeps_exactly_the_first_pareto_fronts(seed):
     assert sorted(s.key for s in default._survivors(candidates)) != sorted(keep)
 
 
+class FixedRandom(random.Random):
+    """A random stream whose random() always returns `r` (the other draws stay random)."""
+
+    def __init__(self, r):
+        super().__init__(0)
+        self.r = r
+
+    def random(self):
+        return self.r
+
+
 def _tiny_engine(**config):
     return Engine(Dataset.build([synthetic_task()], ("a", "b", "c"), "train"), GPConfig(**config))
 
@@ -199,8 +210,9 @@ def test_mutation_operator_choice_follows_the_weights(monkeypatch):
     engine.mutations = [(name, weight, lambda ind, name=name: (chosen.append(name) or (ind,)))
                         for name, weight in (("a", 2.0), ("b", 1.0), ("c", 1.0))]
     engine._mutation_total = 4.0
+    from zcgp.gp import evolution
     for r, expected in ((0.0, "a"), (0.49, "a"), (0.5, "b"), (0.74, "b"), (0.75, "c"), (0.99, "c")):
-        monkeypatch.setattr(random, "random", lambda r=r: r)
+        monkeypatch.setattr(evolution, "random", FixedRandom(r))
         engine.mutate("tree")
         assert chosen[-1] == expected, r
 
@@ -216,9 +228,9 @@ def test_offspring_count_and_kind_follow_the_probabilities(monkeypatch, cx, mut,
     real_mate, real_mutate = engine.mate, engine.mutate
     engine.mate = lambda a, b: (calls.__setitem__("cx", calls["cx"] + 1), real_mate(a, b))[1]
     engine.mutate = lambda ind: (calls.__setitem__("mut", calls["mut"] + 1), real_mutate(ind))[1]
-    monkeypatch.setattr(random, "random", lambda: r)
-    with engine._random():
-        children = engine._offspring()
+    from zcgp.gp import evolution
+    monkeypatch.setattr(evolution, "random", FixedRandom(r))          # the engine's draws
+    children = engine._offspring()
     assert len(children) == 9
     assert calls == {"cx": 9 * (kind == "cx"), "mut": 9 * (kind == "mut")}
     assert all(c.fitness.valid for c in children) == (kind == "copy")

@@ -177,24 +177,3 @@ def test_embedded_sections_are_the_library_code():
         assert body + "\n" in source
     assert source.count("def transform(") == 1 and "# ---" not in source
 
-
-def test_load_proxy_module_errors(tmp_path):
-    from zcgp.fitness.errors import ZcgpError
-    from zcgp.gp.export import load_proxy_module
-    tree = parse_formula("a * b", make_pset(("a", "b")))
-    good = load_proxy_module(write_proxy(tmp_path / "p.py", tree, ("a", "b"), "raw", ""))
-    np.testing.assert_array_equal(good.proxy({"a": [1.0, 2.0], "b": [3.0, 4.0]}), [3.0, 8.0])
-    cases = {
-        "absent.py": (None, "proxy module not found: {path}"),
-        "broken.py": ("TERMINALS = (", "cannot load {path}: SyntaxError: '(' was never closed (broken.py, line 1)"),
-        "raises.py": ("raise ValueError('no way')", "cannot load {path}: ValueError: no way"),
-        "partial.py": ("TERMINALS = ('a',)\nTRANSFORM = 'raw'\n", "{path} is not a zcgp proxy module (no FORMULA)"),
-        "bare.py": ("x = 1\n", "{path} is not a zcgp proxy module (no TERMINALS)"),
-    }
-    for name, (text, message) in cases.items():
-        path = tmp_path / name
-        if text is not None:
-            path.write_text(text)
-        with pytest.raises(ZcgpError) as exc:
-            load_proxy_module(path)
-        assert str(exc.value) == message.format(path=path), name
