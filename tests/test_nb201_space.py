@@ -321,3 +321,19 @@ def test_space_methods_use_the_given_generator():
     assert space.mutate(EXAMPLE, np.random.default_rng(5)) == nb201.mutate(EXAMPLE, np.random.default_rng(5))
     children = {space.mutate(EXAMPLE, np.random.default_rng(s)) for s in range(40)}
     assert len(children) > 10                       # the generator drives the choice
+
+
+def test_exact_keys_counts_and_x_spellings():
+    assert nb201.canonical_key((2,) * 6) == "c3[c3[c3[x]]+c3[x]]+c3[c3[x]]+c3[x]"
+    assert nb201.canonical_key(EXAMPLE) == "c1[x]+c1[x]"
+    count = nb201.param_count(EXAMPLE)
+    flops = nb201.flop_count(EXAMPLE)
+    assert count == nb201.param_count(EXAMPLE, 10) == 615386 and type(count) is int
+    assert flops == nb201.flop_count(EXAMPLE, 10, 32) == 88307392 and type(flops) is int
+    assert type(nb201.flop_count(EXAMPLE, 120, 16)) is int
+    for text, message in (("XYZ", "malformed NB201 architecture 'XYZ': expected '|op~0|+|op~0|op~1|+|op~0|op~1|"
+                                  "op~2|' or '(i, i, i, i, i, i)'"),
+                          ("(0, 1, 2, 3, 4, 0X", "malformed NB201 architecture '(0, 1, 2, 3, 4, 0X'")):
+        with pytest.raises(UserInputError) as exc:
+            nb201.to_tuple(text)
+        assert str(exc.value) == message
