@@ -5,11 +5,14 @@
    this module (`names=[proxy]`) and the way NASLib computes them (a network copy, forward
    and full backward per proxy). Sides rotate per network so background load hits all
    alike; the values must agree. Prints per-network milliseconds and the speed-ups.
-2. Agreement: for M architectures of the NB201 cifar10 data file (default 100), Spearman
-   between the proxies computed here (synthetic batch, fresh weights) and the file's values,
-   plus the exact params/flops check over every row of the three NB201 tasks.
+2. Agreement (any space, --space/--task): for M architectures of the task's data file
+   (default 50), Spearman between the proxies computed here (synthetic batch of the task's
+   input shape, or --resolution, fresh weights) and the file's values, and CPU seconds per
+   network; plus the exact size check over every row (NB201: params and flops of its three
+   tasks; other spaces: the closed-form params).
 
 example: python scripts/bench_proxies.py --networks 50 --archs 100
+         zcgp bench proxies --space nb301 --skip-speed --batch-size 32
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import time
 import types
 
 import numpy as np
-from scipy import stats
 
 from zcgp.fitness.report import format_table
 from zcgp.fitness.tasks import load_tasks
@@ -33,11 +35,15 @@ FILE_PROXIES = tuple(name for name, spec in PROXIES.items() if spec.in_benchmark
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--networks", type=int, default=50, help="networks for the speed part (default: 50)")
-    parser.add_argument("--archs", type=int, default=100,
-                        help="data-file architectures for the agreement part (default: 100)")
+    parser.add_argument("--space", default="nb201", help="space of the agreement part (default: nb201)")
+    parser.add_argument("--task", default=None, help="task of the agreement part (default: the space's first)")
+    parser.add_argument("--archs", type=int, default=50,
+                        help="data-file architectures for the agreement part (default: 50)")
+    parser.add_argument("--resolution", type=int, default=None,
+                        help="agreement inputs of this size instead of the task's (e.g. 64 for TransNAS on a CPU)")
     parser.add_argument("--names", default=",".join(REQUIRED), help="proxies timed (default: %(default)s)")
-    parser.add_argument("--agreement-names", default=",".join(FILE_PROXIES),
-                        help="proxies compared with the file (default: all the file has)")
+    parser.add_argument("--agreement-names", default=None,
+                        help="proxies compared with the file (default: all the file has but params, flops)")
     parser.add_argument("--batch-size", type=int, default=64, help="batch size (default: 64)")
     parser.add_argument("--device", default="cpu", help="device (default: cpu)")
     parser.add_argument("--threads", type=int, default=1,
@@ -177,10 +183,36 @@ def speed(args) -> None:
 
 
 def agreement(args) -> None:
-    from zcgp.proxies.compute import compute_proxies
-    from zcgp.proxies.data import load_batch
+    from zcgp.agreement import exact_params, proxy_agreement
+    from zcgp.objectives import load_table_task
+    from zcgp.spaces import get_space
 
-    names = resolve_names(args.agreement_names)
+    space = get_space(args.space)
+    task_name = args.task or next(iter(space.tasks))
+    if space.name == "nb201":
+        _nb201_sizes(args)
+    else:
+        checked = exact_params(space, task_name, args.data_dir)
+        if checked is not None:
+            print(f"exact params ({space.name} param_count vs every {task_name} row): {checked[0]} rows, "
+                  f"max relative difference {checked[1]:.1e}")
+    present = load_table_task(space, task_name, args.data_dir).proxies
+    names = (resolve_names(args.agreement_names) if args.agreement_names else
+             tuple(n for n in FILE_PROXIES if n in present and n not in ("params", "flops")))
+    found = proxy_agreement(space, task_name, names, archs=args.archs, batch_size=args.batch_size,
+                            resolution=args.resolution, seed=args.seed, device=args.device, data_dir=args.data_dir,
+                            progress=True)
+    table = [[r["name"], r["n"], f"{r['spearman_table']:.3f}", f"{r['spearman_accuracy']:.3f}",
+              f"{r['median_ours']:.4g}", f"{r['median_table']:.4g}"] for r in found.rows]
+    print(f"agreement: {found.networks} {found.task} architectures from the data file, synthetic batch "
+          f"{found.batch_size} x 3 x {found.resolution} x {found.resolution}, fresh weights; "
+          f"{found.cpu_seconds_per_network:.2f} CPU s / network for all {len(names)} proxies, "
+          f"{args.threads} thread(s) ({found.failures} failed values)")
+    print(format_table(["proxy", "n", "Spearman vs file", "Spearman vs val acc", "median ours",
+                        "median file"], table))
+
+
+def _nb201_sizes(args) -> None:
     tasks = {t.id.split("/")[1]: t for t in load_tasks("nb201", args.data_dir)}
     exact = []
     for task_name, task in tasks.items():
@@ -191,29 +223,6 @@ def agreement(args) -> None:
                       f"{np.abs(ours_f - task.column('flops')).max():.1e}"])
     print("exact size counts (spaces.nb201.param_count / flop_count vs every file row, millions)")
     print(format_table(["task", "rows", "max |params diff|", "max |flops diff|"], exact))
-
-    task = tasks["cifar10"]
-    rng = np.random.default_rng(args.seed)
-    rows_idx = np.sort(rng.choice(task.n, size=min(args.archs, task.n), replace=False))
-    archs = [task.archs[i] for i in rows_idx]
-    inputs, targets = load_batch("synthetic", args.batch_size, 10, 32, args.seed)
-    start = time.perf_counter()
-    result = compute_proxies((_seeded_network(a, args.seed) for a in archs), inputs, targets, names=names,
-                             device=args.device, seed=args.seed, progress=True)
-    seconds = time.perf_counter() - start
-    table = []
-    for name in names:
-        ours = result[name]
-        theirs = task.column(name)[rows_idx] if name in task.proxies else np.full(len(archs), np.nan)
-        ok = np.isfinite(ours) & np.isfinite(theirs)
-        rho = stats.spearmanr(ours[ok], theirs[ok]).statistic if ok.sum() > 2 else float("nan")
-        acc = stats.spearmanr(ours[ok], task.target[rows_idx][ok]).statistic if ok.sum() > 2 else float("nan")
-        table.append([name, int(ok.sum()), f"{rho:.3f}", f"{acc:.3f}",
-                      f"{np.nanmedian(ours):.4g}", f"{np.nanmedian(theirs):.4g}"])
-    print(f"agreement: {len(archs)} NB201 cifar10 architectures from the data file, synthetic batch "
-          f"{args.batch_size}, fresh weights ({seconds:.0f} s, {len(result.failures)} failed values)")
-    print(format_table(["proxy", "n", "Spearman vs file", "Spearman vs val acc", "median ours",
-                        "median file"], table))
 
 
 def run(args: argparse.Namespace) -> int:

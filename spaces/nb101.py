@@ -161,7 +161,12 @@ def graph_hash(matrix: np.ndarray, ops: list[int]) -> str:
 
 def canonical_key(arch: Any) -> str:
     """Graph hash of the pruned cell: equal for isomorphic cells."""
-    matrix, ops = pruned(to_tuple(arch))
+    return _pruned_hash(pruned(to_tuple(arch)))
+
+
+@lru_cache(maxsize=65536)
+def _pruned_hash(cell) -> str:
+    matrix, ops = cell
     return graph_hash(np.array(matrix), list(ops))
 
 

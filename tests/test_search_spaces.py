@@ -59,3 +59,14 @@ def test_proxies_command_reads_table_arch_strings_of_every_space(tmp_path):
         assert lines[0] == "arch,table_arch,key,params"
         params = [float(line.rsplit(",", 1)[1]) for line in lines[1:]]
         np.testing.assert_allclose(params, table.column("params")[:2], rtol=1e-6)
+
+
+def test_proxy_agreement_on_a_table_matches_exact_counts():
+    from zcgp.agreement import exact_params, proxy_agreement
+
+    space = get_space("nb301")
+    assert exact_params(space, "cifar10") == (725, 0.0)
+    found = proxy_agreement(space, "cifar10", ("params", "flops"), archs=5, batch_size=2, seed=3)
+    assert found.networks == 5 and found.failures == 0 and found.cpu_seconds_per_network > 0
+    assert [r["spearman_table"] for r in found.rows] == [pytest.approx(1.0), pytest.approx(1.0)]
+    assert found.rows[0]["median_ours"] == pytest.approx(found.rows[0]["median_table"], rel=1e-6)

@@ -11,7 +11,7 @@ from zcgp.spaces import get_space
 def _example_source() -> str:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text[text.index("### Your own space"):]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
 
 
 def test_readme_example_is_at_most_30_lines():

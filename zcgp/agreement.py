@@ -1,0 +1,94 @@
+"""Agreement of freshly computed proxies with a NAS-Bench-Suite-Zero table (any space).
+
+`proxy_agreement` builds `archs` table architectures of a task (a seeded sample of rows),
+computes the requested proxies with the batched module on one synthetic minibatch of the
+task's input shape (or a smaller `resolution`), and returns, per proxy, the Spearman
+correlation with the table's values and with the table's accuracy, plus CPU seconds per
+network. `exact_params` checks a space's closed-form parameter count on every row.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from zcgp.objectives import load_table_task
+
+
+@dataclass
+class Agreement:
+    task: str
+    rows: list[dict]                 # per proxy: name, n, spearman_table, spearman_accuracy, medians
+    networks: int
+    cpu_seconds_per_network: float
+    failures: int
+    batch_size: int
+    resolution: int
+
+
+def exact_params(space, task: str, data_dir=None) -> tuple[int, float] | None:
+    """(rows, max relative difference) of `space.param_count` vs the table's params, or None
+    when the space has no closed-form count."""
+    count = getattr(space, "param_count", None)
+    if count is None:
+        return None
+    table = load_table_task(space, task, data_dir)
+    classes = space.tasks[task][0]
+    ours = np.array([count(a, classes) / 1e6 for a in table.archs])
+    theirs = table.column("params")
+    return table.n, float(np.max(np.abs(ours - theirs) / np.abs(theirs)))
+
+
+def proxy_agreement(space, task: str, names, *, archs: int = 50, batch_size: int = 32, resolution: int | None = None,
+                    seed: int = 0, device: str = "cpu", data_dir=None, progress: bool = False) -> Agreement:
+    import torch
+
+    from zcgp.proxies.compute import compute_proxies
+    from zcgp.proxies.data import load_batch
+
+    table = load_table_task(space, task, data_dir)
+    classes, native = space.tasks[task]
+    resolution = resolution or native
+    rows_idx = np.sort(np.random.default_rng(seed).choice(table.n, size=min(archs, table.n), replace=False))
+    picked = [table.archs[i] for i in rows_idx]
+    inputs, targets = load_batch("synthetic", batch_size, classes, resolution, seed)
+
+    def networks():
+        for arch in picked:
+            torch.manual_seed(seed)
+            yield space.build(arch, classes)
+
+    start = time.process_time()
+    result = compute_proxies(_Sized(networks(), len(picked)), inputs, targets, names=names, device=device,
+                             seed=seed, progress=progress)
+    cpu = (time.process_time() - start) / max(len(picked), 1)
+    rows = []
+    for name in names:
+        ours = result[name]
+        theirs = table.column(name)[rows_idx] if name in table.proxies else np.full(len(picked), np.nan)
+        ok = np.isfinite(ours) & np.isfinite(theirs)
+        rho = stats.spearmanr(ours[ok], theirs[ok]).statistic if ok.sum() > 2 else float("nan")
+        acc_ok = np.isfinite(ours)
+        acc = (stats.spearmanr(ours[acc_ok], table.target[rows_idx][acc_ok]).statistic
+               if acc_ok.sum() > 2 else float("nan"))
+        rows.append({"name": name, "n": int(ok.sum()), "spearman_table": float(rho), "spearman_accuracy": float(acc),
+                     "median_ours": float(np.nanmedian(ours)) if acc_ok.any() else float("nan"),
+                     "median_table": float(np.nanmedian(theirs)) if np.isfinite(theirs).any() else float("nan")})
+    return Agreement(task=table.id, rows=rows, networks=len(picked), cpu_seconds_per_network=cpu,
+                     failures=len(result.failures), batch_size=batch_size, resolution=resolution)
+
+
+class _Sized:
+    """An iterable with a length (for the progress bar) that builds networks lazily."""
+
+    def __init__(self, iterable, length: int):
+        self.iterable, self.length = iterable, length
+
+    def __iter__(self):
+        return iter(self.iterable)
+
+    def __len__(self) -> int:
+        return self.length
