@@ -26,7 +26,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
-
 from zcgp.proxies.nets import network_state
 from zcgp.proxies.registry import by_family, resolve_names
 from zcgp.proxies.shared import shared_pass
@@ -149,3 +148,16 @@ def _one_network(net, x, t, groups, dev, seed, loss_fn, seconds) -> dict[str, fl
                     torch.cuda.synchronize(dev)
                 seconds[family] += time.perf_counter() - start
     return row
+
+
+class Sized:
+    """An iterable with a length (for the progress bar) that builds networks lazily."""
+
+    def __init__(self, iterable, length: int):
+        self.iterable, self.length = iterable, length
+
+    def __iter__(self):
+        return iter(self.iterable)
+
+    def __len__(self) -> int:
+        return self.length

@@ -94,9 +94,8 @@ def _run(args: argparse.Namespace) -> int:
     archs = _architectures(args, space)
 
     import torch
-
     from zcgp.fitness.io import atomic_write_text
-    from zcgp.proxies.compute import compute_proxies, resolve_device
+    from zcgp.proxies.compute import Sized, compute_proxies, resolve_device
     from zcgp.proxies.data import load_batch
 
     device = resolve_device(args.device)
@@ -117,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
                               data=args.data, batch_size=args.batch_size, seed=args.seed, device=str(device),
                               n_jobs=args.n_jobs, scheduler=args.scheduler, threads=args.threads)
     else:
-        result = compute_proxies(_Sized(networks(), len(archs)), inputs, targets, names=names, device=device,
+        result = compute_proxies(Sized(networks(), len(archs)), inputs, targets, names=names, device=device,
                                  seed=args.seed, progress=not args.quiet)
     text = _csv_text(space, archs, names, result)
     if args.out == "-":
@@ -132,18 +131,6 @@ def _run(args: argparse.Namespace) -> int:
               f"({len(result.failures)} failed values) on {device}")
     return 0
 
-
-class _Sized:
-    """An iterable with a length (for the progress bar) that builds networks lazily."""
-
-    def __init__(self, iterable, length: int):
-        self.iterable, self.length = iterable, length
-
-    def __iter__(self):
-        return iter(self.iterable)
-
-    def __len__(self) -> int:
-        return self.length
 
 
 def _csv_text(space, archs, names, result) -> str:

@@ -7,7 +7,6 @@ from collections.abc import Hashable
 from typing import Any, ClassVar
 
 import numpy as np
-
 from zcgp.spaces.errors import UserInputError
 
 
@@ -95,3 +94,26 @@ class SearchSpace(ABC):
                 keys.add(key)
                 chosen.append(arch)
         return chosen
+
+
+class FunctionSpace(SearchSpace):
+    """A space whose encoding lives in module-level functions: a subclass names them with
+    `staticmethod` (`standard`, `sampler`, `mutator`, `keyer`) and implements `build`."""
+
+    standard: Any
+    sampler: Any
+    mutator: Any
+    keyer: Any
+
+    def normalize(self, arch: Any) -> Hashable:
+        return self.standard(arch)
+
+    def sample(self, rng: np.random.Generator | int | None = None) -> Hashable:
+        return self.sampler(rng)
+
+    def mutate(self, arch: Any, rng: np.random.Generator | int | None = None) -> Hashable:
+        return self.mutator(arch, rng)
+
+    def key(self, arch: Any) -> str:
+        return self.keyer(arch)
+

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from zcgp.spaces.base import SearchSpace, as_rng, check_classes, parse_int_tuple
+from zcgp.spaces.base import FunctionSpace, as_rng, check_classes, parse_int_tuple
 from zcgp.spaces.errors import UserInputError
 
 OP_NAMES = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
@@ -311,23 +311,13 @@ def param_count(arch: Any, num_classes: int = 10) -> int:
     return total + (c_out + 1) * num_classes
 
 
-class NB101Space(SearchSpace):
+class NB101Space(FunctionSpace):
     """NAS-Bench-101 behind the generic `SearchSpace` interface."""
 
     name = "nb101"
     tasks = TASKS
-
-    def normalize(self, arch: Any) -> Arch:
-        return to_tuple(arch)
-
-    def sample(self, rng=None) -> Arch:
-        return sample(rng)
-
-    def mutate(self, arch: Any, rng=None) -> Arch:
-        return mutate(arch, rng)
-
-    def key(self, arch: Any) -> str:
-        return canonical_key(arch)
+    standard, sampler = staticmethod(to_tuple), staticmethod(sample)
+    mutator, keyer = staticmethod(mutate), staticmethod(canonical_key)
 
     def build(self, arch: Any, num_classes: int = 10):
         from zcgp.spaces.nb101_torch import NB101Network

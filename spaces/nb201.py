@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from zcgp.spaces.base import SearchSpace, as_rng
+from zcgp.spaces.base import FunctionSpace, as_rng
 from zcgp.spaces.errors import UserInputError
 
 OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
@@ -334,23 +334,13 @@ def build_network(arch: Any, num_classes: int = 10, device=None):
     return NB201Network(to_tuple(arch), num_classes=int(num_classes), device=device)
 
 
-class NB201Space(SearchSpace):
+class NB201Space(FunctionSpace):
     """NAS-Bench-201 behind the generic `SearchSpace` interface."""
 
     name = "nb201"
     tasks = TASKS
-
-    def normalize(self, arch: Any) -> Arch:
-        return to_tuple(arch)
-
-    def sample(self, rng=None) -> Arch:
-        return sample(rng)
-
-    def mutate(self, arch: Any, rng=None) -> Arch:
-        return mutate(arch, rng)
-
-    def key(self, arch: Any) -> str:
-        return canonical_key(arch)
+    standard, sampler = staticmethod(to_tuple), staticmethod(sample)
+    mutator, keyer = staticmethod(mutate), staticmethod(canonical_key)
 
     def build(self, arch: Any, num_classes: int = 10):
         return build_network(arch, num_classes)

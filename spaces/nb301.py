@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from zcgp.spaces.base import SearchSpace, as_rng, check_classes
+from zcgp.spaces.base import FunctionSpace, as_rng, check_classes
 from zcgp.spaces.errors import UserInputError
 
 OP_NAMES = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
@@ -212,23 +212,13 @@ def param_count(arch: Any, num_classes: int = 10) -> int:
     return total + (NODES * c + 1) * num_classes
 
 
-class NB301Space(SearchSpace):
+class NB301Space(FunctionSpace):
     """DARTS / NAS-Bench-301 behind the generic `SearchSpace` interface."""
 
     name = "nb301"
     tasks = TASKS
-
-    def normalize(self, arch: Any) -> Arch:
-        return to_cells(arch)
-
-    def sample(self, rng=None) -> Arch:
-        return sample(rng)
-
-    def mutate(self, arch: Any, rng=None) -> Arch:
-        return mutate(arch, rng)
-
-    def key(self, arch: Any) -> str:
-        return canonical_key(arch)
+    standard, sampler = staticmethod(to_cells), staticmethod(sample)
+    mutator, keyer = staticmethod(mutate), staticmethod(canonical_key)
 
     def build(self, arch: Any, num_classes: int = 10):
         from zcgp.spaces.nb301_torch import NB301Network

@@ -18,6 +18,7 @@ import argparse
 import configparser
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,7 @@ def package_dirs(cfg: configparser.ConfigParser) -> dict[str, str]:
 
 
 def modules(cfg: configparser.ConfigParser) -> dict[str, list[str]]:
-    return {path: value.split() for path, value in cfg["zcgp:mutation"].items()}
+    return {path: shlex.split(value) for path, value in cfg["zcgp:mutation"].items()}
 
 
 def stage(module: str, tests: list[str], cfg: configparser.ConfigParser) -> Path:
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
     cfg = configparser.ConfigParser()
     cfg.read(REPO / "setup.cfg")
     table = modules(cfg)
-    scopes = {path: value.split() for path, value in cfg["zcgp:mutation-scope"].items()}
+    scopes = {path: shlex.split(value) for path, value in cfg["zcgp:mutation-scope"].items()}
     if args.list:
         for module, tests in table.items():
             print(f"{module}: {' '.join(tests)}")

@@ -3,7 +3,7 @@ import random
 
 import numpy as np
 import pytest
-from deap import gp
+from deap import gp, tools
 
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.rank import WORST
@@ -189,6 +189,87 @@ def test_nsga2_keeps_exactly_the_first_pareto_fronts(seed):
     assert sorted(s.key for s in default._survivors(candidates)) != sorted(keep)
 
 
+class FixedRandom(random.Random):
+    """A random stream whose random() always returns `r` (the other draws stay random)."""
+
+    def __init__(self, r):
+        super().__init__(0)
+        self.r = r
+
+    def random(self):
+        return self.r
+
+
+def _tiny_engine(**config):
+    return Engine(Dataset.build([synthetic_task()], ("a", "b", "c"), "train"), GPConfig(**config))
+
+
+def test_mutation_operator_choice_follows_the_weights(monkeypatch):
+    engine = _tiny_engine(population=4)
+    chosen = []
+    engine.mutations = [(name, weight, lambda ind, name=name: (chosen.append(name) or (ind,)))
+                        for name, weight in (("a", 2.0), ("b", 1.0), ("c", 1.0))]
+    engine._mutation_total = 4.0
+    from zcgp.gp import evolution
+    for r, expected in ((0.0, "a"), (0.49, "a"), (0.5, "b"), (0.74, "b"), (0.75, "c"), (0.99, "c")):
+        monkeypatch.setattr(evolution, "random", FixedRandom(r))
+        engine.mutate("tree")
+        assert chosen[-1] == expected, r
+
+
+@pytest.mark.parametrize("cx, mut, r, kind", [
+    (0.5, 0.3, 0.49, "cx"), (0.5, 0.3, 0.5, "mut"), (0.5, 0.3, 0.79, "mut"), (0.5, 0.3, 0.8, "copy"),
+    (0.0, 0.0, 0.0, "copy"),
+])
+def test_offspring_count_and_kind_follow_the_probabilities(monkeypatch, cx, mut, r, kind):
+    engine = _tiny_engine(population=6, offspring=9, cx_prob=cx, mut_prob=mut, seed=1)
+    engine.step()
+    calls = {"cx": 0, "mut": 0}
+    real_mate, real_mutate = engine.mate, engine.mutate
+    engine.mate = lambda a, b: (calls.__setitem__("cx", calls["cx"] + 1), real_mate(a, b))[1]
+    engine.mutate = lambda ind: (calls.__setitem__("mut", calls["mut"] + 1), real_mutate(ind))[1]
+    from zcgp.gp import evolution
+    monkeypatch.setattr(evolution, "random", FixedRandom(r))          # the engine's draws
+    children = engine._offspring()
+    assert len(children) == 9
+    assert calls == {"cx": 9 * (kind == "cx"), "mut": 9 * (kind == "mut")}
+    assert all(c.fitness.valid for c in children) == (kind == "copy")
+
+
+def test_offspring_crossover_with_a_population_of_two():
+    engine = _tiny_engine(population=2, cx_prob=1.0, mut_prob=0.0, seed=3)
+    engine.step()
+    count = {"cx": 0}
+    real_mate = engine.mate
+    engine.mate = lambda a, b: (count.__setitem__("cx", count["cx"] + 1), real_mate(a, b))[1]
+    with engine._random():
+        engine._offspring()
+    assert count["cx"] == 2
+
+
+def test_survivors_order_and_deduplication_match_deap():
+    """Double tournament over the candidates in their order; repeats are dropped (each formula
+    kept at its last position) unless fewer distinct formulas than the population exist."""
+    candidates = _scored_candidates(count=12, seed=4)
+    with_repeats = candidates + candidates[:3]
+    last_occurrences = [c for i, c in enumerate(with_repeats) if c.key not in {d.key for d in with_repeats[i + 1:]}]
+    for population, pool, given in ((12, candidates, candidates), (12, last_occurrences, with_repeats),
+                                    (14, with_repeats, with_repeats)):
+        engine = _tiny_engine(population=population, elite=0)
+        random.seed(9)
+        got = [s.key for s in engine._survivors(given)]
+        random.seed(9)
+        expected = [s.key for s in tools.selDoubleTournament(pool, population, fitness_size=3, parsimony_size=1.4,
+                                                             fitness_first=True)]
+        assert got == expected, population
+    # an elite never holds the same formula twice, even when duplicates are kept
+    best = max(candidates, key=lambda c: (c.fitness.values[0], -len(c)))
+    engine = _tiny_engine(population=14, elite=3)
+    survivors = engine._survivors(candidates + [best])
+    ranked = sorted(candidates, key=lambda c: (-c.fitness.values[0], len(c), c.key))
+    assert [s.key for s in survivors[:3]] == [c.key for c in ranked[:3]]
+
+
 @pytest.mark.parametrize("selection", ["double-tournament", "nsga2"])
 def test_elite_keeps_the_best_distinct_formulas_first(selection):
     candidates = _scored_candidates()
@@ -246,23 +327,25 @@ def test_archives():
     ({"population": 1}, "--population must be at least 2"),
     ({"generations": -1}, "--generations must be >= 0"),
     ({"offspring": -1}, "--offspring must be >= 0"),
-    ({"max_depth": 1}, r"--max-depth must lie in \[2, 17\]"),
-    ({"max_depth": 18}, r"--max-depth must lie in \[2, 17\]"),
+    ({"max_depth": 1}, "--max-depth must lie in [2, 17]"),
+    ({"max_depth": 18}, "--max-depth must lie in [2, 17]"),
     ({"init_min_depth": 3, "init_max_depth": 2}, "need 0 <= init min depth <= init max depth"),
-    ({"init_min_depth": -1}, "need 0 <= init min depth"),
+    ({"init_min_depth": -1}, "need 0 <= init min depth <= init max depth"),
     ({"cx_prob": 0.8, "mut_prob": 0.5}, "--cx-prob and --mut-prob must be >= 0 and sum to at most 1"),
-    ({"cx_prob": -0.1}, "--cx-prob and --mut-prob must be >= 0"),
-    ({"mut_prob": -0.1}, "--cx-prob and --mut-prob must be >= 0"),
+    ({"cx_prob": -0.1}, "--cx-prob and --mut-prob must be >= 0 and sum to at most 1"),
+    ({"mut_prob": -0.1}, "--cx-prob and --mut-prob must be >= 0 and sum to at most 1"),
     ({"tournament": 0}, "--tournament must be >= 1"),
-    ({"parsimony": 3.0}, r"--parsimony must lie in \[1, 2\]"),
-    ({"parsimony": 0.9}, r"--parsimony must lie in \[1, 2\]"),
+    ({"parsimony": 3.0}, "--parsimony must lie in [1, 2]"),
+    ({"parsimony": 0.9}, "--parsimony must lie in [1, 2]"),
     ({"selection": "x"}, "--selection must be one of double-tournament, nsga2"),
     ({"elite": -1}, "--elite must be >= 0"),
     ({"hof_size": 0}, "--hof-size must be >= 1"),
+    ({"parents": "x"}, "--parents must be one of tournament, lexicase"),
 ])
 def test_config_validation(bad, message):
-    with pytest.raises(ZcgpError, match=message):
+    with pytest.raises(ZcgpError) as exc:
         GPConfig(**bad).validate()
+    assert str(exc.value) == message
 
 
 def test_config_edges_are_valid_and_clamped():
@@ -336,5 +419,6 @@ def test_inner_validation_split_and_final_selection(nb201):
     chosen, rows = select_final(engine, val_data)
     scores = val_data.score([to_code(engine.tree(r["entry"].key)) for r in rows])
     assert [r["validation"] for r in rows] == [val_data.aggregate(s) for s in scores]
+    assert [r["validation_per_task"] for r in rows] == [tuple(float(x) for x in s) for s in scores]
     assert chosen is rows[0]["entry"] and rows[0]["validation"] == max(r["validation"] for r in rows)
     assert len(rows) == len({e.key for e in list(engine.hof) + list(engine.front_size)})

@@ -126,3 +126,54 @@ def test_imputed_proxy_round_trip(tmp_path, tasks, transform):
     with pytest.raises(KeyError, match="nwot"):
         strict.proxy({"synflow": [1.0, 2.0], "flops": [1.0, 3.0], "jacov": [0.0, 1.0]})
     assert np.isfinite(nb101).all()
+
+
+def test_exact_header_attributes_and_json(tmp_path):
+    import json
+    tree = parse_formula("nwot * log(synflow) + 0.5", make_pset(("flops", "nwot", "synflow")))
+    info = {"train_fitness": 0.61234, "metric": "spearman", "tasks": ["t1", "t2", "t3"], "seed": 4}
+    path = write_proxy(tmp_path / "p.py", tree, ("flops", "nwot", "synflow"), "rank", "SIMPLE", info, "impute")
+    source = path.read_text()
+    head = source.split('"""')[1].splitlines()
+    assert head[2:6] == [
+        "formula:     nwot * log(synflow) + 0.5",
+        "simplified:  SIMPLE   (display only; protected ops: x/0 = 1, log|x|, sqrt|x|)",
+        "transform:   rank (applied per proxy within the architectures passed in)",
+        "missing:     a proxy absent from `scores` is a constant column (the transform's neutral value), "
+        "as in evolution"]
+    assert head[6] == "train fitness: 0.6123 (spearman, mean over 3 task(s))"
+    assert "    score = proxy.proxy({'nwot': ..., 'synflow': ...})   # arrays over the same architectures" in head
+    module = _load(path)
+    assert module.TERMINALS == ("nwot", "synflow")                   # used terminals, in the given order
+    assert (module.TRANSFORM, module.MISSING, module.FORMULA) == ("rank", "impute", str(tree))
+    assert (module.FORMULA_INFIX, module.FORMULA_SIMPLIFIED, module.INFO) == (
+        "nwot * log(synflow) + 0.5", "SIMPLE", info)
+    assert json.loads(path.with_suffix(".json").read_text()) == {
+        "formula": str(tree), "formula_infix": "nwot * log(synflow) + 0.5", "formula_simplified": "SIMPLE",
+        "terminals": ["nwot", "synflow"], "transform": "rank", "missing": "impute", **info}
+    # defaults: no info (no fitness line), every proxy required
+    plain = write_proxy(tmp_path / "q.py", tree, ("synflow", "nwot"), "raw", "S")
+    head = plain.read_text().split('"""')[1].splitlines()
+    assert head[5] == "missing:     every proxy in TERMINALS is required" and head[6] == ""
+    assert head[9] == "    score = proxy.proxy({'synflow': ..., 'nwot': ...})   # arrays over the same architectures"
+    q = _load(plain)
+    assert (q.MISSING, q.INFO, q.TERMINALS) == ("error", {}, ("synflow", "nwot"))
+    assert json.loads(plain.with_suffix(".json").read_text())["missing"] == "error"
+    # a fitness of None writes no fitness line; a missing metric reads kendall
+    for extra, line in (({"train_fitness": None}, ""), ({"train_fitness": 0.5}, "train fitness: 0.5000 (kendall, "
+                                                                                 "mean over 0 task(s))")):
+        text = write_proxy(tmp_path / "r.py", tree, ("nwot", "synflow"), "raw", "S", extra).read_text()
+        assert text.split('"""')[1].splitlines()[6] == line
+
+
+def test_embedded_sections_are_the_library_code():
+    from zcgp.fitness import transforms
+    from zcgp.gp import ops
+    from zcgp.gp.export import ops_source
+    source = ops_source()
+    for module, marker in ((ops, "ops"), (transforms, "transform")):
+        text = open(module.__file__, encoding="utf-8").read()
+        body = text.split(f"# --- {marker} begin\n")[1].split(f"# --- {marker} end\n")[0].strip()
+        assert body + "\n" in source
+    assert source.count("def transform(") == 1 and "# ---" not in source
+

@@ -188,8 +188,15 @@ def test_infix_exact_text(prefix, text):
     ("True * a", "malformed formula 'True * a': unsupported constant True"),
     ("log + a", "malformed formula 'log + a': function 'log' used without arguments"),
     ("a if b else c", "malformed formula 'a if b else c': unsupported syntax 'a if b else c'"),
-    ("-" * 3000 + "a", "malformed formula '" + "-" * 80 + "': maximum recursion depth exceeded during ast construction"),
-    ("a+" * 1200 + "a", "formula '" + "a+" * 40 + "...' is nested too deeply"),
+    # a long formula is shown by its first 120 characters
+    ("-" * 3000 + "a", "malformed formula '" + "-" * 120 + "...': maximum recursion depth exceeded during ast "
+                       "construction"),
+    ("a+" * 1200 + "a", "formula '" + "a+" * 60 + "...' is nested too deeply"),
+    # control characters are shown escaped; exactly 120 characters are shown whole
+    ("a\x01+ b", "malformed formula 'a\\x01+ b': invalid non-printable character U+0001 at column 2"),
+    ("a +" + " b" * 57 + "  +", "malformed formula 'a +" + " b" * 57 + "  +': invalid syntax at column 7"),
+    ("1e309 * a", "malformed formula '1e309 * a': non-finite constant inf (a number beyond 1.8e308 overflows); "
+                  "use a finite number"),
 ])
 def test_formula_errors_are_exact(text, message):
     with pytest.raises(ZcgpError) as exc:

@@ -251,3 +251,89 @@ def test_search_space_interface():
     assert space.tasks["ImageNet16-120"] == (120, 16)
     with pytest.raises(UserInputError, match="unknown search space 'nb999'; known: nb101, nb201"):
         get_space("nb999")
+
+
+OPS_LIST = "0=skip_connect, 1=none, 2=nor_conv_3x3, 3=nor_conv_1x1, 4=avg_pool_3x3"
+
+
+@pytest.mark.parametrize("arch, message", [
+    ("resnet", "malformed NB201 architecture 'resnet': expected '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' "
+               "or '(i, i, i, i, i, i)'"),
+    ("(0, 1, 2", "malformed NB201 architecture '(0, 1, 2'"),
+    ("(0, 1, x, 3, 4, 0)", "malformed NB201 architecture '(0, 1, x, 3, 4, 0)': op indices must be integers"),
+    ((0.5, 1, 2, 3, 4, 0), "malformed NB201 architecture (0.5, 1, 2, 3, 4, 0): op indices must be integers"),
+    ((0, "a", 2, 3, 4, 0), "malformed NB201 architecture (0, 'a', 2, 3, 4, 0): op indices must be integers"),
+    (42, "malformed NB201 architecture 42: expected a tuple of 6 op indices or an architecture string"),
+    ((0, 1, 2), "malformed NB201 architecture (0, 1, 2): expected 6 op indices, got 3"),
+    ("[0, 1, 2]", "malformed NB201 architecture '[0, 1, 2]': expected 6 op indices, got 3"),
+    ((0, 1, 2, 3, 4, 5), f"unknown NB201 op index 5 in (0, 1, 2, 3, 4, 5); valid: 0..4 ({OPS_LIST})"),
+    ((0, -1, 2, 3, 4, 0), f"unknown NB201 op index -1 in (0, -1, 2, 3, 4, 0); valid: 0..4 ({OPS_LIST})"),
+    ("|x~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+     "unknown NB201 op 'x' in '|x~0|+|none~0|none~1|+|none~0|none~1|none~2|'; valid: skip_connect, none, "
+     "nor_conv_3x3, nor_conv_1x1, avg_pool_3x3"),
+    ("|none~0|+none~0|none~1|+|none~0|none~1|none~2|",
+     "malformed NB201 architecture string '|none~0|+none~0|none~1|+|none~0|none~1|none~2|': node 2 needs 2 inputs"),
+    ("|none~0~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+     "malformed NB201 architecture string '|none~0~0|+|none~0|none~1|+|none~0|none~1|none~2|': "
+     "entry 'none~0~0' should read '<op>~0'"),
+])
+def test_architecture_errors_are_exact(arch, message):
+    with pytest.raises(UserInputError) as exc:
+        nb201.to_tuple(arch)
+    assert str(exc.value) == message
+
+
+def test_spellings_of_every_shape():
+    assert nb201.to_tuple("[0, 2, 3, 2, 3, 1]") == EXAMPLE == nb201.to_tuple(" (0,2,3,2,3,1) ")
+    assert nb201.to_tuple("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|") == (1,) * 6
+    assert nb201.to_tuple("|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|"
+                          "skip_connect~2|") == (0,) * 6
+
+
+def test_index_and_table_errors_are_exact(table):
+    with pytest.raises(UserInputError) as exc:
+        nb201.from_index(15625, table)
+    assert str(exc.value) == "NB201 index 15625 out of range 0..15624"
+    with pytest.raises(UserInputError) as exc:
+        nb201.from_index(-1, table)
+    assert str(exc.value) == "NB201 index -1 out of range 0..15624"
+    assert nb201.from_index(15624, table) == nb201.to_tuple(table.strings[15624])
+    assert table.index_of(EXAMPLE) == 4811 == nb201.to_index(EXAMPLE)
+    assert table.lookup(EXAMPLE) == table.lookup(EXAMPLE, "cifar10") == table.accuracy["cifar10"][4811]
+    with pytest.raises(UserInputError) as exc:
+        table.lookup(EXAMPLE, "mnist")
+    assert str(exc.value) == "unknown NB201 task 'mnist'; valid: cifar10, cifar100, ImageNet16-120"
+
+
+@pytest.mark.parametrize("resolution", [0, 2, 4, 6, 30])
+def test_flop_count_resolution(resolution):
+    if resolution in (4,):
+        assert nb201.flop_count(EXAMPLE, 10, resolution) > 0
+        return
+    with pytest.raises(UserInputError) as exc:
+        nb201.flop_count(EXAMPLE, 10, resolution)
+    assert str(exc.value) == f"NB201 input resolution must be a positive multiple of 4, got {resolution}"
+
+
+def test_space_methods_use_the_given_generator():
+    space = nb201.SPACE
+    assert space.sample(np.random.default_rng(5)) == nb201.sample(np.random.default_rng(5))
+    assert space.mutate(EXAMPLE, np.random.default_rng(5)) == nb201.mutate(EXAMPLE, np.random.default_rng(5))
+    children = {space.mutate(EXAMPLE, np.random.default_rng(s)) for s in range(40)}
+    assert len(children) > 10                       # the generator drives the choice
+
+
+def test_exact_keys_counts_and_x_spellings():
+    assert nb201.canonical_key((2,) * 6) == "c3[c3[c3[x]]+c3[x]]+c3[c3[x]]+c3[x]"
+    assert nb201.canonical_key(EXAMPLE) == "c1[x]+c1[x]"
+    count = nb201.param_count(EXAMPLE)
+    flops = nb201.flop_count(EXAMPLE)
+    assert count == nb201.param_count(EXAMPLE, 10) == 615386 and type(count) is int
+    assert flops == nb201.flop_count(EXAMPLE, 10, 32) == 88307392 and type(flops) is int
+    assert type(nb201.flop_count(EXAMPLE, 120, 16)) is int
+    for text, message in (("XYZ", "malformed NB201 architecture 'XYZ': expected '|op~0|+|op~0|op~1|+|op~0|op~1|"
+                                  "op~2|' or '(i, i, i, i, i, i)'"),
+                          ("(0, 1, 2, 3, 4, 0X", "malformed NB201 architecture '(0, 1, 2, 3, 4, 0X'")):
+        with pytest.raises(UserInputError) as exc:
+            nb201.to_tuple(text)
+        assert str(exc.value) == message

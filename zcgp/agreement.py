@@ -46,7 +46,7 @@ def proxy_agreement(space, task: str, names, *, archs: int = 50, batch_size: int
                     seed: int = 0, device: str = "cpu", data_dir=None, progress: bool = False) -> Agreement:
     import torch
 
-    from zcgp.proxies.compute import compute_proxies
+    from zcgp.proxies.compute import Sized, compute_proxies
     from zcgp.proxies.data import load_batch
 
     table = load_table_task(space, task, data_dir)
@@ -62,7 +62,7 @@ def proxy_agreement(space, task: str, names, *, archs: int = 50, batch_size: int
             yield space.build(arch, classes)
 
     start = time.process_time()
-    result = compute_proxies(_Sized(networks(), len(picked)), inputs, targets, names=names, device=device,
+    result = compute_proxies(Sized(networks(), len(picked)), inputs, targets, names=names, device=device,
                              seed=seed, progress=progress)
     cpu = (time.process_time() - start) / max(len(picked), 1)
     rows = []
@@ -79,16 +79,3 @@ def proxy_agreement(space, task: str, names, *, archs: int = 50, batch_size: int
                      "median_table": float(np.nanmedian(theirs)) if np.isfinite(theirs).any() else float("nan")})
     return Agreement(task=table.id, rows=rows, networks=len(picked), cpu_seconds_per_network=cpu,
                      failures=len(result.failures), batch_size=batch_size, resolution=resolution)
-
-
-class _Sized:
-    """An iterable with a length (for the progress bar) that builds networks lazily."""
-
-    def __init__(self, iterable, length: int):
-        self.iterable, self.length = iterable, length
-
-    def __iter__(self):
-        return iter(self.iterable)
-
-    def __len__(self) -> int:
-        return self.length
