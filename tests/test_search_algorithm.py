@@ -85,16 +85,23 @@ def test_budgets_are_respected():
     result = aging_evolution(BitSpace(), ones, population=10, sample_size=3, max_evaluations=37, batch=8, seed=1)
     assert result.evaluations == 37 and result.stop_reason == "evaluations"
 
-    def slow(archs):                          # cost proportional to the batch: 5 ms a network
-        time.sleep(0.005 * len(archs))
+    clock = [0.0]                             # a fake clock: each network costs exactly 1 s
+
+    def costly(archs):
+        clock[0] += len(archs)
         return ones(archs)
 
-    start = time.perf_counter()
-    result = aging_evolution(BitSpace(40), slow, population=10, sample_size=3, max_seconds=0.3, seed=1)
-    elapsed = time.perf_counter() - start
-    # the last batch is cut to the time left: the budget is kept, not overshot by a batch
-    assert 0.25 <= elapsed <= 0.3 * 1.02 + 0.005 and result.stop_reason == "time"
-    assert [r["evaluations"] - q["evaluations"] for q, r in zip(result.history, result.history[1:])][-1] < 8
+    import zcgp.spaces.search as search_module
+
+    real = search_module.time.perf_counter
+    search_module.time.perf_counter = lambda: clock[0]
+    try:
+        result = aging_evolution(BitSpace(40), costly, population=10, sample_size=3, max_seconds=100.5, seed=1)
+    finally:
+        search_module.time.perf_counter = real
+    # the last batch is cut to the networks that still fit: the budget is kept, not overshot
+    last, before = result.history[-1]["evaluations"], result.history[-2]["evaluations"]
+    assert last - before < 8 and clock[0] == last == 100 and result.stop_reason == "time"
 
 
 def test_initial_members_are_scored_first_and_once():

@@ -149,6 +149,8 @@ def search(space, proxy, *, minutes: float | None = None, evaluations: int | Non
 
     before = dict(measure.seconds) if measure is not None else {"building": 0.0, "proxies": 0.0}
     seconds = None if minutes is None else max(minutes * 60 - setup, 1e-3)
+    if info["objective"] == "random search":      # uniform sampling: the population never fills up
+        population = 10**12
     found = aging_evolution(searched, timed, population=population, sample_size=sample_size,
                             max_evaluations=evaluations, max_seconds=seconds, batch=batch, seed=seed,
                             on_batch=on_batch, initial=initial)
