@@ -51,8 +51,11 @@ def test_minutes_budget_is_kept_with_setup_included(tmp_path, one_torch_thread):
     elapsed = time.monotonic() - start
     result = json.loads((out / "result.json").read_text())
     assert result["stop_reason"] == "time" and result["evaluations"] > 5
-    assert result["time"]["total"] <= 9.0 * 1.02 and result["seconds"] <= 9.0 * 1.02
-    assert elapsed <= 9.0 * 1.02 + 1.5                 # + writing result.json, trajectory and the plot
+    # the budget counts from the command's start; the last batch is cut to the time left, so at
+    # most one network's cost past it (the exact cut is tested on a fake clock in test_search_algorithm)
+    per_network = result["time"]["scoring"] / result["evaluations"]
+    assert result["time"]["total"] <= 9.0 + 2 * per_network + 0.5
+    assert elapsed <= 9.0 + 2 * per_network + 2.0     # + writing result.json, trajectory and the plot
     assert set(result["time"]) == {"setup", "scoring", "selection", "total", "building_cpu", "proxies_cpu"}
 
 
