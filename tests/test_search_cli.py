@@ -246,7 +246,7 @@ def test_bench_search_time_mode_runs_user_paths(tmp_path, capsys):
     rows = {line.split()[0]: line for line in text.splitlines() if line.split()[:1] in (["ev"], ["ev:best"], ["nwot"])}
     assert set(rows) == {"ev", "ev:best", "nwot"}
     runs = json.loads(out.read_text())["runs"]
-    assert len(runs) == 6 and all(r["seconds"] <= 0.02 * 60 * 1.02 + 0.5 for r in runs)
+    assert len(runs) == 6 and all(r["seconds"] <= 0.02 * 60 + 2.0 for r in runs)
     assert {r["info"]["pick"]["chosen"] for r in runs if r["objective"] == "ev:best"} == {"best"}
     task = load_tasks("nb201/cifar10")[0]
     val = {SPACE.key(a): v for a, v in zip(task.archs, task.target)}
