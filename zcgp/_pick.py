@@ -50,8 +50,9 @@ def _cost_file(cache_dir, fields: dict, names) -> object:
     return cache_dir / f"cost-{hashlib.sha256(blob.encode()).hexdigest()[:20]}.json"
 
 
-def measured_cost(measure, space, names, cache_dir, seed: int = 0) -> tuple[float, bool]:
-    """Seconds per network (build + proxies `names`) on this machine, and whether it was cached."""
+def measured_cost(measure, space, names, cache_dir, seed: int = 0, warm_up: bool = True) -> tuple[float, bool]:
+    """Seconds per network (build + proxies `names`) on this machine, and whether it was cached.
+    `warm_up` first scores one network untimed (first-call allocations, worker start-up)."""
     path = _cost_file(cache_dir, measure.key_fields, names)
     if path.is_file():
         try:
@@ -59,9 +60,8 @@ def measured_cost(measure, space, names, cache_dir, seed: int = 0) -> tuple[floa
         except (OSError, ValueError, KeyError, TypeError):
             pass
     archs = space.sample_distinct(COST_NETWORKS, np.random.default_rng([seed, 7]))
-    if not getattr(measure, "warm", False):        # first-call allocations and worker start-up
+    if warm_up:
         measure(archs[:1], names)
-        measure.warm = True
     start = time.perf_counter()
     measure(archs, names)
     seconds = (time.perf_counter() - start) / len(archs)

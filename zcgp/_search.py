@@ -94,9 +94,12 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
         info["objective"] = f"proxy {proxy}"
         return ProxyObjective(proxy, measure), searched, (), measure
     run = _run_of(proxy)
-    formula = load_formula(proxy if run is None else run)
-    chosen = None if run is None else [(n, load_formula(p)) for n, p in candidates(run)]
-    names = formula.TERMINALS if run is None else tuple(dict.fromkeys(t for _, p in chosen for t in p.TERMINALS))
+    if run is None:
+        formula = load_formula(proxy)
+        names = formula.TERMINALS
+    else:
+        chosen = [(n, load_formula(p)) for n, p in candidates(run)]
+        names = tuple(dict.fromkeys(t for _, p in chosen for t in p.TERMINALS))
     measure, searched = make_measure(space, names, task, lookup=lookup, seed=seed, **options)
     if run is not None:
         formula, info["pick"] = _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed,
@@ -170,25 +173,17 @@ def search(space, proxy, *, minutes: float | None = None, evaluations: int | Non
                         history=[{**row, "seconds": row["seconds"] + setup} for row in found.history], info=info)
 
 
-def p_cost_names(names, measure) -> list[float]:
-    """The data files' mean seconds of each proxy in `names` (0 where unknown)."""
+def _table_seconds(space) -> dict[str, float]:
+    """The data files' mean seconds per proxy on `space`'s tasks (empty without a table)."""
     from zcgp.fitness.data import SPACE_FILES
     from zcgp.fitness.tasks import load_tasks
 
-    table = getattr(measure, "_table_costs", None)
-    if table is None:
-        table = {}
-        name = measure.space.name
-        for task in load_tasks(name) if name in SPACE_FILES else ():
-            for name, seconds in task.cost.items():
-                if np.isfinite(seconds):
-                    table.setdefault(name, seconds)
-        measure._table_costs = table
-    return [table.get(n, 0.0) for n in names]
-
-
-def p_cost(proxy, measure) -> list[float]:
-    return p_cost_names(proxy.TERMINALS, measure)
+    seconds: dict[str, float] = {}
+    for table in load_tasks(space.name) if space.name in SPACE_FILES else ():
+        for proxy, value in table.cost.items():
+            if np.isfinite(value):
+                seconds.setdefault(proxy, value)
+    return seconds
 
 
 def _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed, data_dir, population):
@@ -196,24 +191,32 @@ def _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed, data
     from zcgp._pick import COST_SHARE, measured_cost, pick_formula
 
     costs, cached, estimated = {}, True, []
-    limit = None if minutes is None else COST_SHARE * minutes * 60
-    # cheap first (by the run's table cost); past the time share, extrapolate from the table cost
-    order = sorted(chosen, key=lambda c: sum(p_cost(c[1], measure)))
-    for _, c in order:
-        if c.TERMINALS in costs:
-            continue
-        if lookup or pick == "best":
-            costs[c.TERMINALS] = 0.0
-        elif limit is not None and time.perf_counter() - start > limit and costs:
-            estimated.append(c.TERMINALS)
-        else:
-            costs[c.TERMINALS], hit = measured_cost(measure.measure, space, c.TERMINALS, reference_cache_dir(), seed)
+    if lookup or pick == "best":                  # table values cost nothing; best needs no costs
+        costs = {c.TERMINALS: 0.0 for _, c in chosen}
+    else:
+        table = _table_seconds(space)
+
+        def table_cost(names) -> float:
+            return sum(table.get(n, 0.0) for n in names)
+
+        limit = None if minutes is None else COST_SHARE * minutes * 60
+        warm_up = True
+        # cheap first (by the tables' proxy times); past the time share, extrapolate from them
+        for _, c in sorted(chosen, key=lambda item: table_cost(item[1].TERMINALS)):
+            if c.TERMINALS in costs:
+                continue
+            if limit is not None and time.perf_counter() - start > limit and costs:
+                estimated.append(c.TERMINALS)
+                continue
+            costs[c.TERMINALS], hit = measured_cost(measure.measure, space, c.TERMINALS, reference_cache_dir(),
+                                                    seed, warm_up)
             cached &= hit
-    if estimated:
-        ratios = [costs[t] / sum(p_cost_names(t, measure)) for t in costs if sum(p_cost_names(t, measure)) > 0]
-        factor = float(np.median(ratios)) if ratios else 1.0
-        for t in estimated:
-            costs[t] = factor * sum(p_cost_names(t, measure)) or max(costs.values())
+            warm_up &= hit
+        if estimated:
+            ratios = [costs[t] / table_cost(t) for t in costs if table_cost(t) > 0]
+            factor = float(np.median(ratios)) if ratios else 1.0
+            for t in estimated:
+                costs[t] = factor * table_cost(t) or max(costs.values())
     table = load_table_task(space, task, data_dir)
     seconds = None if minutes is None else minutes * 60 - (time.perf_counter() - start)
     index, reason = pick_formula(chosen, pick, seconds=seconds, costs=costs, table_task=table,
