@@ -35,6 +35,15 @@ def save_figure(fig, path: Path) -> Path:
     return path
 
 
+def finish(fig, path) -> Path:
+    """Lay the figure out, write it as PNG (atomically) and close it."""
+    fig.tight_layout()
+    try:
+        return save_figure(fig, Path(path))
+    finally:
+        pyplot().close(fig)
+
+
 def fitness_plot(logbook: list[dict], path, metric: str = "kendall") -> Path | None:
     """Best, median and mean population fitness per generation."""
     plt = pyplot()
@@ -48,11 +57,7 @@ def fitness_plot(logbook: list[dict], path, metric: str = "kendall") -> Path | N
     ax.set_ylabel(f"train fitness (mean {metric} over tasks)")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    try:
-        return save_figure(fig, Path(path))
-    finally:
-        plt.close(fig)
+    return finish(fig, path)
 
 
 def task_plot(rows: list[dict], path, metric: str = "kendall") -> Path | None:
@@ -85,11 +90,7 @@ def task_plot(rows: list[dict], path, metric: str = "kendall") -> Path | None:
     ax.axhline(0, color="black", linewidth=0.6)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    try:
-        return save_figure(fig, Path(path))
-    finally:
-        plt.close(fig)
+    return finish(fig, path)
 
 
 def transfer_plot(table: dict, path, metric: str, unit: str, labels: dict) -> Path | None:
@@ -115,8 +116,4 @@ def transfer_plot(table: dict, path, metric: str, unit: str, labels: dict) -> Pa
     ax.axhline(0, color="black", linewidth=0.6)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    try:
-        return save_figure(fig, Path(path))
-    finally:
-        plt.close(fig)
+    return finish(fig, path)

@@ -27,13 +27,12 @@ import argparse
 import csv
 import io
 import time
-from pathlib import Path
 
 from tqdm import tqdm
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.io import atomic_write_json, atomic_write_text
 from zcgp.fitness.outdir import claim_dir
-from zcgp.gp.plots import pyplot, save_figure
+from zcgp.gp.plots import finish, pyplot
 from zcgp.scripts.cli import STARTED
 
 from zcgp._pick import PICKS
@@ -99,9 +98,7 @@ def _plot(rows: list[dict], label: str, path: str) -> bool:
     ax.set_xlabel("wall time (s)")
     ax.set_ylabel(label)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    save_figure(fig, Path(path))
-    plt.close(fig)
+    finish(fig, path)
     return True
 
 
