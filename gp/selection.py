@@ -4,6 +4,8 @@ Aggregations turn a formula's per-task scores into one fitness:
   * "mean": the plain mean over tasks;
   * "space-mean": the mean over spaces of the mean over each space's tasks (TransNAS, with
     7 tasks per space, no longer outweighs NB101 or NB301, with 1);
+  * "space-min": the worst space's mean over its tasks (a group-robust fitness: no training
+    space may be sacrificed for the others);
   * "min": the worst task;
   * "mean-std": mean - k * std over tasks;
   * "worst-quartile": the mean of the worst ceil(T / 4) tasks.
@@ -19,7 +21,7 @@ import math
 import numpy as np
 from zcgp.fitness.errors import ZcgpError
 
-AGGREGATIONS = ("mean", "space-mean", "min", "mean-std", "worst-quartile")
+AGGREGATIONS = ("mean", "space-mean", "space-min", "min", "mean-std", "worst-quartile")
 PARENT_SELECTIONS = ("tournament", "lexicase")
 
 
@@ -31,13 +33,14 @@ def check_aggregation(how: str, k: float = 1.0) -> None:
 
 
 def aggregate_tasks(values, how: str = "mean", k: float = 1.0, spaces=None) -> float:
-    """One fitness from finite per-task scores (`spaces`: each task's space, for space-mean)."""
+    """One fitness from finite per-task scores (`spaces`: each task's space, for space-mean/-min)."""
     v = np.asarray(values, dtype=float)
     if how == "mean":
         return float(v.mean())
-    if how == "space-mean":
+    if how in ("space-mean", "space-min"):
         names = np.asarray(spaces)
-        return float(np.mean([v[names == s].mean() for s in dict.fromkeys(spaces)]))
+        means = [v[names == s].mean() for s in dict.fromkeys(spaces)]
+        return float(np.mean(means) if how == "space-mean" else np.min(means))
     if how == "min":
         return float(v.min())
     if how == "mean-std":

@@ -39,6 +39,7 @@ from zcgp.gp.primitives import to_code
 
 UNITS = ("space", "task")
 PICKS = ("train", "inner-loso")
+TERMINAL_SETS = ("all", "heldout")
 REPORT_METRICS = ("kendall", "spearman", "wkendall", "top10")
 SIZE_CAPS = (3, 5, 7, 9, 13, 17, 25, None)     # inner-loso candidates (None = no cap)
 RIDGE_ALPHA = 1.0
@@ -60,6 +61,7 @@ class EvolveSettings:
     aggregation_k: float = 1.0
     case_splits: int = 0
     pick: str = "train"
+    terminals: str = "all"      # "heldout": only the proxies every held-out task has
 
     def dataset(self, tasks, terminals, seed: int, part: str = "train") -> Dataset:
         return Dataset.build(tasks, terminals, part, seed, self.train_fraction, self.transform,
@@ -163,16 +165,18 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float = RIDGE_ALPHA) -> tuple
     return coef, float(ym - xm @ coef)
 
 
-def best_train_proxy(tasks, seed, fraction) -> str:
-    """The proxy with the best mean train Kendall over `tasks` (absent = 0 on that task)."""
-    names = list(dict.fromkeys(p for t in tasks for p in t.proxies))
+def best_train_proxy(tasks, seed, fraction, among=None) -> str:
+    """The proxy (of `among`, default all) with the best mean train Kendall over `tasks`
+    (absent = 0 on that task)."""
+    names = [p for p in dict.fromkeys(p for t in tasks for p in t.proxies) if among is None or p in among]
     totals = dict.fromkeys(names, 0.0)
     for task in tasks:
         rows = _train_rows(task, seed, fraction)
         target = RankTarget(task.target[rows])
         filled = apply_transform(task.values[rows], "raw")
         for name, tau in zip(task.proxies, target.kendall(filled.T)):
-            totals[name] += tau
+            if name in totals:
+                totals[name] += tau
     return max(names, key=lambda n: (totals[n], n))
 
 
@@ -183,7 +187,8 @@ def fit_unit(train_tasks, heldout, terminals, settings: EvolveSettings, seed: in
     x, y = training_matrix(train_tasks, terminals, seed, settings.train_fraction)
     coef, intercept = fit_ridge(x, y)
     out = {"formula": entry.key, "train_fitness": entry.fitness, "size": entry.size, "pick": pick,
-           "tree": engine.tree(entry.key), "best_proxy": best_train_proxy(train_tasks, seed, settings.train_fraction),
+           "tree": engine.tree(entry.key),
+           "best_proxy": best_train_proxy(train_tasks, seed, settings.train_fraction, terminals),
            "ridge": (coef, intercept), "lightgbm": None}
     if boost and boost_available():
         from lightgbm import LGBMRegressor
@@ -239,22 +244,35 @@ def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSe
     bad = [m for m in metrics if m not in FITNESS_METRICS]
     if bad:
         raise ZcgpError(f"unknown metric '{bad[0]}'; choose from {', '.join(FITNESS_METRICS)}")
-    terminals, _ = select_terminals(tasks, "impute")
+    if settings.terminals not in TERMINAL_SETS:
+        raise ZcgpError(f"unknown terminal set '{settings.terminals}'; choose from {', '.join(TERMINAL_SETS)}")
+    everything, _ = select_terminals(tasks, "impute")
     runs = []
     for name in units_of(tasks, unit):
         held = [t for t in tasks if (t.space if unit == "space" else t.id) == name]
         train = [t for t in tasks if t not in held]
         if not train:
             raise ZcgpError("leave-one-out needs at least two units")
+        terminals = heldout_terminals(everything, held) if settings.terminals == "heldout" else everything
         for seed in seeds:
             fitted = fit_unit(train, held, terminals, settings, seed, boost)
             scores = score_unit(fitted, held, terminals, settings, metrics)
-            runs.append({"unit": name, "seed": seed, "formula": fitted["formula"], "size": fitted["size"],
+            runs.append({"unit": name, "seed": seed, "terminals": list(terminals),
+                         "formula": fitted["formula"], "size": fitted["size"],
                          "train_fitness": fitted["train_fitness"], "best_proxy": fitted["best_proxy"],
                          "pick": fitted["pick"], "scores": scores})
             if progress is not None:
                 progress(runs[-1])
-    return {"unit": unit, "terminals": list(terminals), "metrics": list(metrics), "runs": runs}
+    return {"unit": unit, "terminals": list(everything), "metrics": list(metrics), "runs": runs}
+
+
+def heldout_terminals(terminals, heldout) -> tuple[str, ...]:
+    """The terminals every held-out task has: what a user can compute on the new space,
+    known before any of its labels."""
+    kept = tuple(p for p in terminals if all(p in t.proxies for t in heldout))
+    if not kept:
+        raise ZcgpError(f"no proxy is shared by the training tasks and {', '.join(t.id for t in heldout)}")
+    return kept
 
 
 def summarize(result: dict, metric: str = "kendall") -> dict:

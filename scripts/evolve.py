@@ -116,9 +116,12 @@ def add_generalization_args(parser: argparse.ArgumentParser, with_budget: bool =
         g.add_argument("--select", choices=("train", "inner-loso"), help=f"final pick (default: {r['select']})")
         g.add_argument("--population", type=int, help=f"mu (default: {d.population})")
         g.add_argument("--generations", type=int, help=f"generations (default: {d.generations})")
+        g.add_argument("--max-depth", type=int, help=f"tree depth limit (default: {d.max_depth})")
+        g.add_argument("--parsimony", type=float,
+                       help=f"parsimony tournament size in [1, 2] (default: {d.parsimony})")
     g.add_argument("--aggregate", dest="aggregation", choices=AGGREGATIONS,
                    help=f"fitness over tasks (default: {r['aggregation']}): mean, space-mean (mean over "
-                        "spaces of the mean over their tasks), min, mean-std (mean - k std), worst-quartile")
+                        "spaces of the mean over their tasks), space-min (the worst space's mean), min, mean-std (mean - k std), worst-quartile")
     g.add_argument("--aggregate-k", dest="aggregation_k", type=float, metavar="K",
                    help=f"k of mean-std (default: {r['aggregation_k']})")
     g.add_argument("--parents", choices=PARENT_SELECTIONS,
@@ -136,6 +139,8 @@ def evolve_settings(args) -> EvolveSettings:
     d, r = GP_DEFAULTS, RUN_OPTIONS
     config = dataclasses.replace(d, population=get("population", d.population),
                                  generations=get("generations", d.generations),
+                                 max_depth=get("max_depth", d.max_depth),
+                                 parsimony=get("parsimony", d.parsimony),
                                  parents=get("parents", d.parents)).validate()
     return EvolveSettings(config=config, metric=get("metric", "kendall"), transform=r["transform"],
                           missing=r["missing"], train_fraction=r["train_fraction"],

@@ -20,6 +20,8 @@ def test_aggregations_by_hand():
     assert aggregate_tasks(v, "worst-quartile") == pytest.approx((0.1 + 0.2) / 2)     # ceil(5/4) = 2
     assert aggregate_tasks(v, "space-mean", spaces=["a", "a", "b", "b", "b"]) == pytest.approx(
         (0.3 + (0.3 + 0.9 + 0.2) / 3) / 2)
+    assert aggregate_tasks(v, "space-min", spaces=["a", "a", "b", "b", "b"]) == pytest.approx(0.3)
+    assert aggregate_tasks(v, "space-min", spaces=["a", "b", "b", "a", "b"]) == pytest.approx(1 / 3)
 
 
 def test_epsilon_lexicase_keeps_specialists_and_drops_dominated():

@@ -15,6 +15,7 @@ from zcgp.gp.transfer import (
     best_train_proxy,
     fit_ridge,
     fit_unit,
+    heldout_terminals,
     leave_one_out,
     score_unit,
     summarize,
@@ -51,6 +52,24 @@ def test_held_out_targets_are_never_read(tasks, pick):
     assert set(scores) >= {"evolved", "best_proxy", "ridge", "oracle_proxy"}
     with pytest.raises(ZcgpError, match="non-finite"):    # scoring does need the labels
         score_unit(blind, hidden, terminals, settings)
+
+
+def test_heldout_terminals_use_only_what_the_new_space_has():
+    tasks = load_tasks("nb101,nb201/cifar10,tnb101_macro/normal")
+    everything, _ = select_terminals(tasks, "impute")
+    assert "nwot" in everything and "synflow" in everything
+    assert "nwot" not in heldout_terminals(everything, tasks[:1])           # NB101 has no nwot
+    assert heldout_terminals(everything, tasks[2:]) == tuple(p for p in everything if p in tasks[2].proxies)
+    result = leave_one_out(tasks, "space", [0], dataclasses.replace(TINY, terminals="heldout"), boost=False)
+    for run in result["runs"]:
+        held = [t for t in tasks if t.space == run["unit"]]
+        assert run["terminals"] == list(heldout_terminals(everything, held))
+        used = {p for p in everything if p in run["formula"].replace("(", " ").replace(",", " ").split()}
+        assert used <= set(run["terminals"]) and run["best_proxy"] in run["terminals"]
+    nb101 = next(r for r in result["runs"] if r["unit"] == "nb101")
+    assert nb101["best_proxy"] != "nwot" and nb101["scores"]["best_proxy"]["nb101/cifar10"]["kendall"] > 0.4
+    with pytest.raises(ZcgpError, match="unknown terminal set"):
+        leave_one_out(tasks, "space", [0], dataclasses.replace(TINY, terminals="some"), boost=False)
 
 
 def test_ridge_equals_sklearn():
