@@ -61,7 +61,7 @@ class EvolveSettings:
     aggregation_k: float = 1.0
     case_splits: int = 0
     pick: str = "train"
-    terminals: str = "all"      # "heldout": only the proxies every held-out task has
+    terminal_set: str = "all"   # "heldout": only the proxies every held-out task has
 
     def dataset(self, tasks, terminals, seed: int, part: str = "train") -> Dataset:
         return Dataset.build(tasks, terminals, part, seed, self.train_fraction, self.transform,
@@ -244,8 +244,8 @@ def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSe
     bad = [m for m in metrics if m not in FITNESS_METRICS]
     if bad:
         raise ZcgpError(f"unknown metric '{bad[0]}'; choose from {', '.join(FITNESS_METRICS)}")
-    if settings.terminals not in TERMINAL_SETS:
-        raise ZcgpError(f"unknown terminal set '{settings.terminals}'; choose from {', '.join(TERMINAL_SETS)}")
+    if settings.terminal_set not in TERMINAL_SETS:
+        raise ZcgpError(f"unknown terminal set '{settings.terminal_set}'; choose from {', '.join(TERMINAL_SETS)}")
     everything, _ = select_terminals(tasks, "impute")
     runs = []
     for name in units_of(tasks, unit):
@@ -253,7 +253,7 @@ def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSe
         train = [t for t in tasks if t not in held]
         if not train:
             raise ZcgpError("leave-one-out needs at least two units")
-        terminals = heldout_terminals(everything, held) if settings.terminals == "heldout" else everything
+        terminals = heldout_terminals(everything, held) if settings.terminal_set == "heldout" else everything
         for seed in seeds:
             fitted = fit_unit(train, held, terminals, settings, seed, boost)
             scores = score_unit(fitted, held, terminals, settings, metrics)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import io
 import json
 import sys
@@ -43,6 +42,7 @@ from zcgp.gp.transfer import (
     summarize,
     wins,
 )
+from zcgp._evolve import RUN_OPTIONS
 from zcgp.scripts.evolve import add_generalization_args, evolve_settings
 
 
@@ -54,8 +54,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metrics", default="kendall", metavar="LIST",
                         help=f"comma list of metrics printed, from {', '.join(REPORT_METRICS)} "
                              "(default: kendall; the JSON holds all)")
-    parser.add_argument("--terminals", choices=TERMINAL_SETS, default="all",
-                        help="proxies the methods may use: all (default; one the held-out unit lacks is "
+    parser.add_argument("--terminals", dest="terminal_set", choices=TERMINAL_SETS,
+                        help=f"proxies the methods may use (default: {RUN_OPTIONS['terminal_set']}): all (one the held-out unit lacks is "
                              "the neutral 0.5 there) or heldout (only those every held-out task has: "
                              "known on a new space before any label)")
     parser.add_argument("--no-boost", action="store_true", help="skip the LightGBM baseline")
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         raise ZcgpError(f"unknown metric '{bad[0] if bad else ''}'; choose from {', '.join(FITNESS_METRICS)}")
     if args.sources:
         return _print_saved(args.sources, metrics)
-    settings = dataclasses.replace(evolve_settings(args), terminals=args.terminals)
+    settings = evolve_settings(args)
     tasks = load_tasks(args.tasks, args.data_dir)
     out = Path(args.out)
     all_metrics = list(dict.fromkeys(REPORT_METRICS + tuple(metrics)))
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"seeds {','.join(map(str, args.seeds))}, {c.population}x{c.generations}, fitness {settings.metric} "
           f"({settings.aggregation}), parents {c.parents}"
           f"{f' ({settings.case_splits} subsamples per task)' if settings.case_splits else ''}, "
-          f"pick {settings.pick}, terminals {settings.terminals}, depth {c.max_depth}, parsimony {c.parsimony}")
+          f"pick {settings.pick}, terminals {settings.terminal_set}, depth {c.max_depth}, parsimony {c.parsimony}")
     result = {"runs": [], "summary": {}} if args.no_loo else \
         leave_one_out(tasks, args.unit, args.seeds, settings, all_metrics, boost=not args.no_boost, progress=progress)
     result["settings"] = {**settings.__dict__, "config": settings.config.__dict__}

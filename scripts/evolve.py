@@ -64,6 +64,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                            "scipy weightedtau), top1/top5/top10 (precision at the top p%% by accuracy), "
                            "ndcg, ndcg10 (NDCG over all / the top 10%%)")
     data.add_argument("--proxies", metavar="LIST", help="comma list restricting the terminals")
+    data.add_argument("--terminals", dest="terminal_set", choices=("all", "heldout"),
+                      help=f"all: every proxy of the tasks; heldout: only the proxies that every "
+                           f"--test-tasks task outside --tasks has, i.e. what the new space can compute "
+                           f"(no labels read; default: {RUN_OPTIONS['terminal_set']})")
     data.add_argument("--missing", choices=MISSING_MODES,
                       help="a proxy missing on some tasks: impute = a neutral constant there (0.5 "
                            "for every architecture under rank, 0 otherwise; default), exclude = not "
@@ -146,7 +150,8 @@ def evolve_settings(args) -> EvolveSettings:
                           missing=r["missing"], train_fraction=r["train_fraction"],
                           aggregation=get("aggregation", r["aggregation"]),
                           aggregation_k=get("aggregation_k", r["aggregation_k"]),
-                          case_splits=get("case_splits", r["case_splits"]), pick=get("select", r["select"]))
+                          case_splits=get("case_splits", r["case_splits"]), pick=get("select", r["select"]),
+                          terminal_set=get("terminal_set", r["terminal_set"]))
 
 
 def parse_columns(text: str | None) -> dict | None:

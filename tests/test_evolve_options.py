@@ -141,3 +141,16 @@ def test_transform_is_what_the_fitness_was_computed_on(tmp_path, transform):
     tau = stats.kendalltau(scores, task.target[train]).statistic
     assert result["best"]["train_fitness"] == pytest.approx(tau, abs=1e-12)
     assert np.isfinite(scores).all()
+
+
+def test_terminals_heldout_keeps_only_what_the_test_space_has(tmp_path):
+    result, _, _ = evolve(tmp_path, "--test-tasks", "nb101", "--terminals", "heldout")
+    config = result["config"]
+    assert "nwot" not in config["terminals"] and config["excluded_proxies"] == {
+        "nwot": "not on the held-out --test-tasks"}
+    assert set(config["terminals"]) == set(load_tasks("nb101")[0].proxies) & set(load_tasks("nb201/cifar10")[0].proxies)
+    assert "nwot" not in result["best"]["formula"]
+    plain, _, _ = evolve(tmp_path, "--test-tasks", "nb101")
+    assert "nwot" in plain["config"]["terminals"]
+    same, _, _ = evolve(tmp_path, "--terminals", "heldout")          # no unseen test task: no change
+    assert same["config"]["terminals"] == plain["config"]["terminals"]

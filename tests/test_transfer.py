@@ -60,7 +60,7 @@ def test_heldout_terminals_use_only_what_the_new_space_has():
     assert "nwot" in everything and "synflow" in everything
     assert "nwot" not in heldout_terminals(everything, tasks[:1])           # NB101 has no nwot
     assert heldout_terminals(everything, tasks[2:]) == tuple(p for p in everything if p in tasks[2].proxies)
-    result = leave_one_out(tasks, "space", [0], dataclasses.replace(TINY, terminals="heldout"), boost=False)
+    result = leave_one_out(tasks, "space", [0], dataclasses.replace(TINY, terminal_set="heldout"), boost=False)
     for run in result["runs"]:
         held = [t for t in tasks if t.space == run["unit"]]
         assert run["terminals"] == list(heldout_terminals(everything, held))
@@ -69,7 +69,7 @@ def test_heldout_terminals_use_only_what_the_new_space_has():
     nb101 = next(r for r in result["runs"] if r["unit"] == "nb101")
     assert nb101["best_proxy"] != "nwot" and nb101["scores"]["best_proxy"]["nb101/cifar10"]["kendall"] > 0.4
     with pytest.raises(ZcgpError, match="unknown terminal set"):
-        leave_one_out(tasks, "space", [0], dataclasses.replace(TINY, terminals="some"), boost=False)
+        leave_one_out(tasks, "space", [0], dataclasses.replace(TINY, terminal_set="some"), boost=False)
 
 
 def test_ridge_equals_sklearn():

@@ -32,11 +32,11 @@ from zcgp.gp.formula import infix
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.report import formula_rows, summary
 from zcgp.gp.results import RUN_FILES, entry_dict, simplified
-from zcgp.gp.transfer import EvolveSettings, capped_best, inner_loso_cap
+from zcgp.gp.transfer import TERMINAL_SETS, EvolveSettings, capped_best, heldout_terminals, inner_loso_cap
 from zcgp.run import Run
 
 # run settings (checkpointed; a given one must match on resume) and their defaults
-RUN_OPTIONS = {"train_fraction": DEFAULT_TRAIN_FRACTION, "transform": "rank", "proxies": None,
+RUN_OPTIONS = {"train_fraction": DEFAULT_TRAIN_FRACTION, "transform": "rank", "proxies": None, "terminal_set": "all",
                "missing": "impute", "select": "train",
                "aggregation": "mean", "aggregation_k": 1.0, "case_splits": 0}
 LEVER_OPTIONS = ("aggregation", "aggregation_k", "case_splits")     # generalization levers
@@ -160,6 +160,19 @@ def resume(directory, *, generations: int | None = None, n_jobs: int = 1, schedu
                         backend, scheduler, progress, plots, where=where)
 
 
+def _heldout_only(terminals, excluded: dict, which: str, train, report) -> tuple[str, ...]:
+    """With terminals "heldout", only the proxies every --test-tasks task outside the training
+    tasks has (what can be computed on the new space; its labels are not read)."""
+    if which not in TERMINAL_SETS:
+        raise ZcgpError(f"unknown terminal set '{which}'; choose from {', '.join(TERMINAL_SETS)}")
+    unseen = [t for t in report if t.id not in {u.id for u in train}]
+    if which == "all" or not unseen:
+        return terminals
+    kept = heldout_terminals(terminals, unseen)
+    excluded.update({p: "not on the held-out --test-tasks" for p in terminals if p not in kept})
+    return kept
+
+
 def _execute(run_cfg: dict, config: GPConfig, train: list[Task], report: list[Task], state, out, n_jobs,
              backend, scheduler, progress, plots, where="checkpoint") -> Run:
     start = time.perf_counter()
@@ -168,6 +181,7 @@ def _execute(run_cfg: dict, config: GPConfig, train: list[Task], report: list[Ta
     scope = train + [t for t in report if t.id not in {u.id for u in train}]
     missing = run_cfg["missing"]
     terminals, excluded = select_terminals(scope, missing, run_cfg["proxies"])
+    terminals = _heldout_only(terminals, excluded, run_cfg["terminal_set"], train, report)
     by_validation = run_cfg["select"] == "validation"
     if run_cfg["select"] not in SELECT_MODES:
         raise ZcgpError(f"unknown final selection '{run_cfg['select']}'; choose from {', '.join(SELECT_MODES)}")
