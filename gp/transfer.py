@@ -60,7 +60,7 @@ class EvolveSettings:
     aggregation: str = "mean"
     aggregation_k: float = 1.0
     case_splits: int = 0
-    pick: str = "train"
+    pick: str = "inner-loso"
     terminal_set: str = "all"   # "heldout": only the proxies every held-out task has
 
     def dataset(self, tasks, terminals, seed: int, part: str = "train") -> Dataset:

@@ -9,8 +9,12 @@ same for an absent proxy; "exclude": not a terminal; "zero" / "skip": a formula 
 is undefined there, counting 0 in the mean or left out of it.
 Tasks: the shipped NAS-Bench-Suite-Zero tables, or your own long table (--data FILE.csv |
 FILE.parquet | DIR: one row per (task, arch), proxy columns, an accuracy column).
---select validation evolves on 75% of each task's train split and picks the final formula
-(among the hall of fame and the size Pareto front) by mean score on the other 25%.
+Final pick (--select): by default, when the tasks span several spaces, an inner
+leave-one-space-out on the training spaces (one extra run per space) chooses a size cap, and
+the best formula under it is kept: this transfers best to unseen spaces (README, Transfer).
+--select train keeps the best train fitness; --select validation evolves on 75% of each
+task's train split and picks the final formula (among the hall of fame and the size Pareto
+front) by mean score on the other 25%.
 A checkpoint is written after every generation; --resume DIR continues it to exactly the
 result of an uninterrupted run.
 
@@ -74,10 +78,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                            "a terminal, zero / skip = formulas using it are undefined there, the "
                            "task counting 0 in the mean / left out of it")
     data.add_argument("--select", choices=(*FINAL_SELECTIONS, "inner-loso"),
-                      help="how the final formula is chosen: train = best train fitness (default); "
-                           "inner-loso = the best member of the hall of fame and size front under the "
-                           "size cap that does best in an inner leave-one-space-out on the train "
-                           "tasks' spaces (one extra run per space); "
+                      help="how the final formula is chosen: inner-loso (default) = the best member "
+                           "of the hall of fame and size front under the size cap that does best in an "
+                           "inner leave-one-space-out on the train tasks' spaces (one extra run per "
+                           "space; with one space it is train; measured best for unseen spaces: "
+                           "README, Transfer); train = best train fitness; "
                            f"validation = evolve on {round(100 * (1 - DEFAULT_VALIDATION_FRACTION))}%% of each "
                            f"task's train split and pick, among the hall of fame and the size "
                            f"Pareto front, the best mean score on the other "

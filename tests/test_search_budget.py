@@ -82,3 +82,19 @@ def test_search_runs_on_cuda(tmp_path):
                  "--sample-size", "3", "--device", "cuda", "--quiet", "--out", str(out)]) == 0
     result = json.loads((out / "result.json").read_text())
     assert result["evaluations"] == 12 and result["workers"] == 1 and np.isfinite(result["best_score"])
+
+
+def test_reference_is_cut_to_what_the_budget_affords(private_cache, one_torch_thread, monkeypatch):
+    from zcgp import _pick, _search
+
+    initial = list(range(50))
+    assert _search._affordable(initial, None, None, None, 0, 60.0, cost=2.0) == initial[:15]    # 0.5 * 60 / 2
+    assert _search._affordable(initial, None, None, None, 0, 60.0, cost=100.0) == initial[:8]   # at least 8
+    assert _search._affordable(initial, None, None, None, 0, 60.0, cost=0.01) == initial
+    monkeypatch.setattr(_pick, "measured_cost", lambda *a, **k: (0.4, False))     # as if 0.4 s per network
+    kwargs = {"population": 30, "sample_size": 3, "seed": 1, "batch_size": 8, "device": "cpu", "workers": 1,
+              "evaluations": 24}
+    short = zcgp.search("nb201", "nwot + params", minutes=0.25, **kwargs)
+    assert 12 <= short.info["reference"]["networks"] <= 18                          # 0.5 * (15 s - setup) / 0.4
+    full = zcgp.search("nb201", "nwot + params", **kwargs)                          # no time budget: no cut
+    assert full.info["reference"]["networks"] == 30

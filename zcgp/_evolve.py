@@ -37,7 +37,7 @@ from zcgp.run import Run
 
 # run settings (checkpointed; a given one must match on resume) and their defaults
 RUN_OPTIONS = {"train_fraction": DEFAULT_TRAIN_FRACTION, "transform": "rank", "proxies": None, "terminal_set": "all",
-               "missing": "impute", "select": "train",
+               "missing": "impute", "select": "inner-loso",
                "aggregation": "mean", "aggregation_k": 1.0, "case_splits": 0}
 LEVER_OPTIONS = ("aggregation", "aggregation_k", "case_splits")     # generalization levers
 DATASET_OPTIONS = ("transform", "metric", "missing", *LEVER_OPTIONS)   # run settings passed to Dataset.build

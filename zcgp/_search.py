@@ -106,10 +106,30 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
                                       options["data_dir"], population)
     initial = searched.sample_distinct(population, np.random.default_rng([seed, 1]))
     cached = load_reference(measure, initial, formula.TERMINALS)
+    if not cached and not lookup and minutes is not None:
+        initial = _affordable(initial, formula, measure, space, seed, minutes * 60 - (time.perf_counter() - start),
+                              info.get("pick", {}).get("seconds_per_network"))
+        cached = load_reference(measure, initial, formula.TERMINALS)
     info["objective"] = f"formula {formula.formula}"
     info["formula"], info["terminals"] = formula.formula, list(formula.TERMINALS)
     info["reference"] = {"networks": len(initial), "from_cache": cached}
     return FormulaObjective(formula, measure), searched, initial, measure
+
+
+REFERENCE_SHARE = 0.5      # at most this share of the time left goes to the reference (first batch)
+MIN_REFERENCE = 8
+
+
+def _affordable(initial, formula, measure, space, seed, seconds_left, cost=None) -> list:
+    """The first networks of `initial` whose scoring fits REFERENCE_SHARE of the time left, at
+    least MIN_REFERENCE: an expensive formula on a short budget gets a smaller reference instead
+    of a first batch that outlasts the budget."""
+    from zcgp._pick import measured_cost
+
+    if not cost:
+        cost, _ = measured_cost(measure.measure, space, formula.TERMINALS, reference_cache_dir(), seed)
+    fits = int(REFERENCE_SHARE * max(seconds_left, 0.0) / cost) if cost > 0 else len(initial)
+    return list(initial[:max(MIN_REFERENCE, min(len(initial), fits))])
 
 
 def search(space, proxy, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
