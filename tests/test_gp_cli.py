@@ -230,10 +230,14 @@ def test_select_validation_is_recorded_and_resumes_identically(tmp_path):
     assert {c["formula"] for c in cands} == hof
     assert 0.3 < a["best"]["validation_fitness"] < 1.0
     # a train-selected run keeps the old record: the hall of fame's best, no validation
-    assert main([*args[:-2], "--generations", "1", "--out", str(tmp_path / "t")]) == 0
+    assert main([*args[:-2], "--select", "train", "--generations", "1", "--out", str(tmp_path / "t")]) == 0
     t = json.loads((tmp_path / "t" / "result.json").read_text())
     assert t["config"]["select"] == "train" and t["config"]["validation_fraction"] is None
     assert t["best"]["formula"] == t["hall_of_fame"][0]["formula"] and t["best"]["validation_fitness"] is None
+    # the default, inner-loso, has no second space here: the same formula as train
+    assert main([*args[:-2], "--generations", "1", "--out", str(tmp_path / "d")]) == 0
+    d = json.loads((tmp_path / "d" / "result.json").read_text())
+    assert d["config"]["select"] == "inner-loso" and d["best"]["formula"] == t["best"]["formula"]
 
 
 def test_evolve_help_lists_select(capsys):
