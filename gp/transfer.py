@@ -244,8 +244,6 @@ def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSe
     bad = [m for m in metrics if m not in FITNESS_METRICS]
     if bad:
         raise ZcgpError(f"unknown metric '{bad[0]}'; choose from {', '.join(FITNESS_METRICS)}")
-    if settings.terminal_set not in TERMINAL_SETS:
-        raise ZcgpError(f"unknown terminal set '{settings.terminal_set}'; choose from {', '.join(TERMINAL_SETS)}")
     everything, _ = select_terminals(tasks, "impute")
     runs = []
     for name in units_of(tasks, unit):
@@ -253,7 +251,7 @@ def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSe
         train = [t for t in tasks if t not in held]
         if not train:
             raise ZcgpError("leave-one-out needs at least two units")
-        terminals = heldout_terminals(everything, held) if settings.terminal_set == "heldout" else everything
+        terminals = terminals_for(everything, held, settings.terminal_set)
         for seed in seeds:
             fitted = fit_unit(train, held, terminals, settings, seed, boost)
             scores = score_unit(fitted, held, terminals, settings, metrics)
@@ -264,6 +262,14 @@ def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSe
             if progress is not None:
                 progress(runs[-1])
     return {"unit": unit, "terminals": list(everything), "metrics": list(metrics), "runs": runs}
+
+
+def terminals_for(terminals, heldout, terminal_set: str) -> tuple[str, ...]:
+    """`terminals` under `terminal_set` (TERMINAL_SETS): all of them, or with "heldout" only
+    those every task of `heldout` has (unchanged when `heldout` is empty)."""
+    if terminal_set not in TERMINAL_SETS:
+        raise ZcgpError(f"unknown terminal set '{terminal_set}'; choose from {', '.join(TERMINAL_SETS)}")
+    return heldout_terminals(terminals, heldout) if terminal_set == "heldout" and heldout else tuple(terminals)
 
 
 def heldout_terminals(terminals, heldout) -> tuple[str, ...]:

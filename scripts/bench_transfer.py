@@ -32,9 +32,9 @@ from zcgp.fitness.report import format_table
 from zcgp.fitness.tasks import load_tasks
 from zcgp.gp.plots import transfer_plot
 from zcgp.gp.transfer import (
-    TERMINAL_SETS,
     METHOD_LABELS,
     REPORT_METRICS,
+    TERMINAL_SETS,
     UNITS,
     all_tasks_table,
     boost_available,
@@ -42,8 +42,9 @@ from zcgp.gp.transfer import (
     summarize,
     wins,
 )
-from zcgp._evolve import RUN_OPTIONS
 from zcgp.scripts.evolve import add_generalization_args, evolve_settings
+
+from zcgp._evolve import RUN_OPTIONS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -34,18 +34,19 @@ import argparse
 import dataclasses
 import sys
 
-from zcgp._evolve import GP_DEFAULTS, RUN_OPTIONS, evolve, option_names, resume
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.transforms import TRANSFORMS
 from zcgp.gp.dataset import DEFAULT_VALIDATION_FRACTION, MISSING_MODES
 from zcgp.gp.evolution import FINAL_SELECTIONS, SELECTIONS
+from zcgp.gp.interrupt import resume_command, stop_on_signals
 from zcgp.gp.parallel import BACKENDS
 from zcgp.gp.report import comparison_table
-from zcgp.gp.interrupt import resume_command, stop_on_signals
 from zcgp.gp.selection import AGGREGATIONS, PARENT_SELECTIONS
-from zcgp.gp.transfer import EvolveSettings
+from zcgp.gp.transfer import TERMINAL_SETS, EvolveSettings
 from zcgp.scripts.common import add_data_args, add_overwrite_arg
+
+from zcgp._evolve import GP_DEFAULTS, RUN_OPTIONS, evolve, option_names, resume
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +69,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                            "scipy weightedtau), top1/top5/top10 (precision at the top p%% by accuracy), "
                            "ndcg, ndcg10 (NDCG over all / the top 10%%)")
     data.add_argument("--proxies", metavar="LIST", help="comma list restricting the terminals")
-    data.add_argument("--terminals", dest="terminal_set", choices=("all", "heldout"),
+    data.add_argument("--terminals", dest="terminal_set", choices=TERMINAL_SETS,
                       help=f"all: every proxy of the tasks; heldout: only the proxies that every "
                            f"--test-tasks task outside --tasks has, i.e. what the new space can compute "
                            f"(no labels read; default: {RUN_OPTIONS['terminal_set']})")

@@ -32,7 +32,7 @@ from zcgp.gp.formula import infix
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.report import formula_rows, summary
 from zcgp.gp.results import RUN_FILES, entry_dict, simplified
-from zcgp.gp.transfer import TERMINAL_SETS, EvolveSettings, capped_best, heldout_terminals, inner_loso_cap
+from zcgp.gp.transfer import EvolveSettings, capped_best, inner_loso_cap, terminals_for
 from zcgp.run import Run
 
 # run settings (checkpointed; a given one must match on resume) and their defaults
@@ -163,12 +163,8 @@ def resume(directory, *, generations: int | None = None, n_jobs: int = 1, schedu
 def _heldout_only(terminals, excluded: dict, which: str, train, report) -> tuple[str, ...]:
     """With terminals "heldout", only the proxies every --test-tasks task outside the training
     tasks has (what can be computed on the new space; its labels are not read)."""
-    if which not in TERMINAL_SETS:
-        raise ZcgpError(f"unknown terminal set '{which}'; choose from {', '.join(TERMINAL_SETS)}")
     unseen = [t for t in report if t.id not in {u.id for u in train}]
-    if which == "all" or not unseen:
-        return terminals
-    kept = heldout_terminals(terminals, unseen)
+    kept = terminals_for(terminals, unseen, which)
     excluded.update({p: "not on the held-out --test-tasks" for p in terminals if p not in kept})
     return kept
 

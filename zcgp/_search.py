@@ -107,9 +107,11 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
     initial = searched.sample_distinct(population, np.random.default_rng([seed, 1]))
     cached = load_reference(measure, initial, formula.TERMINALS)
     if not cached and not lookup and minutes is not None:
-        initial = _affordable(initial, formula, measure, space, seed, minutes * 60 - (time.perf_counter() - start),
-                              info.get("pick", {}).get("seconds_per_network"))
-        cached = load_reference(measure, initial, formula.TERMINALS)
+        affordable = _affordable(initial, formula, measure, space, seed, minutes * 60 - (time.perf_counter() - start),
+                                 info.get("pick", {}).get("seconds_per_network"))
+        if len(affordable) < len(initial):        # a shorter reference may be cached on its own
+            initial = affordable
+            cached = load_reference(measure, initial, formula.TERMINALS)
     info["objective"] = f"formula {formula.formula}"
     info["formula"], info["terminals"] = formula.formula, list(formula.TERMINALS)
     info["reference"] = {"networks": len(initial), "from_cache": cached}
