@@ -18,6 +18,7 @@ import numpy as np
 from zcgp.spaces.errors import UserInputError
 
 _MAX_STALE_BATCHES = 200
+_NOVELTY_STEPS = 8          # a child already scored is mutated again, up to this many times
 Objective = Callable[[Sequence[Any]], np.ndarray]
 
 
@@ -64,6 +65,18 @@ class _ScoreCache:
         return np.array([self.scores[k] for k in keys])
 
 
+def _novel(space, child, scored, batch_keys, rng):
+    """`child`, or when it was scored already (or proposed in this batch) a further mutation of
+    it, up to _NOVELTY_STEPS; failing that a random sample. A converged population so keeps
+    proposing unseen networks instead of idling on its scored neighbourhood."""
+    for _ in range(_NOVELTY_STEPS):
+        key = space.key(child)
+        if key not in scored and key not in batch_keys:
+            return child
+        child = space.mutate(child, rng)
+    return space.sample(rng)
+
+
 def aging_evolution(space, objective: Objective, *, population: int = 50, sample_size: int = 10,
                     max_evaluations: int | None = None, max_seconds: float | None = None,
                     batch: int = 8, seed: int = 0, on_batch: Callable[[dict], None] | None = None,
@@ -71,7 +84,9 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
     """Real et al.'s aging evolution: tournament parent, one mutation, oldest member dies.
 
     The population starts with `initial`, scored together as the first batch (a formula's
-    reference sample), then random samples. Stops at `max_evaluations` distinct scored architectures or after
+    reference sample), then random samples. A child already scored is walked on by further
+    mutations (`_novel`), so the whole budget goes to unseen networks. Stops at
+    `max_evaluations` distinct scored architectures or after
     `max_seconds`, whichever comes first: a batch is cut to what the remaining time allows at
     the mean cost per network so far, so the budget is kept, not overshot by a batch. Ctrl-C
     stops cleanly and returns what was found so far.
@@ -115,11 +130,13 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
                 size = min(size, population - len(members))
                 children = [pending.pop(0) if pending else space.sample(rng) for _ in range(size)]
             else:
-                children = []
+                children, keys = [], set()
                 for _ in range(size):
                     picks = rng.choice(len(members), size=sample_size, replace=False)
                     parent = max((members[i] for i in picks), key=lambda m: m[1])
-                    children.append(space.mutate(parent[0], rng))
+                    child = _novel(space, space.mutate(parent[0], rng), cache.scores, keys, rng)
+                    children.append(child)
+                    keys.add(space.key(child))
             seen = len(cache.scores)
             before = time.perf_counter()
             scores = cache.score(children)
