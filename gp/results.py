@@ -41,8 +41,9 @@ def archive_csvs(result: dict) -> tuple[str, str]:
     hof = _csv(["index", "fitness", "size", "depth", "cost_s", "formula", "formula_infix"],
                [[e["index"], e["fitness"], e["size"], e["depth"], e["cost_s"], e["formula"], e["formula_infix"]]
                 for e in result["hall_of_fame"]])
-    pareto = _csv(["front", "index", "fitness", "size", "cost_s", "formula", "formula_infix"],
-                  [[front, e["index"], e["fitness"], e["size"], e["cost_s"], e["formula"], e["formula_infix"]]
+    pareto = _csv(["front", "index", "fitness", "size", "cost_s", "seconds_per_network", "formula", "formula_infix"],
+                  [[front, e["index"], e["fitness"], e["size"], e["cost_s"], e.get("seconds_per_network"),
+                    e["formula"], e["formula_infix"]]
                    for front in ("size", "cost") for e in result[f"pareto_{front}"]])
     return hof, pareto
 
@@ -64,6 +65,9 @@ def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals
     info = {"train_fitness": result["best"]["train_fitness"], "metric": result["config"]["metric"],
             "tasks": result["config"]["train_tasks"], "seed": result["seed"],
             "train_fraction": result["config"]["train_fraction"]}
+    if result["best"].get("seconds_per_network") is not None:
+        info["seconds_per_network"] = result["best"]["seconds_per_network"]
+        info["cost_measured_on"] = result.get("cost_measured_on")
     written.append(write_proxy(out / "proxy.py", best_tree, terminals, transform,
                                result["best"]["formula_simplified"], info, result_missing(result)))
     hof, pareto = archive_csvs(result)

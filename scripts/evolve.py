@@ -36,6 +36,7 @@ import sys
 
 from zcgp.fitness.errors import ZcgpError
 from zcgp.fitness.families import FITNESS_METRICS
+from zcgp.fitness.report import format_table
 from zcgp.fitness.transforms import TRANSFORMS
 from zcgp.gp.dataset import DEFAULT_VALIDATION_FRACTION, MISSING_MODES
 from zcgp.gp.evolution import FINAL_SELECTIONS, SELECTIONS
@@ -113,6 +114,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ex.add_argument("--backend", choices=BACKENDS, default="loky", help="joblib backend (default: loky)")
     ex.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler (implies --backend dask)")
     ex.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    ex.add_argument("--no-measure-cost", action="store_true",
+                    help="skip measuring, on this machine, the seconds per network of the final formula and "
+                         "of each cost-front member (done by default on one buildable space: one fresh network "
+                         "per proxy set, batch 32, cached and read again by zcgp search --pick auto)")
     ex.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
 
 
@@ -183,11 +188,22 @@ def print_summary(result: dict) -> None:
     best, s = result["best"], result["summary"][metric]
     print(f"best formula: {best['formula_infix']}")
     print(f"  simplified: {best['formula_simplified']}")
-    cost = f", proxy cost {best['cost_s']:.2f} s" if best["cost_s"] == best["cost_s"] else ""
+    cost = f", proxy cost {best['cost_s']:.2f} s in the tables" if best["cost_s"] == best["cost_s"] else ""
+    if best.get("seconds_per_network") is not None:
+        cost += f", {best['seconds_per_network']:.3f} s per network here"
     val = (f", validation {best['validation_fitness']:.4f} (chosen by --select validation)"
            if best.get("validation_fitness") is not None else "")
     print(f"  size {best['size']}, depth {best['depth']}, train fitness {best['train_fitness']:.4f}{val}{cost}")
     print()
+    front = [e for e in result.get("pareto_cost", []) if e.get("seconds_per_network") is not None]
+    if front:
+        where = result.get("cost_measured_on") or {}
+        print(f"cost front, seconds per network measured on this machine ({where.get('space')}, "
+              f"{where.get('device')}, batch {where.get('batch_size')}):")
+        print(format_table(["index", "s / network", "train fitness", "size", "formula"],
+                           [[e["index"], f"{e['seconds_per_network']:.3f}", f"{e['fitness']:.4f}", e["size"],
+                             e["formula_infix"]] for e in front]))
+        print()
     print(comparison_table(result["tasks"], metric))
     print()
     print(f"mean test {metric}: evolved {_f(s['mean_test']['evolved'])}, best hand-crafted "
@@ -204,7 +220,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     options = {k: getattr(args, k) for k in option_names() if getattr(args, k, None) is not None}
     common = {"n_jobs": args.n_jobs, "scheduler": args.scheduler, "backend": args.backend,
-              "progress": not args.quiet, "plots": not args.no_plots, "data_dir": args.data_dir}
+              "progress": not args.quiet, "plots": not args.no_plots, "data_dir": args.data_dir,
+              "measure_cost": not args.no_measure_cost}
     if args.resume:
         if args.columns:
             raise ZcgpError("--columns is taken from the checkpoint; leave it out to resume")

@@ -89,7 +89,7 @@ def _task_list(tasks, data, data_dir, columns=None) -> tuple[list[Task], list[st
 def evolve(tasks="all", *, seed: int = 0, population: int | None = None, generations: int | None = None,
            fitness: str = "kendall", n_jobs: int = 1, scheduler: str | None = None, backend: str = "loky",
            progress: bool = True, test_tasks=None, data=None, columns: dict | None = None, data_dir=None,
-           out=None, overwrite: bool = False, plots: bool = True, **options) -> Run:
+           out=None, overwrite: bool = False, plots: bool = True, measure_cost: bool = True, **options) -> Run:
     """Evolve one formula on `tasks` (Task objects, or a selection: "all", "nb201", ids).
 
     fitness: the rank correlation averaged over tasks (kendall, spearman). test_tasks: also
@@ -98,6 +98,9 @@ def evolve(tasks="all", *, seed: int = 0, population: int | None = None, generat
     `zcgp.resume(out)`); without it the run stays in memory (`Run.save(dir)` writes it).
     A directory that already holds a run is refused unless `overwrite`; a second process
     writing the same `out` gets a ZcgpError (fitness.outdir).
+    measure_cost: on one buildable space, measure the seconds per network of the final formula
+    and of each cost-front member on this machine (`zcgp._cost`; cached, and read again by
+    `zcgp.search`).
     options: run settings (RUN_OPTIONS) and GPConfig fields, e.g. missing="exclude", elite=5."""
     run_opts, gp_opts = _split_options(options)
     train, train_ids = _task_list(tasks, data, data_dir, columns)
@@ -111,12 +114,12 @@ def evolve(tasks="all", *, seed: int = 0, population: int | None = None, generat
     config = GPConfig.from_dict({**dataclasses.asdict(GP_DEFAULTS), **gp_opts, **sizes, "seed": int(seed)})
     with claim_dir(out, RUN_FILES, overwrite):
         return _execute(run_cfg, config.validate(), train, report, None, out, n_jobs, backend, scheduler,
-                        progress, plots)
+                        progress, plots, measure_cost=measure_cost)
 
 
 def resume(directory, *, generations: int | None = None, n_jobs: int = 1, scheduler: str | None = None,
            backend: str = "loky", progress: bool = True, data=None, data_dir=None, plots: bool = True,
-           **given) -> Run:
+           measure_cost: bool = True, **given) -> Run:
     """Continue the run checkpointed in `directory` (optionally to more `generations`) to exactly
     the result of an uninterrupted run. Settings given in `given` (tasks, seed, fitness and
     evolve's options) must equal the checkpoint's."""
@@ -157,7 +160,7 @@ def resume(directory, *, generations: int | None = None, n_jobs: int = 1, schedu
         config.generations = generations
     with claim_dir(directory, RUN_FILES, resume=True):
         return _execute(dict(saved), config.validate(), train, report, state, Path(directory), n_jobs,
-                        backend, scheduler, progress, plots, where=where)
+                        backend, scheduler, progress, plots, where=where, measure_cost=measure_cost)
 
 
 def _heldout_only(terminals, excluded: dict, which: str, train, report) -> tuple[str, ...]:
@@ -170,7 +173,7 @@ def _heldout_only(terminals, excluded: dict, which: str, train, report) -> tuple
 
 
 def _execute(run_cfg: dict, config: GPConfig, train: list[Task], report: list[Task], state, out, n_jobs,
-             backend, scheduler, progress, plots, where="checkpoint") -> Run:
+             backend, scheduler, progress, plots, where="checkpoint", measure_cost=True) -> Run:
     start = time.perf_counter()
     if run_cfg["metric"] not in FITNESS_METRICS:
         raise ZcgpError(f"unknown fitness '{run_cfg['metric']}'; choose from {', '.join(FITNESS_METRICS)}")
@@ -213,6 +216,12 @@ def _execute(run_cfg: dict, config: GPConfig, train: list[Task], report: list[Ta
     if engine.generation >= 0 and not engine.logbook:
         raise ZcgpError("nothing was evolved")
     result = _result(engine, run_cfg, train, report, terminals, excluded, dataset, validation, evaluator, n_jobs)
+    if measure_cost:
+        from zcgp._cost import measure_costs
+
+        cost_start = time.perf_counter()
+        result["cost_measured_on"] = measure_costs(result, progress)
+        result["timings"]["cost_s"] = time.perf_counter() - cost_start
     result["timings"]["total_s"] = time.perf_counter() - start
     run = Run(result, engine.logbook)
     if out is not None:

@@ -161,6 +161,9 @@ class Run:
         info = {"train_fitness": entry.get("fitness"), "metric": cfg["metric"], "tasks": cfg["train_tasks"],
                 "seed": self.result["seed"], "train_fraction": cfg["train_fraction"], "source": which,
                 "index": index, "size": entry["size"], "cost_s": entry.get("cost_s")}
+        if entry.get("seconds_per_network") is not None:
+            info["seconds_per_network"] = entry["seconds_per_network"]
+            info["cost_measured_on"] = self.result.get("cost_measured_on")
         return write_proxy(path, tree, self.terminals, self.transform, simplified(tree, self.transform),
                            info, self.missing)
 
