@@ -27,6 +27,8 @@ from zcgp.fitness.io import atomic_write_json
 from zcgp.fitness.outdir import claim_file
 from zcgp.fitness.report import format_table
 
+from zcgp.objectives import SEARCH_BATCH_SIZE
+
 HAND_CRAFTED = ("synflow", "snip", "grad_norm", "jacov", "nwot", "fisher", "grasp", "plain", "l2_norm",
                 "epe_nas", "params", "flops")
 TIMED_HAND_CRAFTED = ("nwot", "synflow", "jacov", "snip", "zen", "meco")
@@ -52,7 +54,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="evaluations mode: reference networks of the formula (default: 64)")
     parser.add_argument("--lookup", action="store_true", help="search the table's architectures, table proxies")
     parser.add_argument("--data", default="synthetic", help="synthetic (default) or cifar10:/path")
-    parser.add_argument("--batch-size", type=int, default=32, help="minibatch size (default: 32)")
+    parser.add_argument("--batch-size", type=int, default=SEARCH_BATCH_SIZE,
+                        help=f"input minibatch of the proxies (default: {SEARCH_BATCH_SIZE})")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--workers", type=int, default=-1, help="time mode: scoring processes (default: every core)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")

@@ -5,7 +5,7 @@ import json
 import pytest
 import zcgp
 from zcgp._pick import measured_cost
-from zcgp.objectives import make_measure, reference_cache_dir
+from zcgp.objectives import SEARCH_BATCH_SIZE, make_measure, reference_cache_dir
 from zcgp.proxy import Proxy
 from zcgp.spaces import get_space
 
@@ -23,10 +23,10 @@ def measured_run(tmp_path_factory, one_torch_thread):
 def test_every_front_formula_gets_the_cost_the_search_reads(measured_run):
     run, out, cache = measured_run
     result = run.result
-    assert result["cost_measured_on"]["space"] == "nb201" and result["cost_measured_on"]["batch_size"] == 32
+    assert result["cost_measured_on"]["space"] == "nb201" and result["cost_measured_on"]["batch_size"] == SEARCH_BATCH_SIZE
     entries = [result["best"], *result["pareto_cost"]]
     space = get_space("nb201")
-    measure, _ = make_measure(space, ("synflow",), "cifar10", batch_size=32, device="auto", seed=0, threads=1)
+    measure, _ = make_measure(space, ("synflow",), "cifar10", batch_size=SEARCH_BATCH_SIZE, device="auto", seed=0, threads=1)
     for entry in entries:
         names = Proxy(entry["formula"]).TERMINALS
         if not names:

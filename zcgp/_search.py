@@ -26,6 +26,7 @@ import numpy as np
 from zcgp._pick import candidates
 from zcgp.fitness.errors import ZcgpError
 from zcgp.objectives import (
+    SEARCH_BATCH_SIZE,
     FormulaObjective,
     ProxyObjective,
     RandomObjective,
@@ -136,7 +137,7 @@ def _affordable(initial, formula, measure, space, seed, seconds_left, cost=None)
 
 def search(space, proxy, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
            task: str | None = None, lookup: bool = False, population: int = 50, sample_size: int = 10,
-           batch: int = 8, data: str = "synthetic", batch_size: int = 32, device: str = "auto",
+           batch: int = 8, data: str = "synthetic", batch_size: int = SEARCH_BATCH_SIZE, device: str = "auto",
            threads: int | None = 1, workers: int = 1, pick: str = "auto", data_dir=None,
            on_batch=None) -> SearchResult:
     """Search `space` (a name such as "nb301", "package.module:Class", or a space object)
@@ -292,7 +293,7 @@ class Benchmark:
 
 def compare_objectives(space, formula, objectives, seeds, *, evaluations: int = 100, task: str | None = None,
                        lookup: bool = True, population: int = 20, sample_size: int = 5, reference: int = 64,
-                       data: str = "synthetic", batch_size: int = 32, device: str = "auto",
+                       data: str = "synthetic", batch_size: int = SEARCH_BATCH_SIZE, device: str = "auto",
                        threads: int | None = 1, data_dir=None, benchmark: Benchmark | None = None,
                        progress=None) -> list[dict]:
     """One search per (objective, seed) at an equal budget of distinct networks; objectives are
@@ -337,7 +338,7 @@ def compare_objectives(space, formula, objectives, seeds, *, evaluations: int = 
 
 
 def seconds_per_network(space, names, task: str | None = None, *, networks: int = 4, data: str = "synthetic",
-                        batch_size: int = 32, device: str = "auto", threads: int | None = 1, seed: int = 12345) -> float:
+                        batch_size: int = SEARCH_BATCH_SIZE, device: str = "auto", threads: int | None = 1, seed: int = 12345) -> float:
     """CPU (process) seconds to build and score one fresh network of `space` with proxies
     `names`, averaged over `networks` sampled ones (0 for no proxies)."""
     if not names:

@@ -28,6 +28,9 @@ from zcgp.proxies.measure import SharedMeasure, TableMeasure, TorchMeasure
 from zcgp.proxies.registry import PROXY_NAMES
 
 ENV_CACHE_DIR = "ZCGP_CACHE_DIR"
+# input batch of a search's proxies: rank correlation with NB201 test accuracy as at 32 (the
+# tables' batch) on 240 random cells, at 0.64 of the cost (README, Search)
+SEARCH_BATCH_SIZE = 16
 
 # ----------------------------------------------------------------------------- formulas
 
@@ -94,7 +97,7 @@ class TableSpace:
 
 
 def make_measure(space, names: Sequence[str], task: str, *, lookup: bool = False, data: str | None = "synthetic",
-                 batch_size: int = 32, device: str = "auto", seed: int = 0, threads: int | None = 1,
+                 batch_size: int = SEARCH_BATCH_SIZE, device: str = "auto", seed: int = 0, threads: int | None = 1,
                  workers: int = 1, data_dir=None):
     """(SharedMeasure, the space to search): proxies computed by torch on freshly built networks
     (in `workers` processes), or (lookup) read from the task's NAS-Bench-Suite-Zero table,
