@@ -51,6 +51,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "the cores and make timings meaningless)")
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     parser.add_argument("--data-dir", default=None, help="NAS-Bench-Suite-Zero directory (default: shipped copy)")
+    parser.add_argument("--batch-sizes", default=None, metavar="LIST",
+                        help="agreement at each of these batch sizes (e.g. 8,16,32): one column of Spearman with "
+                             "the accuracy per batch size, and the CPU seconds per network of each")
+    parser.add_argument("--proxy", action="append", default=[], metavar="RUN",
+                        help="with --batch-sizes: also an evolved formula (run directory, proxy.json or formula "
+                             "text), computed from the same values; repeatable")
     parser.add_argument("--skip-speed", action="store_true", help="only the agreement part")
     parser.add_argument("--skip-agreement", action="store_true", help="only the speed part")
 
@@ -199,6 +205,8 @@ def agreement(args) -> None:
     present = load_table_task(space, task_name, args.data_dir).proxies
     names = (resolve_names(args.agreement_names) if args.agreement_names else
              tuple(n for n in FILE_PROXIES if n in present and n not in ("params", "flops")))
+    if args.batch_sizes:
+        return _by_batch_size(args, space, task_name, names)
     found = proxy_agreement(space, task_name, names, archs=args.archs, batch_size=args.batch_size,
                             resolution=args.resolution, seed=args.seed, device=args.device, data_dir=args.data_dir,
                             progress=True)
@@ -210,6 +218,28 @@ def agreement(args) -> None:
           f"{args.threads} thread(s) ({found.failures} failed values)")
     print(format_table(["proxy", "n", "Spearman vs file", "Spearman vs val acc", "median ours",
                         "median file"], table))
+
+
+def _by_batch_size(args, space, task_name, names) -> None:
+    from zcgp.agreement import formula_accuracy, proxy_agreement
+    from zcgp.objectives import load_formula
+
+    try:
+        sizes = [int(b) for b in args.batch_sizes.split(",")]
+    except ValueError:
+        raise UserInputError(f"--batch-sizes expects integers such as 8,16,32, got '{args.batch_sizes}'") from None
+    formulas = [(str(p), load_formula(p)) for p in args.proxy]
+    needed = tuple(dict.fromkeys([*names, *(t for _, f in formulas for t in f.TERMINALS)]))
+    found = [proxy_agreement(space, task_name, needed, archs=args.archs, batch_size=b, resolution=args.resolution,
+                             seed=args.seed, device=args.device, data_dir=args.data_dir, progress=True)
+             for b in sizes]
+    rows = [[r["name"], *(f"{f.rows[i]['spearman_accuracy']:.3f}" for f in found)]
+            for i, r in enumerate(found[0].rows)]
+    rows += [[label, *(f"{formula_accuracy(f, formula):.3f}" for f in found)] for label, formula in formulas]
+    footer = [["CPU s / network", *(f"{f.cpu_seconds_per_network:.3f}" for f in found)]]
+    print(f"Spearman with the validation accuracy by input batch size: {found[0].networks} {found[0].task} "
+          f"architectures from the data file, synthetic batches, fresh weights, {args.threads} thread(s)")
+    print(format_table(["proxy", *(f"batch {b}" for b in sizes)], rows, footer))
 
 
 def _nb201_sizes(args) -> None:

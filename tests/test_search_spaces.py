@@ -70,3 +70,14 @@ def test_proxy_agreement_on_a_table_matches_exact_counts():
     assert found.networks == 5 and found.failures == 0 and found.cpu_seconds_per_network > 0
     assert [r["spearman_table"] for r in found.rows] == [pytest.approx(1.0), pytest.approx(1.0)]
     assert found.rows[0]["median_ours"] == pytest.approx(found.rows[0]["median_table"], rel=1e-6)
+    # a formula over the measured values: Spearman with the accuracy as scipy gives it
+    from scipy import stats
+
+    from zcgp.agreement import formula_accuracy
+    from zcgp.proxy import Proxy
+
+    formula = Proxy("sub(params, flops)")         # on ranks (the rank transform), as the engine does
+    ranks = stats.rankdata(found.values["params"]) - stats.rankdata(found.values["flops"])
+    by_hand = stats.spearmanr(ranks, found.accuracy).statistic
+    assert formula_accuracy(found, formula) == pytest.approx(by_hand)
+    assert found.accuracy.shape == (5,) and np.all(found.accuracy > 0)

@@ -27,6 +27,17 @@ class Agreement:
     failures: int
     batch_size: int
     resolution: int
+    values: dict | None = None       # name -> the values computed here, one per network
+    accuracy: np.ndarray | None = None
+
+
+def formula_accuracy(found: Agreement, formula) -> float:
+    """Spearman of an evolved formula (a `zcgp.Proxy` over proxies of `found`) with the accuracy,
+    computed from the values `proxy_agreement` measured (the networks are the reference)."""
+    values = {t: found.values[t] for t in formula.TERMINALS}
+    scores = np.broadcast_to(np.asarray(formula.proxy(values), dtype=float), found.accuracy.shape)
+    ok = np.isfinite(scores)
+    return float(stats.spearmanr(scores[ok], found.accuracy[ok]).statistic) if ok.sum() > 2 else float("nan")
 
 
 def exact_params(space, task: str, data_dir=None) -> tuple[int, float] | None:
@@ -78,4 +89,5 @@ def proxy_agreement(space, task: str, names, *, archs: int = 50, batch_size: int
                      "median_ours": float(np.nanmedian(ours)) if acc_ok.any() else float("nan"),
                      "median_table": float(np.nanmedian(theirs)) if np.isfinite(theirs).any() else float("nan")})
     return Agreement(task=table.id, rows=rows, networks=len(picked), cpu_seconds_per_network=cpu,
-                     failures=len(result.failures), batch_size=batch_size, resolution=resolution)
+                     failures=len(result.failures), batch_size=batch_size, resolution=resolution,
+                     values={n: result[n] for n in names}, accuracy=np.asarray(table.target[rows_idx], dtype=float))
