@@ -3,11 +3,12 @@
 import json
 
 import pytest
+from zcgp.spaces import get_space
+
 import zcgp
 from zcgp._pick import measured_cost
 from zcgp.objectives import SEARCH_BATCH_SIZE, make_measure, reference_cache_dir
 from zcgp.proxy import Proxy
-from zcgp.spaces import get_space
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,13 @@ def test_every_front_formula_gets_the_cost_the_search_reads(measured_run):
             continue
         assert 0.0 < entry["seconds_per_network"] < 30.0
         # the search's pick reads the very same number from the cache, without measuring again
-        seconds, cached = measured_cost(measure.measure, space, names, cache, 0)
+        seconds, cached = measured_cost(measure.measure, space, names, cache)
         assert cached and seconds == entry["seconds_per_network"]
+    # keyed by space, input and proxies, not by seed: a search with another seed reads it too
+    other, _ = make_measure(space, ("synflow",), "cifar10", batch_size=SEARCH_BATCH_SIZE, device="auto", seed=3,
+                            threads=1)
+    names = Proxy(result["best"]["formula"]).TERMINALS
+    assert measured_cost(other.measure, space, names, cache) == (result["best"]["seconds_per_network"], True)
     exported = json.loads((out / "proxy.json").read_text())
     assert exported["seconds_per_network"] == result["best"]["seconds_per_network"]
     assert exported["cost_measured_on"]["device"] == result["cost_measured_on"]["device"]
@@ -44,8 +50,8 @@ def test_every_front_formula_gets_the_cost_the_search_reads(measured_run):
 def test_cost_is_measured_per_proxy_set_cheap_below_expensive(measured_run, one_torch_thread):
     space = get_space("nb201")
     measure, _ = make_measure(space, ("params", "jacov"), "cifar10", batch_size=32, device="cpu", seed=0, threads=1)
-    cheap, _ = measured_cost(measure.measure, space, ("params",), reference_cache_dir(), 0)
-    dear, _ = measured_cost(measure.measure, space, ("params", "jacov"), reference_cache_dir(), 0)
+    cheap, _ = measured_cost(measure.measure, space, ("params",), reference_cache_dir())
+    dear, _ = measured_cost(measure.measure, space, ("params", "jacov"), reference_cache_dir())
     assert 0 < cheap < dear          # a backward pass over a batch of 32 costs more than counting weights
 
 

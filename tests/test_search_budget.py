@@ -88,9 +88,9 @@ def test_reference_is_cut_to_what_the_budget_affords(private_cache, one_torch_th
     from zcgp import _pick, _search
 
     initial = list(range(50))
-    assert _search._affordable(initial, None, None, None, 0, 60.0, cost=2.0) == initial[:15]    # 0.5 * 60 / 2
-    assert _search._affordable(initial, None, None, None, 0, 60.0, cost=100.0) == initial[:8]   # at least 8
-    assert _search._affordable(initial, None, None, None, 0, 60.0, cost=0.01) == initial
+    assert _search._affordable(initial, None, None, None, 60.0, cost=2.0) == initial[:15]    # 0.5 * 60 / 2
+    assert _search._affordable(initial, None, None, None, 60.0, cost=100.0) == initial[:8]   # at least 8
+    assert _search._affordable(initial, None, None, None, 60.0, cost=0.01) == initial
     monkeypatch.setattr(_pick, "measured_cost", lambda *a, **k: (0.4, False))     # as if 0.4 s per network
     kwargs = {"population": 30, "sample_size": 3, "seed": 1, "batch_size": 8, "device": "cpu", "workers": 1,
               "evaluations": 24}

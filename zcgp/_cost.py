@@ -56,7 +56,7 @@ def measure_costs(result: dict, progress: bool = False) -> dict | None:
     for terminals in sorted(set(names.values()), key=len):
         if terminals not in seconds:
             seconds[terminals], cached = measured_cost(measure.measure, space, terminals, reference_cache_dir(),
-                                                       0, warm_up)
+                                                       warm_up)
             warm_up &= cached
     for entry in entries:
         entry["seconds_per_network"] = seconds[names[entry["formula"]]]

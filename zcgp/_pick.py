@@ -24,6 +24,7 @@ from zcgp.fitness.io import atomic_write_json
 
 PICKS = ("auto", "best", "cheapest")
 COST_NETWORKS = 1
+COST_SEED = 7                 # the same network(s) for every proxy set and search seed
 COST_SHARE = 0.1              # at most this share of a time budget goes to measuring costs
 MAX_CANDIDATES = 6            # the run's choice + up to 5 members of the cost front, spread over cost
 
@@ -46,11 +47,13 @@ def expected_best_of(scores: np.ndarray, accuracy: np.ndarray, n: int) -> float:
 
 
 def _cost_file(cache_dir, fields: dict, names) -> object:
+    """Keyed by space, input batch and shape, device and proxy set (not by the search seed)."""
+    fields = {k: v for k, v in fields.items() if k != "seed"}
     blob = json.dumps({**fields, "names": sorted(names), "version": __version__}, sort_keys=True)
     return cache_dir / f"cost-{hashlib.sha256(blob.encode()).hexdigest()[:20]}.json"
 
 
-def measured_cost(measure, space, names, cache_dir, seed: int = 0, warm_up: bool = True) -> tuple[float, bool]:
+def measured_cost(measure, space, names, cache_dir, warm_up: bool = True) -> tuple[float, bool]:
     """Seconds per network (build + proxies `names`) on this machine, and whether it was cached.
     `warm_up` first scores one network untimed (first-call allocations, worker start-up)."""
     path = _cost_file(cache_dir, measure.key_fields, names)
@@ -59,7 +62,7 @@ def measured_cost(measure, space, names, cache_dir, seed: int = 0, warm_up: bool
             return float(json.loads(path.read_text(encoding="utf-8"))["seconds_per_network"]), True
         except (OSError, ValueError, KeyError, TypeError):
             pass
-    archs = space.sample_distinct(COST_NETWORKS, np.random.default_rng([seed, 7]))
+    archs = space.sample_distinct(COST_NETWORKS, np.random.default_rng(COST_SEED))
     if warm_up:
         measure(archs[:1], names)
     start = time.perf_counter()

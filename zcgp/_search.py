@@ -103,12 +103,12 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
         names = tuple(dict.fromkeys(t for _, p in chosen for t in p.TERMINALS))
     measure, searched = make_measure(space, names, task, lookup=lookup, seed=seed, **options)
     if run is not None:
-        formula, info["pick"] = _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed,
+        formula, info["pick"] = _pick(chosen, pick, measure, space, task, minutes, start, lookup,
                                       options["data_dir"], population)
     initial = searched.sample_distinct(population, np.random.default_rng([seed, 1]))
     cached = load_reference(measure, initial, formula.TERMINALS)
     if not cached and not lookup and minutes is not None:
-        affordable = _affordable(initial, formula, measure, space, seed, minutes * 60 - (time.perf_counter() - start),
+        affordable = _affordable(initial, formula, measure, space, minutes * 60 - (time.perf_counter() - start),
                                  info.get("pick", {}).get("seconds_per_network"))
         if len(affordable) < len(initial):        # a shorter reference may be cached on its own
             initial = affordable
@@ -123,14 +123,14 @@ REFERENCE_SHARE = 0.5      # at most this share of the time left goes to the ref
 MIN_REFERENCE = 8
 
 
-def _affordable(initial, formula, measure, space, seed, seconds_left, cost=None) -> list:
+def _affordable(initial, formula, measure, space, seconds_left, cost=None) -> list:
     """The first networks of `initial` whose scoring fits REFERENCE_SHARE of the time left, at
     least MIN_REFERENCE: an expensive formula on a short budget gets a smaller reference instead
     of a first batch that outlasts the budget."""
     from zcgp._pick import measured_cost
 
     if not cost:
-        cost, _ = measured_cost(measure.measure, space, formula.TERMINALS, reference_cache_dir(), seed)
+        cost, _ = measured_cost(measure.measure, space, formula.TERMINALS, reference_cache_dir())
     fits = int(REFERENCE_SHARE * max(seconds_left, 0.0) / cost) if cost > 0 else len(initial)
     return list(initial[:max(MIN_REFERENCE, min(len(initial), fits))])
 
@@ -209,7 +209,7 @@ def _table_seconds(space) -> dict[str, float]:
     return seconds
 
 
-def _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed, data_dir, population):
+def _pick(chosen, pick, measure, space, task, minutes, start, lookup, data_dir, population):
     """The formula to search with among `chosen` [(name, Proxy)], and a dict saying which and why."""
     from zcgp._pick import COST_SHARE, measured_cost, pick_formula
 
@@ -232,7 +232,7 @@ def _pick(chosen, pick, measure, space, task, minutes, start, lookup, seed, data
                 estimated.append(c.TERMINALS)
                 continue
             costs[c.TERMINALS], hit = measured_cost(measure.measure, space, c.TERMINALS, reference_cache_dir(),
-                                                    seed, warm_up)
+                                                    warm_up)
             cached &= hit
             warm_up &= hit
         if estimated:
