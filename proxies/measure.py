@@ -2,7 +2,8 @@
 
 `TorchMeasure` builds each network (initial weights seeded by (seed, canonical key), so a
 value never depends on the batch it is scored in or on what was scored before) and runs the
-batched module on one minibatch; with `workers > 1` the networks are split over joblib
+batched module on one minibatch (with `inits` > 1, on that many seeded initialisations of the
+network, each value their mean); with `workers > 1` the networks are split over joblib
 worker processes (one torch thread each), with values identical to one worker.
 `TableMeasure` reads precomputed values from a task table (duck-typed: `archs`, `proxies`,
 `column(name)`). `SharedMeasure` caches values per (architecture key, proxy).
@@ -18,16 +19,18 @@ import numpy as np
 from zcgp.spaces.errors import UserInputError
 
 
-def _build(space, arch, seed: int, num_classes: int):
+def _build(space, arch, seed: int, num_classes: int, init: int = 0):
     import torch
 
+    salt = f"{seed}:{space.key(arch)}" if init == 0 else f"{seed}:{init}:{space.key(arch)}"
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(zlib.crc32(f"{seed}:{space.key(arch)}".encode()))
+        torch.manual_seed(zlib.crc32(salt.encode()))
         return space.build(arch, num_classes)
 
 
-def _measure_chunk(space, archs, names, num_classes, inputs, targets, device, seed, threads):
-    """Worker body: build and measure `archs`; returns (values, build seconds, proxy seconds)."""
+def _measure_chunk(space, archs, names, num_classes, inputs, targets, device, seed, threads, inits=1):
+    """Worker body: build and measure `archs` (each value the mean over `inits` weight
+    initialisations); returns (values, build seconds, proxy seconds)."""
     import torch
     from zcgp.proxies.compute import compute_proxies
 
@@ -36,14 +39,16 @@ def _measure_chunk(space, archs, names, num_classes, inputs, targets, device, se
     values = {n: np.empty(len(archs)) for n in names}
     build = proxy = 0.0
     for i, arch in enumerate(archs):         # one network in memory at a time
-        start = time.perf_counter()
-        net = _build(space, arch, seed, num_classes)
-        middle = time.perf_counter()
-        result = compute_proxies(net, inputs, targets, names=names, device=device, seed=seed)
-        proxy += time.perf_counter() - middle
-        build += middle - start
+        runs = []
+        for init in range(inits):
+            start = time.perf_counter()
+            net = _build(space, arch, seed, num_classes, init)
+            middle = time.perf_counter()
+            runs.append(compute_proxies(net, inputs, targets, names=names, device=device, seed=seed + init))
+            proxy += time.perf_counter() - middle
+            build += middle - start
         for n in names:
-            values[n][i] = float(result[n][0])
+            values[n][i] = float(np.mean([r[n][0] for r in runs]))
     return values, build, proxy
 
 
@@ -51,24 +56,27 @@ class TorchMeasure:
     """Raw proxies of freshly built networks on one minibatch (batched torch module)."""
 
     def __init__(self, space, names: Sequence[str], num_classes: int, data: str | None, resolution: int,
-                 batch_size: int, device: str, seed: int, threads: int | None = 1, workers: int = 1):
+                 batch_size: int, device: str, seed: int, threads: int | None = 1, workers: int = 1,
+                 inits: int = 1):
         import torch
         from zcgp.proxies.compute import resolve_device
         from zcgp.proxies.data import load_batch
 
         if workers < 1:
             raise UserInputError(f"workers must be >= 1, got {workers}")
+        if inits < 1:
+            raise UserInputError(f"inits must be >= 1, got {inits}")
         if threads:
             torch.set_num_threads(threads)
         self.space, self.names, self.num_classes = space, tuple(names), num_classes
         self.device = resolve_device(device)
-        self.seed, self.threads = seed, threads
+        self.seed, self.threads, self.inits = seed, threads, inits
         self.workers = 1 if self.device.type == "cuda" else workers
         self.inputs, self.targets = load_batch(data, batch_size, num_classes, resolution, seed)
         self.seconds = {"building": 0.0, "proxies": 0.0}
         self.key_fields = {"space": space.name, "data": data or "synthetic", "batch_size": batch_size,
                            "resolution": resolution, "num_classes": num_classes, "seed": seed,
-                           "device": self.device.type}
+                           "device": self.device.type, "inits": inits}
 
     def _chunks(self, archs: list) -> list[list]:
         n = min(self.workers, len(archs))
@@ -77,7 +85,8 @@ class TorchMeasure:
     def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         names = tuple(names or self.names)
         archs = list(archs)
-        args = (names, self.num_classes, self.inputs, self.targets, self.device, self.seed, self.threads or 1)
+        args = (names, self.num_classes, self.inputs, self.targets, self.device, self.seed, self.threads or 1,
+                self.inits)
         if self.workers == 1 or len(archs) < 2:
             parts = [_measure_chunk(self.space, archs, *args)]
             chunks = [archs]

@@ -57,6 +57,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=SEARCH_BATCH_SIZE,
                         help=f"input minibatch of the proxies (default: {SEARCH_BATCH_SIZE})")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--inits", type=int, default=1, metavar="R",
+                        help="time mode: average each proxy over R weight initialisations (default: 1)")
     parser.add_argument("--workers", type=int, default=-1, help="time mode: scoring processes (default: every core)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
     parser.add_argument("--timing-networks", type=int, default=4,
@@ -128,6 +130,7 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
                             lookup=args.lookup, population=args.population or 50,
                             sample_size=args.sample_size or 10, data=args.data, batch_size=args.batch_size,
                             device=args.device, threads=args.threads, workers=args.workers, pick=mode or "auto",
+                            inits=args.inits,
                             data_dir=args.data_dir)
             entry = bench.lookup(result.best_arch)
             record = {"objective": objective, "seed": seed, "best_arch": result.best_string,

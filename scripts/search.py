@@ -66,6 +66,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=SEARCH_BATCH_SIZE,
                         help=f"input minibatch of the proxies (default: {SEARCH_BATCH_SIZE}; the "
                              "NAS-Bench-Suite-Zero values used 32, which ranks NB201 alike at 1.6x the cost)")
+    parser.add_argument("--inits", type=int, default=1, metavar="R",
+                        help="average each proxy over R weight initialisations of a network (default: 1; "
+                             "R times the cost per network)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
     parser.add_argument("--workers", type=int, default=-1,
                         help="worker processes scoring networks, one torch thread each; -1 = every core "
@@ -145,7 +148,7 @@ def _run(args: argparse.Namespace) -> int:
     result = search(space, proxy, minutes=minutes, evaluations=args.evaluations, seed=args.seed, task=task,
                     lookup=args.lookup, population=args.population, sample_size=args.sample_size,
                     batch=args.batch, data=args.data, batch_size=args.batch_size, device=args.device,
-                    threads=args.threads, workers=args.workers, pick=args.pick, data_dir=args.data_dir,
+                    threads=args.threads, workers=args.workers, pick=args.pick, data_dir=args.data_dir, inits=args.inits,
                     on_batch=on_batch)
     bar.close()
     found = bench.lookup(result.best_arch) if bench else None

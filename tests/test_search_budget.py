@@ -24,6 +24,24 @@ def test_workers_give_values_identical_to_one_worker(one_torch_thread):
     assert two.measure.seconds["proxies"] > 0 and np.isfinite(a["nwot"]).all()
 
 
+def test_inits_average_the_proxies_over_seeded_initialisations(one_torch_thread):
+    from zcgp.proxies.compute import compute_proxies
+    from zcgp.proxies.measure import _build
+
+    archs = SPACE.sample_distinct(3, np.random.default_rng(5))
+    names = ("synflow", "snip")
+    one, _ = make_measure(SPACE, names, "cifar10", batch_size=8, device="cpu", seed=2)
+    two, _ = make_measure(SPACE, names, "cifar10", batch_size=8, device="cpu", seed=2, inits=2)
+    first, both = one(archs), two(archs)
+    x, t = two.measure.inputs, two.measure.targets
+    second = [compute_proxies(_build(SPACE, a, 2, 10, init=1), x, t, names=names, device="cpu", seed=3) for a in archs]
+    for n in names:
+        by_hand = (first[n] + np.array([r[n][0] for r in second])) / 2
+        np.testing.assert_allclose(both[n], by_hand, rtol=1e-12)
+        assert not np.allclose(both[n], first[n])          # the second initialisation moved the values
+    assert two.measure.key_fields["inits"] == 2 != one.measure.key_fields["inits"]
+
+
 def test_reference_is_cached_on_disk_and_reused(private_cache, one_torch_thread, monkeypatch):
     import zcgp.proxies.measure as measure_module
 

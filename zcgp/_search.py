@@ -138,11 +138,12 @@ def _affordable(initial, formula, measure, space, seconds_left, cost=None) -> li
 def search(space, proxy, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
            task: str | None = None, lookup: bool = False, population: int = 50, sample_size: int = 10,
            batch: int = 8, data: str = "synthetic", batch_size: int = SEARCH_BATCH_SIZE, device: str = "auto",
-           threads: int | None = 1, workers: int = 1, pick: str = "auto", data_dir=None,
+           threads: int | None = 1, workers: int = 1, pick: str = "auto", data_dir=None, inits: int = 1,
            on_batch=None) -> SearchResult:
     """Search `space` (a name such as "nb301", "package.module:Class", or a space object)
     maximizing `proxy` for at most `minutes` (setup included) and/or `evaluations` distinct
-    networks. `task` defaults to the space's first task; `workers=-1` scores on every core.
+    networks. `task` defaults to the space's first task; `workers=-1` scores on every core;
+    `inits` > 1 averages each proxy over that many weight initialisations of a network.
     Returns a `SearchResult`; its `info` says what was searched with and where time went."""
     from zcgp.spaces import get_space
     from zcgp.spaces.search import aging_evolution
@@ -155,9 +156,10 @@ def search(space, proxy, *, minutes: float | None = None, evaluations: int | Non
     space = get_space(space) if isinstance(space, str) else space
     task = task or next(iter(space.tasks))
     workers = resolve_workers(workers)
-    info: dict = {"space": space.name, "task": task, "seed": seed, "lookup": lookup, "workers": workers}
+    info: dict = {"space": space.name, "task": task, "seed": seed, "lookup": lookup, "workers": workers,
+                  "inits": inits}
     options = {"data": data, "batch_size": batch_size, "device": device, "threads": threads, "workers": workers,
-               "data_dir": data_dir}
+               "data_dir": data_dir, "inits": inits}
     objective, searched, initial, measure = _objective(space, proxy, task=task, lookup=lookup, seed=seed,
                                                        population=population, pick=pick, minutes=minutes,
                                                        start=start, options=options, info=info)

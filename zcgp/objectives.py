@@ -98,15 +98,16 @@ class TableSpace:
 
 def make_measure(space, names: Sequence[str], task: str, *, lookup: bool = False, data: str | None = "synthetic",
                  batch_size: int = SEARCH_BATCH_SIZE, device: str = "auto", seed: int = 0, threads: int | None = 1,
-                 workers: int = 1, data_dir=None):
+                 workers: int = 1, data_dir=None, inits: int = 1):
     """(SharedMeasure, the space to search): proxies computed by torch on freshly built networks
-    (in `workers` processes), or (lookup) read from the task's NAS-Bench-Suite-Zero table,
+    (in `workers` processes; each value the mean over `inits` weight initialisations), or (lookup) read from the task's NAS-Bench-Suite-Zero table,
     searching its architectures only."""
     if lookup:
         table = load_table_task(space, task, data_dir)
         return SharedMeasure(TableMeasure(table, space, names), space), TableSpace(space, table.archs)
     num_classes, resolution = task_shape(space, task)
-    measure = TorchMeasure(space, names, num_classes, data, resolution, batch_size, device, seed, threads, workers)
+    measure = TorchMeasure(space, names, num_classes, data, resolution, batch_size, device, seed, threads, workers,
+                           inits)
     return SharedMeasure(measure, space), space
 
 
