@@ -27,7 +27,7 @@ from zcgp.fitness.io import atomic_write_json
 from zcgp.fitness.outdir import claim_file
 from zcgp.fitness.report import format_table
 
-from zcgp.objectives import SEARCH_BATCH_SIZE
+from zcgp.objectives import SEARCH_BATCH_SIZE, SEARCH_INITS
 
 HAND_CRAFTED = ("synflow", "snip", "grad_norm", "jacov", "nwot", "fisher", "grasp", "plain", "l2_norm",
                 "epe_nas", "params", "flops")
@@ -57,8 +57,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=SEARCH_BATCH_SIZE,
                         help=f"input minibatch of the proxies (default: {SEARCH_BATCH_SIZE})")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--inits", type=int, default=1, metavar="R",
-                        help="time mode: average each proxy over R weight initialisations (default: 1)")
+    parser.add_argument("--inits", type=int, default=SEARCH_INITS, metavar="R",
+                        help=f"time mode: average each proxy over R weight initialisations (default: {SEARCH_INITS})")
     parser.add_argument("--workers", type=int, default=-1, help="time mode: scoring processes (default: every core)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
     parser.add_argument("--timing-networks", type=int, default=4,

@@ -36,7 +36,7 @@ from zcgp.gp.plots import finish, pyplot
 from zcgp.scripts.cli import STARTED
 
 from zcgp._pick import PICKS
-from zcgp.objectives import SEARCH_BATCH_SIZE
+from zcgp.objectives import SEARCH_BATCH_SIZE, SEARCH_INITS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -66,9 +66,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=SEARCH_BATCH_SIZE,
                         help=f"input minibatch of the proxies (default: {SEARCH_BATCH_SIZE}; the "
                              "NAS-Bench-Suite-Zero values used 32, which ranks NB201 alike at 1.6x the cost)")
-    parser.add_argument("--inits", type=int, default=1, metavar="R",
-                        help="average each proxy over R weight initialisations of a network (default: 1; "
-                             "R times the cost per network)")
+    parser.add_argument("--inits", type=int, default=SEARCH_INITS, metavar="R",
+                        help=f"average each proxy over R weight initialisations of a network (default: "
+                             f"{SEARCH_INITS}; R times the cost per network, less noise from the initial weights)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
     parser.add_argument("--workers", type=int, default=-1,
                         help="worker processes scoring networks, one torch thread each; -1 = every core "

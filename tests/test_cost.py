@@ -7,7 +7,12 @@ from zcgp.spaces import get_space
 
 import zcgp
 from zcgp._pick import measured_cost
-from zcgp.objectives import SEARCH_BATCH_SIZE, make_measure, reference_cache_dir
+from zcgp.objectives import (
+    SEARCH_BATCH_SIZE,
+    SEARCH_INITS,
+    make_measure,
+    reference_cache_dir,
+)
 from zcgp.proxy import Proxy
 
 
@@ -27,7 +32,8 @@ def test_every_front_formula_gets_the_cost_the_search_reads(measured_run):
     assert result["cost_measured_on"]["space"] == "nb201" and result["cost_measured_on"]["batch_size"] == SEARCH_BATCH_SIZE
     entries = [result["best"], *result["pareto_cost"]]
     space = get_space("nb201")
-    measure, _ = make_measure(space, ("synflow",), "cifar10", batch_size=SEARCH_BATCH_SIZE, device="auto", seed=0, threads=1)
+    measure, _ = make_measure(space, ("synflow",), "cifar10", batch_size=SEARCH_BATCH_SIZE, device="auto", seed=0,
+                              threads=1, inits=SEARCH_INITS)
     for entry in entries:
         names = Proxy(entry["formula"]).TERMINALS
         if not names:
@@ -39,7 +45,7 @@ def test_every_front_formula_gets_the_cost_the_search_reads(measured_run):
         assert cached and seconds == entry["seconds_per_network"]
     # keyed by space, input and proxies, not by seed: a search with another seed reads it too
     other, _ = make_measure(space, ("synflow",), "cifar10", batch_size=SEARCH_BATCH_SIZE, device="auto", seed=3,
-                            threads=1)
+                            threads=1, inits=SEARCH_INITS)
     names = Proxy(result["best"]["formula"]).TERMINALS
     assert measured_cost(other.measure, space, names, cache) == (result["best"]["seconds_per_network"], True)
     exported = json.loads((out / "proxy.json").read_text())

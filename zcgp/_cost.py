@@ -2,7 +2,7 @@
 
 `zcgp evolve` on one space with a network builder measures the chosen formula and each member
 of its cost Pareto front: build one fresh network of the space and compute the formula's
-proxies, as `zcgp search` does by default (its synthetic input batch, one worker, the first train
+proxies, as `zcgp search` does by default (its synthetic input batch and initialisations, one worker, the first train
 task's input shape). Each distinct proxy set is measured once per machine: the values are
 cached on disk beside the search's reference cache and keyed alike, so `zcgp search --pick
 auto` later reads the same numbers instead of measuring again.
@@ -37,7 +37,12 @@ def measure_costs(result: dict, progress: bool = False) -> dict | None:
     measured here; returns what was measured on (space, task, device, batch), or None when the
     run's tasks are not of one buildable space (user tables, several spaces)."""
     from zcgp._pick import measured_cost
-    from zcgp.objectives import SEARCH_BATCH_SIZE, make_measure, reference_cache_dir
+    from zcgp.objectives import (
+        SEARCH_BATCH_SIZE,
+        SEARCH_INITS,
+        make_measure,
+        reference_cache_dir,
+    )
     from zcgp.proxies.registry import PROXY_NAMES
     from zcgp.proxy import Proxy
 
@@ -50,7 +55,8 @@ def measure_costs(result: dict, progress: bool = False) -> dict | None:
     if any(t not in PROXY_NAMES for terminals in names.values() for t in terminals):
         return None
     union = tuple(dict.fromkeys(t for terminals in names.values() for t in terminals))
-    measure, _ = make_measure(space, union, task, batch_size=SEARCH_BATCH_SIZE, device="auto", seed=0, threads=1)
+    measure, _ = make_measure(space, union, task, batch_size=SEARCH_BATCH_SIZE, device="auto", seed=0, threads=1,
+                              inits=SEARCH_INITS)
     seconds: dict[tuple, float] = {(): 0.0}
     warm_up = True
     for terminals in sorted(set(names.values()), key=len):
@@ -61,7 +67,7 @@ def measure_costs(result: dict, progress: bool = False) -> dict | None:
     for entry in entries:
         entry["seconds_per_network"] = seconds[names[entry["formula"]]]
     where = {"space": space.name, "task": task, "device": measure.measure.device.type, "batch_size": SEARCH_BATCH_SIZE,
-             "machine": platform.node(), "threads": 1}
+             "inits": SEARCH_INITS, "machine": platform.node(), "threads": 1}
     if progress:
         import sys
 

@@ -27,6 +27,7 @@ from zcgp._pick import candidates
 from zcgp.fitness.errors import ZcgpError
 from zcgp.objectives import (
     SEARCH_BATCH_SIZE,
+    SEARCH_INITS,
     FormulaObjective,
     ProxyObjective,
     RandomObjective,
@@ -138,7 +139,7 @@ def _affordable(initial, formula, measure, space, seconds_left, cost=None) -> li
 def search(space, proxy, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
            task: str | None = None, lookup: bool = False, population: int = 50, sample_size: int = 10,
            batch: int = 8, data: str = "synthetic", batch_size: int = SEARCH_BATCH_SIZE, device: str = "auto",
-           threads: int | None = 1, workers: int = 1, pick: str = "auto", data_dir=None, inits: int = 1,
+           threads: int | None = 1, workers: int = 1, pick: str = "auto", data_dir=None, inits: int = SEARCH_INITS,
            on_batch=None) -> SearchResult:
     """Search `space` (a name such as "nb301", "package.module:Class", or a space object)
     maximizing `proxy` for at most `minutes` (setup included) and/or `evaluations` distinct
