@@ -2,8 +2,8 @@
 
 `zcgp evolve` on one space with a network builder measures the chosen formula and each member
 of its cost Pareto front: build one fresh network of the space and compute the formula's
-proxies, as `zcgp search` does by default (its synthetic input batch and initialisations, one worker, the first train
-task's input shape). Each distinct proxy set is measured once per machine: the values are
+proxies, as `zcgp search` does by default (its synthetic input batch and initialisations,
+one worker, the first train task's input shape). Each distinct proxy set is measured once per machine: the values are
 cached on disk beside the search's reference cache and keyed alike, so `zcgp search --pick
 auto` later reads the same numbers instead of measuring again.
 """
