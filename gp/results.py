@@ -37,6 +37,14 @@ def _csv(header: list[str], rows: list[list]) -> str:
     return buffer.getvalue()
 
 
+def cost_info(entry: dict, result: dict) -> dict:
+    """The seconds per network measured on this machine for a result entry, and where, for
+    proxy.json (empty when the run measured none)."""
+    if entry.get("seconds_per_network") is None:
+        return {}
+    return {"seconds_per_network": entry["seconds_per_network"], "cost_measured_on": result.get("cost_measured_on")}
+
+
 def archive_csvs(result: dict) -> tuple[str, str]:
     hof = _csv(["index", "fitness", "size", "depth", "cost_s", "formula", "formula_infix"],
                [[e["index"], e["fitness"], e["size"], e["depth"], e["cost_s"], e["formula"], e["formula_infix"]]
@@ -64,10 +72,7 @@ def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals
     written.append(out / RESULT)
     info = {"train_fitness": result["best"]["train_fitness"], "metric": result["config"]["metric"],
             "tasks": result["config"]["train_tasks"], "seed": result["seed"],
-            "train_fraction": result["config"]["train_fraction"]}
-    if result["best"].get("seconds_per_network") is not None:
-        info["seconds_per_network"] = result["best"]["seconds_per_network"]
-        info["cost_measured_on"] = result.get("cost_measured_on")
+            "train_fraction": result["config"]["train_fraction"], **cost_info(result["best"], result)}
     written.append(write_proxy(out / "proxy.py", best_tree, terminals, transform,
                                result["best"]["formula_simplified"], info, result_missing(result)))
     hof, pareto = archive_csvs(result)

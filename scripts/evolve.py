@@ -117,7 +117,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ex.add_argument("--no-measure-cost", action="store_true",
                     help="skip measuring, on this machine, the seconds per network of the final formula and "
                          "of each cost-front member (done by default on one buildable space: one fresh network "
-                         "per proxy set, batch 32, cached and read again by zcgp search --pick auto)")
+                         "per proxy set at zcgp search's input batch and initialisations, cached and read again "
+                         "by zcgp search --pick auto)")
     ex.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
 
 
@@ -199,7 +200,7 @@ def print_summary(result: dict) -> None:
     if front:
         where = result.get("cost_measured_on") or {}
         print(f"cost front, seconds per network measured on this machine ({where.get('space')}, "
-              f"{where.get('device')}, batch {where.get('batch_size')}):")
+              f"{where.get('device')}, batch {where.get('batch_size')}, {where.get('inits')} initialisation(s)):")
         print(format_table(["index", "s / network", "train fitness", "size", "formula"],
                            [[e["index"], f"{e['seconds_per_network']:.3f}", f"{e['fitness']:.4f}", e["size"],
                              e["formula_infix"]] for e in front]))

@@ -65,7 +65,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default="synthetic", help="synthetic (default) or cifar10:/path")
     parser.add_argument("--batch-size", type=int, default=SEARCH_BATCH_SIZE,
                         help=f"input minibatch of the proxies (default: {SEARCH_BATCH_SIZE}; the "
-                             "NAS-Bench-Suite-Zero values used 32, which ranks NB201 alike at 1.6x the cost)")
+                             "NAS-Bench-Suite-Zero values used 32, which ranks NB201 alike at 1.7x the cost)")
     parser.add_argument("--inits", type=int, default=SEARCH_INITS, metavar="R",
                         help=f"average each proxy over R weight initialisations of a network (default: "
                              f"{SEARCH_INITS}; R times the cost per network, less noise from the initial weights)")
@@ -148,8 +148,8 @@ def _run(args: argparse.Namespace) -> int:
     result = search(space, proxy, minutes=minutes, evaluations=args.evaluations, seed=args.seed, task=task,
                     lookup=args.lookup, population=args.population, sample_size=args.sample_size,
                     batch=args.batch, data=args.data, batch_size=args.batch_size, device=args.device,
-                    threads=args.threads, workers=args.workers, pick=args.pick, data_dir=args.data_dir, inits=args.inits,
-                    on_batch=on_batch)
+                    threads=args.threads, workers=args.workers, pick=args.pick, data_dir=args.data_dir,
+                    inits=args.inits, on_batch=on_batch)
     bar.close()
     found = bench.lookup(result.best_arch) if bench else None
     summary = {

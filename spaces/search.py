@@ -65,16 +65,17 @@ class _ScoreCache:
         return np.array([self.scores[k] for k in keys])
 
 
-def _novel(space, child, scored, batch_keys, rng):
-    """`child`, or when it was scored already (or proposed in this batch) a further mutation of
-    it, up to _NOVELTY_STEPS; failing that a random sample. A converged population so keeps
-    proposing unseen networks instead of idling on its scored neighbourhood."""
+def _novel(space, child, scored, batch_keys, rng) -> tuple[Any, str]:
+    """(architecture, key): `child`, or when it was scored already (or proposed in this batch)
+    a further mutation of it, up to _NOVELTY_STEPS; failing that a random sample. A converged
+    population so keeps proposing unseen networks instead of idling on its scored neighbourhood."""
     for _ in range(_NOVELTY_STEPS):
         key = space.key(child)
         if key not in scored and key not in batch_keys:
-            return child
+            return child, key
         child = space.mutate(child, rng)
-    return space.sample(rng)
+    child = space.sample(rng)
+    return child, space.key(child)
 
 
 def aging_evolution(space, objective: Objective, *, population: int = 50, sample_size: int = 10,
@@ -134,9 +135,9 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
                 for _ in range(size):
                     picks = rng.choice(len(members), size=sample_size, replace=False)
                     parent = max((members[i] for i in picks), key=lambda m: m[1])
-                    child = _novel(space, space.mutate(parent[0], rng), cache.scores, keys, rng)
+                    child, key = _novel(space, space.mutate(parent[0], rng), cache.scores, keys, rng)
                     children.append(child)
-                    keys.add(space.key(child))
+                    keys.add(key)
             seen = len(cache.scores)
             before = time.perf_counter()
             scores = cache.score(children)

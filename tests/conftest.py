@@ -65,4 +65,3 @@ def private_cache(tmp_path_factory, monkeypatch):
     path = tmp_path_factory.mktemp("zcgp-cache")
     monkeypatch.setenv("ZCGP_CACHE_DIR", str(path))
     return path
-

@@ -15,6 +15,7 @@ from zcgp.gp.export import write_proxy
 from zcgp.gp.hygiene import check_formula
 from zcgp.gp.primitives import make_pset, parse_tree
 from zcgp.gp.results import (
+    cost_info,
     load_result,
     result_member,
     result_missing,
@@ -160,10 +161,8 @@ class Run:
         which = "best" if index is None and front is None else (f"pareto_{front}" if front else "hof")
         info = {"train_fitness": entry.get("fitness"), "metric": cfg["metric"], "tasks": cfg["train_tasks"],
                 "seed": self.result["seed"], "train_fraction": cfg["train_fraction"], "source": which,
-                "index": index, "size": entry["size"], "cost_s": entry.get("cost_s")}
-        if entry.get("seconds_per_network") is not None:
-            info["seconds_per_network"] = entry["seconds_per_network"]
-            info["cost_measured_on"] = self.result.get("cost_measured_on")
+                "index": index, "size": entry["size"], "cost_s": entry.get("cost_s"),
+                **cost_info(entry, self.result)}
         return write_proxy(path, tree, self.terminals, self.transform, simplified(tree, self.transform),
                            info, self.missing)
 
