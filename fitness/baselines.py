@@ -1,34 +1,50 @@
-"""The numbers every evolved proxy is compared with, per task, on the shared splits.
+"""The numbers every evolved proxy is compared with, fitted on train splits only.
 
+Per task (`task_baselines`):
 - every hand-crafted proxy as it is (higher score = predicted better),
 - the best one, picked by train Kendall,
-- a least-squares model over per-task proxy ranks, fitted on the train split.
+- a least-squares model over the task's proxy ranks, fitted on its train split.
+Across tasks (fitted on the train splits of some tasks, applied to others):
+- `best_train_proxy`: the proxy with the best mean train Kendall;
+- `fit_ridge`: ridge regression of each task's accuracy rank on its proxy ranks
+  (`rank_features`, an absent proxy the neutral 0.5), stacked over the tasks;
+- `fit_boosted`: a LightGBM regressor on the same features, when lightgbm is installed.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from zcgp.fitness.families import score as family_score
 from zcgp.fitness.rank import METRICS, RankTarget, average_ranks
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
 from zcgp.fitness.tasks import Task
-from zcgp.fitness.transforms import apply_transform
+from zcgp.fitness.transforms import apply_transform, neutral_value, task_columns
 
 
 def split_scores(scores: np.ndarray, train_target: RankTarget, test_target: RankTarget,
-                 train_idx: np.ndarray, test_idx: np.ndarray) -> dict[str, np.ndarray]:
-    """Scores of shape (k, n) -> {'train': {metric: (k,)}, 'test': {...}}."""
+                 train_idx: np.ndarray, test_idx: np.ndarray, metrics=METRICS) -> dict[str, np.ndarray]:
+    """Scores of shape (k, n) -> {'train': {metric: (k,)}, 'test': {...}} (any FITNESS_METRICS)."""
     scores = np.atleast_2d(scores)
     return {
-        part: {m: target.score(scores[:, idx], m) for m in METRICS}
+        part: {m: family_score(target, scores[:, idx], m) for m in metrics}
         for part, target, idx in (("train", train_target, train_idx), ("test", test_target, test_idx))
     }
+
+
+RIDGE_ALPHA = 1.0
+
+
+def target_rank(y: np.ndarray) -> np.ndarray:
+    """The target's average rank scaled to [0, 1] (the regression target of the baselines)."""
+    y = np.asarray(y, dtype=float)
+    return (average_ranks(y[None, :])[0] - 1.0) / max(y.size - 1, 1)
 
 
 def fit_linear_rank(ranks: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
     """Least squares of the target's [0, 1] rank on proxy ranks (with intercept)."""
     n = target.size
-    y = (average_ranks(target[None, :])[0] - 1.0) / max(n - 1, 1)
+    y = target_rank(target)
     design = np.column_stack([ranks, np.ones(n)])
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     return coef[:-1], float(coef[-1])
@@ -38,19 +54,22 @@ def _pick(table: dict, k: int) -> dict:
     return {part: {m: float(v[k]) for m, v in metrics.items()} for part, metrics in table.items()}
 
 
-def task_baselines(task: Task, seed: int = 0, train_fraction: float = DEFAULT_TRAIN_FRACTION) -> dict:
+def task_baselines(task: Task, seed: int = 0, train_fraction: float = DEFAULT_TRAIN_FRACTION,
+                   metrics=METRICS) -> dict:
+    """Every hand-crafted proxy, the best one (train Kendall) and the linear-rank model of one
+    task, scored on its train and test splits in each of `metrics`."""
     train_idx, test_idx = task_split(task, seed, train_fraction)
     train_target, test_target = RankTarget(task.target[train_idx]), RankTarget(task.target[test_idx])
     raw = np.where(np.isfinite(task.values), task.values, np.nan)
     filled = apply_transform(raw, "raw")                      # NaN -> column median
-    table = split_scores(filled.T, train_target, test_target, train_idx, test_idx)
+    table = split_scores(filled.T, train_target, test_target, train_idx, test_idx, metrics)
     proxies = {name: _pick(table, k) for k, name in enumerate(task.proxies)}
     best = max(task.proxies, key=lambda name: proxies[name]["train"]["kendall"])
 
     ranks = apply_transform(raw, "rank")
     weights, intercept = fit_linear_rank(ranks[train_idx], task.target[train_idx])
     prediction = ranks @ weights + intercept
-    linear = _pick(split_scores(prediction, train_target, test_target, train_idx, test_idx), 0)
+    linear = _pick(split_scores(prediction, train_target, test_target, train_idx, test_idx, metrics), 0)
     return {
         "task": task.id,
         "n_train": int(train_idx.size),
@@ -72,3 +91,58 @@ def mean_row(rows: list[dict], path: tuple[str, ...]) -> float:
         if isinstance(node, (int, float)):
             values.append(float(node))
     return float(np.mean(values)) if values else float("nan")
+
+
+def rank_features(task: Task, terminals, rows) -> np.ndarray:
+    """Per-task rank transform of the terminals on `rows`; an absent proxy is the neutral 0.5."""
+    return task_columns(task, terminals, rows, "rank", neutral_value("rank"))
+
+
+def training_matrix(tasks, terminals, seed: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(features, target ranks) of the train splits of `tasks`, stacked."""
+    xs, ys = [], []
+    for task in tasks:
+        rows = task_split(task, seed, fraction)[0]
+        xs.append(rank_features(task, terminals, rows))
+        ys.append(target_rank(task.target[rows]))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float = RIDGE_ALPHA) -> tuple[np.ndarray, float]:
+    """sklearn.linear_model.Ridge(alpha) with an unpenalized intercept, in closed form."""
+    xm, ym = x.mean(axis=0), y.mean()
+    xc = x - xm
+    coef = np.linalg.solve(xc.T @ xc + alpha * np.eye(x.shape[1]), xc.T @ (y - ym))
+    return coef, float(ym - xm @ coef)
+
+
+def boost_available() -> bool:
+    """Whether the optional lightgbm is installed (`pip install zcgp[boost]`)."""
+    try:
+        import lightgbm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def fit_boosted(x: np.ndarray, y: np.ndarray, seed: int = 0):
+    """A LightGBM regressor (200 trees, rate 0.05, 31 leaves, one thread) fitted on (x, y)."""
+    from lightgbm import LGBMRegressor
+
+    return LGBMRegressor(n_estimators=200, learning_rate=0.05, num_leaves=31, random_state=seed, n_jobs=1,
+                         verbose=-1).fit(x, y)
+
+
+def best_train_proxy(tasks, seed: int, fraction: float, among=None) -> str:
+    """The proxy (of `among`, default all) with the best mean train Kendall over `tasks`
+    (absent = 0 on that task)."""
+    names = [p for p in dict.fromkeys(p for t in tasks for p in t.proxies) if among is None or p in among]
+    totals = dict.fromkeys(names, 0.0)
+    for task in tasks:
+        rows = task_split(task, seed, fraction)[0]
+        target = RankTarget(task.target[rows])
+        filled = apply_transform(task.values[rows], "raw")
+        for name, tau in zip(task.proxies, target.kendall(filled.T)):
+            if name in totals:
+                totals[name] += tau
+    return max(names, key=lambda n: (totals[n], n))

@@ -7,7 +7,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 
 ENV_DATA_DIR = "ZCGP_DATA_DIR"
 PACKAGED_DATA_DIR = Path(__file__).resolve().parent / "data" / "nas-bench-suite-zero"

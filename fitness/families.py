@@ -9,7 +9,8 @@ Every family takes a `RankTarget` (one task's target) and scores of shape (k, n)
     boundary count fractionally (the expectation over random tie-breaking).
   * "ndcg", "ndcg10": sklearn.metrics.ndcg_score (ties averaged) with the target's
     rank in [0, 1] as relevance, over the whole list or its top 10 %.
-A candidate with a non-finite value or no variance scores WORST, as in `fitness.rank`.
+A candidate with a non-finite value or no variance, or any candidate against a constant
+target, scores WORST, as in `fitness.rank`; a perfect ranking gets NDCG exactly 1, never more.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from zcgp.fitness.errors import ZcgpError
+
+from zcgp.errors import ZcgpError
 from zcgp.fitness.rank import (
     METRICS,
     WORST,
@@ -84,11 +86,14 @@ class _Prepared:
         self.n = n
         self.y_dense = target.y_group_key // n
         self.y_group = np.bincount(self.y_dense)[self.y_dense]           # size of each tie group
+        self.constant = bool(self.y_group[0] == n)                        # all ties: no ranking
         ranks = target.y_rank_centered + (n + 1) / 2.0                    # average ranks, 1-based
         self.relevance = (ranks - 1.0) / max(n - 1, 1)
         self.top = {name: _top_weights(self.relevance[None, :], _top_k(n, f))[0]
                     for name, f in TOP_FRACTIONS.items()}
         ideal = np.sort(self.relevance)[::-1]
+        self.ideal_gains = ideal
+        self.by_target = np.argsort(-self.relevance, kind="stable")     # best architecture first
         self.ideal = {name: float((ideal * _discounts(n, f)).sum()) for name, f in NDCG_FRACTIONS.items()}
 
 
@@ -147,7 +152,11 @@ def _weighted_kendall_rows(prep: _Prepared, s: np.ndarray) -> np.ndarray:
             tau = (tot - u - v + t - 2.0 * dis) / np.sqrt(tot - u) / np.sqrt(tot - v)
         taus.append(np.clip(tau, -1.0, 1.0))
     tau = (taus[0] + taus[1]) / 2.0
-    return np.where(np.isfinite(tau), tau, WORST)
+    # scipy gives NaN when x or y is all ties (tot == u or tot == v, tested exactly there);
+    # in floats tot - v is then 0 or a rounding residue and the quotient NaN, +-inf or huge,
+    # which the clip above would turn into +-1: test it exactly instead
+    degenerate = prep.constant | (gx == n - 1).all(axis=1)
+    return np.where(np.isfinite(tau) & ~degenerate, tau, WORST)
 
 
 def _top_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
@@ -157,7 +166,9 @@ def _top_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
 
 def _ndcg_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
     k, n = s.shape
-    order = np.argsort(-s, axis=1, kind="stable")
+    # ties in s are ordered best target first: within a run of equal scores the relevance
+    # then never increases, so a run holds one relevance only iff its two ends agree
+    order = prep.by_target[np.argsort(-s[:, prep.by_target], axis=1, kind="stable")]
     ss = np.take_along_axis(s, order, axis=1)
     rel = prep.relevance[order]
     _, start = _run_starts(-ss)
@@ -165,9 +176,19 @@ def _ndcg_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
     csum = np.concatenate([np.zeros((k, 1)), np.cumsum(rel, axis=1)], axis=1)
     run_mean = (np.take_along_axis(csum, end + 1, axis=1) - np.take_along_axis(csum, start, axis=1)) \
         / (end - start + 1)
-    dcg = run_mean @ _discounts(n, NDCG_FRACTIONS[name])
+    fraction = NDCG_FRACTIONS[name]
+    dcg = run_mean @ _discounts(n, fraction)
     ideal = prep.ideal[name]
-    return dcg / ideal if ideal > 0 else np.full(k, WORST)
+    if not ideal > 0:
+        return np.full(k, WORST)
+    # the two sums round differently: NDCG could exceed 1 by ~1e-13, or a perfect ranking
+    # fall short of it. Clip, and give exactly 1 where every discounted position gets its
+    # ideal gain from a run of one relevance (the tie-averaged gains are the ideal ones).
+    top = n if fraction is None else _top_k(n, fraction)
+    perfect = ((rel[:, :top] == prep.ideal_gains[:top])
+               & (np.take_along_axis(rel, start[:, :top], axis=1)
+                  == np.take_along_axis(rel, end[:, :top], axis=1))).all(axis=1)
+    return np.where(perfect, 1.0, np.minimum(dcg / ideal, 1.0))
 
 
 def score(target: RankTarget, scores, metric: str = "kendall") -> np.ndarray:
@@ -175,6 +196,10 @@ def score(target: RankTarget, scores, metric: str = "kendall") -> np.ndarray:
     if metric in METRICS:
         return target.score(scores, metric)
     prep = _prepared(target)
+    if prep.constant and metric in FAMILIES:
+        # a constant target ranks nothing: WORST, as kendall / spearman give (where scipy's
+        # weightedtau gives NaN, and sklearn's ndcg_score 1 to every candidate)
+        return target._by_chunks(scores, lambda s: np.full(s.shape[0], WORST))
     if metric == "wkendall":
         return target._by_chunks(scores, lambda s: _weighted_kendall_rows(prep, s))
     if metric in TOP_FRACTIONS:

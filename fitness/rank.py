@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 
 WORST = -1.0
 METRICS = ("kendall", "spearman")

@@ -6,7 +6,7 @@ import zlib
 
 import numpy as np
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 
 DEFAULT_TRAIN_FRACTION = 0.2
 
@@ -26,3 +26,20 @@ def split_indices(task_id: str, n: int, seed: int = 0,
 
 def task_split(task, seed: int = 0, train_fraction: float = DEFAULT_TRAIN_FRACTION):
     return split_indices(task.id, task.n, seed, train_fraction)
+
+
+def label_counts(tasks, seed: int = 0, train_fraction: float = DEFAULT_TRAIN_FRACTION) -> dict:
+    """Which labels a formula evolved on the train splits of `tasks` has seen.
+
+    Returns
+    -------
+    dict
+        {"tasks": {task id: labeled architectures}, "spaces": {space: distinct labeled
+        architectures over its tasks}}; a space absent from "spaces" had none (transfer).
+    """
+    per_task, per_space = {}, {}
+    for task in tasks:
+        rows = task_split(task, seed, train_fraction)[0]
+        per_task[task.id] = int(rows.size)
+        per_space.setdefault(task.space, set()).update(task.archs[i] for i in rows)
+    return {"tasks": per_task, "spaces": {s: len(archs) for s, archs in per_space.items()}}

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.io import atomic_write_text
+from zcgp.errors import ZcgpError
 from zcgp.fitness.tasks import PROXY_ORDER, Task, make_task
+from zcgp.util import atomic_write_text
 
 COLUMNS = {"task": "task", "arch": "arch", "accuracy": "accuracy"}
 MIN_ARCHITECTURES = 10

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zcgp.errors import ZcgpError
 from zcgp.fitness.data import SPACE_FILES, data_dir, read_space_file
-from zcgp.fitness.errors import ZcgpError
 
 # Canonical column order; proxies found in a file beyond these follow alphabetically.
 PROXY_ORDER = (
@@ -173,7 +173,7 @@ def resolve_selector(selector: str | list[str] | None, known: list[str]) -> list
     return chosen
 
 
-def load_tasks(selector: str | list[str] | None = "all", data_dir_override=None) -> list[Task]:
+def load_shipped(selector: str | list[str] | None = "all", data_dir_override=None) -> list[Task]:
     """Load the selected tasks (see `resolve_selector`); reads only the files it needs."""
     directory = data_dir(data_dir_override)
     parts = _selector_parts(selector)

@@ -12,14 +12,14 @@ import warnings
 
 import numpy as np
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 
 TRANSFORMS = ("rank", "log", "zscore", "raw")
 DEFAULT_TRANSFORM = "rank"
 
 
 # --- transform begin
-def average_ranks(values):
+def vector_ranks(values):
     """Average ranks (1-based, ties share the mean rank) of a 1-D array."""
     values = np.asarray(values, dtype=float)
     n = values.size
@@ -53,7 +53,7 @@ def transform(table, name):
             if m == 1:
                 out[present, j] = 0.5
             elif m > 1:
-                out[present, j] = (average_ranks(table[present, j]) - 1.0) / (m - 1)
+                out[present, j] = (vector_ranks(table[present, j]) - 1.0) / (m - 1)
     elif name == "log":
         out = np.sign(table) * np.log1p(np.abs(table))
     elif name == "zscore":
@@ -84,3 +84,22 @@ def apply_transform(values: np.ndarray, name: str = DEFAULT_TRANSFORM) -> np.nda
     if name not in TRANSFORMS:
         raise ZcgpError(f"unknown transform '{name}'; choose from {', '.join(TRANSFORMS)}")
     return transform(values, name)
+
+
+def neutral_value(transform: str) -> float:
+    """What a proxy absent from a task becomes: the transform of a constant column."""
+    return float(apply_transform(np.zeros((2, 1)), transform)[0, 0])
+
+
+def task_columns(task, terminals, rows, transform: str = DEFAULT_TRANSFORM, fill: float = 0.0) -> np.ndarray:
+    """(rows, terminals) table of a task: the proxies it has transformed within `rows`
+    (`apply_transform`), every terminal it lacks set to `fill` (e.g. `neutral_value`)."""
+    rows = np.asarray(rows)
+    present = [p for p in terminals if p in task.proxies]
+    table = apply_transform(task.values[np.ix_(rows, [task.proxies.index(p) for p in present])], transform) \
+        if present else np.zeros((rows.size, 0))
+    out = np.full((rows.size, len(terminals)), float(fill))
+    for j, p in enumerate(terminals):
+        if p in present:
+            out[:, j] = table[:, present.index(p)]
+    return out

@@ -12,8 +12,8 @@ import io
 import pickle
 from pathlib import Path
 
-from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.io import atomic_write_bytes
+from zcgp.errors import ZcgpError
+from zcgp.util import atomic_write_bytes
 
 MAGIC = b"ZCGP-GP-CHECKPOINT\n"
 FORMAT = "zcgp-gp-checkpoint"

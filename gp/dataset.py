@@ -30,32 +30,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
+from zcgp.fitness.aggregate import aggregate, aggregate_tasks, check_aggregation
 from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.families import score as family_score
 from zcgp.fitness.rank import WORST, RankTarget
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
 from zcgp.fitness.tasks import PROXY_ORDER
-from zcgp.fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS, apply_transform
+from zcgp.fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS, neutral_value, task_columns
+from zcgp.gp.lexicase import case_subsets
 from zcgp.gp.primitives import code_terminals, run_code
-from zcgp.gp.selection import aggregate_tasks, case_subsets, check_aggregation
 
 PARTS = ("train", "test", "all", "fit", "validation")
 # part "fit" / "validation": the train split cut once more, deterministically per (task, seed),
 # into the rows evolved on and an inner validation part (for --select validation)
 DEFAULT_VALIDATION_FRACTION = 0.25
 MISSING_MODES = ("exclude", "impute", "zero", "skip")
+# the proxies a run may use: every proxy of the tasks, or only those every held-out task has
+TERMINAL_SETS = ("all", "heldout")
 
 
 def check_missing(missing: str) -> str:
     if missing not in MISSING_MODES:
         raise ZcgpError(f"unknown missing-proxy mode '{missing}'; choose from {', '.join(MISSING_MODES)}")
     return missing
-
-
-def neutral_value(transform: str) -> float:
-    """What a proxy absent from a task becomes: the transform of a constant column."""
-    return float(apply_transform(np.zeros((2, 1)), transform)[0, 0])
 
 
 @dataclass(frozen=True)
@@ -187,16 +185,8 @@ class Dataset:
                 if part in ("fit", "validation"):
                     fit_idx, val_idx = inner_split(task.id, train_idx, seed, validation_fraction)
                     rows = fit_idx if part == "fit" else val_idx
-            present = [p for p in terminals if p not in missing]
-            table = apply_transform(task.values[np.ix_(rows, [task.proxies.index(p) for p in present])],
-                                    transform) if present else np.zeros((rows.size, 0))
-            full = np.zeros((rows.size, len(terminals)))
-            for j, p in enumerate(terminals):
-                if p not in missing:
-                    full[:, j] = table[:, present.index(p)]
-                elif missing_mode == "impute":
-                    full[:, j] = neutral
-            pieces.append(full)
+            pieces.append(task_columns(task, terminals, rows, transform,
+                                       neutral if missing_mode == "impute" else 0.0))
             blocks.append(Block(task.id, start, start + rows.size, RankTarget(task.target[rows]), missing))
             if case_splits:
                 rng = np.random.default_rng([int(seed), zlib.crc32(task.id.encode()), 2])
@@ -290,18 +280,23 @@ class Dataset:
         return float(sum(self.costs[p] for p in self.terminals if p in used))
 
 
-def aggregate(per_task, missing: str = "zero") -> float:
-    """Fitness from per-task scores (NaN = undefined there): the mean, with undefined tasks
-    left out under missing "skip" and counted 0 otherwise; see the module docstring."""
-    per_task = np.asarray(per_task, dtype=float)
-    defined = np.isfinite(per_task)
-    if not defined.any():
-        return WORST
-    if missing == "skip":
-        return float(per_task[defined].mean())
-    return float(np.where(defined, per_task, 0.0).mean())
-
-
 def score_chunk(dataset: Dataset, codes) -> np.ndarray:
     """Top-level worker entry for joblib: a pure function of (data, codes)."""
     return dataset.score(codes)
+
+
+def terminals_for(terminals, heldout, terminal_set: str) -> tuple[str, ...]:
+    """`terminals` under `terminal_set` (TERMINAL_SETS): all of them, or with "heldout" only
+    those every task of `heldout` has (unchanged when `heldout` is empty)."""
+    if terminal_set not in TERMINAL_SETS:
+        raise ZcgpError(f"unknown terminal set '{terminal_set}'; choose from {', '.join(TERMINAL_SETS)}")
+    return heldout_terminals(terminals, heldout) if terminal_set == "heldout" and heldout else tuple(terminals)
+
+
+def heldout_terminals(terminals, heldout) -> tuple[str, ...]:
+    """The terminals every held-out task has: what a user can compute on the new space,
+    known before any of its labels."""
+    kept = tuple(p for p in terminals if all(p in t.proxies for t in heldout))
+    if not kept:
+        raise ZcgpError(f"no proxy is shared by the training tasks and {', '.join(t.id for t in heldout)}")
+    return kept

@@ -21,25 +21,23 @@ import random
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 
 import numpy as np
 from deap import base, gp, tools
-from zcgp.fitness.errors import ZcgpError
+
+from zcgp.errors import ZcgpError
 from zcgp.fitness.rank import WORST
 from zcgp.gp import interrupt
-from zcgp.gp.archive import Entry, HallOfFame, ParetoFront, rank_key
+from zcgp.gp.archive import Entry, HallOfFame, ParetoFront
 from zcgp.gp.dataset import Dataset
 from zcgp.gp.hygiene import degeneracy
+from zcgp.gp.lexicase import epsilon_lexicase
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.primitives import canonical_key, make_pset, parse_tree, to_code
 from zcgp.gp.rng import engine_random
-from zcgp.gp.selection import PARENT_SELECTIONS, epsilon_lexicase
+from zcgp.gp.settings import GPConfig
 
-SELECTIONS = ("double-tournament", "nsga2")
-# how the final formula is chosen: best train fitness, or best mean score on the inner
-# validation part among the archived members (hall of fame + Pareto front by size)
-FINAL_SELECTIONS = ("train", "validation")
 # mutation operator -> relative weight
 MUTATIONS = {"uniform": 0.3, "node": 0.25, "insert": 0.15, "shrink": 0.15, "ephemeral": 0.15}
 
@@ -98,64 +96,16 @@ def static_limit(max_depth: int):
     return decorator
 
 
+def _clone(ind: Individual) -> Individual:
+    return ind.__deepcopy__()
+
+
 class _Wrapped:
     __slots__ = ("fitness", "ind")
 
     def __init__(self, ind):
         self.ind = ind
         self.fitness = FitnessSize((ind.fitness.values[0], len(ind)))
-
-
-@dataclass
-class GPConfig:
-    population: int = 300
-    generations: int = 15
-    offspring: int = 0              # lambda; 0 = same as population
-    max_depth: int = 7
-    init_min_depth: int = 1
-    init_max_depth: int = 4
-    cx_prob: float = 0.5
-    mut_prob: float = 0.45
-    tournament: int = 3
-    parsimony: float = 1.4
-    selection: str = "double-tournament"
-    elite: int = 3
-    hof_size: int = 20
-    seed: int = 0
-    parents: str = "tournament"     # parent selection: tournament or epsilon-lexicase
-
-    def validate(self) -> GPConfig:
-        checks = [
-            (self.population >= 2, "--population must be at least 2"),
-            (self.generations >= 0, "--generations must be >= 0"),
-            (self.offspring >= 0, "--offspring must be >= 0"),
-            (2 <= self.max_depth <= 17, "--max-depth must lie in [2, 17]"),
-            (0 <= self.init_min_depth <= self.init_max_depth, "need 0 <= init min depth <= init max depth"),
-            (0.0 <= self.cx_prob and 0.0 <= self.mut_prob and self.cx_prob + self.mut_prob <= 1.0,
-             "--cx-prob and --mut-prob must be >= 0 and sum to at most 1"),
-            (self.tournament >= 1, "--tournament must be >= 1"),
-            (1.0 <= self.parsimony <= 2.0, "--parsimony must lie in [1, 2]"),
-            (self.selection in SELECTIONS, f"--selection must be one of {', '.join(SELECTIONS)}"),
-            (self.elite >= 0, "--elite must be >= 0"),
-            (self.hof_size >= 1, "--hof-size must be >= 1"),
-            (self.parents in PARENT_SELECTIONS, f"--parents must be one of {', '.join(PARENT_SELECTIONS)}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ZcgpError(message)
-        self.elite = min(self.elite, self.population)
-        self.init_max_depth = min(self.init_max_depth, self.max_depth)
-        self.init_min_depth = min(self.init_min_depth, self.init_max_depth)
-        return self
-
-    @property
-    def lam(self) -> int:
-        return self.offspring or self.population
-
-    @classmethod
-    def from_dict(cls, d: dict) -> GPConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
 
 
 class Engine:
@@ -198,7 +148,7 @@ class Engine:
 
     def mutate(self, ind: Individual) -> Individual:
         r = random.random() * self._mutation_total
-        for _, weight, op in self.mutations:
+        for _, weight, op in self.mutations:  # noqa: B007 -- the op chosen is used after the loop
             if r < weight:
                 break
             r -= weight
@@ -208,6 +158,11 @@ class Engine:
     def _new_individual(self) -> Individual:
         c = self.config
         return Individual(gp.genHalfAndHalf(self.pset, min_=c.init_min_depth, max_=c.init_max_depth))
+
+    def random_individuals(self, count: int) -> list[Individual]:
+        """`count` ramped half-and-half trees drawn from the engine's own random stream."""
+        with self._random():
+            return [self._new_individual() for _ in range(count)]
 
     @contextmanager
     def _random(self):
@@ -256,9 +211,6 @@ class Engine:
         return degeneracy(self.dataset, code) is None
 
     # ---- one generation ----------------------------------------------------------------
-    def _clone(self, ind: Individual) -> Individual:
-        return ind.__deepcopy__()
-
     def _parent_picker(self):
         """n -> n parents: DEAP tournaments, or a queue drawn by epsilon-lexicase."""
         c, pop = self.config, self.population
@@ -277,13 +229,13 @@ class Engine:
             r = random.random()
             if r < c.cx_prob and len(pop) > 1:
                 p1, p2 = pick(2)
-                child, _ = self.mate(self._clone(p1), self._clone(p2))
+                child, _ = self.mate(_clone(p1), _clone(p2))
             elif r < c.cx_prob + c.mut_prob:
                 (parent,) = pick(1)
-                child = self.mutate(self._clone(parent))
+                child = self.mutate(_clone(parent))
             else:
                 (parent,) = pick(1)
-                out.append(self._clone(parent))
+                out.append(_clone(parent))
                 continue
             del child.fitness.values
             child.key = None
@@ -304,12 +256,12 @@ class Engine:
                 seen.add(ind.key)
                 elites.append(ind)
         k = c.population - len(elites)
-        if c.selection == "nsga2":
+        if c.survivors == "nsga2":
             rest = [w.ind for w in tools.selNSGA2([_Wrapped(i) for i in candidates], k)]
         else:
             rest = tools.selDoubleTournament(candidates, k, fitness_size=c.tournament,
                                              parsimony_size=c.parsimony, fitness_first=True)
-        return [self._clone(i) for i in elites + rest]
+        return [_clone(i) for i in elites + rest]
 
     def _record(self, evaluated: int, seconds: float) -> dict:
         fit = np.array([ind.fitness.values[0] for ind in self.population])
@@ -329,8 +281,7 @@ class Engine:
         """Run generation `self.generation + 1` (0 = create the initial population)."""
         start = time.perf_counter()
         if self.generation < 0:
-            with self._random():
-                self.population = [self._new_individual() for _ in range(self.config.population)]
+            self.population = self.random_individuals(self.config.population)
             new = self.evaluate(self.population)
         else:
             with self._random():
@@ -441,40 +392,9 @@ class Engine:
         return engine
 
 
-def select_final(engine: Engine, validation: Dataset | None = None) -> tuple[Entry, list[dict]]:
-    """The final formula: `engine.best`, or (with a `validation` dataset) the member of the
-    hall of fame and the size Pareto front with the best aggregate validation score (ties:
-    train fitness, then size, cost, string). Uses only the archives, so a resumed run picks
-    the same formula. Returns (entry, candidates best first with their validation scores)."""
-    if validation is None:
-        return engine.best, []
-    members = {}
-    for e in list(engine.hof) + list(engine.front_size):
-        members.setdefault(e.key, e)
-    entries = list(members.values())
-    scores = validation.score([to_code(engine.tree(e.key)) for e in entries])
-    rows = []
-    for e, row in zip(entries, scores):
-        rows.append({"entry": e, "validation": validation.aggregate(row),
-                     "validation_per_task": tuple(float(x) for x in row)})
-    rows.sort(key=lambda r: (-r["validation"], *rank_key(r["entry"])))
-    return rows[0]["entry"], rows
-
-
 def _as_random_state(value):
     """random.setstate() wants (int, tuple-of-ints, float|None)."""
     version, internal, gauss = value
     state = (int(version), tuple(int(x) for x in internal), None if gauss is None else float(gauss))
     random.Random().setstate(state)      # validates
     return state
-
-
-def evaluate_formula(dataset: Dataset, tree) -> dict:
-    """Per-task score and the aggregate of one tree on a dataset (both metrics)."""
-    code = to_code(tree)
-    out = {}
-    for metric in ("kendall", "spearman"):
-        row = dataset.score([code], metric)[0]
-        out[metric] = {"per_task": [None if not math.isfinite(x) else float(x) for x in row],
-                       "mean": dataset.aggregate(row)}
-    return out

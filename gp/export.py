@@ -15,10 +15,9 @@ from pathlib import Path
 from deap import gp
 
 from zcgp.fitness import transforms
-from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.io import atomic_write_json, atomic_write_text, json_safe
 from zcgp.gp.formula import infix
 from zcgp.gp.primitives import to_code
+from zcgp.util import atomic_write_json, atomic_write_text, json_safe
 
 # (file, section marker): numpy-only code copied verbatim into every proxy.py
 _SOURCES = ((Path(__file__).with_name("ops.py"), "ops"),
@@ -139,7 +138,6 @@ MISSING_LINES = {
 def render_module(tree, terminals_order, transform: str, simplified: str, info: dict | None = None,
                   missing: str = "exclude") -> str:
     terminals = used_terminals(tree, terminals_order)
-    missing = "impute" if missing == "impute" else "error"
     info = json_safe(info or {})
     fitness_line = ""
     if "train_fitness" in info and info["train_fitness"] is not None:
@@ -162,7 +160,7 @@ def write_proxy(path, tree, terminals_order, transform: str, simplified: str,
     atomic_write_json(path.with_suffix(".json"), ({
         "formula": str(tree), "formula_infix": infix(tree), "formula_simplified": simplified,
         "terminals": list(used_terminals(tree, terminals_order)), "transform": transform,
-        "missing": "impute" if missing == "impute" else "error",
+        "missing": missing,
         **(info or {}),
     }))
     return path

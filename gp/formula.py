@@ -13,7 +13,7 @@ import math
 
 from deap import gp
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.gp.primitives import make_constant
 
 # accepted function names -> primitive

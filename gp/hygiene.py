@@ -20,7 +20,7 @@ import math
 import numpy as np
 from deap import gp
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.gp.formula import infix
 from zcgp.gp.primitives import code_terminals, run_code, to_code
 

@@ -16,7 +16,7 @@ import signal
 import threading
 from contextlib import contextmanager
 
-from zcgp.fitness.errors import Interrupted
+from zcgp.errors import Interrupted
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _state = {"signum": None, "active": False}

@@ -3,8 +3,9 @@
 This file is the single source of the operator semantics (the input transforms' source is
 `fitness/transforms.py`). The engine evaluates trees with these functions, and `gp.export`
 copies the code between the two `# --- ops` markers verbatim into every exported proxy.py,
-so the standalone module computes exactly what the engine scored. Every operator maps finite inputs to finite outputs except for float
-overflow (which the fitness treats as a failed candidate); none raises or warns.
+so the standalone module computes exactly what the engine scored. Every operator maps finite
+inputs to finite outputs except for float overflow (which the fitness treats as a failed
+candidate); none raises or warns.
 """
 
 import numpy as np

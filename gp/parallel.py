@@ -11,7 +11,7 @@ from typing import Self
 
 import numpy as np
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.gp.dataset import Dataset, score_chunk
 
 BACKENDS = ("loky", "threading", "multiprocessing", "dask")

@@ -4,44 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-def pyplot():
-    """matplotlib.pyplot on the Agg backend, or None without matplotlib."""
-    try:
-        import matplotlib
-    except ImportError:
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def available() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def save_figure(fig, path: Path) -> Path:
-    """The figure as PNG, written atomically."""
-    import io
-
-    from zcgp.fitness.io import atomic_write_bytes
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    atomic_write_bytes(path, buffer.getvalue())
-    return path
-
-
-def finish(fig, path) -> Path:
-    """Lay the figure out, write it as PNG (atomically) and close it."""
-    fig.tight_layout()
-    try:
-        return save_figure(fig, Path(path))
-    finally:
-        pyplot().close(fig)
+from zcgp.util import finish, pyplot
 
 
 def fitness_plot(logbook: list[dict], path, metric: str = "kendall") -> Path | None:
@@ -90,30 +53,4 @@ def task_plot(rows: list[dict], path, metric: str = "kendall") -> Path | None:
     ax.axhline(0, color="black", linewidth=0.6)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8)
-    return finish(fig, path)
-
-
-def transfer_plot(table: dict, path, metric: str, unit: str, labels: dict) -> Path | None:
-    """Bars per held-out unit and method (mean over seeds), error bars = std over seeds."""
-    plt = pyplot()
-    if plt is None or not table:
-        return None
-    import numpy as np
-
-    units = [u for u in table if u != "mean"] + ["mean"]
-    methods = [m for m in labels if any(m in table[u] for u in units)]
-    x = np.arange(len(units))
-    width = 0.8 / len(methods)
-    fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(units) + 2), 4.5))
-    for i, m in enumerate(methods):
-        means = [table[u].get(m, (np.nan, np.nan))[0] for u in units]
-        stds = [table[u].get(m, (np.nan, np.nan))[1] for u in units]
-        ax.bar(x + (i - (len(methods) - 1) / 2) * width, means, width, yerr=stds, capsize=2, label=labels[m])
-    ax.set_xticks(x)
-    ax.set_xticklabels(units, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel(f"held-out {metric} (all architectures)")
-    ax.set_title(f"leave-one-{unit}-out; error bars: std over seeds", fontsize=9)
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7)
     return finish(fig, path)

@@ -18,7 +18,7 @@ import re
 import numpy as np
 from deap import gp
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.gp.ops import PRIMITIVES
 
 CONSTANTS = (-1.0, -0.5, 0.5, 1.0, 2.0, 3.0)

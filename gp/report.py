@@ -8,10 +8,10 @@ import numpy as np
 
 from zcgp.fitness.baselines import task_baselines
 from zcgp.fitness.rank import METRICS
-from zcgp.fitness.report import format_table
 from zcgp.gp.dataset import Dataset
 from zcgp.gp.export import used_terminals
 from zcgp.gp.primitives import to_code
+from zcgp.util import format_table
 
 
 def _num(x) -> float | None:
@@ -19,7 +19,7 @@ def _num(x) -> float | None:
 
 
 def formula_rows(tree, tasks, terminal_order, seed: int, train_fraction: float, transform: str,
-                 roles: dict | None = None, missing: str = "exclude") -> list[dict]:
+                 roles: dict | None = None, missing: str = "exclude", metrics=METRICS) -> list[dict]:
     """One dict per task: evolved train/test scores and baselines. A task lacking one of the
     formula's proxies is undefined (evolved None) unless `missing` is "impute", where the
     proxy is the transform's neutral constant there (listed under "imputed")."""
@@ -30,12 +30,12 @@ def formula_rows(tree, tasks, terminal_order, seed: int, train_fraction: float, 
     for part in ("train", "test"):
         data = Dataset.build(tasks, terminals, part, seed, train_fraction, transform,
                              missing="impute" if impute else "zero")
-        scores[part] = {m: data.score([code], m)[0] for m in METRICS}
+        scores[part] = {m: data.score([code], m)[0] for m in metrics}
     rows = []
     for t, task in enumerate(tasks):
-        base = task_baselines(task, seed, train_fraction)
+        base = task_baselines(task, seed, train_fraction, metrics)
         lacking = [p for p in terminals if p not in task.proxies]
-        evolved = None if lacking and not impute else {part: {m: _num(scores[part][m][t]) for m in METRICS}
+        evolved = None if lacking and not impute else {part: {m: _num(scores[part][m][t]) for m in metrics}
                                                        for part in ("train", "test")}
         rows.append({"task": task.id, "role": (roles or {}).get(task.id, "evolved on"),
                      "evolved": evolved, "missing": [] if impute else lacking,

@@ -7,13 +7,14 @@ import io
 import json
 from pathlib import Path
 
-from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.io import atomic_write_json, atomic_write_text
+from zcgp.errors import ZcgpError
+from zcgp.gp import plots as plotting
 from zcgp.gp.archive import Entry
 from zcgp.gp.export import write_proxy
 from zcgp.gp.formula import infix
 from zcgp.gp.primitives import make_pset, parse_tree
 from zcgp.gp.simplify import simplify_tree
+from zcgp.util import atomic_write_json, atomic_write_text
 
 RESULT = "result.json"
 # every file `zcgp evolve` writes into its --out directory
@@ -80,7 +81,6 @@ def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals
         atomic_write_text(out / name, text)
         written.append(out / name)
     if plots:
-        from zcgp.gp import plots as plotting
         metric = result["config"]["metric"]
         for path in (plotting.fitness_plot(logbook, out / "fitness.png", metric),
                      plotting.task_plot(result["tasks"], out / "test_tau.png", metric)):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from deap import gp
 
+from zcgp.gp.formula import infix
+
 SIMPLIFY_MAX_NODES = 30
 
 
@@ -41,7 +43,6 @@ def to_sympy(tree, nonnegative: bool = False):
 
 def simplify_tree(tree, nonnegative: bool = False) -> str:
     """A short readable string; never raises (falls back to the infix form)."""
-    from zcgp.gp.formula import infix
     try:
         import sympy
         expr = to_sympy(tree, nonnegative)

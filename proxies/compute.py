@@ -17,7 +17,6 @@ state, so the caller's RNG is untouched) and zen draws from a generator seeded w
 from __future__ import annotations
 
 import contextlib
-
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -28,13 +27,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
+
+from zcgp.errors import UserInputError
 from zcgp.proxies.nets import network_state
 from zcgp.proxies.registry import by_family, resolve_names
 from zcgp.proxies.shared import shared_pass
 from zcgp.proxies.static import static_pass
 from zcgp.proxies.synflow import synflow_pass
 from zcgp.proxies.zen import zen_pass
-from zcgp.spaces.errors import UserInputError
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zcgp.spaces.errors import UserInputError
+from zcgp.errors import UserInputError
 
 DEFAULT_BATCH_SIZE = 64
 CIFAR10_MEAN = np.array([0.49139968, 0.48215827, 0.44653124], dtype=np.float32)

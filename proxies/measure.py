@@ -1,25 +1,84 @@
-"""Measures: raw proxy values of a list of architectures of a space, one array per proxy name.
+"""The one path from architectures to proxy values: build each network, compute its proxies.
 
-`TorchMeasure` builds each network (initial weights seeded by (seed, canonical key), so a
-value never depends on the batch it is scored in or on what was scored before) and runs the
-batched module on one minibatch (with `inits` > 1, on that many seeded initialisations of the
-network, each value their mean); with `workers > 1` the networks are split over joblib
-worker processes (one torch thread each), with values identical to one worker.
-`TableMeasure` reads precomputed values from a task table (duck-typed: `archs`, `proxies`,
-`column(name)`). `SharedMeasure` caches values per (architecture key, proxy).
+Seeding rule (every command and the API use it, so `zcgp proxies` and `zcgp search` agree to
+the last bit for the same architecture, seed and batch): the weights of initialisation `i`
+of an architecture are drawn under `torch.manual_seed(crc32(f"{seed}:{key}"))` for i = 0 and
+`crc32(f"{seed}:{i}:{key}")` for i > 0, where `key` is the space's canonical key, in a forked
+RNG state; that network's passes then run under `torch.manual_seed(seed + i)`
+(`proxies.compute`). A value is the mean over `inits` initialisations. So a value depends
+on (architecture, seed, batch, inits) alone: never on the other networks, their order, the
+chunking or the number of workers. The input batch is `load_batch(data, batch_size, classes,
+resolution, seed)`.
+
+`measure_networks` computes values and failures for a list of architectures, serially or
+in joblib workers (loky, multiprocessing, or dask with a scheduler address); `TorchMeasure`
+is that as a callable over a search's batches; `TableMeasure` reads precomputed values from
+a task table; `SharedMeasure` caches values per (architecture key, proxy).
 """
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 
 import numpy as np
-from zcgp.spaces.errors import UserInputError
+
+from zcgp.errors import UserInputError
+
+BACKENDS = ("loky", "multiprocessing")     # joblib backends for networks; dask via a scheduler
+
+__all__ = ["BACKENDS", "MeasureSettings", "SharedMeasure", "TableMeasure", "TorchMeasure", "build_network",
+           "measure_networks"]
 
 
-def _build(space, arch, seed: int, num_classes: int, init: int = 0):
+@dataclass(frozen=True)
+class MeasureSettings:
+    """How proxies of freshly built networks are measured (the defaults of `zcgp search`,
+    `zcgp proxies` and `zcgp.search`).
+
+    Parameters
+    ----------
+    data : str
+        "synthetic" (a seeded random batch) or "cifar10:/path/to/cifar-10-batches-py".
+    batch_size : int
+        Inputs in the one minibatch. 16 ranks NB201 about as 32 (the tables' batch) does, at
+        about 0.6 of the cost (docs: results, proxies).
+    inits : int
+        Weight initialisations each value is averaged over (R times the cost per network,
+        less noise from the initial weights).
+    seed : int
+        Seed of the weights, the batch and the passes (see the module docstring).
+    device : str
+        "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
+    threads : int or None
+        torch CPU threads per process (None: torch's choice).
+    """
+
+    data: str = "synthetic"
+    batch_size: int = 16
+    inits: int = 2
+    seed: int = 0
+    device: str = "auto"
+    threads: int | None = 1
+
+    def validate(self) -> MeasureSettings:
+        if self.batch_size < 1:
+            raise UserInputError(f"batch size must be >= 1, got {self.batch_size}")
+        if self.inits < 1:
+            raise UserInputError(f"inits must be >= 1, got {self.inits}")
+        if self.threads is not None and self.threads < 0:
+            raise UserInputError(f"threads must be >= 0, got {self.threads}")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_network(space, arch, seed: int, num_classes: int, init: int = 0):
+    """Initialisation `init` of `arch`, its weights seeded by (seed, init, canonical key)."""
     import torch
 
     salt = f"{seed}:{space.key(arch)}" if init == 0 else f"{seed}:{init}:{space.key(arch)}"
@@ -28,82 +87,181 @@ def _build(space, arch, seed: int, num_classes: int, init: int = 0):
         return space.build(arch, num_classes)
 
 
-def _measure_chunk(space, archs, names, num_classes, inputs, targets, device, seed, threads, inits=1):
-    """Worker body: build and measure `archs` (each value the mean over `inits` weight
-    initialisations); returns (values, build seconds, proxy seconds)."""
+def _measure_chunk(space, archs, names, num_classes, inputs, targets, device, seed, threads, inits):
+    """Worker body: (values, failures [(position, proxy, reason)], build s, proxy s) of `archs`,
+    each value the mean over `inits` initialisations, one network in memory at a time."""
     import torch
+
     from zcgp.proxies.compute import compute_proxies
 
     if threads:
         torch.set_num_threads(threads)
     values = {n: np.empty(len(archs)) for n in names}
+    failures: list[tuple[int, str, str]] = []
     build = proxy = 0.0
-    for i, arch in enumerate(archs):         # one network in memory at a time
+    for i, arch in enumerate(archs):
         runs = []
         for init in range(inits):
             start = time.perf_counter()
-            net = _build(space, arch, seed, num_classes, init)
+            net = build_network(space, arch, seed, num_classes, init)
             middle = time.perf_counter()
-            runs.append(compute_proxies(net, inputs, targets, names=names, device=device, seed=seed + init))
+            result = compute_proxies(net, inputs, targets, names=names, device=device, seed=seed + init)
             proxy += time.perf_counter() - middle
             build += middle - start
+            runs.append(result)
+            failures += [(i, f.proxy, f.reason) for f in result.failures]
         for n in names:
             values[n][i] = float(np.mean([r[n][0] for r in runs]))
-    return values, build, proxy
+    unique = list(dict.fromkeys(failures))           # one line per (network, proxy) over the inits
+    return values, unique, build, proxy
+
+
+def _pieces(archs: list, n_jobs: int, chunk: int | None) -> list[list]:
+    if chunk is None:
+        chunk = max(1, math.ceil(len(archs) / max(n_jobs, 1)))
+    return [archs[i:i + chunk] for i in range(0, len(archs), chunk)]
+
+
+def _run_pieces(space, pieces, args, n_jobs: int, backend: str, scheduler: str | None, bar=None) -> list:
+    def tick(parts):
+        out = []
+        for part, piece in zip(parts, pieces):
+            out.append(part)
+            if bar is not None:
+                bar.update(len(piece))
+        return out
+
+    if (n_jobs == 1 and not scheduler) or len(pieces) < 2:
+        return tick(_measure_chunk(space, piece, *args) for piece in pieces)
+    import joblib
+
+    jobs = (joblib.delayed(_measure_chunk)(space, piece, *args) for piece in pieces)
+    if not scheduler:
+        return tick(joblib.Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")(jobs))
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise UserInputError("--scheduler needs dask[distributed] installed") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise UserInputError(f"cannot connect to dask scheduler {scheduler}: {exc}") from None
+    try:
+        with joblib.parallel_config(backend="dask"):
+            return tick(joblib.Parallel(n_jobs=n_jobs, return_as="generator")(jobs))
+    finally:
+        client.close()
+
+
+def measure_networks(space, archs: Sequence, names: Sequence[str], num_classes: int, resolution: int,
+                     settings: MeasureSettings = MeasureSettings(), *, n_jobs: int = 1, backend: str = "loky",
+                     scheduler: str | None = None, chunk: int | None = None, inputs=None, targets=None,
+                     progress: bool = False):
+    """A `ProxyResult` of proxies `names` for `archs` (input order), built and measured under the
+    seeding rule of this module; identical for any `n_jobs`, `backend`, `scheduler` or `chunk`.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Builds the networks (`space.build`) and keys them (`space.key`).
+    archs : sequence
+        Architectures of `space`.
+    names : sequence of str
+        Proxy names (`proxies.registry`).
+    num_classes, resolution : int
+        The task's output classes and input resolution.
+    settings : MeasureSettings
+        Batch, initialisations, seed, device, threads.
+    n_jobs : int
+        Worker processes (-1: every core).
+    backend : str
+        A joblib backend of BACKENDS (ignored with `scheduler`).
+    scheduler : str or None
+        A dask.distributed scheduler address.
+    chunk : int or None
+        Networks per job (default: an even share per worker).
+    inputs, targets : torch.Tensor or None
+        The minibatch (default: `load_batch` from the settings).
+    progress : bool
+        A progress bar on stderr (networks done; pieces of at most 4 networks).
+
+    Returns
+    -------
+    ProxyResult
+        name -> float64 array, NaN where a proxy failed; `failures` lists them; `seconds`
+        holds the CPU seconds spent "building" and on "proxies", summed over workers.
+    """
+    from zcgp.proxies.compute import Failure, ProxyResult, resolve_device
+    from zcgp.proxies.data import load_batch
+
+    settings.validate()
+    if n_jobs == 0 or n_jobs < -1:
+        raise UserInputError(f"--n-jobs must be a positive number or -1 (all cores), got {n_jobs}")
+    if backend not in BACKENDS:
+        raise UserInputError(f"unknown backend '{backend}'; choose from {', '.join(BACKENDS)}")
+    device = resolve_device(settings.device)
+    if inputs is None:
+        inputs, targets = load_batch(settings.data, settings.batch_size, num_classes, resolution, settings.seed)
+    names, archs = tuple(names), list(archs)
+    workers = 1 if device.type == "cuda" else n_jobs
+    if workers == -1:
+        import os
+
+        workers = os.cpu_count() or 1
+    pieces = _pieces(archs, workers, chunk if chunk is not None or not progress else 4)
+    args = (names, num_classes, inputs, targets, device, settings.seed, settings.threads, settings.inits)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(archs), desc="proxies", unit="net")
+    try:
+        parts = _run_pieces(space, pieces, args, workers, backend, scheduler, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    values = {n: np.concatenate([p[0][n] for p in parts]) if parts else np.empty(0) for n in names}
+    failures, offset = [], 0
+    for piece, (_, fails, _, _) in zip(pieces, parts):
+        failures += [Failure(offset + i, proxy, reason) for i, proxy, reason in fails]
+        offset += len(piece)
+    seconds = {"building": sum(p[2] for p in parts), "proxies": sum(p[3] for p in parts)}
+    return ProxyResult(values=values, failures=failures, seconds=seconds)
 
 
 class TorchMeasure:
-    """Raw proxies of freshly built networks on one minibatch (batched torch module)."""
+    """Raw proxies of freshly built networks of `space` (`measure_networks` as a callable)."""
 
-    def __init__(self, space, names: Sequence[str], num_classes: int, data: str | None, resolution: int,
-                 batch_size: int, device: str, seed: int, threads: int | None = 1, workers: int = 1,
-                 inits: int = 1):
+    def __init__(self, space, names: Sequence[str], num_classes: int, resolution: int,
+                 settings: MeasureSettings = MeasureSettings(), workers: int = 1):
         import torch
+
         from zcgp.proxies.compute import resolve_device
         from zcgp.proxies.data import load_batch
 
+        settings.validate()
         if workers < 1:
             raise UserInputError(f"workers must be >= 1, got {workers}")
-        if inits < 1:
-            raise UserInputError(f"inits must be >= 1, got {inits}")
-        if threads:
-            torch.set_num_threads(threads)
-        self.space, self.names, self.num_classes = space, tuple(names), num_classes
-        self.device = resolve_device(device)
-        self.seed, self.threads, self.inits = seed, threads, inits
+        if settings.threads:
+            torch.set_num_threads(settings.threads)
+        self.space, self.names, self.num_classes, self.resolution = space, tuple(names), num_classes, resolution
+        self.settings = settings
+        self.device = resolve_device(settings.device)
         self.workers = 1 if self.device.type == "cuda" else workers
-        self.inputs, self.targets = load_batch(data, batch_size, num_classes, resolution, seed)
+        self.inputs, self.targets = load_batch(settings.data, settings.batch_size, num_classes, resolution,
+                                               settings.seed)
         self.seconds = {"building": 0.0, "proxies": 0.0}
-        self.key_fields = {"space": space.name, "data": data or "synthetic", "batch_size": batch_size,
-                           "resolution": resolution, "num_classes": num_classes, "seed": seed,
-                           "device": self.device.type, "inits": inits}
-
-    def _chunks(self, archs: list) -> list[list]:
-        n = min(self.workers, len(archs))
-        return [archs[i::n] for i in range(n)]
+        self.key_fields = {"space": space.name, "data": settings.data, "batch_size": settings.batch_size,
+                           "resolution": resolution, "num_classes": num_classes, "seed": settings.seed,
+                           "device": self.device.type, "inits": settings.inits}
 
     def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        names = tuple(names or self.names)
-        archs = list(archs)
-        args = (names, self.num_classes, self.inputs, self.targets, self.device, self.seed, self.threads or 1,
-                self.inits)
-        if self.workers == 1 or len(archs) < 2:
-            parts = [_measure_chunk(self.space, archs, *args)]
-            chunks = [archs]
-        else:
-            from joblib import Parallel, delayed
-
-            chunks = self._chunks(archs)
-            parts = Parallel(n_jobs=len(chunks), backend="loky")(
-                delayed(_measure_chunk)(self.space, chunk, *args) for chunk in chunks)
-        out = {n: np.empty(len(archs)) for n in names}
-        n = len(chunks)
-        for j, (values, build, proxy) in enumerate(parts):
-            self.seconds["building"] += build
-            self.seconds["proxies"] += proxy
-            for name in names:
-                out[name][j::n] = values[name]
-        return out
+        result = measure_networks(self.space, archs, tuple(names or self.names), self.num_classes,
+                                  self.resolution, self.settings, n_jobs=self.workers, inputs=self.inputs,
+                                  targets=self.targets)
+        for kind, seconds in result.seconds.items():
+            self.seconds[kind] += seconds
+        return dict(result.values)
 
 
 class TableMeasure:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zcgp.spaces.errors import UserInputError
+from zcgp.errors import UserInputError
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ _SPECS = (
 PROXIES: dict[str, ProxySpec] = {spec.name: spec for spec in _SPECS}
 PROXY_NAMES: tuple[str, ...] = tuple(PROXIES)
 REQUIRED = ("synflow", "jacov", "snip", "grad_norm")
-FAMILIES = ("static", "shared", "synflow", "zen")
+PASSES = ("static", "shared", "synflow", "zen")     # pass families, in the order they run
 
 
 def resolve_names(names: str | list[str] | tuple[str, ...] | None = None) -> tuple[str, ...]:
@@ -85,5 +85,5 @@ def resolve_names(names: str | list[str] | tuple[str, ...] | None = None) -> tup
 
 def by_family(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """Group names by the pass that computes them, in pass order."""
-    groups = {family: tuple(n for n in names if PROXIES[n].family == family) for family in FAMILIES}
+    groups = {family: tuple(n for n in names if PROXIES[n].family == family) for family in PASSES}
     return {family: group for family, group in groups.items() if group}

@@ -23,7 +23,6 @@ from zcgp.proxies import activation, gradient
 from zcgp.proxies.nets import Tensors, call, hooks, modes, weight_layers, weight_names
 
 GRADIENT = frozenset({"grad_norm", "snip", "plain", "fisher", "grasp", "zico"})
-ACTIVATION = frozenset({"nwot", "swap", "meco"})
 JACOBIAN = frozenset({"jacov", "epe_nas"})
 
 

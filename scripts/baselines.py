@@ -16,14 +16,12 @@ import csv
 import io
 import time
 
-from zcgp._evaluate import baselines
+from zcgp.evaluation import baselines
 from zcgp.fitness.baselines import mean_row
-from zcgp.fitness.io import atomic_write_json, atomic_write_text
 from zcgp.fitness.rank import METRICS
-from zcgp.fitness.report import format_table
 from zcgp.fitness.tasks import PROXY_ORDER
-from zcgp.fitness.outdir import claim_dir
 from zcgp.scripts.common import add_data_args, add_overwrite_arg
+from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, format_table
 
 SHORT = {"grad_norm": "gradn", "l2_norm": "l2", "epe_nas": "epe", "synflow": "synfl"}
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 
+from zcgp.errors import ZcgpError
+from zcgp.scripts.cli import OneLineParser
+
 BENCHES = {
     "rank": "zcgp.scripts.bench_rank",
     "gp": "zcgp.scripts.bench_gp",
@@ -31,9 +34,7 @@ def run(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:
         if exc.name != BENCHES[args.name]:
             raise
-        from zcgp.fitness.errors import ZcgpError
         raise ZcgpError(f"benchmark '{args.name}' is not available in this version") from None
-    from zcgp.scripts.cli import OneLineParser
     parser = OneLineParser(prog=f"zcgp bench {args.name}", description=module.__doc__,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     module.configure(parser)

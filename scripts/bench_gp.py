@@ -27,12 +27,12 @@ import random
 
 import numpy as np
 
-from zcgp.anchors import ANCHORS, compare
-from zcgp.fitness.report import format_table
-from zcgp.fitness.tasks import load_tasks
-from zcgp.gp.evolution import FINAL_SELECTIONS
-from zcgp.gp_bench import quality, quality_settings, speed, wall
+from zcgp.bench.engine import quality, quality_settings, speed, wall
+from zcgp.bench.gplearn_anchor import ANCHORS, compare
+from zcgp.fitness.sources import load_tasks
+from zcgp.gp.settings import FINAL_SELECTIONS
 from zcgp.scripts.common import add_data_args
+from zcgp.util import format_table
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +68,7 @@ def against(args) -> None:
           f"process), mean +- std over seeds; fitness = mean within-task Kendall on the train splits")
     rows = []
     for selection in args.against_tasks or [args.tasks]:
-        tasks = load_tasks(selection, args.data_dir)
+        tasks = load_tasks(selection, data_dir=args.data_dir)
         runs = [compare(tasks, args.against, population=args.population, generations=args.generations,
                         seed=seed, train_fraction=args.train_fraction) for seed in range(args.seeds)]
         ours, theirs = ([r[i] for r in runs] for i in (0, 1))
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if args.against:
         against(args)
         return 0
-    tasks = load_tasks(args.tasks, args.data_dir)
+    tasks = load_tasks(args.tasks, data_dir=args.data_dir)
     random.seed(args.seed)
     print("evaluation speed (train splits, same population)")
     print(format_table(["population", "engine s", "naive s", "engine evals/s", "naive evals/s", "speed-up",

@@ -24,11 +24,15 @@ import types
 
 import numpy as np
 
-from zcgp.fitness.report import format_table
-from zcgp.fitness.tasks import load_tasks
+from zcgp.bench.proxy_agreement import exact_params, formula_accuracy, proxy_agreement
+from zcgp.errors import UserInputError
+from zcgp.fitness.sources import load_tasks
+from zcgp.nas.objectives import table_task
+from zcgp.proxies.measure import build_network
 from zcgp.proxies.registry import PROXIES, REQUIRED, resolve_names
-from zcgp.spaces import nb201
-from zcgp.spaces.errors import UserInputError
+from zcgp.searching import load_formula
+from zcgp.spaces import get_space, nb201
+from zcgp.util import format_table
 
 FILE_PROXIES = tuple(name for name, spec in PROXIES.items() if spec.in_benchmark)
 
@@ -59,13 +63,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "text), computed from the same values; repeatable")
     parser.add_argument("--skip-speed", action="store_true", help="only the agreement part")
     parser.add_argument("--skip-agreement", action="store_true", help="only the speed part")
-
-
-def _seeded_network(arch, seed: int, num_classes: int = 10):
-    import torch
-
-    torch.manual_seed(seed)
-    return nb201.build_network(arch, num_classes)
 
 
 def naslib_style(net, inputs, targets, name: str) -> float:
@@ -138,7 +135,7 @@ def speed(args) -> None:
         raise UserInputError(f"the speed part times {', '.join(REQUIRED)}; no reference for {', '.join(missing)}")
     archs = nb201.SPACE.sample_distinct(args.networks, args.seed)
     inputs, targets = load_batch("synthetic", args.batch_size, 10, 32, args.seed)
-    warm = _seeded_network(archs[0], args.seed)
+    warm = build_network(nb201.SPACE, archs[0], args.seed, 10)
     compute_proxies(warm, inputs, targets, names=names, device="cpu")
     naslib_style(warm, inputs, targets, "snip")
     seconds = {"shared": 0.0, **{("own", n): 0.0 for n in names}, **{("naslib", n): 0.0 for n in names}}
@@ -152,7 +149,7 @@ def speed(args) -> None:
 
     shared_values: list[float] = []
     for i, arch in enumerate(archs):
-        net = _seeded_network(arch, args.seed)
+        net = build_network(nb201.SPACE, arch, args.seed, 10)
         sides = {
             "shared": lambda net=net: timed("shared", lambda: compute_proxies(
                 net, inputs, targets, names=names, device="cpu", seed=args.seed)),
@@ -189,9 +186,6 @@ def speed(args) -> None:
 
 
 def agreement(args) -> None:
-    from zcgp.agreement import exact_params, proxy_agreement
-    from zcgp.objectives import load_table_task
-    from zcgp.spaces import get_space
 
     space = get_space(args.space)
     task_name = args.task or next(iter(space.tasks))
@@ -202,7 +196,7 @@ def agreement(args) -> None:
         if checked is not None:
             print(f"exact params ({space.name} param_count vs every {task_name} row): {checked[0]} rows, "
                   f"max relative difference {checked[1]:.1e}")
-    present = load_table_task(space, task_name, args.data_dir).proxies
+    present = table_task(space, task_name, args.data_dir).proxies
     names = (resolve_names(args.agreement_names) if args.agreement_names else
              tuple(n for n in FILE_PROXIES if n in present and n not in ("params", "flops")))
     if args.batch_sizes:
@@ -221,15 +215,13 @@ def agreement(args) -> None:
 
 
 def _by_batch_size(args, space, task_name, names) -> None:
-    from zcgp.agreement import formula_accuracy, proxy_agreement
-    from zcgp.objectives import load_formula
 
     try:
         sizes = [int(b) for b in args.batch_sizes.split(",")]
     except ValueError:
         raise UserInputError(f"--batch-sizes expects integers such as 8,16,32, got '{args.batch_sizes}'") from None
     formulas = [(str(p), load_formula(p)) for p in args.proxy]
-    needed = tuple(dict.fromkeys([*names, *(t for _, f in formulas for t in f.TERMINALS)]))
+    needed = tuple(dict.fromkeys([*names, *(t for _, f in formulas for t in f.terminals)]))
     found = [proxy_agreement(space, task_name, needed, archs=args.archs, batch_size=b, resolution=args.resolution,
                              seed=args.seed, device=args.device, data_dir=args.data_dir, progress=True)
              for b in sizes]
@@ -243,7 +235,7 @@ def _by_batch_size(args, space, task_name, names) -> None:
 
 
 def _nb201_sizes(args) -> None:
-    tasks = {t.id.split("/")[1]: t for t in load_tasks("nb201", args.data_dir)}
+    tasks = {t.id.split("/")[1]: t for t in load_tasks("nb201", data_dir=args.data_dir)}
     exact = []
     for task_name, task in tasks.items():
         classes, resolution = nb201.TASKS[task_name]

@@ -16,9 +16,9 @@ import numpy as np
 from scipy import stats
 
 from zcgp.fitness.rank import RankTarget
-from zcgp.fitness.report import format_table
-from zcgp.fitness.tasks import load_tasks
+from zcgp.fitness.sources import load_tasks
 from zcgp.scripts.common import add_data_args
+from zcgp.util import format_table
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +34,7 @@ def _time(fn) -> tuple[float, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    tasks = load_tasks(args.tasks, args.data_dir)
+    tasks = load_tasks(args.tasks, data_dir=args.data_dir)
     rng = np.random.default_rng(args.seed)
     pools = [rng.normal(size=(args.candidates, t.n)) for t in tasks]
     if args.ties:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 
-from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.report import format_table
-from zcgp.gp.scale import TASKS, growth_vs_nlogn, measure_scale
+from zcgp.bench.scale import TASKS, growth_vs_nlogn, measure_scale
+from zcgp.errors import ZcgpError
+from zcgp.util import format_table
 
 MEMORY_LIMIT_MB = 4096
 

@@ -22,12 +22,16 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.io import atomic_write_json
-from zcgp.fitness.outdir import claim_file
-from zcgp.fitness.report import format_table
 
-from zcgp.objectives import SEARCH_BATCH_SIZE, SEARCH_INITS
+from zcgp.bench.search import compare_objectives, seconds_per_network, timed_searches
+from zcgp.errors import ZcgpError
+from zcgp.nas.benchmark import Benchmark
+from zcgp.nas.objectives import table_task
+from zcgp.scripts.common import add_measure_args, measure_settings
+from zcgp.searching import load_formula
+from zcgp.spaces import get_space
+from zcgp.spaces.search import POPULATION, SAMPLE_SIZE
+from zcgp.util import atomic_write_json, claim_file, format_table
 
 HAND_CRAFTED = ("synflow", "snip", "grad_norm", "jacov", "nwot", "fisher", "grasp", "plain", "l2_norm",
                 "epe_nas", "params", "flops")
@@ -53,14 +57,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference", type=int, default=64,
                         help="evaluations mode: reference networks of the formula (default: 64)")
     parser.add_argument("--lookup", action="store_true", help="search the table's architectures, table proxies")
-    parser.add_argument("--data", default="synthetic", help="synthetic (default) or cifar10:/path")
-    parser.add_argument("--batch-size", type=int, default=SEARCH_BATCH_SIZE,
-                        help=f"input minibatch of the proxies (default: {SEARCH_BATCH_SIZE})")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--inits", type=int, default=SEARCH_INITS, metavar="R",
-                        help=f"time mode: average each proxy over R weight initialisations (default: {SEARCH_INITS})")
+    add_measure_args(parser)
     parser.add_argument("--workers", type=int, default=-1, help="time mode: scoring processes (default: every core)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
     parser.add_argument("--timing-networks", type=int, default=4,
                         help="evaluations mode: fresh networks timed per objective (default: 4; 0 = skip)")
     parser.add_argument("--data-dir", metavar="DIR", help="NAS-Bench-Suite-Zero files (default: shipped copy)")
@@ -93,8 +91,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from zcgp.spaces import get_space
-
     space = get_space(args.space)
     task = args.dataset or next(iter(space.tasks))
     labels = _labels(args)
@@ -108,9 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     elif timed:
         objectives = [*labels, "random", *TIMED_HAND_CRAFTED]
     else:
-        from zcgp.objectives import load_table_task
-
-        present = load_table_task(space, task, args.data_dir).proxies
+        present = table_task(space, task, args.data_dir).proxies
         objectives = [*labels, "random", *(p for p in HAND_CRAFTED if p in present)]
     if not objectives or not seeds:
         raise ZcgpError("need at least one objective and one seed")
@@ -118,30 +112,23 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _timed(args, space, task, labels, objectives, seeds) -> int:
-    from zcgp._search import Benchmark, search
-
     bench = Benchmark(space, task, table_only=args.lookup, data_dir=args.data_dir)
-    records, rows = [], []
+
+    def progress(record):
+        entry = record["benchmark"]
+        shown = "not in the table" if entry is None else f"{entry[task][bench.metric]:.2f}"
+        print(f"  {record['objective']:<16} seed {record['seed']}: {shown}  {record['evaluations']} networks in "
+              f"{record['seconds']:.0f} s" + (f"  [{record['info']['pick']['chosen']}]"
+                                              if "pick" in record["info"] else ""), flush=True)
+
+    sources = {o: labels.get(o.partition(":")[0], o) for o in objectives}
+    records = timed_searches(space, sources, seeds, minutes=args.minutes, task=task, lookup=args.lookup,
+                             population=args.population or POPULATION, sample_size=args.sample_size or SAMPLE_SIZE,
+                             settings=measure_settings(args, seed=0), workers=args.workers, data_dir=args.data_dir,
+                             progress=progress)
+    rows = []
     for objective in objectives:
-        label, _, mode = objective.partition(":")
-        found = []
-        for seed in seeds:
-            result = search(space, labels.get(label, objective), minutes=args.minutes, seed=seed, task=task,
-                            lookup=args.lookup, population=args.population or 50,
-                            sample_size=args.sample_size or 10, data=args.data, batch_size=args.batch_size,
-                            device=args.device, threads=args.threads, workers=args.workers, pick=mode or "auto",
-                            inits=args.inits,
-                            data_dir=args.data_dir)
-            entry = bench.lookup(result.best_arch)
-            record = {"objective": objective, "seed": seed, "best_arch": result.best_string,
-                      "evaluations": result.evaluations, "seconds": result.info["seconds"]["total"],
-                      "benchmark": entry, "info": result.info}
-            records.append(record)
-            found.append(record)
-            shown = "not in the table" if entry is None else f"{entry[task][bench.metric]:.2f}"
-            print(f"  {objective:<16} seed {seed}: {shown}  {result.evaluations} networks in "
-                  f"{record['seconds']:.0f} s" + (f"  [{result.info['pick']['chosen']}]"
-                                                  if "pick" in result.info else ""), flush=True)
+        found = [r for r in records if r["objective"] == objective]
         tasks = list((found[0]["benchmark"] or {task: None}).keys())
         cells = []
         for t in tasks:
@@ -164,9 +151,6 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
 
 
 def _equal_evaluations(args, space, task, labels, objectives, seeds) -> int:
-    from zcgp._search import compare_objectives, seconds_per_network
-    from zcgp.objectives import load_formula
-
     evolved = [o for o in objectives if o in labels]
     if len(evolved) > 1:
         raise ZcgpError("the evaluations mode compares one evolved formula; give one --proxy (or use --minutes)")
@@ -180,15 +164,14 @@ def _equal_evaluations(args, space, task, labels, objectives, seeds) -> int:
 
     runs = compare_objectives(space, formula, names_, seeds, evaluations=args.evaluations, task=task,
                               lookup=args.lookup, population=args.population or 20,
-                              sample_size=args.sample_size or 5, reference=args.reference, data=args.data,
-                              batch_size=args.batch_size, device=args.device, threads=args.threads,
-                              data_dir=args.data_dir, progress=progress)
+                              sample_size=args.sample_size or 5, reference=args.reference,
+                              settings=measure_settings(args, seed=0), data_dir=args.data_dir, progress=progress)
     rows = []
     for objective in names_:
         mine = [r for r in runs if r["objective"] == objective]
-        names = formula.TERMINALS if objective == "evolved" else () if objective == "random" else (objective,)
-        per_net = (seconds_per_network(space, names, task, networks=args.timing_networks, data=args.data,
-                                       batch_size=args.batch_size, device=args.device, threads=args.threads)
+        names = formula.terminals if objective == "evolved" else () if objective == "random" else (objective,)
+        per_net = (seconds_per_network(space, names, task, networks=args.timing_networks,
+                                       settings=measure_settings(args, seed=0))
                    if args.timing_networks else float("nan"))
         rows.append([objective, _cell(r["accuracy"] for r in mine), _cell(r["percentile"] for r in mine),
                      "inf" if per_net == 0 else f"{60 / per_net:.1f}"])

@@ -25,26 +25,23 @@ import sys
 import time
 from pathlib import Path
 
-from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.families import FITNESS_METRICS
-from zcgp.fitness.io import atomic_write_json, atomic_write_text
-from zcgp.fitness.report import format_table
-from zcgp.fitness.tasks import load_tasks
-from zcgp.gp.plots import transfer_plot
-from zcgp.gp.transfer import (
+from zcgp.bench.transfer import (
     METHOD_LABELS,
     REPORT_METRICS,
-    TERMINAL_SETS,
     UNITS,
     all_tasks_table,
-    boost_available,
     leave_one_out,
     summarize,
+    transfer_plot,
     wins,
 )
-from zcgp.scripts.evolve import add_generalization_args, evolve_settings
-
-from zcgp._evolve import RUN_OPTIONS
+from zcgp.errors import ZcgpError
+from zcgp.fitness.baselines import boost_available
+from zcgp.fitness.families import FITNESS_METRICS
+from zcgp.fitness.sources import load_tasks
+from zcgp.gp.dataset import TERMINAL_SETS
+from zcgp.scripts.evolve import RUN, add_generalization_args, settings_from_args
+from zcgp.util import atomic_write_json, atomic_write_text, format_table
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -56,8 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"comma list of metrics printed, from {', '.join(REPORT_METRICS)} "
                              "(default: kendall; the JSON holds all)")
     parser.add_argument("--terminals", dest="terminal_set", choices=TERMINAL_SETS,
-                        help=f"proxies the methods may use (default: {RUN_OPTIONS['terminal_set']}): all (one the held-out unit lacks is "
-                             "the neutral 0.5 there) or heldout (only those every held-out task has: "
+                        help=f"proxies the methods may use (default: {RUN.terminal_set}): all (one the held-out "
+                             "unit lacks is the neutral 0.5 there) or heldout (only those every held-out task has: "
                              "known on a new space before any label)")
     parser.add_argument("--no-boost", action="store_true", help="skip the LightGBM baseline")
     parser.add_argument("--no-all-tasks", action="store_true",
@@ -139,8 +136,8 @@ def run(args: argparse.Namespace) -> int:
         raise ZcgpError(f"unknown metric '{bad[0] if bad else ''}'; choose from {', '.join(FITNESS_METRICS)}")
     if args.sources:
         return _print_saved(args.sources, metrics)
-    settings = evolve_settings(args)
-    tasks = load_tasks(args.tasks, args.data_dir)
+    settings = settings_from_args(args)
+    tasks = load_tasks(args.tasks, data_dir=args.data_dir)
     out = Path(args.out)
     all_metrics = list(dict.fromkeys(REPORT_METRICS + tuple(metrics)))
     start = time.perf_counter()
@@ -153,14 +150,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.no_loo and args.no_all_tasks:
         raise ZcgpError("--no-loo and --no-all-tasks leave nothing to run")
-    c = settings.config
+    c = settings.gp
     print(f"seeds {','.join(map(str, args.seeds))}, {c.population}x{c.generations}, fitness {settings.metric} "
           f"({settings.aggregation}), parents {c.parents}"
           f"{f' ({settings.case_splits} subsamples per task)' if settings.case_splits else ''}, "
-          f"pick {settings.pick}, terminals {settings.terminal_set}, depth {c.max_depth}, parsimony {c.parsimony}")
+          f"select {settings.select}, terminals {settings.terminal_set}, depth {c.max_depth}, parsimony {c.parsimony}")
     result = {"runs": [], "summary": {}} if args.no_loo else \
         leave_one_out(tasks, args.unit, args.seeds, settings, all_metrics, boost=not args.no_boost, progress=progress)
-    result["settings"] = {**settings.__dict__, "config": settings.config.__dict__}
+    result["settings"] = settings.to_dict()
     if not args.no_loo:
         result["summary"] = {m: summarize(result, m) for m in all_metrics}
         if not args.no_boost and not boost_available():

@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import time
 import sys
+import time
 
-from zcgp.fitness.errors import Interrupted, ZcgpError
-from zcgp.spaces.errors import UserInputError
+from zcgp.errors import Interrupted, ZcgpError
 
-# command -> (module under scripts/, one-line help); file names avoid top-level package names
+# command -> (module under scripts/, one-line help)
 COMMANDS = {
-    "run": ("zcgp.scripts.pipeline", "the main job: evolve a proxy on NB201 tasks, then search with it"),
+    "run": ("zcgp.scripts.run", "the main job: evolve a proxy on NB201 tasks, then search with it"),
     "tasks": ("zcgp.scripts.tasks", "list the tasks and write them as long CSV tables (--to-csv DIR)"),
     "baselines": ("zcgp.scripts.baselines", "per-task test correlation of every hand-crafted proxy and baselines"),
     "evolve": ("zcgp.scripts.evolve", "evolve a proxy formula with genetic programming (writes result.json, proxy.py)"),
     "export": ("zcgp.scripts.export", "export a hall-of-fame or Pareto member of a run as a standalone proxy.py"),
     "evaluate": ("zcgp.scripts.evaluate", "score a formula, a run or a proxy.py on any tasks beside the baselines"),
-    "proxies": ("zcgp.scripts.compute_proxies", "compute zero-cost proxies of sampled or listed architectures to CSV"),
-    "search": ("zcgp.scripts.search", "find a strong NAS-Bench-201 network with a zero-cost objective"),
-    "bench": ("zcgp.scripts.bench", "run a benchmark (rank, gp, proxies, search) and print its table"),
+    "proxies": ("zcgp.scripts.proxies", "compute zero-cost proxies of sampled or listed architectures to CSV"),
+    "search": ("zcgp.scripts.search", "find a strong network of any space with a zero-cost objective"),
+    "bench": ("zcgp.scripts.bench", "run a benchmark (rank, gp, proxies, search, scale, transfer), print its table"),
 }
 
 
@@ -69,7 +68,7 @@ def _dispatch(name: str, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"zcgp {name}: interrupted", file=sys.stderr)
         return 130
-    except (ZcgpError, UserInputError) as exc:
+    except ZcgpError as exc:
         message = " ".join(str(exc).split("\n"))          # always one line
         print(f"zcgp {name}: error: {message}", file=sys.stderr)
         return 2

@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from zcgp._evaluate import evaluate
-from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.io import atomic_write_json
+from zcgp.errors import ZcgpError
+from zcgp.evaluation import evaluate
 from zcgp.fitness.rank import METRICS
 from zcgp.fitness.transforms import TRANSFORMS
 from zcgp.gp.report import comparison_table
-from zcgp.fitness.outdir import claim_file
 from zcgp.scripts.common import add_data_args, add_overwrite_arg
+from zcgp.util import atomic_write_json, claim_file
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

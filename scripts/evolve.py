@@ -9,9 +9,9 @@ same for an absent proxy; "exclude": not a terminal; "zero" / "skip": a formula 
 is undefined there, counting 0 in the mean or left out of it.
 Tasks: the shipped NAS-Bench-Suite-Zero tables, or your own long table (--data FILE.csv |
 FILE.parquet | DIR: one row per (task, arch), proxy columns, an accuracy column).
-Final pick (--select): by default, when the tasks span several spaces, an inner
+Final formula (--select): by default, when the tasks span several spaces, an inner
 leave-one-space-out on the training spaces (one extra run per space) chooses a size cap, and
-the best formula under it is kept: this transfers best to unseen spaces (README, Transfer).
+the best formula under it is kept (measured in the docs: results, transfer).
 --select train keeps the best train fitness; --select validation evolves on 75% of each
 task's train split and picks the final formula (among the hall of fame and the size Pareto
 front) by mean score on the other 25%.
@@ -31,29 +31,30 @@ examples:
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
+from zcgp.evolving import evolve, option_names, resume
+from zcgp.fitness.aggregate import AGGREGATIONS
 from zcgp.fitness.families import FITNESS_METRICS
-from zcgp.fitness.report import format_table
 from zcgp.fitness.transforms import TRANSFORMS
-from zcgp.gp.dataset import DEFAULT_VALIDATION_FRACTION, MISSING_MODES
-from zcgp.gp.evolution import FINAL_SELECTIONS, SELECTIONS
+from zcgp.gp.dataset import DEFAULT_VALIDATION_FRACTION, MISSING_MODES, TERMINAL_SETS
 from zcgp.gp.interrupt import resume_command, stop_on_signals
+from zcgp.gp.lexicase import PARENT_SELECTIONS
 from zcgp.gp.parallel import BACKENDS
 from zcgp.gp.report import comparison_table
-from zcgp.gp.selection import AGGREGATIONS, PARENT_SELECTIONS
-from zcgp.gp.transfer import TERMINAL_SETS, EvolveSettings
+from zcgp.gp.settings import FINAL_SELECTIONS, SURVIVORS, EvolveSettings, GPConfig
 from zcgp.scripts.common import add_data_args, add_overwrite_arg
+from zcgp.util import format_table
 
-from zcgp._evolve import GP_DEFAULTS, RUN_OPTIONS, evolve, option_names, resume
+RUN = EvolveSettings()          # the defaults shown in --help
+GP = GPConfig()
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_data_args(parser)
     parser.set_defaults(tasks=None, seed=None, train_fraction=None)   # None = not given
-    d = GP_DEFAULTS
+    d = GP
     data = parser.add_argument_group("tasks and fitness")
     data.add_argument("--test-tasks", metavar="SEL",
                       help="report the formula on these tasks (transfer; default: the --tasks)")
@@ -64,7 +65,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                       help="column names of --data for the roles task, arch, accuracy "
                            "(default: task=task,arch=arch,accuracy=accuracy)")
     data.add_argument("--transform", choices=TRANSFORMS, help="input transform of every proxy, "
-                      f"per task within the scored set (default: {RUN_OPTIONS['transform']})")
+                      f"per task within the scored set (default: {RUN.transform})")
     data.add_argument("--metric", choices=FITNESS_METRICS,
                       help="fitness per task: kendall (default), spearman, wkendall (weighted Kendall, "
                            "scipy weightedtau), top1/top5/top10 (precision at the top p%% by accuracy), "
@@ -73,18 +74,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--terminals", dest="terminal_set", choices=TERMINAL_SETS,
                       help=f"all: every proxy of the tasks; heldout: only the proxies that every "
                            f"--test-tasks task outside --tasks has, i.e. what the new space can compute "
-                           f"(no labels read; default: {RUN_OPTIONS['terminal_set']})")
+                           f"(no labels read; default: {RUN.terminal_set})")
     data.add_argument("--missing", choices=MISSING_MODES,
                       help="a proxy missing on some tasks: impute = a neutral constant there (0.5 "
                            "for every architecture under rank, 0 otherwise; default), exclude = not "
                            "a terminal, zero / skip = formulas using it are undefined there, the "
                            "task counting 0 in the mean / left out of it")
-    data.add_argument("--select", choices=(*FINAL_SELECTIONS, "inner-loso"),
+    data.add_argument("--select", choices=FINAL_SELECTIONS,
                       help="how the final formula is chosen: inner-loso (default) = the best member "
                            "of the hall of fame and size front under the size cap that does best in an "
                            "inner leave-one-space-out on the train tasks' spaces (one extra run per "
-                           "space; with one space it is train; measured best for unseen spaces: "
-                           "README, Transfer); train = best train fitness; "
+                           "space; with one space it is train); train = best train fitness; "
                            f"validation = evolve on {round(100 * (1 - DEFAULT_VALIDATION_FRACTION))}%% of each "
                            f"task's train split and pick, among the hall of fame and the size "
                            f"Pareto front, the best mean score on the other "
@@ -100,9 +100,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     evo.add_argument("--mut-prob", type=float, help=f"mutation probability (default: {d.mut_prob})")
     evo.add_argument("--tournament", type=int, help=f"tournament size (default: {d.tournament})")
     evo.add_argument("--parsimony", type=float, help=f"parsimony tournament size in [1, 2] (default: {d.parsimony})")
-    evo.add_argument("--selection", choices=SELECTIONS,
+    evo.add_argument("--survivors", choices=SURVIVORS,
                      help="survivor selection: double tournament (fitness, then size) or NSGA-II "
-                          "on (fitness, size) (default: double-tournament)")
+                          f"on (fitness, size) (default: {d.survivors})")
     evo.add_argument("--elite", type=int, help=f"best distinct formulas always kept (default: {d.elite})")
     evo.add_argument("--hof-size", type=int, help=f"hall-of-fame size (default: {d.hof_size})")
     add_generalization_args(parser)
@@ -110,36 +110,39 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ex.add_argument("--out", metavar="DIR", help="output directory (required unless --resume)")
     ex.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR")
     add_overwrite_arg(ex)
-    ex.add_argument("--n-jobs", type=int, default=1, help="parallel evaluation workers, -1 = all cores (default: 1)")
+    ex.add_argument("--n-jobs", type=int, default=1,
+                    help="worker processes for evaluation and the inner leave-one-space-out runs, -1 = all "
+                         "cores (default: 1; the result is the same for any number)")
     ex.add_argument("--backend", choices=BACKENDS, default="loky", help="joblib backend (default: loky)")
     ex.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler (implies --backend dask)")
     ex.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
-    ex.add_argument("--no-measure-cost", action="store_true",
-                    help="skip measuring, on this machine, the seconds per network of the final formula and "
-                         "of each cost-front member (done by default on one buildable space: one fresh network "
-                         "per proxy set at zcgp search's input batch and initialisations, cached and read again "
-                         "by zcgp search --pick auto)")
+    ex.add_argument("--measure-cost", action="store_true",
+                    help="also measure, on this machine, the seconds per network of the final formula and of "
+                         "each cost-front member (one buildable space only: one fresh network per proxy set at "
+                         "zcgp search's input batch and initialisations; imports torch; cached and read again "
+                         "by zcgp search --pick auto, which otherwise measures them itself)")
     ex.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
 
 
 def add_generalization_args(parser: argparse.ArgumentParser, with_budget: bool = False) -> None:
     """The generalization levers (one group); `with_budget` adds the fitness metric, the
     final pick and the budget, for commands that do not define them (bench transfer)."""
-    d, r = GP_DEFAULTS, RUN_OPTIONS
+    d, r = GP, RUN
     g = parser.add_argument_group("generalization levers (defaults: the zcgp evolve defaults)")
     if with_budget:
         g.add_argument("--metric", choices=FITNESS_METRICS, help="fitness (default: kendall)")
-        g.add_argument("--select", choices=("train", "inner-loso"), help=f"final pick (default: {r['select']})")
+        g.add_argument("--select", choices=("train", "inner-loso"), help=f"final pick (default: {r.select})")
         g.add_argument("--population", type=int, help=f"mu (default: {d.population})")
         g.add_argument("--generations", type=int, help=f"generations (default: {d.generations})")
         g.add_argument("--max-depth", type=int, help=f"tree depth limit (default: {d.max_depth})")
         g.add_argument("--parsimony", type=float,
                        help=f"parsimony tournament size in [1, 2] (default: {d.parsimony})")
     g.add_argument("--aggregate", dest="aggregation", choices=AGGREGATIONS,
-                   help=f"fitness over tasks (default: {r['aggregation']}): mean, space-mean (mean over "
-                        "spaces of the mean over their tasks), space-min (the worst space's mean), min, mean-std (mean - k std), worst-quartile")
+                   help=f"fitness over tasks (default: {r.aggregation}): mean, space-mean (mean over "
+                        "spaces of the mean over their tasks), space-min (the worst space's mean), min, "
+                        "mean-std (mean - k std), worst-quartile")
     g.add_argument("--aggregate-k", dest="aggregation_k", type=float, metavar="K",
-                   help=f"k of mean-std (default: {r['aggregation_k']})")
+                   help=f"k of mean-std (default: {r.aggregation_k})")
     g.add_argument("--parents", choices=PARENT_SELECTIONS,
                    help=f"parent selection (default: {d.parents}): tournament, or epsilon-lexicase over the cases")
     g.add_argument("--lexicase-splits", dest="case_splits", type=int, metavar="B",
@@ -147,23 +150,11 @@ def add_generalization_args(parser: argparse.ArgumentParser, with_budget: bool =
                         "into B fixed disjoint subsamples (tasks x subsamples)")
 
 
-def evolve_settings(args) -> EvolveSettings:
-    """EvolveSettings from parsed options (None = the zcgp evolve default)."""
-    def get(name, default):
-        value = getattr(args, name, None)
-        return default if value is None else value
-    d, r = GP_DEFAULTS, RUN_OPTIONS
-    config = dataclasses.replace(d, population=get("population", d.population),
-                                 generations=get("generations", d.generations),
-                                 max_depth=get("max_depth", d.max_depth),
-                                 parsimony=get("parsimony", d.parsimony),
-                                 parents=get("parents", d.parents)).validate()
-    return EvolveSettings(config=config, metric=get("metric", "kendall"), transform=r["transform"],
-                          missing=r["missing"], train_fraction=r["train_fraction"],
-                          aggregation=get("aggregation", r["aggregation"]),
-                          aggregation_k=get("aggregation_k", r["aggregation_k"]),
-                          case_splits=get("case_splits", r["case_splits"]), pick=get("select", r["select"]),
-                          terminal_set=get("terminal_set", r["terminal_set"]))
+def settings_from_args(args) -> EvolveSettings:
+    """EvolveSettings from parsed options (an option not given is the zcgp evolve default)."""
+    names = ("metric", "select", "terminal_set", "aggregation", "aggregation_k", "case_splits", "population",
+             "generations", "max_depth", "parsimony", "parents")
+    return EvolveSettings.from_options(**{n: getattr(args, n, None) for n in names}).validate()
 
 
 def parse_columns(text: str | None) -> dict | None:
@@ -212,6 +203,14 @@ def print_summary(result: dict) -> None:
           f"better than the best proxy on {s['beats_best_proxy']}/{s['n_defined']} tasks")
 
 
+def labels_line(labels: dict | None) -> str:
+    """One line: which labels the formula was evolved on."""
+    if not labels:
+        return "labels: unknown"
+    spaces = ", ".join(f"{n} of {s}" for s, n in labels["spaces"].items())
+    return f"labels: evolved on {len(labels['tasks'])} task(s), labeled architectures: {spaces}"
+
+
 def run(args: argparse.Namespace) -> int:
     again = resume_command(args.resume or args.out, args.data_dir, args.n_jobs, args.backend, args.scheduler)
     with stop_on_signals(again):
@@ -222,19 +221,19 @@ def _run(args: argparse.Namespace) -> int:
     options = {k: getattr(args, k) for k in option_names() if getattr(args, k, None) is not None}
     common = {"n_jobs": args.n_jobs, "scheduler": args.scheduler, "backend": args.backend,
               "progress": not args.quiet, "plots": not args.no_plots, "data_dir": args.data_dir,
-              "measure_cost": not args.no_measure_cost}
+              "measure_cost": args.measure_cost}
     if args.resume:
         if args.columns:
             raise ZcgpError("--columns is taken from the checkpoint; leave it out to resume")
         result = resume(args.resume, generations=args.generations, data=args.data, tasks=args.tasks,
-                        test_tasks=args.test_tasks, seed=args.seed, fitness=args.metric,
+                        test_tasks=args.test_tasks, seed=args.seed, metric=args.metric,
                         population=args.population, **options, **common)
         out = args.resume
     else:
         if not args.out:
             raise ZcgpError("--out DIR is required (or --resume DIR)")
         result = evolve(args.tasks or "all", seed=args.seed or 0, population=args.population,
-                        generations=args.generations, fitness=args.metric or "kendall",
+                        generations=args.generations, metric=args.metric,
                         test_tasks=args.test_tasks, data=args.data, columns=parse_columns(args.columns),
                         out=args.out, overwrite=args.overwrite, **options, **common)
         out = args.out
@@ -243,6 +242,7 @@ def _run(args: argparse.Namespace) -> int:
         if not args.no_plots and not any(name.endswith(".png") for name in written):
             print("note: matplotlib is not installed; plots skipped", file=sys.stderr)
         print_summary(result.result)
+        print(labels_line(result.result.get("labels")))
         t = result.result["timings"]
         print(f"{t['generations']} generations, {t['evaluations']} distinct formulas scored "
               f"({t['cache_hit_rate']:.0%} cache hits) in {t['evolve_s']:.1f} s in the engine, "

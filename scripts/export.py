@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zcgp.fitness.outdir import claim_file
 from zcgp.run import Run
 from zcgp.scripts.common import add_overwrite_arg
+from zcgp.util import claim_file
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

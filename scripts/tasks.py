@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zcgp._tasks import load_tasks
-from zcgp.fitness.report import format_table
+from zcgp.fitness.sources import load_tasks
 from zcgp.fitness.table import write_csv
 from zcgp.scripts.common import add_data_args
+from zcgp.util import format_table
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -4,8 +4,8 @@
 tnb101_macro) or loads a user's class given as 'package.module:Class'.
 """
 
+from zcgp.errors import UserInputError
 from zcgp.spaces.base import SearchSpace
-from zcgp.spaces.errors import UserInputError
 
 # name -> "module:attribute" holding the space instance, imported on first use
 SPACES = {
@@ -65,4 +65,4 @@ def load_user_space(spec: str) -> SearchSpace:
     return space
 
 
-__all__ = ["PROTOCOL", "SPACES", "SearchSpace", "UserInputError", "get_space", "load_user_space"]
+__all__ = ["PROTOCOL", "SPACES", "SearchSpace", "get_space", "load_user_space"]

@@ -7,7 +7,8 @@ from collections.abc import Hashable
 from typing import Any, ClassVar
 
 import numpy as np
-from zcgp.spaces.errors import UserInputError
+
+from zcgp.errors import UserInputError
 
 
 def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
@@ -26,6 +27,14 @@ def parse_int_tuple(text: str, space: str) -> list[int]:
         return [int(p) for p in inner[1:-1].split(",") if p.strip()]
     except ValueError:
         raise UserInputError(f"malformed {space} architecture '{text}': expected integers") from None
+
+
+def task_shape(space, task: str) -> tuple[int, int]:
+    """(number of classes, input resolution) of task `task` of `space`."""
+    tasks = getattr(space, "tasks", None) or {}
+    if task not in tasks:
+        raise UserInputError(f"unknown task '{task}' for space {space.name}; known: {', '.join(tasks)}")
+    return tasks[task]
 
 
 def check_classes(num_classes: Any) -> int:

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from zcgp.errors import UserInputError
 from zcgp.spaces.base import FunctionSpace, as_rng, check_classes, parse_int_tuple
-from zcgp.spaces.errors import UserInputError
 
 OP_NAMES = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
 INPUT, OUTPUT, MAXPOOL, CONV1, CONV3 = range(5)

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from zcgp.errors import UserInputError
 from zcgp.spaces.base import FunctionSpace, as_rng
-from zcgp.spaces.errors import UserInputError
 
 OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
 SKIP, NONE, CONV3, CONV1, POOL = range(5)

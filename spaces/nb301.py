@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from zcgp.errors import UserInputError
 from zcgp.spaces.base import FunctionSpace, as_rng, check_classes
-from zcgp.spaces.errors import UserInputError
 
 OP_NAMES = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
             "dil_conv_3x3", "dil_conv_5x5")
@@ -206,7 +206,7 @@ def param_count(arch: Any, num_classes: int = 10) -> int:
     """Exact number of parameters of `build(arch, num_classes)`."""
     cells = to_cells(arch)
     total = 9 * 3 * STEM_MULTIPLIER * CHANNELS + 2 * STEM_MULTIPLIER * CHANNELS
-    for c_pp, c_p, c, red, prev_red in cell_plan():
+    for c_pp, c_p, c, red, _ in cell_plan():
         total += (c_pp * c + 2 * c) + (c_p * c + 2 * c)       # preprocess0 (1x1 or factorized), preprocess1
         total += sum(_op_params(o, c, 2 if red and s < 2 else 1) for s, o in cells[int(red)])
     return total + (NODES * c + 1) * num_classes

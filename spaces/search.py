@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from zcgp.spaces.errors import UserInputError
+
+from zcgp.errors import UserInputError
 
 _MAX_STALE_BATCHES = 200
+# the defaults of every search: population (a formula's reference sample too), tournament, batch
+POPULATION, SAMPLE_SIZE, BATCH = 50, 10, 8
 _NOVELTY_STEPS = 8          # a child already scored is mutated again, up to this many times
 Objective = Callable[[Sequence[Any]], np.ndarray]
 
 
 @dataclass
-class SearchResult:
+class AgingResult:
     best_arch: Any
     best_score: float
     evaluations: int                 # distinct architectures scored (the budget unit)
@@ -78,10 +81,10 @@ def _novel(space, child, scored, batch_keys, rng) -> tuple[Any, str]:
     return child, space.key(child)
 
 
-def aging_evolution(space, objective: Objective, *, population: int = 50, sample_size: int = 10,
+def aging_evolution(space, objective: Objective, *, population: int = POPULATION, sample_size: int = SAMPLE_SIZE,
                     max_evaluations: int | None = None, max_seconds: float | None = None,
-                    batch: int = 8, seed: int = 0, on_batch: Callable[[dict], None] | None = None,
-                    initial: Sequence[Any] = ()) -> SearchResult:
+                    batch: int = BATCH, seed: int = 0, on_batch: Callable[[dict], None] | None = None,
+                    initial: Sequence[Any] = ()) -> AgingResult:
     """Real et al.'s aging evolution: tournament parent, one mutation, oldest member dies.
 
     The population starts with `initial`, scored together as the first batch (a formula's
@@ -94,7 +97,8 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
     """
     _check_budget(max_evaluations, max_seconds)
     if population < 2 or not 1 <= sample_size <= population:
-        raise UserInputError(f"need population >= 2 and 1 <= sample size <= population, got {population}, {sample_size}")
+        raise UserInputError(f"need population >= 2 and 1 <= sample size <= population, got {population}, "
+                             f"{sample_size}")
     rng = np.random.default_rng(seed)
     cache = _ScoreCache(space, objective)
     start = time.perf_counter()
@@ -164,5 +168,5 @@ def aging_evolution(space, objective: Objective, *, population: int = 50, sample
         interrupted, stop_reason = True, "interrupted"
     if stop_reason == "time" and max_evaluations is not None and len(cache.scores) >= max_evaluations:
         stop_reason = "evaluations"
-    return SearchResult(best["arch"], best["score"], len(cache.scores), proposals,
+    return AgingResult(best["arch"], best["score"], len(cache.scores), proposals,
                         time.perf_counter() - start, interrupted, stop_reason, history)

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from zcgp.errors import UserInputError
 from zcgp.spaces.base import SearchSpace, as_rng, check_classes, parse_int_tuple
-from zcgp.spaces.errors import UserInputError
 
 BASE_CHANNELS = 64
 MICRO_SKELETON = "41414"

@@ -1,3 +1,4 @@
+import importlib.util
 import json
 import os
 import shutil
@@ -65,3 +66,35 @@ def private_cache(tmp_path_factory, monkeypatch):
     path = tmp_path_factory.mktemp("zcgp-cache")
     monkeypatch.setenv("ZCGP_CACHE_DIR", str(path))
     return path
+
+
+# one small run of `zcgp evolve` on the three NB201 tasks, read (never written) by many tests
+SMALL_RUN = ["--tasks", "nb201", "--population", "60", "--generations", "3", "--seed", "2", "--hof-size", "6",
+             "--quiet", "--no-plots"]
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory) -> Path:
+    """The directory of a small nb201 run (SMALL_RUN), shared by the session: copy it before
+    changing anything in it."""
+    from zcgp.scripts.cli import main
+
+    out = tmp_path_factory.mktemp("small_run") / "run"
+    assert main(["evolve", *SMALL_RUN, "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture
+def small_run_copy(small_run, tmp_path) -> Path:
+    """A private, writable copy of `small_run`."""
+    target = tmp_path / "run"
+    shutil.copytree(small_run, target)
+    return target
+
+
+def load_exported(path, name: str | None = None):
+    """Import an exported proxy.py the way a user does (tests only: zcgp itself never imports one)."""
+    spec = importlib.util.spec_from_file_location(name or f"exported_{abs(hash(str(path)))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -80,7 +80,7 @@ def score(root: Path) -> dict:
 
 
 def describe(code) -> str:
-    from mutmut.stats import status_by_exit_code   # mutmut 3.x
+    from mutmut.stats import status_by_exit_code  # mutmut 3.x
     return status_by_exit_code[code]
 
 
@@ -110,14 +110,16 @@ def main(argv=None) -> int:
         root = stage(module, table[module], cfg)
         print(f"== {module}: mutmut run in {root.relative_to(REPO)}", flush=True)
         proc = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children),
-                               *scopes.get(module, [])], env={**os.environ, "ZCGP_MUTATION": "1"}, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+                               *scopes.get(module, [])], env={**os.environ, "ZCGP_MUTATION": "1"}, cwd=root,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
         (root / "mutmut.log").write_text(proc.stdout)
         result = score(root)
         rows.append((module, result))
         print(f"   {result['killed']}/{result['ran']} killed ({100 * result['score']:.1f}%)  {result['counts']}",
               flush=True)
-        subprocess.run([sys.executable, "-m", "mutmut", "results"], cwd=root, check=False,
-                       stdout=open(root / "survivors.txt", "w"), stderr=subprocess.STDOUT)
+        with open(root / "survivors.txt", "w") as survivors:
+            subprocess.run([sys.executable, "-m", "mutmut", "results"], cwd=root, check=False,
+                           stdout=survivors, stderr=subprocess.STDOUT)
     print("\n| module | mutants | killed | score |\n|---|---|---|---|")
     for module, r in rows:
         print(f"| `{module}` | {r['ran']} | {r['killed']} | {100 * r['score']:.1f} % |")

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from conftest import load_exported
 from scipy.stats import kendalltau
 
 import zcgp
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.fitness.splits import task_split
 
 SMALL = {"seed": 1, "population": 40, "generations": 2, "progress": False}
@@ -56,9 +56,7 @@ def test_scores_match_scipy_on_the_test_split(run, nb201):
 
 def test_proxy_equals_the_exported_module_and_reads_data_only(run, nb201, tmp_path):
     path = run.export(tmp_path / "proxy.py")
-    spec = importlib.util.spec_from_file_location("exported_proxy", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_exported(path, "exported_proxy")
     scores = _scores(nb201[1])
     np.testing.assert_array_equal(zcgp.Proxy(run)(scores), module.proxy(scores))
     # a run directory and proxy.py are read as data: a hostile proxy.py never runs
@@ -123,7 +121,7 @@ def test_resume_continues_exactly(nb201, tmp_path):
 
 def test_options_pass_through_by_name(nb201):
     run = zcgp.evolve(nb201[:1], seed=0, population=20, generations=1, progress=False, elite=5,
-                      missing="exclude", proxies="jacov,nwot", fitness="spearman")
+                      missing="exclude", proxies="jacov,nwot", metric="spearman")
     cfg = run.config
     assert cfg["elite"] == 5 and cfg["missing"] == "exclude" and cfg["metric"] == "spearman"
     assert cfg["terminals"] == ["jacov", "nwot"]

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 import zcgp
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import UserInputError, ZcgpError
 from zcgp.gp.checkpoint import MAGIC
 from zcgp.scripts.cli import main
-from zcgp.spaces.errors import UserInputError
 
 SMALL = ["--tasks", "nb201/cifar10", "--population", "20", "--generations", "1", "--no-plots", "--quiet"]
 
@@ -109,7 +108,7 @@ CASES = [
     ("evolve-cx-prob-type", ["evolve", "--cx-prob", "half", "--out", "{tmp}/n11"], "invalid float value: 'half'"),
     ("evolve-unknown-task", ["evolve", "--tasks", "nb999/x", "--out", "{tmp}/n12"], "nb999/x"),
     ("evolve-unknown-proxy", ["evolve", *SMALL, "--proxies", "magic", "--out", "{tmp}/n13"], "unknown proxy 'magic'"),
-    ("evolve-unknown-selection", ["evolve", "--selection", "best", "--out", "{tmp}/n14"], "invalid choice: 'best'"),
+    ("evolve-unknown-selection", ["evolve", "--survivors", "best", "--out", "{tmp}/n14"], "invalid choice: 'best'"),
     ("evolve-train-fraction-high", ["evolve", *SMALL, "--train-fraction", "1.5", "--out", "{tmp}/n15"], "1.5"),
     ("evolve-train-fraction-zero", ["evolve", *SMALL, "--train-fraction", "0", "--out", "{tmp}/n16"], "train"),
     ("evolve-n-jobs-zero", ["evolve", *SMALL, "--n-jobs", "0", "--out", "{tmp}/n17"], "--n-jobs must be a positive number"),
@@ -238,7 +237,7 @@ API_CASES = [
     ("evolve-population", lambda w: zcgp.evolve("nb201/cifar10", population=1, generations=0, progress=False), ZcgpError),
     ("evolve-existing-out", lambda w: zcgp.evolve("nb201/cifar10", population=10, generations=0, progress=False,
                                                   out=w["run"]), ZcgpError),
-    ("evolve-fitness", lambda w: zcgp.evolve("nb201/cifar10", fitness="pearson", population=10, generations=0,
+    ("evolve-fitness", lambda w: zcgp.evolve("nb201/cifar10", metric="pearson", population=10, generations=0,
                                              progress=False), ZcgpError),
     ("resume-nothing", lambda w: zcgp.resume(w["empty"], progress=False), ZcgpError),
     ("resume-hostile", lambda w: zcgp.resume(w["hostile"], progress=False), ZcgpError),

@@ -6,8 +6,8 @@ from deap import gp
 from scipy import stats
 
 from zcgp.fitness.baselines import task_baselines
+from zcgp.fitness.sources import load_tasks
 from zcgp.fitness.splits import task_split
-from zcgp.fitness.tasks import load_tasks
 from zcgp.fitness.transforms import apply_transform
 from zcgp.gp.primitives import make_pset, parse_tree
 from zcgp.scripts.cli import main

@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import kendalltau
 
 import zcgp
-from zcgp.anchors import compare
+from zcgp.bench.gplearn_anchor import compare
 from zcgp.fitness.splits import task_split
 from zcgp.gp.dataset import select_terminals
 from zcgp.scripts.cli import main
@@ -24,7 +24,7 @@ def test_gplearn_anchor_scores_match_scipy():
         for task in tasks:
             rows = np.sort(task_split(task, 0, 0.2)[part])
             scores = {p: task.values[rows, task.proxies.index(p)] for p in terms}
-            x = np.column_stack([zcgp.Proxy("flops", transform="rank").proxy({"flops": scores[p]}) for p in terms])
+            x = np.column_stack([zcgp.Proxy("flops", transform="rank").score({"flops": scores[p]}) for p in terms])
             taus.append(kendalltau(theirs["program"].execute(x), task.target[rows]).statistic)
         assert theirs[key] == pytest.approx(np.mean(taus), abs=1e-9)
     assert ours["evaluations"] > 0 and theirs["evaluations"] == 30 * 2

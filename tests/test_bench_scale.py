@@ -5,7 +5,7 @@ import math
 import pytest
 from scipy.stats import kendalltau
 
-from zcgp.gp.scale import PROXIES, growth_vs_nlogn, measure_scale, synthetic_tasks
+from zcgp.bench.scale import PROXIES, growth_vs_nlogn, measure_scale, synthetic_tasks
 from zcgp.scripts.cli import main
 
 

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from zcgp.scripts.cli import COMMANDS, main
 from tests.conftest import REPO
+from zcgp.scripts.cli import COMMANDS, main
 
 
 def _run(*args):
@@ -52,7 +52,9 @@ def test_script_file_and_console_command_agree():
     via_script = _run("scripts/baselines.py", "--tasks", "nb201", "--metric", "kendall")
     via_module = _run("-m", "zcgp.scripts.cli", "baselines", "--tasks", "nb201", "--metric", "kendall")
     assert via_script.returncode == 0
-    strip = lambda s: [line for line in s.splitlines() if " s" not in line[-6:]]
+    def strip(s):
+        return [line for line in s.splitlines() if " s" not in line[-6:]]
+
     assert strip(via_script.stdout) == strip(via_module.stdout)
 
 

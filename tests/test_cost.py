@@ -1,19 +1,17 @@
-"""Seconds per network measured on this machine beside the run's formulas (zcgp._cost)."""
+"""Seconds per network measured on this machine beside the run's formulas (zcgp.nas.cost)."""
 
 import json
 
 import pytest
-from zcgp.spaces import get_space
 
 import zcgp
-from zcgp._pick import measured_cost
-from zcgp.objectives import (
-    SEARCH_BATCH_SIZE,
-    SEARCH_INITS,
-    make_measure,
-    reference_cache_dir,
-)
+from zcgp.nas.cost import measured_cost
+from zcgp.nas.objectives import make_measure
+from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxy import Proxy
+from zcgp.spaces import get_space
+
+DEFAULT = MeasureSettings()
 
 
 @pytest.fixture(scope="module")
@@ -22,32 +20,33 @@ def measured_run(tmp_path_factory, one_torch_thread):
     out, cache = tmp_path_factory.mktemp("cost") / "run", tmp_path_factory.mktemp("cost-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ZCGP_CACHE_DIR", str(cache))
-        run = zcgp.evolve("nb201", population=60, generations=2, seed=1, out=out, progress=False, plots=False)
+        run = zcgp.evolve("nb201", population=60, generations=2, seed=1, out=out, progress=False, plots=False,
+                          measure_cost=True)
     return run, out, cache
 
 
-def test_every_front_formula_gets_the_cost_the_search_reads(measured_run):
+def test_every_front_formula_gets_the_cost_the_search_reads(measured_run, monkeypatch):
     run, out, cache = measured_run
+    monkeypatch.setenv("ZCGP_CACHE_DIR", str(cache))
     result = run.result
-    assert result["cost_measured_on"]["space"] == "nb201" and result["cost_measured_on"]["batch_size"] == SEARCH_BATCH_SIZE
+    where = result["cost_measured_on"]
+    assert where["space"] == "nb201" and where["batch_size"] == DEFAULT.batch_size
     entries = [result["best"], *result["pareto_cost"]]
     space = get_space("nb201")
-    measure, _ = make_measure(space, ("synflow",), "cifar10", batch_size=SEARCH_BATCH_SIZE, device="auto", seed=0,
-                              threads=1, inits=SEARCH_INITS)
+    measure, _ = make_measure(space, ("synflow",), "cifar10", settings=DEFAULT)
     for entry in entries:
-        names = Proxy(entry["formula"]).TERMINALS
+        names = Proxy(entry["formula"]).terminals
         if not names:
             assert entry["seconds_per_network"] == 0.0
             continue
         assert 0.0 < entry["seconds_per_network"] < 30.0
         # the search's pick reads the very same number from the cache, without measuring again
-        seconds, cached = measured_cost(measure.measure, space, names, cache)
+        seconds, cached = measured_cost(measure.measure, space, names)
         assert cached and seconds == entry["seconds_per_network"]
     # keyed by space, input and proxies, not by seed: a search with another seed reads it too
-    other, _ = make_measure(space, ("synflow",), "cifar10", batch_size=SEARCH_BATCH_SIZE, device="auto", seed=3,
-                            threads=1, inits=SEARCH_INITS)
-    names = Proxy(result["best"]["formula"]).TERMINALS
-    assert measured_cost(other.measure, space, names, cache) == (result["best"]["seconds_per_network"], True)
+    other, _ = make_measure(space, ("synflow",), "cifar10", settings=MeasureSettings(seed=3))
+    names = Proxy(result["best"]["formula"]).terminals
+    assert measured_cost(other.measure, space, names) == (result["best"]["seconds_per_network"], True)
     exported = json.loads((out / "proxy.json").read_text())
     assert exported["seconds_per_network"] == result["best"]["seconds_per_network"]
     assert exported["cost_measured_on"]["device"] == result["cost_measured_on"]["device"]
@@ -55,15 +54,16 @@ def test_every_front_formula_gets_the_cost_the_search_reads(measured_run):
 
 def test_cost_is_measured_per_proxy_set_cheap_below_expensive(measured_run, one_torch_thread):
     space = get_space("nb201")
-    measure, _ = make_measure(space, ("params", "jacov"), "cifar10", batch_size=32, device="cpu", seed=0, threads=1)
-    cheap, _ = measured_cost(measure.measure, space, ("params",), reference_cache_dir())
-    dear, _ = measured_cost(measure.measure, space, ("params", "jacov"), reference_cache_dir())
+    measure, _ = make_measure(space, ("params", "jacov"), "cifar10",
+                              settings=MeasureSettings(batch_size=32, inits=1, device="cpu"))
+    cheap, _ = measured_cost(measure.measure, space, ("params",))
+    dear, _ = measured_cost(measure.measure, space, ("params", "jacov"))
     assert 0 < cheap < dear          # a backward pass over a batch of 32 costs more than counting weights
 
 
-def test_no_measurement_when_asked_or_without_a_buildable_space(tmp_path):
-    run = zcgp.evolve("nb201/cifar10", population=30, generations=1, progress=False, measure_cost=False)
+def test_no_measurement_unless_asked_or_without_a_buildable_space(tmp_path):
+    run = zcgp.evolve("nb201/cifar10", population=30, generations=1, progress=False)
     assert "seconds_per_network" not in run.result["best"] and "cost_measured_on" not in run.result
     several = zcgp.evolve(["nb201/cifar10", "nb301/cifar10"], population=30, generations=1, progress=False,
-                          select="train")
+                          select="train", measure_cost=True)
     assert several.result["cost_measured_on"] is None and "seconds_per_network" not in several.result["best"]

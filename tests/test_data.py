@@ -4,11 +4,12 @@ import json
 import numpy as np
 import pytest
 
-from zcgp.fitness import ZcgpError, load_tasks, task_ids
+from tests.conftest import SHARED
+from zcgp.errors import ZcgpError
+from zcgp.fitness import load_tasks, task_ids
 from zcgp.fitness.data import PACKAGED_DATA_DIR, SPACE_FILES
 from zcgp.fitness.splits import split_indices, task_split
 from zcgp.fitness.tasks import build_task, resolve_selector
-from tests.conftest import SHARED
 
 EXPECTED_IDS = [
     "nb101/cifar10", "nb201/cifar10", "nb201/cifar100", "nb201/ImageNet16-120", "nb301/cifar10",
@@ -98,11 +99,11 @@ def test_build_task_errors_and_sentinels():
 def test_data_dir_errors(data_copy, monkeypatch):
     (data_copy / "zc_nasbench301.json").write_text('{"cifar10": {"(0,')
     with pytest.raises(ZcgpError, match=r"corrupt JSON in .*zc_nasbench301.json"):
-        load_tasks("nb301", data_copy)
-    assert load_tasks("nb201/cifar10", data_copy)[0].n == 725     # other files still fine
+        load_tasks("nb301", data_dir=data_copy)
+    assert load_tasks("nb201/cifar10", data_dir=data_copy)[0].n == 725     # other files still fine
     (data_copy / "zc_nasbench101.json").unlink()
     with pytest.raises(ZcgpError, match=r"data file missing: .*zc_nasbench101.json"):
-        load_tasks("nb101", data_copy)
+        load_tasks("nb101", data_dir=data_copy)
     monkeypatch.setenv("ZCGP_DATA_DIR", str(data_copy / "nope"))
     with pytest.raises(ZcgpError, match="data directory not found"):
         load_tasks("nb201")
@@ -115,7 +116,7 @@ def test_data_dir_errors(data_copy, monkeypatch):
 def test_atomic_write_keeps_the_usual_file_mode(tmp_path):
     import os
 
-    from zcgp.fitness.io import atomic_write_json
+    from zcgp.util import atomic_write_json
     atomic_write_json(tmp_path / "r.json", {"x": float("nan"), "y": (1, 2)})
     umask = os.umask(0)
     os.umask(umask)

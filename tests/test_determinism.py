@@ -7,10 +7,11 @@ import random
 
 import pytest
 
-from zcgp.fitness.tasks import load_tasks
+from zcgp.fitness.sources import load_tasks
 from zcgp.gp.dataset import Dataset, select_terminals
-from zcgp.gp.evolution import Engine, GPConfig
+from zcgp.gp.evolution import Engine
 from zcgp.gp.parallel import Evaluator
+from zcgp.gp.settings import GPConfig
 
 
 @pytest.fixture(scope="module")

@@ -82,3 +82,36 @@ def test_grid_search_with_group_folds(nb201_frame):
                           cv=GroupKFold(n_splits=3))
     search.fit(X, y, groups=groups)
     assert search.best_params_["population"] in (10, 30) and -1 <= search.best_score_ <= 1
+
+
+def test_nan_cells_follow_missing_as_in_the_engine():
+    """A NaN cell is its column's median after the transform; a column absent from a group
+    (under 90 % present) is the neutral value there under impute, as `zcgp evolve` does."""
+    from zcgp.fitness.tasks import make_task
+    from zcgp.gp.dataset import Dataset
+    from zcgp.gp.evolution import Engine
+    from zcgp.gp.settings import GPConfig
+
+    rng = np.random.default_rng(3)
+    n = 40
+    X = rng.random((2 * n, 3))
+    y = X[:, 0] + X[:, 1] + 0.2 * rng.random(2 * n)
+    groups = np.repeat(["a", "b"], n)
+    X[3, 0] = np.nan                                 # one missing cell
+    X[n:, 2] = np.nan                                # column x2 absent from group b
+    est = ProxyRegressor(population=40, generations=2, random_state=0, feature_names=["p", "q", "r"])
+    est.fit(X, y, groups=groups)
+    assert est.terminals_ == ("p", "q", "r")
+    pred = est.predict(X, groups=groups)
+    assert np.isfinite(pred).all()
+    # the same fit through the engine on the same tasks
+    seed = int(np.random.RandomState(0).randint(2**31 - 1))
+    tasks = [make_task(g, tuple(map(str, range(n))), ["p", "q", "r"], X[groups == g], y[groups == g], "x")
+             for g in ("a", "b")]
+    assert tasks[1].proxies == ("p", "q")
+    data = Dataset.build(tasks, ("p", "q", "r"), "all", seed, missing="impute")
+    engine = Engine(data, GPConfig(population=40, generations=2, seed=seed)).run()
+    assert est.formula_ == engine.best.key and est.fitness_ == engine.best.fitness
+    strict = ProxyRegressor(population=40, generations=2, random_state=0, missing="exclude").fit(X, y, groups)
+    assert strict.terminals_ == ("x0", "x1")          # x2 is not on every group: no terminal
+    assert np.isfinite(strict.predict(X, groups=groups)).all()

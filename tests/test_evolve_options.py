@@ -4,16 +4,16 @@ The DEAP operators are wrapped with counting spies (calls still go through), and
 outcomes are checked against hand counts, the checkpoint's cache, or scipy.
 """
 
-import importlib.util
 import json
 
 import numpy as np
 import pytest
+from conftest import load_exported
 from deap import gp, tools
 from scipy import stats
 
+from zcgp.fitness.sources import load_tasks
 from zcgp.fitness.splits import task_split
-from zcgp.fitness.tasks import load_tasks
 from zcgp.gp.checkpoint import load_checkpoint
 from zcgp.gp.primitives import canonical_key, make_pset, parse_tree
 from zcgp.scripts.cli import main
@@ -88,8 +88,8 @@ def test_tournament_and_parsimony_reach_the_selectors(tmp_path, spies):
 
 
 def test_selection_nsga2_replaces_the_double_tournament(tmp_path, spies):
-    result, nsga2_state, _ = evolve(tmp_path, "--selection", "nsga2")
-    assert result["config"]["selection"] == "nsga2"
+    result, nsga2_state, _ = evolve(tmp_path, "--survivors", "nsga2")
+    assert result["config"]["survivors"] == "nsga2"
     assert len(spies["nsga2"]) == GENS and not spies["double"]
     _, default_state, _ = evolve(tmp_path)
     assert nsga2_state["population"] != default_state["population"]
@@ -131,10 +131,8 @@ def test_hof_size(tmp_path):
 def test_transform_is_what_the_fitness_was_computed_on(tmp_path, transform):
     result, _, out = evolve(tmp_path, "--transform", transform)
     assert result["config"]["transform"] == transform
-    spec = importlib.util.spec_from_file_location(f"proxy_{transform}", out / "proxy.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.TRANSFORM == transform
+    module = load_exported(out / "proxy.py", f"proxy_{transform}")
+    assert transform == module.TRANSFORM
     task = load_tasks("nb201/cifar10")[0]
     train = task_split(task, 0)[0]
     scores = module.proxy({p: task.column(p)[train] for p in module.TERMINALS})

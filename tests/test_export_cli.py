@@ -1,30 +1,24 @@
 """`zcgp export` writes the member it was asked for: checked by scoring the module with scipy."""
 
-import importlib.util
 import json
 
 import numpy as np
 import pytest
+from conftest import load_exported
 from scipy import stats
 
+from zcgp.fitness.sources import load_tasks
 from zcgp.fitness.splits import task_split
-from zcgp.fitness.tasks import load_tasks
 from zcgp.scripts.cli import main
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("export_run")
-    assert main(["evolve", "--tasks", "nb201", "--population", "60", "--generations", "3", "--seed", "2",
-                 "--hof-size", "6", "--quiet", "--no-plots", "--out", str(out)]) == 0
-    return out
+@pytest.fixture
+def run_dir(small_run):
+    return small_run
 
 
 def _load(path):
-    spec = importlib.util.spec_from_file_location(f"exported_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_exported(path, f"exported_{path.stem}")
 
 
 def _train_fitness(module):
@@ -48,7 +42,7 @@ def test_export_writes_the_chosen_member(run_dir, tmp_path, capsys, front, index
     assert main([*args, *(["--pareto", front] if front else [])]) == 0
     assert capsys.readouterr().out.startswith(f"{member['formula_infix']}  (train fitness {member['fitness']:.4f}")
     module = _load(tmp_path / "m.py")
-    assert module.FORMULA == member["formula"]
+    assert member["formula"] == module.FORMULA
     assert _train_fitness(module) == pytest.approx(member["fitness"], abs=1e-12)
     info = json.loads((tmp_path / "m.json").read_text())
     assert (info["index"], info["source"], info["size"]) == (index, f"pareto_{front}" if front else "hof",
@@ -62,7 +56,7 @@ def test_members_differ_and_default_paths_name_them(run_dir):
     assert main(["export", str(run_dir), "--pareto", "size", "--index", "1"]) == 0
     hof4, size1 = _load(run_dir / "proxy_hof4.py"), _load(run_dir / "proxy_pareto_size1.py")
     assert hof4.FORMULA == result["hall_of_fame"][4]["formula"] != result["hall_of_fame"][0]["formula"]
-    assert size1.FORMULA == result["pareto_size"][1]["formula"]
+    assert result["pareto_size"][1]["formula"] == size1.FORMULA
     assert result["hall_of_fame"][0]["fitness"] >= result["hall_of_fame"][4]["fitness"]
 
 

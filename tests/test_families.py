@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from scipy import stats
+
 from zcgp.fitness.families import FITNESS_METRICS, discordant_counts, score_many
 from zcgp.fitness.rank import WORST
 

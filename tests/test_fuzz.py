@@ -10,7 +10,7 @@ from deap import gp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.fitness.table import read_table
 from zcgp.gp.checkpoint import MAGIC, load_checkpoint
 from zcgp.gp.formula import FUNCTIONS, infix, parse_formula

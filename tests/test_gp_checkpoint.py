@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.gp.checkpoint import FORMAT, MAGIC, VERSION, load_checkpoint, save_checkpoint
 from zcgp.scripts.cli import main
 
@@ -61,7 +61,8 @@ def test_plain_state_round_trips(tmp_path):
     (None, "no checkpoint found: {path}"),
     (b"PK\x03\x04 zip", "checkpoint {path} is corrupt: not a zcgp checkpoint"),
     (MAGIC + pickle.dumps([1, 2]), "checkpoint {path} is corrupt: not a zcgp checkpoint"),
-    (MAGIC + pickle.dumps({"format": "other", "version": VERSION}), "checkpoint {path} is corrupt: not a zcgp checkpoint"),
+    (MAGIC + pickle.dumps({"format": "other", "version": VERSION}),
+     "checkpoint {path} is corrupt: not a zcgp checkpoint"),
     (MAGIC + pickle.dumps({"format": FORMAT, "version": 99}),
      "checkpoint {path} has version 99; this zcgp reads version 1"),
     (MAGIC + b"\x80\x05", "checkpoint {path} is corrupt: Ran out of input"),

@@ -221,8 +221,8 @@ def test_select_validation_is_recorded_and_resumes_identically(tmp_path):
     assert main(["evolve", "--resume", str(part), "--generations", "4", "--quiet", "--no-plots"]) == 0
     a, b = (json.loads((d / "result.json").read_text()) for d in (full, part))
     assert a["config"]["select"] == "validation" and a["config"]["validation_fraction"] == 0.25
-    assert a["best"] == b["best"] and a["selection"] == b["selection"] and a["tasks"] == b["tasks"]
-    cands = a["selection"]["candidates"]
+    assert a["best"] == b["best"] and a["select"] == b["select"] and a["tasks"] == b["tasks"]
+    cands = a["select"]["candidates"]
     assert a["best"]["formula"] == cands[0]["formula"]
     assert a["best"]["validation_fitness"] == cands[0]["validation_fitness"] == max(
         c["validation_fitness"] for c in cands)

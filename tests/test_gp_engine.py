@@ -5,16 +5,19 @@ import numpy as np
 import pytest
 from deap import gp, tools
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
+from zcgp.fitness.aggregate import aggregate
 from zcgp.fitness.rank import WORST
+from zcgp.fitness.sources import load_tasks
 from zcgp.fitness.splits import task_split
-from zcgp.fitness.tasks import Task, load_tasks
+from zcgp.fitness.tasks import Task
 from zcgp.gp.archive import Entry, HallOfFame, ParetoFront
-from zcgp.gp.dataset import Dataset, aggregate, select_terminals
-from zcgp.gp.evolution import Engine, GPConfig, Individual
+from zcgp.gp.dataset import Dataset, select_terminals
+from zcgp.gp.evolution import Engine, Individual, _clone
 from zcgp.gp.formula import parse_formula
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.primitives import to_code
+from zcgp.gp.settings import GPConfig
 
 
 def synthetic_task(task_id="syn/a", n=300, seed=0, target=lambda a, b, c: a * b, proxies=("a", "b", "c")):
@@ -79,11 +82,11 @@ def test_depth_limit_holds_for_every_operator():
     assert all(t.height == 4 for t in trees)
     for _ in range(5):
         for i in range(0, len(trees) - 1, 2):
-            a, b = engine.mate(engine._clone(trees[i]), engine._clone(trees[i + 1]))
+            a, b = engine.mate(_clone(trees[i]), _clone(trees[i + 1]))
             assert a.height <= 4 and b.height <= 4
         for name, _, op in engine.mutations:
             for t in trees:
-                (child,) = op(engine._clone(t))
+                (child,) = op(_clone(t))
                 assert child.height <= 4, name
 
 
@@ -101,7 +104,9 @@ def test_population_respects_depth_limit_and_cache_dedupes(nb201):
 def test_same_seed_same_run_whatever_n_jobs(nb201):
     serial = _engine(nb201, seed=4).run()
     parallel = _engine(nb201, seed=4, n_jobs=2, chunk=16).run()     # many chunks over 2 workers
-    strip = lambda book: [{k: v for k, v in r.items() if k != "seconds"} for r in book]
+    def strip(book):
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in book]
+
     assert serial.best == parallel.best
     assert strip(serial.logbook) == strip(parallel.logbook)
     assert [str(i) for i in serial.population] == [str(i) for i in parallel.population]
@@ -180,7 +185,7 @@ def test_nsga2_keeps_exactly_the_first_pareto_fronts(seed):
     take = len(fronts[0]) + len(fronts[1]) + len(fronts[2])      # whole fronts: no crowding choice
     keep = {candidates[i].key for front in fronts[:3] for i in front}
     data = Dataset.build([synthetic_task()], ("a", "b", "c"), "train")
-    nsga2 = Engine(data, GPConfig(population=take, elite=0, selection="nsga2"))
+    nsga2 = Engine(data, GPConfig(population=take, elite=0, survivors="nsga2"))
     survivors = nsga2._survivors(candidates)
     assert sorted(s.key for s in survivors) == sorted(keep)
     # the default selector (double tournament) does not: it samples, with repeats
@@ -278,7 +283,7 @@ def test_elite_keeps_the_best_distinct_formulas_first(selection):
     ranked = sorted(candidates, key=lambda c: (-c.fitness.values[0], len(c), c.key))
     data = Dataset.build([synthetic_task()], ("a", "b", "c"), "train")
     for elite in (0, 1, 5, 20):
-        engine = Engine(data, GPConfig(population=20, elite=elite, selection=selection))
+        engine = Engine(data, GPConfig(population=20, elite=elite, survivors=selection))
         random.seed(0)
         survivors = engine._survivors(candidates + [twin])
         assert len(survivors) == 20
@@ -337,7 +342,7 @@ def test_archives():
     ({"tournament": 0}, "--tournament must be >= 1"),
     ({"parsimony": 3.0}, "--parsimony must lie in [1, 2]"),
     ({"parsimony": 0.9}, "--parsimony must lie in [1, 2]"),
-    ({"selection": "x"}, "--selection must be one of double-tournament, nsga2"),
+    ({"survivors": "x"}, "--survivors must be one of double-tournament, nsga2"),
     ({"elite": -1}, "--elite must be >= 0"),
     ({"hof_size": 0}, "--hof-size must be >= 1"),
     ({"parents": "x"}, "--parents must be one of tournament, lexicase"),
@@ -357,7 +362,7 @@ def test_config_edges_are_valid_and_clamped():
 
 
 def test_dask_backend_gives_the_same_scores(nb201):
-    from dask import distributed            # in the dev extra: this test never skips
+    from dask import distributed  # in the dev extra: this test never skips
     engine = _engine(nb201, generations=0).run()
     codes = [to_code(ind) for ind in engine.population]
     expected = Evaluator(engine.dataset)(codes)
@@ -374,7 +379,7 @@ def test_dask_backend_gives_the_same_scores(nb201):
 
 
 def test_impute_gives_missing_terminals_the_neutral_value():
-    from zcgp.gp.dataset import neutral_value
+    from zcgp.fitness.transforms import neutral_value
     assert [neutral_value(t) for t in ("rank", "log", "zscore", "raw")] == [0.5, 0.0, 0.0, 0.0]
     a = synthetic_task("syn/a", proxies=("a", "b", "c"), target=lambda a, b, c: a + c)
     b = synthetic_task("syn/b", seed=1, proxies=("a", "b"), target=lambda a, b, c: a)
@@ -401,7 +406,7 @@ def test_impute_gives_missing_terminals_the_neutral_value():
 
 def test_inner_validation_split_and_final_selection(nb201):
     from zcgp.gp.dataset import inner_split
-    from zcgp.gp.evolution import select_final
+    from zcgp.gp.final import select_final
     task = nb201[0]
     train, _ = task_split(task, 1)
     fit, val = inner_split(task.id, train, 1)

@@ -1,26 +1,25 @@
-import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_exported
 
+from zcgp.fitness.sources import load_tasks
 from zcgp.fitness.splits import task_split
-from zcgp.fitness.tasks import load_tasks
 from zcgp.gp.dataset import Dataset, select_terminals
-from zcgp.gp.evolution import Engine, GPConfig
+from zcgp.gp.evolution import Engine
 from zcgp.gp.export import render_module, write_proxy
 from zcgp.gp.formula import parse_formula
 from zcgp.gp.primitives import make_pset, to_code
+from zcgp.gp.settings import GPConfig
 
 FORMULA = "tanh(nwot * log(synflow + 0.5)) / sqrt(flops) - max(jacov, snip)**2 + min(grasp, -fisher)"
 
 
 def _load(path):
-    spec = importlib.util.spec_from_file_location(f"proxy_{abs(hash(str(path)))}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_exported(path)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def test_exported_proxy_equals_engine_values(tmp_path, tasks, transform):
     terms, _ = select_terminals(usable)
     tree = parse_formula(FORMULA, make_pset(terms))
     module = _load(write_proxy(tmp_path / "proxy.py", tree, terms, transform, "s"))
-    assert module.TRANSFORM == transform and module.FORMULA == str(tree)
+    assert transform == module.TRANSFORM and str(tree) == module.FORMULA
     assert set(module.TERMINALS) == {"nwot", "synflow", "flops", "jacov", "snip", "grasp", "fisher"}
     for part in ("train", "test"):
         data = Dataset.build(usable, terms, part, transform=transform)
@@ -89,7 +88,7 @@ def test_module_is_standalone_numpy_only():
 
 
 def test_proxy_torch(tmp_path):
-    import torch                            # a core dependency
+    import torch  # a core dependency
     tree = parse_formula("a * b", make_pset(("a", "b")))
     module = _load(write_proxy(tmp_path / "p.py", tree, ("a", "b"), "raw", ""))
     out = module.proxy_torch({"a": torch.tensor([1.0, 2.0], dtype=torch.float32), "b": torch.tensor([3.0, 4.0])})
@@ -122,7 +121,7 @@ def test_imputed_proxy_round_trip(tmp_path, tasks, transform):
         np.testing.assert_allclose(got, engine_values[task.id], rtol=1e-12, atol=1e-12)
     nb101 = engine_values["nb101/cifar10"]
     strict = _load(write_proxy(tmp_path / "strict.py", tree, terms, transform, "s"))
-    assert strict.MISSING == "error"
+    assert strict.MISSING == "exclude"
     with pytest.raises(KeyError, match="nwot"):
         strict.proxy({"synflow": [1.0, 2.0], "flops": [1.0, 3.0], "jacov": [0.0, 1.0]})
     assert np.isfinite(nb101).all()
@@ -145,9 +144,9 @@ def test_exact_header_attributes_and_json(tmp_path):
     assert "    score = proxy.proxy({'nwot': ..., 'synflow': ...})   # arrays over the same architectures" in head
     module = _load(path)
     assert module.TERMINALS == ("nwot", "synflow")                   # used terminals, in the given order
-    assert (module.TRANSFORM, module.MISSING, module.FORMULA) == ("rank", "impute", str(tree))
-    assert (module.FORMULA_INFIX, module.FORMULA_SIMPLIFIED, module.INFO) == (
-        "nwot * log(synflow) + 0.5", "SIMPLE", info)
+    assert ("rank", "impute", str(tree)) == (module.TRANSFORM, module.MISSING, module.FORMULA)
+    assert (
+        "nwot * log(synflow) + 0.5", "SIMPLE", info) == (module.FORMULA_INFIX, module.FORMULA_SIMPLIFIED, module.INFO)
     assert json.loads(path.with_suffix(".json").read_text()) == {
         "formula": str(tree), "formula_infix": "nwot * log(synflow) + 0.5", "formula_simplified": "SIMPLE",
         "terminals": ["nwot", "synflow"], "transform": "rank", "missing": "impute", **info}
@@ -157,8 +156,8 @@ def test_exact_header_attributes_and_json(tmp_path):
     assert head[5] == "missing:     every proxy in TERMINALS is required" and head[6] == ""
     assert head[9] == "    score = proxy.proxy({'synflow': ..., 'nwot': ...})   # arrays over the same architectures"
     q = _load(plain)
-    assert (q.MISSING, q.INFO, q.TERMINALS) == ("error", {}, ("synflow", "nwot"))
-    assert json.loads(plain.with_suffix(".json").read_text())["missing"] == "error"
+    assert (q.MISSING, q.INFO, q.TERMINALS) == ("exclude", {}, ("synflow", "nwot"))
+    assert json.loads(plain.with_suffix(".json").read_text())["missing"] == "exclude"
     # a fitness of None writes no fitness line; a missing metric reads kendall
     for extra, line in (({"train_fitness": None}, ""), ({"train_fitness": 0.5}, "train fitness: 0.5000 (kendall, "
                                                                                  "mean over 0 task(s))")):
@@ -172,7 +171,7 @@ def test_embedded_sections_are_the_library_code():
     from zcgp.gp.export import ops_source
     source = ops_source()
     for module, marker in ((ops, "ops"), (transforms, "transform")):
-        text = open(module.__file__, encoding="utf-8").read()
+        text = Path(module.__file__).read_text(encoding="utf-8")
         body = text.split(f"# --- {marker} begin\n")[1].split(f"# --- {marker} end\n")[0].strip()
         assert body + "\n" in source
     assert source.count("def transform(") == 1 and "# ---" not in source

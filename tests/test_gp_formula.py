@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from deap import gp
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.gp.formula import formula_names, infix, parse_formula
 from zcgp.gp.primitives import (
     canonical_key,
@@ -53,7 +53,8 @@ def test_canonical_key_sorts_commutative_arguments(pset):
     b = parse_formula("2 * flops + nwot", pset)
     assert canonical_key(a) == canonical_key(b)
     assert canonical_key(parse_formula("nwot - flops", pset)) != canonical_key(parse_formula("flops - nwot", pset))
-    assert canonical_key(parse_formula("max(nwot, flops)", pset)) == canonical_key(parse_formula("max(flops, nwot)", pset))
+    assert canonical_key(parse_formula("max(nwot, flops)", pset)) == \
+        canonical_key(parse_formula("max(flops, nwot)", pset))
 
 
 def test_canonical_tree_has_identical_values(pset, columns):

@@ -74,8 +74,8 @@ def test_export_embeds_the_fitness_transform_source():
         np.testing.assert_array_equal(namespace["transform"](table, name), transforms.apply_transform(table, name))
 
 
-def test_average_ranks_copy_matches_fitness():
+def test_vector_ranks_copy_matches_fitness():
     rng = np.random.default_rng(0)
     for _ in range(20):
         x = rng.integers(0, 5, size=rng.integers(1, 30)).astype(float)
-        np.testing.assert_array_equal(transforms.average_ranks(x), fitness_average_ranks(x[None, :])[0])
+        np.testing.assert_array_equal(transforms.vector_ranks(x), fitness_average_ranks(x[None, :])[0])

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 
 import zcgp
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.fitness.tasks import Task
 from zcgp.gp.dataset import Dataset
-from zcgp.gp.evolution import Engine, GPConfig
+from zcgp.gp.evolution import Engine
 from zcgp.gp.hygiene import degeneracy
 from zcgp.gp.primitives import make_pset, parse_tree, to_code
+from zcgp.gp.settings import GPConfig
 from zcgp.scripts.cli import main
 
 BAD = [
@@ -93,4 +94,4 @@ def test_a_run_where_nothing_ranks_is_one_line():
     data = Dataset.build([task], ("a", "b"), "train", transform="raw")
     engine = Engine(data, GPConfig(population=6, generations=1, seed=0)).run()
     with pytest.raises(ZcgpError, match="no formula of this run ranks the architectures"):
-        engine.best
+        _ = engine.best

@@ -11,12 +11,13 @@ import time
 
 import pytest
 
-from zcgp.fitness.errors import Interrupted
-from zcgp.fitness.tasks import load_tasks
+from zcgp.errors import Interrupted
+from zcgp.fitness.sources import load_tasks
 from zcgp.gp.checkpoint import load_checkpoint, save_checkpoint
 from zcgp.gp.dataset import Dataset, select_terminals
-from zcgp.gp.evolution import Engine, GPConfig
+from zcgp.gp.evolution import Engine
 from zcgp.gp.interrupt import stop_on_signals
+from zcgp.gp.settings import GPConfig
 from zcgp.scripts.cli import main
 
 SMALL = ["--tasks", "nb201/cifar10", "--population", "20", "--no-plots", "--quiet"]
@@ -44,9 +45,8 @@ def test_a_signal_stops_at_the_boundary_and_resume_matches(dataset, tmp_path, si
             os.kill(os.getpid(), signum)          # arrives in the middle of the run
 
     before = signal.getsignal(signum)
-    with pytest.raises(Interrupted) as caught:
-        with stop_on_signals("zcgp evolve --resume X"):
-            Engine(dataset, GPConfig(population=60, generations=6, seed=2)).run(on_generation=checkpoint)
+    with pytest.raises(Interrupted) as caught, stop_on_signals("zcgp evolve --resume X"):
+        Engine(dataset, GPConfig(population=60, generations=6, seed=2)).run(on_generation=checkpoint)
     assert signal.getsignal(signum) is before                  # handlers restored
     assert caught.value.exit_code == 128 + signum and caught.value.generation == 2
     assert str(caught.value).endswith("continue with: zcgp evolve --resume X")

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from zcgp.errors import UserInputError
 from zcgp.fitness.data import PACKAGED_DATA_DIR
 from zcgp.spaces import SearchSpace, get_space, nb201
-from zcgp.spaces.errors import UserInputError
 
 EXAMPLE = (0, 2, 3, 2, 3, 1)
 EXAMPLE_STRING = "|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|"

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from zcgp.fitness.errors import ZcgpError
-from zcgp.fitness.outdir import claim_dir, claim_file
+from zcgp.errors import ZcgpError
 from zcgp.scripts.cli import main
+from zcgp.util import claim_dir, claim_file
 
 SMALL = ["--tasks", "nb201/cifar10", "--population", "20", "--generations", "1", "--no-plots", "--quiet"]
 
@@ -99,16 +99,14 @@ def test_evaluate_and_export_refuse_existing_files(tmp_path, capsys):
 
 
 def test_claims_in_the_library(tmp_path):
-    with claim_file(tmp_path / "x.json"):
-        with pytest.raises(ZcgpError, match="another zcgp process"):
-            with claim_file(tmp_path / "x.json"):
-                pass
+    with claim_file(tmp_path / "x.json"), pytest.raises(ZcgpError, match="another zcgp process"), \
+            claim_file(tmp_path / "x.json"):
+        pass
     with claim_dir(None) as nothing, claim_file(None) as none_either:
         assert nothing is None and none_either is None
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "a.csv").write_text("old")
-    with pytest.raises(ZcgpError, match="already holds results"):
-        with claim_dir(tmp_path / "d", ("a.csv",)):
-            pass
+    with pytest.raises(ZcgpError, match="already holds results"), claim_dir(tmp_path / "d", ("a.csv",)):
+        pass
     with claim_dir(tmp_path / "d", ("a.csv",), overwrite=True):
         assert not (tmp_path / "d" / "a.csv").exists()     # removed: no mix of old and new

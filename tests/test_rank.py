@@ -8,7 +8,7 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from tests.conftest import examples
-from zcgp.fitness import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.fitness.rank import (
     WORST,
     RankTarget,

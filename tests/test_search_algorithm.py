@@ -1,8 +1,8 @@
-import time
 
 import numpy as np
 import pytest
-from zcgp.spaces.errors import UserInputError
+
+from zcgp.errors import UserInputError
 from zcgp.spaces.search import aging_evolution
 
 

@@ -6,18 +6,21 @@ import time
 
 import numpy as np
 import pytest
+
+import zcgp
+from zcgp.nas.objectives import make_measure
+from zcgp.proxies.measure import MeasureSettings
 from zcgp.scripts.cli import main
 from zcgp.spaces.nb201 import SPACE
 
-import zcgp
-from zcgp.objectives import make_measure
+CPU8 = MeasureSettings(batch_size=8, device="cpu", inits=1)
 
 
 def test_workers_give_values_identical_to_one_worker(one_torch_thread):
     archs = SPACE.sample_distinct(5, np.random.default_rng(4))
     names = ("synflow", "nwot", "snip", "params")
-    one, _ = make_measure(SPACE, names, "cifar10", batch_size=8, device="cpu", workers=1)
-    two, _ = make_measure(SPACE, names, "cifar10", batch_size=8, device="cpu", workers=2)
+    one, _ = make_measure(SPACE, names, "cifar10", settings=CPU8, workers=1)
+    two, _ = make_measure(SPACE, names, "cifar10", settings=CPU8, workers=2)
     a, b = one(archs), two(archs)
     for n in names:
         np.testing.assert_array_equal(a[n], b[n])
@@ -26,15 +29,18 @@ def test_workers_give_values_identical_to_one_worker(one_torch_thread):
 
 def test_inits_average_the_proxies_over_seeded_initialisations(one_torch_thread):
     from zcgp.proxies.compute import compute_proxies
-    from zcgp.proxies.measure import _build
+    from zcgp.proxies.measure import build_network
 
     archs = SPACE.sample_distinct(3, np.random.default_rng(5))
     names = ("synflow", "snip")
-    one, _ = make_measure(SPACE, names, "cifar10", batch_size=8, device="cpu", seed=2)
-    two, _ = make_measure(SPACE, names, "cifar10", batch_size=8, device="cpu", seed=2, inits=2)
+    one, _ = make_measure(SPACE, names, "cifar10", settings=MeasureSettings(batch_size=8, device="cpu", seed=2,
+                                                                           inits=1))
+    two, _ = make_measure(SPACE, names, "cifar10", settings=MeasureSettings(batch_size=8, device="cpu", seed=2,
+                                                                           inits=2))
     first, both = one(archs), two(archs)
     x, t = two.measure.inputs, two.measure.targets
-    second = [compute_proxies(_build(SPACE, a, 2, 10, init=1), x, t, names=names, device="cpu", seed=3) for a in archs]
+    second = [compute_proxies(build_network(SPACE, a, 2, 10, init=1), x, t, names=names, device="cpu", seed=3)
+              for a in archs]
     for n in names:
         by_hand = (first[n] + np.array([r[n][0] for r in second])) / 2
         np.testing.assert_allclose(both[n], by_hand, rtol=1e-12)
@@ -49,7 +55,7 @@ def test_reference_is_cached_on_disk_and_reused(private_cache, one_torch_thread,
     chunk = measure_module._measure_chunk
     monkeypatch.setattr(measure_module, "_measure_chunk",
                         lambda space, archs, *a: (built.extend(archs), chunk(space, archs, *a))[1])
-    kwargs = {"evaluations": 10, "population": 6, "sample_size": 3, "seed": 3, "batch_size": 8, "device": "cpu", "workers": 1}
+    kwargs = {"evaluations": 10, "population": 6, "sample_size": 3, "seed": 3, "settings": CPU8, "workers": 1}
     first = zcgp.search("nb201", "nwot + params", **kwargs)
     assert first.info["reference"] == {"networks": 6, "from_cache": False} and len(built) == 10
     built.clear()
@@ -103,16 +109,55 @@ def test_search_runs_on_cuda(tmp_path):
 
 
 def test_reference_is_cut_to_what_the_budget_affords(private_cache, one_torch_thread, monkeypatch):
-    from zcgp import _pick, _search
+    from zcgp import searching
 
     initial = list(range(50))
-    assert _search._affordable(initial, None, None, None, 60.0, cost=2.0) == initial[:15]    # 0.5 * 60 / 2
-    assert _search._affordable(initial, None, None, None, 60.0, cost=100.0) == initial[:8]   # at least 8
-    assert _search._affordable(initial, None, None, None, 60.0, cost=0.01) == initial
-    monkeypatch.setattr(_pick, "measured_cost", lambda *a, **k: (0.4, False))     # as if 0.4 s per network
-    kwargs = {"population": 30, "sample_size": 3, "seed": 1, "batch_size": 8, "device": "cpu", "workers": 1,
-              "evaluations": 24}
+    assert searching._affordable(initial, None, None, None, 60.0, cost=2.0) == initial[:15]    # 0.5 * 60 / 2
+    assert searching._affordable(initial, None, None, None, 60.0, cost=100.0) == initial[:8]   # at least 8
+    assert searching._affordable(initial, None, None, None, 60.0, cost=0.01) == initial
+    monkeypatch.setattr(searching, "measured_cost", lambda *a, **k: (0.4, False))     # as if 0.4 s per network
+    kwargs = {"population": 30, "sample_size": 3, "seed": 1, "settings": CPU8, "workers": 1, "evaluations": 24}
     short = zcgp.search("nb201", "nwot + params", minutes=0.25, **kwargs)
     assert 12 <= short.info["reference"]["networks"] <= 18                          # 0.5 * (15 s - setup) / 0.4
     full = zcgp.search("nb201", "nwot + params", **kwargs)                          # no time budget: no cut
     assert full.info["reference"]["networks"] == 30
+
+
+def test_proxies_command_and_search_agree_to_the_last_bit(tmp_path, private_cache, one_torch_thread):
+    """One seeding rule: the values `zcgp proxies` writes are the raw values the search scored
+    (its reference, cached on disk), for the same architecture, seed, batch and inits."""
+    settings = MeasureSettings(batch_size=8, inits=2, device="cpu")
+    found = zcgp.search("nb201", "nwot + synflow", evaluations=6, population=6, sample_size=2, seed=3,
+                        settings=settings)
+    initial = SPACE.sample_distinct(6, np.random.default_rng([3, 1]))       # the search's reference sample
+    (cached,) = private_cache.glob("reference-*.json")
+    stored = json.loads(cached.read_text())
+    out = tmp_path / "p.csv"
+    args = ["proxies", "--names", "nwot,synflow", "--seed", "3", "--batch-size", "8", "--inits", "2",
+            "--device", "cpu", "--quiet", "--out", str(out)]
+    assert main([*args, *(x for a in initial for x in ("--arch", str(a)))]) == 0
+    import csv
+
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 6 and found.evaluations == 6
+    for row in rows:
+        values = stored[row["key"]]
+        assert float(row["nwot"]) == values["nwot"] and float(row["synflow"]) == values["synflow"]
+
+
+def test_search_result_save_writes_what_the_command_writes(tmp_path):
+    args = {"evaluations": 30, "population": 10, "sample_size": 3, "seed": 4, "lookup": True, "workers": -1}
+    result = zcgp.search("nb201", "nwot", **args)
+    written = result.save(tmp_path / "api")
+    assert [p.name for p in written][:2] == ["result.json", "trajectory.csv"]
+    assert main(["search", "--objective", "nwot", "--evaluations", "30", "--population", "10", "--sample-size",
+                 "3", "--seed", "4", "--lookup", "--quiet", "--out", str(tmp_path / "cli")]) == 0
+    api, cli = (json.loads((tmp_path / d / "result.json").read_text()) for d in ("api", "cli"))
+    timing = {"seconds", "setup_seconds", "time", "networks_per_minute"}
+    assert {k: v for k, v in api.items() if k not in timing} == {k: v for k, v in cli.items() if k not in timing}
+    assert api["benchmark"]["cifar10"]["test_accuracy"] == result.benchmark["cifar10"]["test_accuracy"]
+    api_rows = (tmp_path / "api" / "trajectory.csv").read_text().splitlines()
+    cli_rows = (tmp_path / "cli" / "trajectory.csv").read_text().splitlines()
+    assert [r.split(",")[1:] for r in api_rows] == [r.split(",")[1:] for r in cli_rows]
+    with pytest.raises(zcgp.ZcgpError, match="already holds results"):
+        result.save(tmp_path / "api")

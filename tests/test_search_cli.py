@@ -2,14 +2,16 @@ import json
 
 import numpy as np
 import pytest
+
 from zcgp.fitness import load_tasks
+from zcgp.nas.choice import expected_best_of
+from zcgp.nas.objectives import FormulaObjective
 from zcgp.proxies.measure import SharedMeasure, TableMeasure
 from zcgp.scripts.cli import main
 from zcgp.scripts.cli import main as zcgp_main
+from zcgp.searching import load_formula
 from zcgp.spaces.nb201 import SPACE, load_table
-
-from zcgp._pick import expected_best_of
-from zcgp.objectives import FormulaObjective, TableSpace, load_formula
+from zcgp.spaces.table import TableSpace
 
 
 def _search(tmp_path, *args):
@@ -60,7 +62,7 @@ def test_search_is_reproducible_per_seed(tmp_path):
 
 def _table_objective(formula, reference_rows):
     task = load_tasks("nb201/cifar10")[0]
-    measure = SharedMeasure(TableMeasure(task, SPACE, formula.TERMINALS), SPACE)
+    measure = SharedMeasure(TableMeasure(task, SPACE, formula.terminals), SPACE)
     reference = measure(list(task.archs[:reference_rows]))
     return task, measure, FormulaObjective(formula, measure, reference)
 
@@ -221,7 +223,8 @@ def test_bench_search_lookup_mode_compares_objectives(tmp_path, capsys):
                  "--seeds", "0,1", "--objectives", "evolved,nwot,random", "--timing-networks", "0",
                  "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    rows = {line.split()[0]: line for line in text.splitlines() if line.split()[:1] in (["evolved"], ["nwot"], ["random"])}
+    rows = {line.split()[0]: line for line in text.splitlines()
+            if line.split()[:1] in (["evolved"], ["nwot"], ["random"])}
     assert set(rows) == {"evolved", "nwot", "random"}
     runs = json.loads(out.read_text())["runs"]
     assert len(runs) == 6 and all(r["evaluations"] == 30 for r in runs)

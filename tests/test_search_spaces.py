@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+
 from zcgp.fitness import load_tasks
 from zcgp.scripts.cli import main
 from zcgp.spaces import get_space
@@ -62,7 +63,7 @@ def test_proxies_command_reads_table_arch_strings_of_every_space(tmp_path):
 
 
 def test_proxy_agreement_on_a_table_matches_exact_counts():
-    from zcgp.agreement import exact_params, proxy_agreement
+    from zcgp.bench.proxy_agreement import exact_params, proxy_agreement
 
     space = get_space("nb301")
     assert exact_params(space, "cifar10") == (725, 0.0)
@@ -73,7 +74,7 @@ def test_proxy_agreement_on_a_table_matches_exact_counts():
     # a formula over the measured values: Spearman with the accuracy as scipy gives it
     from scipy import stats
 
-    from zcgp.agreement import formula_accuracy
+    from zcgp.bench.proxy_agreement import formula_accuracy
     from zcgp.proxy import Proxy
 
     formula = Proxy("sub(params, flops)")         # on ranks (the rank transform), as the engine does

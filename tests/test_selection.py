@@ -4,12 +4,15 @@ import math
 
 import numpy as np
 import pytest
+
+from zcgp.errors import ZcgpError
 from zcgp.fitness import load_tasks
-from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.aggregate import aggregate_tasks
 from zcgp.fitness.rank import kendall_many
 from zcgp.gp.dataset import Dataset, select_terminals
-from zcgp.gp.evolution import Engine, GPConfig
-from zcgp.gp.selection import aggregate_tasks, epsilon_lexicase
+from zcgp.gp.evolution import Engine
+from zcgp.gp.lexicase import epsilon_lexicase
+from zcgp.gp.settings import GPConfig
 
 
 def test_aggregations_by_hand():
@@ -84,13 +87,13 @@ def test_evolve_levers_and_family_metric(tmp_path, capsys):
 def test_evolve_select_inner_loso_records_the_cap(tmp_path):
     import json
 
-    from zcgp.gp.transfer import SIZE_CAPS
+    from zcgp.gp.final import SIZE_CAPS
     from zcgp.scripts.cli import main
     out = tmp_path / "loso"
     assert main(["evolve", "--tasks", "nb201/cifar10,nb301", "--population", "30", "--generations", "2",
                  "--select", "inner-loso", "--no-plots", "--quiet", "--out", str(out)]) == 0
     result = json.loads((out / "result.json").read_text())
-    loso = result["selection"]["inner_loso"]
+    loso = result["select"]["inner_loso"]
     assert set(loso["inner_scores"]) == {str(c) for c in SIZE_CAPS}
     cap = loso["size_cap"]
     assert cap is None or result["best"]["size"] <= cap

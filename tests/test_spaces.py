@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from zcgp.errors import UserInputError
 from zcgp.fitness.data import PACKAGED_DATA_DIR
 from zcgp.spaces import get_space, nb101, nb301, tnb101
-from zcgp.spaces.errors import UserInputError
 
 FILES = {"nb101": "zc_nasbench101.json", "nb301": "zc_nasbench301.json",
          "tnb101_micro": "zc_transbench101_micro.json", "tnb101_macro": "zc_transbench101_macro.json"}
@@ -47,7 +47,8 @@ def test_every_table_string_round_trips_through_both_spellings(table):
 def test_exact_parameter_count_formula_on_every_row(table):
     space, task, rows = table
     classes = space.tasks[task][0]
-    mismatched = [a for a, p in rows.items() if not np.isclose(space.param_count(a, classes) / 1e6, p, rtol=1e-5, atol=0)]
+    mismatched = [a for a, p in rows.items()
+                  if not np.isclose(space.param_count(a, classes) / 1e6, p, rtol=1e-5, atol=0)]
     assert not mismatched, mismatched[:3]
 
 
@@ -159,7 +160,8 @@ def _classes_up_to(max_vertices: int) -> set[str]:
 def test_nb101_sampler_is_uniform_over_isomorphism_classes():
     classes = sorted(_classes_up_to(4))
     rng = np.random.default_rng(1)
-    counts = collections.Counter(nb101.canonical_key(nb101.sample(rng, max_vertices=4)) for _ in range(40 * len(classes)))
+    counts = collections.Counter(nb101.canonical_key(nb101.sample(rng, max_vertices=4))
+                                 for _ in range(40 * len(classes)))
     assert set(counts) == set(classes)
     assert stats.chisquare([counts[c] for c in classes]).pvalue > 1e-3
 

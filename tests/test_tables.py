@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import zcgp
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.fitness.table import read_table, table_text
 from zcgp.scripts.cli import main
 

@@ -5,24 +5,17 @@ import json
 
 import numpy as np
 import pytest
+
+from zcgp.bench.transfer import fit_unit, leave_one_out, score_unit, summarize
+from zcgp.errors import ZcgpError
 from zcgp.fitness import load_tasks
-from zcgp.fitness.errors import ZcgpError
+from zcgp.fitness.baselines import best_train_proxy, fit_ridge
 from zcgp.fitness.rank import kendall_many
-from zcgp.gp.dataset import select_terminals
-from zcgp.gp.evolution import GPConfig
-from zcgp.gp.transfer import (
-    EvolveSettings,
-    best_train_proxy,
-    fit_ridge,
-    fit_unit,
-    heldout_terminals,
-    leave_one_out,
-    score_unit,
-    summarize,
-)
+from zcgp.gp.dataset import heldout_terminals, select_terminals
+from zcgp.gp.settings import EvolveSettings, GPConfig
 from zcgp.scripts.cli import main
 
-TINY = EvolveSettings(config=GPConfig(population=40, generations=3))
+TINY = EvolveSettings(gp=GPConfig(population=40, generations=3))
 
 
 @pytest.fixture(scope="module")
@@ -31,23 +24,23 @@ def tasks():
 
 
 def _same_fit(a, b):
-    assert a["formula"] == b["formula"] and a["best_proxy"] == b["best_proxy"] and a["pick"] == b["pick"]
+    assert a["formula"] == b["formula"] and a["best_proxy"] == b["best_proxy"] and a["select"] == b["select"]
     assert np.array_equal(a["ridge"][0], b["ridge"][0]) and a["ridge"][1] == b["ridge"][1]
     if a["lightgbm"] is not None:
         assert all(np.array_equal(a["lightgbm"][t], b["lightgbm"][t]) for t in a["lightgbm"])
 
 
-@pytest.mark.parametrize("pick", ["train", "inner-loso"])
-def test_held_out_targets_are_never_read(tasks, pick):
+@pytest.mark.parametrize("select", ["train", "inner-loso"])
+def test_held_out_targets_are_never_read(tasks, select):
     train, held = tasks[:1] + tasks[2:], tasks[1:2]
     hidden = [dataclasses.replace(t, target=np.full(t.n, np.nan)) for t in held]
     terminals, _ = select_terminals(tasks, "impute")
-    settings = dataclasses.replace(TINY, pick=pick)
+    settings = dataclasses.replace(TINY, select=select)
     real = fit_unit(train, held, terminals, settings, seed=1)
     blind = fit_unit(train, hidden, terminals, settings, seed=1)
     _same_fit(real, blind)
-    if pick == "inner-loso":
-        assert real["pick"]["size_cap"] is None or real["size"] <= real["pick"]["size_cap"]
+    if select == "inner-loso":
+        assert real["select"]["size_cap"] is None or real["size"] <= real["select"]["size_cap"]
     scores = score_unit(real, held, terminals, settings)
     assert set(scores) >= {"evolved", "best_proxy", "ridge", "oracle_proxy"}
     with pytest.raises(ZcgpError, match="non-finite"):    # scoring does need the labels

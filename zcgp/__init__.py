@@ -1,18 +1,24 @@
 """zcgp: evolve zero-cost proxies for neural architecture search with genetic programming.
 
-The API (everything the `zcgp` command does, the command only parses, calls and prints):
-  load_tasks(names | "all", data=None)    shipped NAS-Bench-Suite-Zero tasks, or your own table
-  evolve(tasks, *, seed, population, generations, fitness, n_jobs, scheduler, progress, **options) -> Run
-  resume(directory, generations=None)     continue a checkpointed run exactly
-  Run / Run.load(dir)                     .formula .hall_of_fame .pareto .scores .export() .sympy() .to_callable()
-  Proxy(formula | Run | directory)        call on a dict of arrays, a DataFrame or a list of torch networks
-  evaluate(source, tasks), baselines(tasks)
-  ProxyRegressor                          scikit-learn estimator (extra `sklearn`)
-  search(space, proxy, *, minutes | evaluations, seed)   `zcgp.search`: NAS with a proxy
+The API (everything the `zcgp` command does; the command only parses, calls and prints):
+
+- `load_tasks(names, data=None)`: the shipped NAS-Bench-Suite-Zero tasks, or your own table.
+- `evolve(tasks, *, seed, population, generations, metric, n_jobs, ...)` -> `Run`;
+  `resume(directory)` continues a checkpointed run exactly.
+- `Run` / `Run.load(dir)`: `.formula`, `.hall_of_fame`, `.pareto`, `.scores`, `.labels`,
+  `.export()`, `.sympy()`, `.to_callable()`.
+- `Proxy(formula | Run | directory | proxy file)`: call it on a dict of arrays, a
+  DataFrame or a list of torch networks.
+- `evaluate(source, tasks)`, `baselines(tasks)`: what `zcgp evaluate` / `zcgp baselines` print.
+- `search(space, proxy, *, minutes | evaluations, seed)` -> `SearchResult`: NAS with a proxy.
+- `ProxyRegressor`: the engine as a scikit-learn estimator (extra `sklearn`).
+- `ZcgpError`: every bad input raises it (a `ValueError`).
+
 Subpackages: `zcgp.spaces` (search spaces, aging evolution), `zcgp.proxies` (batched torch
 proxies), `zcgp.fitness` (tables, splits, rank correlation, baselines), `zcgp.gp` (the DEAP
-engine, export) and `zcgp.scripts` (the `zcgp` command line). Names load lazily: `import
-zcgp` imports neither torch nor DEAP.
+engine, export), `zcgp.nas` (the search's objectives, formula choice, costs, caches),
+`zcgp.bench` (the benchmarks) and `zcgp.scripts` (the command line). Names load lazily:
+`import zcgp` imports neither torch nor DEAP, and `dir(zcgp)` lists them all.
 """
 
 from __future__ import annotations
@@ -22,38 +28,22 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_tasks": "zcgp._tasks",
-    "evolve": "zcgp._evolve",
-    "resume": "zcgp._evolve",
+    "load_tasks": "zcgp.fitness.sources",
+    "evolve": "zcgp.evolving",
+    "resume": "zcgp.evolving",
     "Run": "zcgp.run",
     "Proxy": "zcgp.proxy",
-    "evaluate": "zcgp._evaluate",
-    "baselines": "zcgp._evaluate",
+    "evaluate": "zcgp.evaluation",
+    "baselines": "zcgp.evaluation",
+    "Evaluation": "zcgp.evaluation",
     "ProxyRegressor": "zcgp.estimator",
-    "ZcgpError": "zcgp.fitness.errors",
-    "search": "zcgp._search",        # a function: the module is _search so `zcgp.search` stays callable
-    "SearchResult": "zcgp._search",
+    "ZcgpError": "zcgp.errors",
+    "search": "zcgp.searching",
+    "SearchResult": "zcgp.searching",
 }
-_SUBMODULES = ("spaces", "proxies", "fitness", "gp", "scripts")
+_SUBMODULES = ("spaces", "proxies", "fitness", "gp", "nas", "bench", "scripts")
 
-__all__ = [
-    "Proxy",
-    "ProxyRegressor",
-    "Run",
-    "SearchResult",
-    "ZcgpError",
-    "baselines",
-    "evaluate",
-    "evolve",
-    "fitness",
-    "gp",
-    "load_tasks",
-    "proxies",
-    "resume",
-    "scripts",
-    "search",
-    "spaces",
-]
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 
 
 def __getattr__(name: str):
@@ -62,3 +52,7 @@ def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f"zcgp.{name}")
     raise AttributeError(f"module 'zcgp' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

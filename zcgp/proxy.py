@@ -1,8 +1,8 @@
 """`zcgp.Proxy`: an evolved (or hand-written) formula as a callable scorer.
 
-Built from a formula string, a `Run`, a run directory or an exported proxy.py / proxy.json
-(always read as data: the formula string goes through the safe parser of `gp.formula`;
-proxy.py is never imported, its JSON description beside it is read). Calling it on
+Built from a formula string, a `Run`, a run directory or an exported proxy.py / proxy.json,
+always read as data: formula strings go through the safe parser of `gp.formula`; proxy.py
+is never imported (the JSON description beside it is read). Calling it on
   * a dict of arrays or a DataFrame with proxy columns: the formula's value per row,
     exactly as the engine and the exported proxy.py compute it (transform per column
     within the rows passed in; an absent terminal under missing "impute" is the neutral
@@ -19,14 +19,20 @@ from pathlib import Path
 
 import numpy as np
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.fitness.tasks import PROXY_ORDER
 from zcgp.fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS, apply_transform
+from zcgp.gp.dataset import MISSING_MODES
 from zcgp.gp.export import used_terminals
 from zcgp.gp.formula import formula_names, infix, parse_formula
 from zcgp.gp.hygiene import check_formula
 from zcgp.gp.primitives import make_pset, parse_tree, run_code, to_code
+from zcgp.gp.results import load_result, result_member
 from zcgp.gp.simplify import to_sympy
+from zcgp.proxies.measure import MeasureSettings
+from zcgp.proxies.registry import PROXY_NAMES
+
+__all__ = ["Proxy"]
 
 
 def _order(names) -> tuple[str, ...]:
@@ -52,35 +58,87 @@ def _is_path(text: str) -> bool:
         return False
 
 
+def _member(result: dict, index, front):
+    """(tree, entry) of a run's chosen formula (index None), or of a hall-of-fame / Pareto member."""
+    if index is None and front is None:
+        best = result["best"]
+        return parse_tree(best["formula"], make_pset(tuple(result["config"]["terminals"]))), best
+    entry, tree, _ = result_member(result, index or 0, front)
+    return tree, entry
+
+
 class Proxy:
-    """A formula over proxy names; `proxy(x)` -> one float per architecture, higher = better."""
+    """A formula over proxy names; calling it gives one float per architecture, higher = better.
+
+    Parameters
+    ----------
+    source : str, Path, Run or Proxy
+        A formula ("nwot + log(synflow)"), a run directory, its result.json, an exported
+        proxy.py / proxy.json, a `zcgp.Run` (anything with a `result` dict) or a Proxy.
+    transform : str, optional
+        Input transform of every terminal (`fitness.transforms.TRANSFORMS`); default: the
+        source's, else "rank".
+    missing : str, optional
+        A terminal absent from the values scored: "impute" gives it the transform's neutral
+        value, any other mode of `gp.dataset.MISSING_MODES` is an error; default: the source's,
+        else "exclude".
+    index : int, optional
+        A hall-of-fame member of a run (with `front`: a member of that Pareto front).
+    front : str, optional
+        "size" or "cost": the Pareto front `index` refers to.
+
+    Attributes
+    ----------
+    formula : str
+        Infix form, parseable again.
+    terminals : tuple of str
+        The proxies the formula uses, in the canonical order.
+    transform, missing : str
+    tree : deap.gp.PrimitiveTree
+    info : dict
+        Provenance of the source (seed, train fraction, tasks and label counts when known).
+
+    Raises
+    ------
+    ZcgpError
+        A missing or unreadable file, a malformed or degenerate formula, an unknown option.
+
+    Examples
+    --------
+    >>> import numpy as np, zcgp
+    >>> p = zcgp.Proxy("nwot + synflow")
+    >>> p.terminals
+    ('synflow', 'nwot')
+    >>> p({"nwot": np.array([1.0, 3.0, 2.0]), "synflow": np.array([3.0, 2.0, 1.0])})
+    array([1. , 1.5, 0.5])
+    """
 
     def __init__(self, source, *, transform: str | None = None, missing: str | None = None,
                  index: int | None = None, front: str | None = None):
-        from zcgp.run import Run
-
         if isinstance(source, Proxy):
             self.__dict__.update(source.__dict__)
             return
         if isinstance(source, Path) or (isinstance(source, str) and _is_path(source)):
             path = Path(source)
-            if path.suffix in (".py", ".json"):
+            if path.suffix in (".py", ".json") and path.name != "result.json":
                 description = path.with_suffix(".json")
                 if not description.is_file():
                     raise ZcgpError(f"no proxy description {description} (write it with `zcgp export`)")
                 data = _read_json(description)
                 terminals = tuple(data["terminals"])
                 tree = parse_tree(data["formula"], make_pset(terminals or ("x",)))
-                self._setup(tree, terminals, transform or data["transform"],
-                            missing or ("impute" if data.get("missing") == "impute" else "exclude"))
-                self.info = {k: data.get(k) for k in ("seed", "train_fraction")}
+                self._setup(tree, terminals, transform or data["transform"], missing or data.get("missing", "exclude"))
+                self.info = {k: v for k, v in data.items() if k not in ("formula", "terminals", "transform")}
                 return
-            source = Run.load(path)
-        if isinstance(source, Run):
-            _, tree = source.member(index, front)
-            self._setup(tree, source.terminals, transform or source.transform,
-                        missing or ("impute" if source.missing == "impute" else "exclude"))
-            self.info = {"seed": source.result.get("seed"), "train_fraction": source.config.get("train_fraction")}
+            source = load_result(path)
+        result = source if isinstance(source, dict) else getattr(source, "result", None)
+        if isinstance(result, dict):
+            tree, _ = _member(result, index, front)
+            config = result["config"]
+            self._setup(tree, tuple(config["terminals"]), transform or config["transform"],
+                        missing or config.get("missing", "exclude"))
+            self.info = {"seed": result.get("seed"), "train_fraction": config.get("train_fraction"),
+                         **{k: result[k] for k in ("labels",) if k in result}}
             return
         if not isinstance(source, str):
             raise ZcgpError(f"cannot make a proxy from {type(source).__name__}; give a formula, a Run or a run "
@@ -93,85 +151,110 @@ class Proxy:
     def _setup(self, tree, terminals, transform: str, missing: str) -> None:
         if transform not in TRANSFORMS:
             raise ZcgpError(f"unknown transform '{transform}'; choose from {', '.join(TRANSFORMS)}")
-        if missing not in ("impute", "exclude"):
-            raise ZcgpError(f"unknown missing mode '{missing}'; choose from impute, exclude")
+        if missing not in MISSING_MODES:
+            raise ZcgpError(f"unknown missing mode '{missing}'; choose from {', '.join(MISSING_MODES)}")
         check_formula(tree, transform=transform)
         self.tree = tree
         self.code = to_code(tree)
-        self.TERMINALS = used_terminals(tree, terminals)
-        self.TRANSFORM = transform
-        self.MISSING = missing
-        self.FORMULA = str(tree)
+        self.terminals = used_terminals(tree, terminals)
+        self.transform = transform
+        self.missing = missing
 
     # ---- description -----------------------------------------------------------------------
     @property
     def formula(self) -> str:
+        """The formula, infix."""
         return infix(self.tree)
 
-    @property
-    def terminals(self) -> tuple[str, ...]:
-        return self.TERMINALS
-
     def sympy(self):
-        return to_sympy(self.tree, nonnegative=self.TRANSFORM == "rank")
+        """The formula as a sympy expression (protected operators shown plainly: display only)."""
+        return to_sympy(self.tree, nonnegative=self.transform == "rank")
 
     def __repr__(self) -> str:
-        return f"Proxy({self.formula!r}, transform={self.TRANSFORM!r}, missing={self.MISSING!r})"
+        return f"Proxy({self.formula!r}, transform={self.transform!r}, missing={self.missing!r})"
 
     # ---- scoring ------------------------------------------------------------------------------
-    def proxy(self, scores) -> np.ndarray:
-        """{proxy name: array of raw values} (or a DataFrame) -> float array over the rows."""
-        if hasattr(scores, "columns") and hasattr(scores, "to_numpy"):        # a DataFrame
-            scores = {str(c): scores[c].to_numpy(dtype=float) for c in scores.columns}
-        if not isinstance(scores, Mapping):
-            raise ZcgpError(f"proxy scores must be a dict of arrays or a DataFrame, not {type(scores).__name__}")
-        lacking = [t for t in self.TERMINALS if t not in scores]
-        if lacking and self.MISSING != "impute":
+    def score(self, values) -> np.ndarray:
+        """The formula's value per row of raw proxy values.
+
+        Parameters
+        ----------
+        values : dict of array or DataFrame
+            {proxy name: raw values}, one entry per architecture.
+
+        Returns
+        -------
+        numpy.ndarray
+            One float per row (higher = predicted better).
+        """
+        if hasattr(values, "columns") and hasattr(values, "to_numpy"):        # a DataFrame
+            values = {str(c): values[c].to_numpy(dtype=float) for c in values.columns}
+        if not isinstance(values, Mapping):
+            raise ZcgpError(f"proxy scores must be a dict of arrays or a DataFrame, not {type(values).__name__}")
+        lacking = [t for t in self.terminals if t not in values]
+        if lacking and self.missing != "impute":
             raise ZcgpError(f"missing proxy scores: {', '.join(lacking)} (formula {self.formula})")
-        columns = [np.asarray(scores[t], dtype=float) if t in scores else np.zeros(()) for t in self.TERMINALS]
+        columns = [np.asarray(values[t], dtype=float) if t in values else np.zeros(()) for t in self.terminals]
         lengths = {c.size for c in columns if c.ndim > 0} or \
-            {np.asarray(v).size for v in scores.values() if np.ndim(v) > 0}
+            {np.asarray(v).size for v in values.values() if np.ndim(v) > 0}
         if len(lengths) > 1:
             raise ZcgpError(f"proxy score arrays differ in length: {sorted(lengths)}")
         n = lengths.pop() if lengths else 1
-        table = np.empty((n, len(self.TERMINALS)))
+        table = np.empty((n, len(self.terminals)))
         for j, column in enumerate(columns):
             table[:, j] = column.reshape(-1) if column.ndim > 0 else column
-        values = apply_transform(table, self.TRANSFORM)
-        x = {t: np.ascontiguousarray(values[:, j]) for j, t in enumerate(self.TERMINALS)}
+        transformed = apply_transform(table, self.transform)
+        x = {t: np.ascontiguousarray(transformed[:, j]) for j, t in enumerate(self.terminals)}
         with np.errstate(all="ignore"):
             out = np.asarray(run_code(self.code, x), dtype=float)
         return np.broadcast_to(out, (n,)).copy()
 
     def compute(self, networks, inputs=None, targets=None, *, num_classes: int = 10, resolution: int = 32,
-                data: str = "synthetic", batch_size: int = 32, seed: int = 0, device="auto",
-                progress: bool = False) -> dict[str, np.ndarray]:
-        """Raw values of the formula's terminals for torch networks (one minibatch: `inputs` and
-        `targets`, or a seeded batch from `data`)."""
+                data: str = MeasureSettings.data, batch_size: int = MeasureSettings.batch_size, seed: int = 0,
+                device="auto", progress: bool = False) -> dict[str, np.ndarray]:
+        """Raw values of the formula's terminals for torch networks.
+
+        Parameters
+        ----------
+        networks : iterable of torch.nn.Module
+        inputs, targets : torch.Tensor, optional
+            The minibatch; default: a seeded batch from `data`.
+        num_classes, resolution, data, batch_size, seed :
+            Shape and source of the default batch (`proxies.data.load_batch`); `seed` also
+            seeds the passes.
+        device : str
+            "auto", "cpu", "cuda" or "cuda:N".
+        progress : bool
+            Show a progress bar.
+
+        Returns
+        -------
+        dict of numpy.ndarray
+            {terminal: one value per network}, NaN where a proxy failed.
+        """
         from zcgp.proxies.compute import compute_proxies, resolve_device
         from zcgp.proxies.data import load_batch
-        from zcgp.proxies.registry import PROXY_NAMES
 
-        unknown = [t for t in self.TERMINALS if t not in PROXY_NAMES]
+        unknown = [t for t in self.terminals if t not in PROXY_NAMES]
         if unknown:
             raise ZcgpError(f"the proxy module cannot compute {', '.join(unknown)}; known: {', '.join(PROXY_NAMES)}")
         if inputs is None:
             inputs, targets = load_batch(data, batch_size, num_classes, resolution, seed)
-        result = compute_proxies(list(networks), inputs, targets, names=self.TERMINALS or ("params",),
+        result = compute_proxies(list(networks), inputs, targets, names=self.terminals or ("params",),
                                  device=resolve_device(device), seed=seed, progress=progress)
-        return {t: np.asarray(result[t], dtype=float) for t in self.TERMINALS}
+        return {t: np.asarray(result[t], dtype=float) for t in self.terminals}
 
     def __call__(self, x, **options) -> np.ndarray:
         """Scores of a dict of arrays / DataFrame, an (n, len(terminals)) array with the columns in
-        `terminals` order, or a list of torch networks (see `compute`)."""
+        `terminals` order, or a list of torch networks (`options` go to `compute`)."""
         if isinstance(x, np.ndarray):
-            if x.ndim != 2 or x.shape[1] != len(self.TERMINALS):
-                raise ZcgpError(f"an array needs shape (n, {len(self.TERMINALS)}): one column per terminal "
-                                f"({', '.join(self.TERMINALS)}), got {x.shape}")
-            return self.proxy({t: x[:, j] for j, t in enumerate(self.TERMINALS)})
+            if x.ndim != 2 or x.shape[1] != len(self.terminals):
+                raise ZcgpError(f"an array needs shape (n, {len(self.terminals)}): one column per terminal "
+                                f"({', '.join(self.terminals)}), got {x.shape}")
+            return self.score({t: x[:, j] for j, t in enumerate(self.terminals)})
         if isinstance(x, Mapping) or (hasattr(x, "columns") and hasattr(x, "to_numpy")):
             if options:
                 raise ZcgpError(f"options {', '.join(options)} apply to networks only")
-            return self.proxy(x)
+            return self.score(x)
         networks = [x] if hasattr(x, "parameters") and callable(x) else list(x)
-        return self.proxy(self.compute(networks, **options))
+        return self.score(self.compute(networks, **options))

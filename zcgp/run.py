@@ -23,6 +23,7 @@ from zcgp.gp.results import (
     write_run,
 )
 from zcgp.gp.simplify import to_sympy
+from zcgp.proxy import Proxy
 
 
 def as_table(records: list[dict]):
@@ -92,6 +93,12 @@ class Run:
         return self.result["best"]["train_fitness"]
 
     @property
+    def labels(self) -> dict | None:
+        """The labels the formula was evolved on: {"tasks": {task: labeled architectures},
+        "spaces": {space: distinct labeled architectures}} (`fitness.splits.label_counts`)."""
+        return self.result.get("labels")
+
+    @property
     def config(self) -> dict:
         return self.result["config"]
 
@@ -126,7 +133,6 @@ class Run:
 
     def to_callable(self, index: int | None = None, front: str | None = None):
         """A `zcgp.Proxy` computing the formula exactly as the engine (and the exported proxy.py)."""
-        from zcgp.proxy import Proxy
         return Proxy(self, index=index, front=front)
 
     # ---- tables --------------------------------------------------------------------------

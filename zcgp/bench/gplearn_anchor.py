@@ -17,11 +17,12 @@ import time
 
 import numpy as np
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION
 from zcgp.gp.dataset import Dataset, select_terminals
-from zcgp.gp.evolution import Engine, GPConfig
+from zcgp.gp.evolution import Engine
 from zcgp.gp.primitives import to_code
+from zcgp.gp.settings import GPConfig
 
 ANCHORS = ("gplearn",)
 

@@ -19,11 +19,12 @@ import time
 
 import numpy as np
 
-from zcgp.fitness.errors import ZcgpError
+from zcgp.errors import ZcgpError
 from zcgp.fitness.tasks import Task
 from zcgp.gp.dataset import Dataset
-from zcgp.gp.evolution import Engine, GPConfig
+from zcgp.gp.evolution import Engine
 from zcgp.gp.parallel import Evaluator
+from zcgp.gp.settings import GPConfig
 
 PROXIES = ("flops", "params", "synflow", "snip", "grad_norm", "jacov", "nwot")
 TASKS = 19

@@ -15,9 +15,11 @@ from zcgp.fitness.baselines import task_baselines
 from zcgp.fitness.rank import WORST
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
 from zcgp.gp.dataset import Dataset, select_terminals
-from zcgp.gp.evolution import Engine, GPConfig, Individual, select_final
+from zcgp.gp.evolution import Engine, Individual
+from zcgp.gp.final import select_final
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.primitives import to_code
+from zcgp.gp.settings import GPConfig
 
 
 def naive_fitness(pset, trees, tasks_columns, targets) -> np.ndarray:
@@ -46,8 +48,7 @@ def speed(tasks, *, candidates: int = 1000, seed: int = 0,
     terms, _ = select_terminals(tasks)
     data = Dataset.build(tasks, terms, "train", seed, train_fraction)
     engine = Engine(data, GPConfig(population=candidates, generations=0, seed=seed))
-    with engine._random():
-        population = [engine._new_individual() for _ in range(candidates)]
+    population = engine.random_individuals(candidates)
     naive_pop = [Individual(p) for p in population]
     start = time.perf_counter()
     engine.evaluate(population)
@@ -110,11 +111,10 @@ def quality_settings(*, population=None, generations=None, task_population=None,
                      selects=("train",)) -> list[tuple[str, str, str, GPConfig, str]]:
     """(label, 'all' | 'per-task', missing mode, config, final selection) of each quality row;
     sizes default to `zcgp evolve`'s."""
-    from zcgp._evolve import GP_DEFAULTS
-    new = dataclasses.replace(GP_DEFAULTS, population=population or GP_DEFAULTS.population,
-                              generations=generations or GP_DEFAULTS.generations)
-    task = dataclasses.replace(GP_DEFAULTS, population=task_population or GP_DEFAULTS.population,
-                               generations=task_generations or GP_DEFAULTS.generations)
+    d = GPConfig()
+    new = dataclasses.replace(d, population=population or d.population, generations=generations or d.generations)
+    task = dataclasses.replace(d, population=task_population or d.population,
+                               generations=task_generations or d.generations)
     selects = list(dict.fromkeys(selects or ["train"]))
     rows = [(f"one formula, --missing impute {_budget(new)}{_sel(s)}", "all", "impute", new, s)
             for s in selects]
@@ -141,7 +141,8 @@ def quality(tasks, settings, *, seeds: int = 5, train_fraction: float = DEFAULT_
                 taus, best = _evolve_and_test(tasks, seed, train_fraction, config, missing, select)
                 formula = best.key
             else:
-                taus = np.array([_evolve_and_test([t], seed, train_fraction, config, select=select)[0][0] for t in tasks])
+                taus = np.array([_evolve_and_test([t], seed, train_fraction, config, select=select)[0][0]
+                                 for t in tasks])
                 formula = ""
                 per_task_rows.extend([[seed, label, t.id, f"{o:.3f}", f"{b:.3f}", f"{lin:.3f}"]
                                       for t, o, b, lin in zip(tasks, taus, best_proxy, linear)])

@@ -4,9 +4,10 @@ Architectures are sampled (--archs N: N with pairwise different canonical keys, 
 equivalent cells are scored once) or listed (--arch, repeatable, or --arch-file with one
 per line, in any spelling of the space: the data tables' ARCH strings, NB201 benchmark
 strings, NB101 JSON {"matrix", "ops"}, DARTS genotypes, TransNAS `64-...` strings).
-Each network is initialised under torch.manual_seed(--seed), so a row does not depend on
-the other rows. The batch is a seeded
-synthetic one or CIFAR-10 read from disk (--data cifar10:/path/to/cifar-10-batches-py).
+Each network's weights are seeded by (--seed, its canonical key) and every value is the mean
+over --inits initialisations, exactly as `zcgp search` measures it (zcgp.proxies.measure),
+so a row does not depend on the other rows or on --n-jobs. The batch is a seeded synthetic
+one or CIFAR-10 read from disk (--data cifar10:/path/to/cifar-10-batches-py).
 Failed values are written as 'nan' and listed on stderr.
 """
 
@@ -18,10 +19,13 @@ import io
 import math
 import sys
 
-from zcgp.proxies.data import DEFAULT_BATCH_SIZE
+from zcgp.errors import UserInputError
+from zcgp.proxies.measure import measure_networks
 from zcgp.proxies.registry import PROXY_NAMES, resolve_names
+from zcgp.scripts.common import add_measure_args, measure_settings
 from zcgp.spaces import SPACES, get_space
-from zcgp.spaces.errors import UserInputError
+from zcgp.spaces.base import task_shape
+from zcgp.util import atomic_write_text, claim_file
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -37,14 +41,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--arch-file", default=None, metavar="FILE", help="architectures, one per line")
     parser.add_argument("--names", default="all", metavar="LIST",
                         help=f"proxies, comma list or 'all' (default: all): {', '.join(PROXY_NAMES)}")
-    parser.add_argument("--data", default="synthetic", metavar="SPEC",
-                        help="'synthetic' (default) or 'cifar10:/path/to/cifar-10-batches-py'")
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="B",
-                        help=f"images per batch (default: {DEFAULT_BATCH_SIZE}; the NAS-Bench-Suite-Zero "
-                             "files used 32, and nwot/jacov scale with it)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
-    parser.add_argument("--threads", type=int, default=None, metavar="N",
-                        help="torch CPU threads (default: torch's choice)")
+    add_measure_args(parser)
     parser.add_argument("--seed", type=int, default=0, help="seed for sampling, weights and data (default: 0)")
     parser.add_argument("--n-jobs", type=int, default=1, metavar="N",
                         help="joblib workers scoring chunks of networks, -1 = all cores; with --scheduler "
@@ -73,16 +70,7 @@ def _architectures(args, space) -> list:
     return list(dict.fromkeys(archs))          # exact repeats are scored once
 
 
-def _task_shape(space, task: str | None) -> tuple[int, int]:
-    tasks = getattr(space, "tasks", None) or {}
-    task = task or next(iter(tasks), "")
-    if task not in tasks:
-        raise UserInputError(f"unknown task '{task}' for space {space.name}; known: {', '.join(tasks)}")
-    return tasks[task]
-
-
 def run(args: argparse.Namespace) -> int:
-    from zcgp.fitness.outdir import claim_file
     with claim_file(None if args.out == "-" else args.out, args.overwrite):
         return _run(args)
 
@@ -90,34 +78,11 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     space = get_space(args.space)
     names = resolve_names(args.names)
-    num_classes, resolution = _task_shape(space, args.task)
+    num_classes, resolution = task_shape(space, args.task or next(iter(space.tasks)))
     archs = _architectures(args, space)
-
-    import torch
-    from zcgp.fitness.io import atomic_write_text
-    from zcgp.proxies.compute import Sized, compute_proxies, resolve_device
-    from zcgp.proxies.data import load_batch
-
-    device = resolve_device(args.device)
-    if args.threads is not None:
-        if args.threads < 1:
-            raise UserInputError(f"--threads must be >= 1, got {args.threads}")
-        torch.set_num_threads(args.threads)
-    inputs, targets = load_batch(args.data, args.batch_size, num_classes, resolution, args.seed)
-
-    def networks():
-        for arch in archs:
-            torch.manual_seed(args.seed)
-            yield space.build(arch, num_classes)
-
-    if args.n_jobs != 1 or args.scheduler:
-        from zcgp.proxies.parallel import compute_many
-        result = compute_many(space.name, archs, names, num_classes=num_classes, resolution=resolution,
-                              data=args.data, batch_size=args.batch_size, seed=args.seed, device=str(device),
-                              n_jobs=args.n_jobs, scheduler=args.scheduler, threads=args.threads)
-    else:
-        result = compute_proxies(Sized(networks(), len(archs)), inputs, targets, names=names, device=device,
-                                 seed=args.seed, progress=not args.quiet)
+    settings = measure_settings(args)
+    result = measure_networks(space, archs, names, num_classes, resolution, settings, n_jobs=args.n_jobs,
+                              scheduler=args.scheduler, progress=not args.quiet)
     text = _csv_text(space, archs, names, result)
     if args.out == "-":
         sys.stdout.write(text)
@@ -128,9 +93,8 @@ def _run(args: argparse.Namespace) -> int:
               f"{failure.reason}", file=sys.stderr)
     if not args.quiet and args.out != "-":
         print(f"wrote {len(archs)} architectures x {len(names)} proxies to {args.out} "
-              f"({len(result.failures)} failed values) on {device}")
+              f"({len(result.failures)} failed values)")
     return 0
-
 
 
 def _csv_text(space, archs, names, result) -> str:

@@ -16,7 +16,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zcgp.scripts.cli import main as zcgp
+from zcgp.evolving import evolve
+from zcgp.scripts.common import add_measure_args, measure_settings
+from zcgp.scripts.evolve import labels_line
+from zcgp.scripts.search import print_result
+from zcgp.searching import search
+from zcgp.spaces import get_space
 
 CHEAP_PROXIES = "synflow,jacov,nwot,snip,grad_norm,flops,params"
 
@@ -32,8 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="cifar10", help="search target dataset (default: cifar10)")
     parser.add_argument("--minutes", type=float, default=3.0, help="search wall time (default: 3)")
     parser.add_argument("--evaluations", type=int, help="also stop the search after this many networks")
-    parser.add_argument("--data", default="synthetic", help="minibatch: synthetic (default) or cifar10:/path")
-    parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    add_measure_args(parser)
     parser.add_argument("--workers", type=int, default=-1, help="scoring processes (default: -1, every core)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
@@ -41,20 +45,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    quiet = ["--quiet"] if args.quiet else []
-    quiet += ["--overwrite"] if args.overwrite else []
+    space = get_space("nb201")
+    settings = measure_settings(args)
     print(f"== step 1/2: evolve a proxy on the NAS-Bench-201 tasks -> {out / 'evolve'}", flush=True)
-    sizes = [flag for name, value in (("--population", args.population), ("--generations", args.generations))
-             if value is not None for flag in (name, str(value))]
-    code = zcgp(["evolve", "--tasks", "nb201", "--proxies", args.proxies, "--metric", args.metric,
-                 "--seed", str(args.seed), *sizes, "--out", str(out / "evolve"), *quiet])
-    if code:
-        return code
+    found = evolve("nb201", seed=args.seed, population=args.population, generations=args.generations,
+                   metric=args.metric, proxies=args.proxies, out=out / "evolve", overwrite=args.overwrite,
+                   progress=not args.quiet)
+    print(f"formula: {found.formula}\n{labels_line(found.labels)}")
     print(f"\n== step 2/2: search NAS-Bench-201 with it for {args.minutes:g} min -> {out / 'search'}", flush=True)
-    budget = ["--evaluations", str(args.evaluations)] if args.evaluations else []
-    return zcgp(["search", "--proxy", str(out / "evolve"), "--dataset", args.dataset, "--minutes", str(args.minutes),
-                 *budget, "--seed", str(args.seed), "--data", args.data,
-                 "--device", args.device, "--workers", str(args.workers), "--out", str(out / "search"), *quiet])
+    result = search(space, found, minutes=args.minutes, evaluations=args.evaluations, seed=args.seed,
+                    task=args.dataset, settings=settings, workers=args.workers)
+    print_result(result)
+    result.save(out / "search", overwrite=args.overwrite)
+    return 130 if result.interrupted else 0
 
 
 if __name__ == "__main__":

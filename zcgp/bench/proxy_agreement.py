@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from zcgp.objectives import load_table_task
+from zcgp.nas.objectives import table_task
+from zcgp.proxies.measure import MeasureSettings, measure_networks
 
 
 @dataclass
@@ -34,8 +35,8 @@ class Agreement:
 def formula_accuracy(found: Agreement, formula) -> float:
     """Spearman of an evolved formula (a `zcgp.Proxy` over proxies of `found`) with the accuracy,
     computed from the values `proxy_agreement` measured (the networks are the reference)."""
-    values = {t: found.values[t] for t in formula.TERMINALS}
-    scores = np.broadcast_to(np.asarray(formula.proxy(values), dtype=float), found.accuracy.shape)
+    values = {t: found.values[t] for t in formula.terminals}
+    scores = np.broadcast_to(np.asarray(formula.score(values), dtype=float), found.accuracy.shape)
     ok = np.isfinite(scores)
     return float(stats.spearmanr(scores[ok], found.accuracy[ok]).statistic) if ok.sum() > 2 else float("nan")
 
@@ -46,7 +47,7 @@ def exact_params(space, task: str, data_dir=None) -> tuple[int, float] | None:
     count = getattr(space, "param_count", None)
     if count is None:
         return None
-    table = load_table_task(space, task, data_dir)
+    table = table_task(space, task, data_dir)
     classes = space.tasks[task][0]
     ours = np.array([count(a, classes) / 1e6 for a in table.archs])
     theirs = table.column("params")
@@ -55,26 +56,14 @@ def exact_params(space, task: str, data_dir=None) -> tuple[int, float] | None:
 
 def proxy_agreement(space, task: str, names, *, archs: int = 50, batch_size: int = 32, resolution: int | None = None,
                     seed: int = 0, device: str = "cpu", data_dir=None, progress: bool = False) -> Agreement:
-    import torch
-
-    from zcgp.proxies.compute import Sized, compute_proxies
-    from zcgp.proxies.data import load_batch
-
-    table = load_table_task(space, task, data_dir)
+    table = table_task(space, task, data_dir)
     classes, native = space.tasks[task]
     resolution = resolution or native
     rows_idx = np.sort(np.random.default_rng(seed).choice(table.n, size=min(archs, table.n), replace=False))
     picked = [table.archs[i] for i in rows_idx]
-    inputs, targets = load_batch("synthetic", batch_size, classes, resolution, seed)
-
-    def networks():
-        for arch in picked:
-            torch.manual_seed(seed)
-            yield space.build(arch, classes)
-
+    settings = MeasureSettings(batch_size=batch_size, inits=1, seed=seed, device=device, threads=None)
     start = time.process_time()
-    result = compute_proxies(Sized(networks(), len(picked)), inputs, targets, names=names, device=device,
-                             seed=seed, progress=progress)
+    result = measure_networks(space, picked, names, classes, resolution, settings, progress=progress)
     cpu = (time.process_time() - start) / max(len(picked), 1)
     rows = []
     for name in names:

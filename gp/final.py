@@ -1,0 +1,110 @@
+"""How a run's final formula is chosen among its archives (`EvolveSettings.select`).
+
+  * "train": the best train fitness (`engine.best`).
+  * "validation": the run evolves on the "fit" part of each train split; the member of the
+    hall of fame and the size Pareto front with the best aggregate score on the inner
+    "validation" part is kept (`select_final`).
+  * "inner-loso": an inner leave-one-space-out on the training spaces only chooses a size
+    cap: for each training space, one run on the other training spaces, and each cap's best
+    member (`capped_best`) scored on the held-back space's train split; the cap with the best
+    mean wins and the main run's best member under it is kept. The inner runs are independent
+    of the main run and of each other, so they run in `n_jobs` processes with the same result
+    for any number. With one training space it is "train".
+Every choice reads the archives and the train splits only, so a resumed run picks the same
+formula and no held-out label is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from zcgp.gp.archive import Entry, rank_key
+from zcgp.gp.dataset import Dataset
+from zcgp.gp.evolution import Engine
+from zcgp.gp.parallel import Evaluator
+from zcgp.gp.primitives import to_code
+from zcgp.gp.settings import EvolveSettings
+
+SIZE_CAPS = (3, 5, 7, 9, 13, 17, 25, None)     # inner-loso candidates (None = no cap)
+
+__all__ = ["SIZE_CAPS", "archive_members", "capped_best", "final_entry", "inner_loso_cap", "run_engine",
+           "select_final"]
+
+
+def run_engine(tasks, terminals, settings: EvolveSettings, seed: int, n_jobs: int = 1) -> Engine:
+    """One evolution on the train splits of `tasks` (no checkpoint, no progress bar)."""
+    dataset = settings.dataset(tasks, terminals, seed)
+    config = replace(settings.gp, seed=int(seed))
+    return Engine(dataset, config, Evaluator(dataset, n_jobs)).run()
+
+
+def archive_members(engine: Engine) -> list[Entry]:
+    """The distinct members of the hall of fame and the size Pareto front, best first."""
+    members: dict[str, Entry] = {}
+    for e in list(engine.hof) + list(engine.front_size):
+        members.setdefault(e.key, e)
+    return sorted(members.values(), key=rank_key)
+
+
+def capped_best(engine: Engine, cap: int | None) -> Entry:
+    """Best archive member with at most `cap` nodes (the smallest member when none fits)."""
+    members = archive_members(engine)
+    fitting = [e for e in members if cap is None or e.size <= cap]
+    return fitting[0] if fitting else min(members, key=lambda e: (e.size, *rank_key(e)))
+
+
+def select_final(engine: Engine, validation: Dataset | None = None) -> tuple[Entry, list[dict]]:
+    """The final formula: `engine.best`, or (with a `validation` dataset) the archive member
+    with the best aggregate validation score (ties: train fitness, then size, cost, string).
+    Returns (entry, candidates best first with their validation scores)."""
+    if validation is None:
+        return engine.best, []
+    entries = archive_members(engine)
+    scores = validation.score([to_code(engine.tree(e.key)) for e in entries])
+    rows = [{"entry": e, "validation": validation.aggregate(row),
+             "validation_per_task": tuple(float(x) for x in row)} for e, row in zip(entries, scores)]
+    rows.sort(key=lambda r: (-r["validation"], *rank_key(r["entry"])))
+    return rows[0]["entry"], rows
+
+
+def _inner_fold(tasks, held_space: str, terminals, settings: EvolveSettings, seed: int) -> list[float]:
+    """Mean train Kendall on `held_space` of each size cap's best formula, evolved on the
+    other training spaces."""
+    inner = [t for t in tasks if t.space != held_space]
+    held = [t for t in tasks if t.space == held_space]
+    engine = run_engine(inner, terminals, settings, seed)
+    check = settings.dataset(held, terminals, seed)
+    codes = [to_code(engine.tree(capped_best(engine, cap).key)) for cap in SIZE_CAPS]
+    return [float(np.mean(row[:len(held)])) for row in check.score(codes, "kendall")]
+
+
+def inner_loso_cap(tasks, terminals, settings: EvolveSettings, seed: int,
+                   n_jobs: int = 1) -> tuple[int | None, dict]:
+    """(size cap, {cap: mean inner score}) of the inner leave-one-space-out; (None, {})
+    with fewer than two training spaces. The folds run in `n_jobs` joblib processes."""
+    spaces = list(dict.fromkeys(t.space for t in tasks))
+    if len(spaces) < 2:
+        return None, {}
+    if n_jobs == 1:
+        folds = [_inner_fold(tasks, s, terminals, settings, seed) for s in spaces]
+    else:
+        from joblib import Parallel, delayed
+
+        folds = Parallel(n_jobs=min(len(spaces), n_jobs) if n_jobs > 0 else n_jobs, backend="loky")(
+            delayed(_inner_fold)(tasks, s, terminals, settings, seed) for s in spaces)
+    scores = np.mean(np.asarray(folds), axis=0)
+    best = int(np.argmax(scores))                # first maximum: the smallest cap among ties
+    return SIZE_CAPS[best], {str(c): float(s) for c, s in zip(SIZE_CAPS, scores)}
+
+
+def final_entry(engine: Engine, settings: EvolveSettings, tasks, terminals, seed: int,
+                validation: Dataset | None = None, n_jobs: int = 1, inner=None) -> tuple[Entry, dict]:
+    """(final entry, what chose it) under `settings.select`; `inner` is a precomputed
+    `inner_loso_cap` result."""
+    if settings.select == "inner-loso":
+        cap, scores = inner if inner is not None else inner_loso_cap(tasks, terminals, settings, seed, n_jobs)
+        return capped_best(engine, cap), {"size_cap": cap, "inner_scores": scores}
+    entry, candidates = select_final(engine, validation if settings.select == "validation" else None)
+    return entry, {"candidates": candidates}

@@ -1,0 +1,145 @@
+"""Which formula of a run to search with: the one expected to find the best network in the budget.
+
+A formula's cost per network is measured on this machine (`nas.cost`, cached per space,
+input and proxy set); the budget then allows N = seconds / cost networks. What N networks
+buy is estimated from the task table of the searched space and dataset: the expected
+accuracy of the best of N networks drawn uniformly from the table, ranked by the formula
+(exact, from order statistics). That is a search without selection pressure, so it
+understates what aging evolution finds, but it charges every formula the same way:
+precision at the top against how many networks the budget affords.
+
+Candidates are duck-typed formulas (`zcgp.Proxy`): `.terminals`, `.formula`, `.score(values)`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from zcgp.errors import ZcgpError
+from zcgp.nas.cost import measured_cost
+
+PICKS = ("auto", "best", "cheapest")
+COST_SHARE = 0.1              # at most this share of a time budget goes to measuring costs
+MAX_CANDIDATES = 6            # the run's choice + up to 5 members of the cost front, spread over cost
+
+__all__ = ["COST_SHARE", "MAX_CANDIDATES", "PICKS", "check_pick", "choose_formula", "expected_best_of",
+           "pick_formula", "spread"]
+
+
+def check_pick(pick: str) -> str:
+    """`pick` when it is one of PICKS or a non-negative integer index, else ZcgpError."""
+    if pick in PICKS or (isinstance(pick, str) and pick.isdigit()):
+        return pick
+    raise ZcgpError(f"--pick must be auto, best, cheapest or a cost-front index, got '{pick}'")
+
+
+def expected_best_of(scores: np.ndarray, accuracy: np.ndarray, n: int) -> float:
+    """E[accuracy of the top-scored of `n` architectures drawn uniformly with replacement]."""
+    ok = np.isfinite(scores) & np.isfinite(accuracy)
+    scores, accuracy = scores[ok], accuracy[ok]
+    if scores.size == 0:
+        return float("nan")
+    order = np.argsort(scores, kind="stable")
+    s, a = scores[order], accuracy[order]
+    # tied scores share their mean accuracy (the search cannot tell them apart)
+    _, start, counts = np.unique(s, return_index=True, return_counts=True)
+    a = np.repeat(np.add.reduceat(a, start) / counts, counts)
+    t = s.size
+    cdf = (np.arange(1, t + 1) / t) ** max(int(n), 1)
+    weights = np.diff(np.concatenate([[0.0], cdf]))
+    return float(weights @ a)
+
+
+def spread(items: list, k: int) -> list:
+    """At most `k` of `items`, spread evenly over the list (first and last kept)."""
+    if len(items) <= k:
+        return list(items)
+    keep = np.unique(np.linspace(0, len(items) - 1, k).round().astype(int))
+    return [items[i] for i in keep]
+
+
+def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: dict, table_task,
+                 reference: int = 0) -> tuple[int, str]:
+    """(index into `candidates` [(name, formula)], reason). `costs` maps a terminal tuple to
+    seconds per network; a formula whose budget does not even cover its `reference` networks
+    is not chosen by auto (unless none does: then the cheapest)."""
+    if pick == "best":
+        return 0, "the run's chosen formula (--pick best)"
+    if pick == "cheapest":
+        i = min(range(len(candidates)), key=lambda j: costs[candidates[j][1].terminals])
+        return i, "the cheapest formula on the cost front (--pick cheapest)"
+    if pick != "auto":
+        index = int(check_pick(pick))
+        if not 0 <= index < len(candidates):
+            raise ZcgpError(f"--pick {index} is out of range: the run has {len(candidates)} candidate(s)")
+        return index, f"candidate {index} (--pick {index})"
+    if seconds is None:
+        return 0, "no time budget: the run's chosen formula"
+    accuracy = table_task.target
+    rows = []
+    for _, formula in candidates:
+        cost = costs[formula.terminals]
+        n = max(int(seconds / cost), 1) if cost > 0 else table_task.n
+        scores = formula.score({t: table_task.column(t) for t in formula.terminals if t in table_task.proxies})
+        scores = np.broadcast_to(scores, accuracy.shape)
+        rows.append((expected_best_of(scores, accuracy, n), n, cost))
+    feasible = [j for j, r in enumerate(rows) if r[1] >= reference] or \
+        [min(range(len(rows)), key=lambda j: rows[j][2])]
+    best = max(feasible, key=lambda j: (rows[j][0], -rows[j][2]))
+    expected, n, cost = rows[best]
+    return best, (f"expected best of {n} networks at {cost:.3f} s each: {expected:.2f} % on the "
+                  f"{table_task.id} table (the run's chosen formula: {rows[0][0]:.2f} % at "
+                  f"{rows[0][1]} networks)")
+
+
+def _table_seconds(table_tasks) -> dict[str, float]:
+    """The data files' mean seconds per proxy (first finite value over the tasks)."""
+    seconds: dict[str, float] = {}
+    for table in table_tasks:
+        for proxy, value in table.cost.items():
+            if np.isfinite(value):
+                seconds.setdefault(proxy, value)
+    return seconds
+
+
+def choose_formula(chosen, pick: str, measure, space, table, *, minutes, start, lookup: bool,
+                   population: int, table_tasks=()) -> tuple[object, dict]:
+    """The formula to search with among `chosen` [(name, formula)], and a dict saying which and
+    why. Costs are measured cheap first (by the tables' proxy times, `table_tasks`); past
+    COST_SHARE of the budget the rest are extrapolated from those times."""
+    costs, cached, estimated = {}, True, []
+    if lookup or pick == "best":                  # table values cost nothing; best needs no costs
+        costs = {f.terminals: 0.0 for _, f in chosen}
+    else:
+        times = _table_seconds(table_tasks)
+
+        def table_cost(names) -> float:
+            return sum(times.get(n, 0.0) for n in names)
+
+        limit = None if minutes is None else COST_SHARE * minutes * 60
+        warm_up = True
+        for _, f in sorted(chosen, key=lambda item: table_cost(item[1].terminals)):
+            if f.terminals in costs:
+                continue
+            if limit is not None and time.perf_counter() - start > limit and costs:
+                estimated.append(f.terminals)
+                continue
+            costs[f.terminals], hit = measured_cost(measure.measure, space, f.terminals, warm_up)
+            cached &= hit
+            warm_up &= hit
+        if estimated:
+            ratios = [costs[t] / table_cost(t) for t in costs if table_cost(t) > 0]
+            factor = float(np.median(ratios)) if ratios else 1.0
+            for t in estimated:
+                costs[t] = factor * table_cost(t) or max(costs.values())
+    seconds = None if minutes is None else minutes * 60 - (time.perf_counter() - start)
+    index, reason = pick_formula(chosen, pick, seconds=seconds, costs=costs, table_task=table,
+                                 reference=population)
+    name, formula = chosen[index]
+    return formula, {"chosen": name, "formula": formula.formula, "reason": reason,
+                     "seconds_per_network": costs[formula.terminals], "costs_from_cache": cached,
+                     "costs_estimated": [list(t) for t in estimated],
+                     "candidates": [{"name": n, "formula": f.formula, "seconds_per_network": costs[f.terminals]}
+                                    for n, f in chosen]}

@@ -1,0 +1,433 @@
+"""`zcgp.search`: find a strong network of a space with a proxy (aging evolution, no training).
+
+The objective is an evolved formula (a `zcgp.Proxy`, a Run, a run directory, an exported
+proxy file or a formula string), a hand-crafted proxy name, or "random". Proxies are
+computed by the batched torch module on freshly built networks (`proxies.measure`, in
+`workers` processes, values identical to one), or, in lookup mode, read from the space's
+NAS-Bench-Suite-Zero table (only its architectures are searched). The budget is `minutes`
+(wall time, setup included; a batch is cut to the time left) and/or `evaluations`. A
+formula is ranked against the search's own initial population (scored once, counted as
+evaluations, cached on disk). With a run as the proxy, `pick` chooses from the run's cost
+Pareto front the formula expected to find the best network in the budget (`nas.choice`).
+The found network is looked up in the benchmark (`nas.benchmark`): read only to report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zcgp.errors import ZcgpError
+from zcgp.fitness.data import SPACE_FILES
+from zcgp.fitness.tasks import task_ids
+from zcgp.nas.benchmark import Benchmark
+from zcgp.nas.cache import load_reference, store_reference
+from zcgp.nas.choice import MAX_CANDIDATES, check_pick, choose_formula, spread
+from zcgp.nas.cost import measured_cost
+from zcgp.nas.objectives import (
+    FormulaObjective,
+    ProxyObjective,
+    RandomObjective,
+    check_computable,
+    make_measure,
+    table_task,
+)
+from zcgp.proxies.measure import MeasureSettings
+from zcgp.proxies.registry import PROXY_NAMES
+from zcgp.proxy import Proxy
+from zcgp.run import Run
+from zcgp.spaces import get_space
+from zcgp.spaces.nb201 import to_index
+from zcgp.spaces.search import BATCH, POPULATION, SAMPLE_SIZE, aging_evolution
+from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, finish, pyplot
+
+REFERENCE_SHARE = 0.5      # at most this share of the time left goes to the reference (first batch)
+MIN_REFERENCE = 8
+SEARCH_FILES = ("result.json", "trajectory.csv", "search.png")
+STOP_REASONS = {"evaluations": "evaluation budget reached", "time": "time budget reached",
+                "interrupted": "interrupted", "exhausted": "no new network in the last 200 batches"}
+
+__all__ = ["SearchResult", "candidates", "load_formula", "resolve_workers", "search"]
+
+
+@dataclass
+class SearchResult:
+    """What `zcgp.search` found.
+
+    Attributes
+    ----------
+    space : SearchSpace
+    task : str
+    objective : str
+        What was maximized ("formula ...", "proxy nwot", "random search").
+    best_arch, best_string : object, str
+        The best architecture (standard form, user spelling).
+    best_score : float
+        Its objective score.
+    evaluations, proposals : int
+        Distinct networks scored; children proposed (cache hits included).
+    seconds, setup_seconds : float
+        Wall time, setup (reference, cost measurement) included, and the setup alone.
+    interrupted : bool
+    stop_reason : str
+        One of STOP_REASONS.
+    history : list of dict
+        One row per scored batch: seconds, evaluations, proposals, best_arch, best_score.
+    info : dict
+        How it searched: seed, settings, workers, pick, reference, where time went.
+    benchmark : dict or None
+        {dataset: {metric: value, "percentile": p}} of the best architecture, None when it is
+        not in a table (or the space has none).
+    """
+
+    space: Any
+    task: str
+    objective: str
+    best_arch: Any
+    best_string: str
+    best_score: float
+    evaluations: int
+    proposals: int
+    seconds: float
+    setup_seconds: float
+    interrupted: bool
+    stop_reason: str
+    history: list[dict] = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+    benchmark: dict | None = None
+    table: Benchmark | None = field(default=None, repr=False)
+
+    def network(self, num_classes: int | None = None):
+        """A freshly initialised torch network of the best architecture."""
+        classes = num_classes or self.space.tasks[self.task][0]
+        return self.space.build(self.best_arch, classes)
+
+    def trajectory(self) -> list[dict]:
+        """The history with each best-so-far architecture's spelling and benchmark accuracy."""
+        rows = []
+        for row in self.history:
+            accuracy = self.table.accuracy(row["best_arch"]) if self.table is not None else None
+            rows.append({**row, "best_arch": self.space.to_string(row["best_arch"]), "accuracy": accuracy})
+        return rows
+
+    def to_dict(self) -> dict:
+        """The content of `result.json` (plain data)."""
+        space = self.space
+        out = {
+            **self.info, "objective": self.objective, "space": space.name, "dataset": self.task,
+            "best_arch": self.best_string, "best_table_arch": space.table_string(self.best_arch),
+            "best_key": space.key(self.best_arch), "best_score": self.best_score,
+            "evaluations": self.evaluations, "proposals": self.proposals, "setup_seconds": self.setup_seconds,
+            "seconds": self.seconds, "time": self.info.get("seconds"),
+            "networks_per_minute": 60.0 * self.evaluations / max(self.seconds, 1e-9),
+            "interrupted": self.interrupted, "stop_reason": self.stop_reason,
+            "benchmark": self.benchmark if self.benchmark is not None else "not in the table",
+            "benchmark_table": self.table.source if self.table is not None else None,
+        }
+        out.pop("seconds_detail", None)
+        if self.table is not None and self.table.nb201 is not None:
+            out["best_index"] = to_index(self.best_arch, self.table.nb201)
+        return out
+
+    def save(self, directory, *, overwrite: bool = False, plots: bool = True, claim: bool = True) -> list[Path]:
+        """Write result.json, trajectory.csv and (with matplotlib) search.png into `directory`,
+        as `zcgp search --out` does.
+
+        Parameters
+        ----------
+        directory : path
+        overwrite : bool
+            Replace the results already there (otherwise they are refused).
+        plots : bool
+            Write search.png.
+        claim : bool
+            Lock the directory while writing (False: the caller holds it, as `zcgp search` does
+            for the whole search).
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        with claim_dir(directory if claim else None, SEARCH_FILES, overwrite):
+            out = Path(directory)
+            rows = self.trajectory()
+            atomic_write_json(out / "result.json", self.to_dict())
+            atomic_write_text(out / "trajectory.csv", _trajectory_csv(rows))
+            written = [out / "result.json", out / "trajectory.csv"]
+            metric = self.table.metric.replace("_", " ") if self.table is not None else None
+            label = f"{self.task} {metric} of best-so-far" if metric else "best-so-far"
+            if plots and _plot(rows, label, out / "search.png"):
+                written.append(out / "search.png")
+            return written
+
+
+def _trajectory_csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["seconds", "evaluations", "best_score", "best_arch", "best_accuracy"])
+    for r in rows:
+        writer.writerow([f"{r['seconds']:.3f}", r["evaluations"], f"{r['best_score']:.6g}",
+                         r["best_arch"], "" if r["accuracy"] is None else f"{r['accuracy']:.2f}"])
+    return buffer.getvalue()
+
+
+def _plot(rows: list[dict], label: str, path: Path) -> bool:
+    plt = pyplot()
+    points = [(r["seconds"], r["accuracy"]) for r in rows if r["accuracy"] is not None]
+    if plt is None or not points:
+        return False
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.step(*zip(*points), where="post")
+    ax.set_xlabel("wall time (s)")
+    ax.set_ylabel(label)
+    ax.grid(alpha=0.3)
+    finish(fig, path)
+    return True
+
+
+def resolve_workers(workers: int) -> int:
+    """-1 = every core; else at least 1."""
+    return (os.cpu_count() or 1) if workers == -1 else max(int(workers), 1)
+
+
+def load_formula(source) -> Proxy:
+    """A `zcgp.Proxy` from a Proxy, a Run, a run directory, an exported proxy.py / proxy.json
+    (read as data, never imported) or a formula string, whose terminals the proxy module can
+    compute. A path that does not exist is named as such."""
+    if isinstance(source, (str, Path)) and not isinstance(source, Proxy):
+        text = str(source)
+        if text.endswith((".py", ".json")) and not Path(text).exists():
+            raise ZcgpError(f"proxy file not found: {text}")
+    formula = Proxy(source)
+    try:
+        check_computable(formula)
+    except ZcgpError:
+        if isinstance(source, (str, Path)) and ("/" in str(source) or os.sep in str(source)) \
+                and not Path(source).exists():
+            raise ZcgpError(f"no such run directory or proxy file: {source}") from None
+        raise
+    return formula
+
+
+def candidates(run: Run) -> list[tuple[str, Proxy]]:
+    """(name, Proxy): the run's chosen formula, then up to MAX_CANDIDATES - 1 members of its cost
+    Pareto front spread evenly over it (degenerate members and formulas without terminals left out)."""
+    front = []
+    for i in range(len(run.result.get("pareto_cost", []))):
+        try:
+            proxy = Proxy(run, index=i, front="cost")
+        except ZcgpError:
+            continue
+        if proxy.terminals:
+            front.append((f"pareto_cost[{i}]", proxy))
+    chosen = [("best", Proxy(run))]
+    for name, proxy in spread(front, MAX_CANDIDATES - 1):
+        if all(proxy.formula != c.formula for _, c in chosen):
+            chosen.append((name, proxy))
+    return chosen
+
+
+def _run_of(proxy) -> Run | None:
+    if isinstance(proxy, Run):
+        return proxy
+    if isinstance(proxy, (str, Path)) and Path(proxy).is_dir():
+        return Run.load(proxy)
+    return None
+
+
+@dataclass
+class _Objective:
+    """What a search maximizes, the space it walks and the setup it needs."""
+
+    function: Any
+    searched: Any
+    description: str
+    initial: list = field(default_factory=list)
+    measure: Any = None
+    formula: Proxy | None = None
+    details: dict = field(default_factory=dict)
+
+
+def _affordable(initial, formula, measure, space, seconds_left, cost=None) -> list:
+    """The first networks of `initial` whose scoring fits REFERENCE_SHARE of the time left, at
+    least MIN_REFERENCE: an expensive formula on a short budget gets a smaller reference instead
+    of a first batch that outlasts the budget."""
+    if not cost:
+        cost, _ = measured_cost(measure.measure, space, formula.terminals)
+    fits = int(REFERENCE_SHARE * max(seconds_left, 0.0) / cost) if cost > 0 else len(initial)
+    return list(initial[:max(MIN_REFERENCE, min(len(initial), fits))])
+
+
+def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, start, settings, workers,
+               data_dir) -> _Objective:
+    measure_options = {"lookup": lookup, "settings": settings, "workers": workers, "data_dir": data_dir}
+    if isinstance(proxy, str) and proxy == "random":
+        searched = make_measure(space, (), task, **measure_options)[1] if lookup else space
+        return _Objective(RandomObjective(searched, seed), searched, "random search")
+    if isinstance(proxy, str) and proxy in PROXY_NAMES:
+        measure, searched = make_measure(space, (proxy,), task, **measure_options)
+        return _Objective(ProxyObjective(proxy, measure), searched, f"proxy {proxy}", measure=measure)
+    run = _run_of(proxy)
+    details: dict = {}
+    if run is None:
+        formula = load_formula(proxy)
+        names = formula.terminals
+    else:
+        chosen = [(n, load_formula(p)) for n, p in candidates(run)]
+        names = tuple(dict.fromkeys(t for _, p in chosen for t in p.terminals))
+    measure, searched = make_measure(space, names, task, **measure_options)
+    if run is not None:
+        has_table = _has_table(space, task, data_dir)
+        if pick == "auto" and minutes is not None and not has_table:
+            raise ZcgpError(f"--pick auto needs a table of {space.name}/{task}; use --pick best or an index")
+        table = table_task(space, task, data_dir) if has_table else None
+        formula, details["pick"] = choose_formula(chosen, pick, measure, space, table, minutes=minutes,
+                                                  start=start, lookup=lookup, population=population,
+                                                  table_tasks=[table] if table is not None else [])
+    initial = searched.sample_distinct(population, np.random.default_rng([seed, 1]))
+    cached = load_reference(measure, initial, formula.terminals)
+    if not cached and not lookup and minutes is not None:
+        affordable = _affordable(initial, formula, measure, space, minutes * 60 - (time.perf_counter() - start),
+                                 details.get("pick", {}).get("seconds_per_network"))
+        if len(affordable) < len(initial):        # a shorter reference may be cached on its own
+            initial = affordable
+            cached = load_reference(measure, initial, formula.terminals)
+    details.update({"formula": formula.formula, "terminals": list(formula.terminals),
+                    "reference": {"networks": len(initial), "from_cache": cached}})
+    return _Objective(FormulaObjective(formula, measure), searched, f"formula {formula.formula}", initial,
+                      measure, formula, details)
+
+
+def _has_table(space, task: str, data_dir) -> bool:
+    return space.name in SPACE_FILES and f"{space.name}/{task}" in task_ids(data_dir, [space.name])
+
+
+def benchmark_of(space, task: str, *, nb201_table=None, data_dir=None) -> Benchmark | None:
+    """The table a found network of `space/task` is looked up in (NB201: the test accuracy of
+    every cell; else the task's rows), or None when there is none."""
+    if space.name == "nb201":
+        return Benchmark(space, task, nb201_table=nb201_table, data_dir=data_dir)
+    if _has_table(space, task, data_dir):
+        return Benchmark(space, task, table_only=True, data_dir=data_dir)
+    return None
+
+
+def search(space, proxy, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
+           task: str | None = None, lookup: bool = False, population: int = POPULATION,
+           sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
+           workers: int = 1, pick: str = "auto", data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
+    """Search `space` for the network `proxy` scores highest, training nothing.
+
+    Parameters
+    ----------
+    space : str or SearchSpace
+        "nb101", "nb201", "nb301", "tnb101_micro", "tnb101_macro", "package.module:Class", or
+        a space object.
+    proxy : str, Path, Proxy or Run
+        An evolved formula (Proxy, Run, run directory, proxy.py / proxy.json, formula
+        string), a hand-crafted proxy name, or "random".
+    minutes : float, optional
+        Wall-time budget, setup included.
+    evaluations : int, optional
+        Budget in distinct networks scored (at least one budget is needed).
+    seed : int
+        Seeds the search, the reference sample and the networks' weights (`proxies.measure`).
+    task : str, optional
+        The space's task (default: its first, e.g. cifar10).
+    lookup : bool
+        Search only the table's architectures, proxies read from the table (no torch).
+    population, sample_size, batch : int
+        Aging evolution: population (and the formula's reference sample), tournament size,
+        networks scored per proxy call.
+    settings : MeasureSettings, optional
+        Input batch, initialisations, device, threads (default: `MeasureSettings()`); its seed
+        is replaced by `seed`.
+    workers : int
+        Processes scoring networks (-1: every core); values are identical for any number.
+    pick : str
+        With a run: "auto" (the formula expected to find the best network in the budget),
+        "best" (the run's choice), "cheapest", or an index into [best, cost front...].
+    data_dir : path, optional
+        NAS-Bench-Suite-Zero files (default: the shipped copy).
+    nb201_table : path, optional
+        Another copy of the NAS-Bench-201 accuracy table.
+    on_batch : callable, optional
+        Called with each history row as it is scored.
+
+    Returns
+    -------
+    SearchResult
+
+    Raises
+    ------
+    ZcgpError
+        No budget, a bad budget, an unknown space, task, proxy or file.
+
+    Examples
+    --------
+    >>> import zcgp
+    >>> found = zcgp.search("nb201", "synflow", evaluations=20, lookup=True, population=10)
+    >>> found.evaluations
+    20
+    """
+    start = time.perf_counter()
+    if minutes is None and evaluations is None:
+        raise ZcgpError("give a budget: minutes and/or evaluations")
+    if minutes is not None and minutes <= 0:
+        raise ZcgpError(f"minutes must be > 0, got {minutes}")
+    if evaluations is not None and evaluations < 1:
+        raise ZcgpError(f"evaluations must be >= 1, got {evaluations}")
+    check_pick(pick)
+    space = get_space(space) if isinstance(space, str) else space
+    task = task or next(iter(space.tasks))
+    if task not in space.tasks:
+        raise ZcgpError(f"unknown task '{space.name}/{task}'; known: "
+                        f"{', '.join(f'{space.name}/{t}' for t in space.tasks)}")
+    settings = replace(settings or MeasureSettings(), seed=int(seed)).validate()
+    workers = resolve_workers(workers)
+    table = benchmark_of(space, task, nb201_table=nb201_table, data_dir=data_dir)
+    objective = _objective(space, proxy, task=task, lookup=lookup, seed=seed, population=population, pick=pick,
+                           minutes=minutes, start=start, settings=settings, workers=workers, data_dir=data_dir)
+    measure = objective.measure
+    info: dict = {"space": space.name, "task": task, "seed": seed, "lookup": lookup,
+                  "workers": getattr(measure.measure, "workers", workers) if measure is not None else workers,
+                  "inits": settings.inits, "measure": settings.to_dict(), **objective.details}
+    setup = time.perf_counter() - start
+    scoring = [0.0]
+
+    def timed(archs):
+        began = time.perf_counter()
+        try:
+            return objective.function(archs)
+        finally:
+            scoring[0] += time.perf_counter() - began
+
+    before = dict(measure.seconds) if measure is not None else {"building": 0.0, "proxies": 0.0}
+    seconds = None if minutes is None else max(minutes * 60 - setup, 1e-3)
+    size = 10**12 if objective.description == "random search" else population   # never fills: uniform
+    found = aging_evolution(objective.searched, timed, population=size, sample_size=sample_size,
+                            max_evaluations=evaluations, max_seconds=seconds, batch=batch, seed=seed,
+                            on_batch=on_batch, initial=objective.initial)
+    if found.best_arch is None:
+        raise ZcgpError("the search stopped before scoring any network")
+    if objective.initial and not objective.details["reference"]["from_cache"]:
+        store_reference(measure, objective.initial, objective.formula.terminals)
+    spent = {k: (measure.seconds[k] if measure is not None else 0.0) - before[k] for k in before}
+    # scoring: wall time in the objective; building / proxies: CPU seconds summed over workers
+    info["seconds"] = {"setup": setup, "scoring": scoring[0], "selection": found.seconds - scoring[0],
+                       "total": time.perf_counter() - start, "building_cpu": spent["building"],
+                       "proxies_cpu": spent["proxies"]}
+    return SearchResult(space=space, task=task, objective=objective.description, best_arch=found.best_arch,
+                        best_string=space.to_string(found.best_arch), best_score=found.best_score,
+                        evaluations=found.evaluations, proposals=found.proposals, seconds=setup + found.seconds,
+                        setup_seconds=setup, interrupted=found.interrupted, stop_reason=found.stop_reason,
+                        history=[{**row, "seconds": row["seconds"] + setup} for row in found.history], info=info,
+                        benchmark=None if table is None else table.lookup(found.best_arch), table=table)
