@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -41,6 +41,12 @@ class Task:
     @property
     def n(self) -> int:
         return len(self.archs)
+
+    def subset(self, rows) -> Task:
+        """The same task restricted to `rows` (e.g. the labeled architectures of a draw)."""
+        rows = np.asarray(rows, dtype=int)
+        return replace(self, archs=tuple(self.archs[i] for i in rows), values=self.values[rows],
+                       target=self.target[rows])
 
     def column(self, proxy: str) -> np.ndarray:
         try:

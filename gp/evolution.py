@@ -111,8 +111,12 @@ class _Wrapped:
 class Engine:
     """Evolves formulas on `dataset` (its train split); `run()` or `step()` by step."""
 
-    def __init__(self, dataset: Dataset, config: GPConfig, evaluator: Evaluator | None = None):
+    def __init__(self, dataset: Dataset, config: GPConfig, evaluator: Evaluator | None = None,
+                 initial: tuple = ()):
+        """`initial`: formulas (prefix strings) put into the initial population before the
+        random trees (a seeded start, e.g. adapting a formula to new labels)."""
         self.dataset = dataset
+        self.initial = tuple(initial)
         self.config = config.validate()
         self.evaluator = evaluator or Evaluator(dataset)
         self.pset = make_pset(dataset.terminals)
@@ -281,7 +285,8 @@ class Engine:
         """Run generation `self.generation + 1` (0 = create the initial population)."""
         start = time.perf_counter()
         if self.generation < 0:
-            self.population = self.random_individuals(self.config.population)
+            seeded = [parse_tree(s, self.pset, Individual) for s in self.initial][:self.config.population]
+            self.population = seeded + self.random_individuals(self.config.population - len(seeded))
             new = self.evaluate(self.population)
         else:
             with self._random():

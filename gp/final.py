@@ -29,7 +29,7 @@ from zcgp.gp.settings import EvolveSettings
 
 SIZE_CAPS = (3, 5, 7, 9, 13, 17, 25, None)     # inner-loso candidates (None = no cap)
 
-__all__ = ["SIZE_CAPS", "archive_members", "capped_best", "final_entry", "inner_loso_cap", "run_engine",
+__all__ = ["SIZE_CAPS", "InnerLoso", "archive_members", "capped_best", "final_entry", "inner_loso_cap", "run_engine",
            "select_final"]
 
 
@@ -70,33 +70,49 @@ def select_final(engine: Engine, validation: Dataset | None = None) -> tuple[Ent
 
 
 def _inner_fold(tasks, held_space: str, terminals, settings: EvolveSettings, seed: int) -> list[float]:
-    """Mean train Kendall on `held_space` of each size cap's best formula, evolved on the
-    other training spaces."""
+    """Mean train Kendall on `held_space` of each size cap's best formula, evolved (at the
+    inner budget) on the other training spaces."""
     inner = [t for t in tasks if t.space != held_space]
     held = [t for t in tasks if t.space == held_space]
-    engine = run_engine(inner, terminals, settings, seed)
+    engine = run_engine(inner, terminals, settings.inner(), seed)
     check = settings.dataset(held, terminals, seed)
     codes = [to_code(engine.tree(capped_best(engine, cap).key)) for cap in SIZE_CAPS]
     return [float(np.mean(row[:len(held)])) for row in check.score(codes, "kendall")]
 
 
+class InnerLoso:
+    """The inner leave-one-space-out of a run, one fold per training space. With `n_jobs`
+    other than 1 the folds start at once in joblib (loky) workers, so they run while the main
+    evolution runs in this process; `result()` waits for them. The result is the same for any
+    `n_jobs`: each fold is a pure function of (tasks, space, terminals, settings, seed)."""
+
+    def __init__(self, tasks, terminals, settings: EvolveSettings, seed: int, n_jobs: int = 1):
+        self.spaces = list(dict.fromkeys(t.space for t in tasks))
+        self.args = (tasks, terminals, settings, seed)
+        self.folds = None
+        if len(self.spaces) > 1 and n_jobs != 1:
+            from joblib import Parallel, delayed
+
+            workers = min(len(self.spaces), n_jobs) if n_jobs > 0 else n_jobs
+            self.folds = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
+                delayed(_inner_fold)(tasks, s, *self.args[1:]) for s in self.spaces)
+
+    def result(self) -> tuple[int | None, dict]:
+        """(size cap, {cap: mean inner score}); (None, {}) with fewer than two training spaces."""
+        if len(self.spaces) < 2:
+            return None, {}
+        tasks = self.args[0]
+        folds = list(self.folds) if self.folds is not None else \
+            [_inner_fold(tasks, s, *self.args[1:]) for s in self.spaces]
+        scores = np.mean(np.asarray(folds), axis=0)
+        best = int(np.argmax(scores))                # first maximum: the smallest cap among ties
+        return SIZE_CAPS[best], {str(c): float(s) for c, s in zip(SIZE_CAPS, scores)}
+
+
 def inner_loso_cap(tasks, terminals, settings: EvolveSettings, seed: int,
                    n_jobs: int = 1) -> tuple[int | None, dict]:
-    """(size cap, {cap: mean inner score}) of the inner leave-one-space-out; (None, {})
-    with fewer than two training spaces. The folds run in `n_jobs` joblib processes."""
-    spaces = list(dict.fromkeys(t.space for t in tasks))
-    if len(spaces) < 2:
-        return None, {}
-    if n_jobs == 1:
-        folds = [_inner_fold(tasks, s, terminals, settings, seed) for s in spaces]
-    else:
-        from joblib import Parallel, delayed
-
-        folds = Parallel(n_jobs=min(len(spaces), n_jobs) if n_jobs > 0 else n_jobs, backend="loky")(
-            delayed(_inner_fold)(tasks, s, terminals, settings, seed) for s in spaces)
-    scores = np.mean(np.asarray(folds), axis=0)
-    best = int(np.argmax(scores))                # first maximum: the smallest cap among ties
-    return SIZE_CAPS[best], {str(c): float(s) for c, s in zip(SIZE_CAPS, scores)}
+    """(size cap, {cap: mean inner score}) of the inner leave-one-space-out (`InnerLoso`)."""
+    return InnerLoso(tasks, terminals, settings, seed, n_jobs).result()
 
 
 def final_entry(engine: Engine, settings: EvolveSettings, tasks, terminals, seed: int,

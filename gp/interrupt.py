@@ -64,13 +64,13 @@ def stop_on_signals(resume: str | None = None):
         _state.update(signum=None, active=False)
 
 
-def resume_command(directory, data_dir=None, n_jobs: int = 1, backend: str = "loky",
+def resume_command(directory, data_dir=None, n_jobs: int = -1, backend: str = "loky",
                    scheduler: str | None = None) -> str:
     """The exact `zcgp evolve --resume` line that continues a run checkpointed in `directory`."""
     parts = ["zcgp", "evolve", "--resume", str(directory)]
     if data_dir:
         parts += ["--data-dir", str(data_dir)]
-    if n_jobs != 1:
+    if n_jobs != -1:
         parts += ["--n-jobs", str(n_jobs)]
     if scheduler:
         parts += ["--scheduler", scheduler]

@@ -73,7 +73,8 @@ def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals
     written.append(out / RESULT)
     info = {"train_fitness": result["best"]["train_fitness"], "metric": result["config"]["metric"],
             "tasks": result["config"]["train_tasks"], "seed": result["seed"],
-            "train_fraction": result["config"]["train_fraction"], **cost_info(result["best"], result)}
+            "train_fraction": result["config"]["train_fraction"], "labels": result.get("labels"),
+            **cost_info(result["best"], result)}
     written.append(write_proxy(out / "proxy.py", best_tree, terminals, transform,
                                result["best"]["formula_simplified"], info, result_missing(result)))
     hof, pareto = archive_csvs(result)

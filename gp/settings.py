@@ -115,7 +115,7 @@ class GPConfig:
 
 
 RUN_FIELDS = ("metric", "transform", "missing", "train_fraction", "proxies", "terminal_set", "select",
-              "aggregation", "aggregation_k", "case_splits")
+              "aggregation", "aggregation_k", "case_splits", "inner_scale")
 
 
 @dataclass
@@ -142,6 +142,9 @@ class EvolveSettings:
         How per-task scores become one fitness (`fitness.aggregate`).
     case_splits : int
         Lexicase cases per task (0: the tasks themselves).
+    inner_scale : float
+        Population and generations of each inner leave-one-space-out run (select
+        "inner-loso"), as a share of the main run's (in (0, 1]).
     gp : GPConfig
         The engine settings.
     """
@@ -156,6 +159,7 @@ class EvolveSettings:
     aggregation: str = "mean"
     aggregation_k: float = 1.0
     case_splits: int = 0
+    inner_scale: float = 0.5
     gp: GPConfig = field(default_factory=GPConfig)
 
     @classmethod
@@ -184,6 +188,8 @@ class EvolveSettings:
                                 f"choose from {', '.join(allowed)}")
         check_missing(self.missing)
         check_aggregation(self.aggregation, self.aggregation_k)
+        if not 0.0 < self.inner_scale <= 1.0:
+            raise ZcgpError(f"--inner-scale must lie in (0, 1], got {self.inner_scale}")
         if not 0.0 < self.train_fraction < 1.0:
             raise ZcgpError(f"train fraction must lie in (0, 1), got {self.train_fraction}")
         self.gp.validate()
@@ -194,6 +200,12 @@ class EvolveSettings:
         out = {k: getattr(self, k) for k in RUN_FIELDS}
         out["proxies"] = None if self.proxies is None else list(self.proxies)
         return out
+
+    def inner(self) -> EvolveSettings:
+        """The settings of an inner leave-one-space-out run: the budget scaled by inner_scale."""
+        gp = replace(self.gp, population=max(2, round(self.inner_scale * self.gp.population)),
+                     generations=max(1, round(self.inner_scale * self.gp.generations)))
+        return replace(self, gp=gp, select="train")
 
     def with_seed(self, seed: int) -> EvolveSettings:
         return replace(self, gp=replace(self.gp, seed=int(seed)))

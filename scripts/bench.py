@@ -20,6 +20,7 @@ BENCHES = {
     "search": "zcgp.scripts.bench_search",
     "scale": "zcgp.scripts.bench_scale",
     "transfer": "zcgp.scripts.bench_transfer",
+    "fewshot": "zcgp.scripts.bench_fewshot",
 }
 
 

@@ -1,29 +1,46 @@
-"""Benchmark: proxy-driven search with evolved formulas, random search and hand-crafted proxies.
+"""Benchmark: searches with evolved formulas, hand-crafted proxies and random search, side by side.
+
+Every row says which labels produced it: the labels of the searched space its objective saw
+(0: zero-shot) and whether it is in or out of distribution; an in-distribution row is
+followed by "labels alone", the best of its labeled architectures looked up in the benchmark.
 
 Two budgets:
   * time (`--minutes M`, or `--quick`: 1 minute on seeds 0,1,2): each search is one
     `zcgp.search` call as a user runs it (fresh networks, setup included, `--workers`
-    processes); evolved runs are picked with --pick auto (LABEL:best uses the run's own
-    choice). Prints mean +/- std over seeds of the found network's accuracy and percentile,
-    the worst seed, networks scored and wall seconds per network.
+    processes). Objectives: labels of --proxy runs (LABEL:best uses the run's own choice),
+    "transfer" (--transfer), shipped suite proxies by name, "random" and proxy names.
+    `--transfer` is the zero-shot benchmark: for each seed, `zcgp evolve` with the defaults
+    on every space but the searched one (timed apart), then a search of that space with the
+    run, beside the hand-crafted proxies, random search and, on nb201, the published anchors.
+    Prints mean +/- std over seeds of the found network's accuracy and percentile, the worst
+    seed, networks scored and wall seconds per network. --from prints saved runs together.
   * evaluations (the default, `--evaluations N`): every objective runs the same aging
     evolution for N distinct networks; a shared cache computes each network's proxies once.
     With --lookup the searches run over the space's NAS-Bench-Suite-Zero table (table proxies,
     val_accuracy); without, on fresh torch networks (nb201: the NAS-Bench-201 test table).
-    Also prints networks/minute of a torch search per objective (CPU time per fresh network).
 
 examples:
-  zcgp bench search --proxy default=runs/nb201 --proxy pipeline=runs/main/evolve --minutes 3
-  zcgp bench search --space nb301 --lookup --proxy runs/nb301 --evaluations 100
+  zcgp bench search --transfer --minutes 3 --out runs/transfer.json
+  zcgp bench search --proxy default=runs/nb201 --objectives default --minutes 3
+  zcgp bench search --from runs/transfer.json runs/handcrafted.json
+  zcgp bench search --space nb301 --lookup --transfer --minutes 1
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
-import numpy as np
-
-from zcgp.bench.search import compare_objectives, seconds_per_network, timed_searches
+from zcgp.bench.search import (
+    anchor_rows,
+    compare_objectives,
+    mean_std_cell,
+    seconds_per_network,
+    timed_rows,
+    timed_searches,
+    transfer_searches,
+)
 from zcgp.errors import ZcgpError
 from zcgp.nas.benchmark import Benchmark
 from zcgp.nas.objectives import table_task
@@ -35,7 +52,7 @@ from zcgp.util import atomic_write_json, claim_file, format_table
 
 HAND_CRAFTED = ("synflow", "snip", "grad_norm", "jacov", "nwot", "fisher", "grasp", "plain", "l2_norm",
                 "epe_nas", "params", "flops")
-TIMED_HAND_CRAFTED = ("nwot", "synflow", "jacov", "snip", "zen", "meco")
+TIMED_HAND_CRAFTED = ("synflow", "meco", "nwot", "jacov", "zen", "snip", "flops")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +65,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--objectives", default=None,
                         help="comma list: labels (LABEL:best in the time mode), random and proxy names (default: "
                              "every label, random and the hand-crafted proxies)")
+    parser.add_argument("--transfer", action="store_true",
+                        help="time mode: the zero-shot row, one zcgp evolve on every other space per seed, "
+                             "then a search with it (objective name: transfer)")
+    parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
+                        help="search nothing: print the time-mode tables of saved --out files together")
     parser.add_argument("--seeds", default=None, help="comma list of seeds (default: 0..9; time mode 0..4)")
     parser.add_argument("--minutes", type=float, help="time mode: wall-time budget per search")
     parser.add_argument("--quick", action="store_true", help="time mode, 1-minute searches on seeds 0,1,2")
@@ -80,17 +102,14 @@ def _labels(args) -> dict[str, str]:
     return runs
 
 
-def _cell(values) -> str:
-    values = [v for v in values if v is not None]
-    return f"{np.mean(values):.2f} +/- {np.std(values):.2f}" if values else "not in the table"
-
-
 def run(args: argparse.Namespace) -> int:
     with claim_file(args.out, args.overwrite):
         return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.sources:
+        return _print_saved(args.sources)
     space = get_space(args.space)
     task = args.dataset or next(iter(space.tasks))
     labels = _labels(args)
@@ -102,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.objectives:
         objectives = [o.strip() for o in args.objectives.split(",") if o.strip()]
     elif timed:
-        objectives = [*labels, "random", *TIMED_HAND_CRAFTED]
+        objectives = [*labels, *(["transfer"] if args.transfer else []), *TIMED_HAND_CRAFTED, "random"]
     else:
         present = table_task(space, task, args.data_dir).proxies
         objectives = [*labels, "random", *(p for p in HAND_CRAFTED if p in present)]
@@ -117,36 +136,62 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
     def progress(record):
         entry = record["benchmark"]
         shown = "not in the table" if entry is None else f"{entry[task][bench.metric]:.2f}"
+        extra = f"  [{record['info']['pick']['chosen']}]" if "pick" in record["info"] else ""
+        if "run_formula" in record:
+            extra += f"  evolved in {record['evolve_seconds']:.0f} s: {record['info'].get('formula')}"
         print(f"  {record['objective']:<16} seed {record['seed']}: {shown}  {record['evaluations']} networks in "
-              f"{record['seconds']:.0f} s" + (f"  [{record['info']['pick']['chosen']}]"
-                                              if "pick" in record["info"] else ""), flush=True)
+              f"{record['seconds']:.0f} s{extra}", flush=True)
 
-    sources = {o: labels.get(o.partition(":")[0], o) for o in objectives}
-    records = timed_searches(space, sources, seeds, minutes=args.minutes, task=task, lookup=args.lookup,
-                             population=args.population or POPULATION, sample_size=args.sample_size or SAMPLE_SIZE,
-                             settings=measure_settings(args, seed=0), workers=args.workers, data_dir=args.data_dir,
-                             progress=progress)
-    rows = []
+    common = {"minutes": args.minutes, "task": task, "lookup": args.lookup, "settings": measure_settings(args, seed=0),
+              "workers": args.workers, "data_dir": args.data_dir, "progress": progress}
+    records = []
     for objective in objectives:
-        found = [r for r in records if r["objective"] == objective]
-        tasks = list((found[0]["benchmark"] or {task: None}).keys())
-        cells = []
-        for t in tasks:
-            cells += [_cell(f["benchmark"][t][bench.metric] if f["benchmark"] else None for f in found),
-                      _cell(f["benchmark"][t]["percentile"] if f["benchmark"] else None for f in found)]
-        nets = [f["evaluations"] for f in found]
-        worst = [f["benchmark"][task][bench.metric] for f in found if f["benchmark"]]
-        rows.append([objective, *cells, f"{np.mean(nets):.0f} ({min(nets)}-{max(nets)})",
-                     f"{np.mean([f['seconds'] / max(f['evaluations'], 1) for f in found]):.3f}",
-                     f"{min(worst):.2f}" if worst else "-"])
-    print(f"\n{space.name}/{task}: {args.minutes:g} min wall per search (setup included), seeds "
-          f"{','.join(map(str, seeds))}, {args.workers} worker(s)")
-    header = ["objective"]
-    for t in (records[0]["benchmark"] or {task: None}):
-        header += [f"{t} {bench.metric.replace('_accuracy', '')} %", "pctl"]
-    print(format_table([*header, "networks", "s/network", f"worst {task}"], rows))
+        if objective == "transfer":
+            records += transfer_searches(space, seeds, **common)
+        else:
+            source = {objective: labels.get(objective.partition(":")[0], objective)}
+            records += timed_searches(space, source, seeds, population=args.population or POPULATION,
+                                      sample_size=args.sample_size or SAMPLE_SIZE, **common)
+    config = {**vars(args), "space": space.name, "dataset": task, "metric": bench.metric, "seeds": seeds}
+    _print_timed(records, config)
     if args.out:
-        atomic_write_json(args.out, {"config": vars(args), "runs": records})
+        atomic_write_json(args.out, {"config": config, "runs": records})
+    return 0
+
+
+def _print_timed(records: list[dict], config: dict) -> None:
+    space, task, metric = config["space"], config["dataset"], config["metric"]
+    datasets, rows = timed_rows(records, task, metric)
+    seeds = sorted({r["seed"] for r in records})
+    minutes = sorted({c.get("minutes") for c in [config] if c.get("minutes")})
+    print(f"\n{space}/{task}: {', '.join(f'{m:g}' for m in minutes) or '?'} min wall per search (setup included), "
+          f"seeds {','.join(map(str, seeds))}, {config.get('workers')} worker(s); labels: labeled architectures "
+          f"of {space} the objective saw")
+    header = ["objective", "labels", "distribution"]
+    for d in datasets:
+        header += [f"{d} {metric.replace('_accuracy', '')} %", "pctl"]
+    header += ["networks", "s/network", f"worst {task}", "runs"]
+    anchors = anchor_rows(space, datasets)
+    print(format_table(header, rows, [*anchors] if anchors else None))
+    if anchors:
+        print("anchors (below the rule): published figures, other hardware, not rerun here; labels used: 0")
+
+
+def _print_saved(sources) -> int:
+    records, config = [], None
+    for source in sources:
+        try:
+            saved = json.loads(Path(source).read_text(encoding="utf-8"))
+            runs, this = saved["runs"], saved["config"]
+            [r["objective"] for r in runs]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ZcgpError(f"{source} is not a saved zcgp bench search --out file ({type(exc).__name__})") from None
+        if config is not None and (this.get("space"), this.get("dataset")) != (config.get("space"),
+                                                                             config.get("dataset")):
+            raise ZcgpError(f"{source} searched another space or dataset than {sources[0]}")
+        config = config or this
+        records += runs
+    _print_timed(records, config)
     return 0
 
 
@@ -173,7 +218,8 @@ def _equal_evaluations(args, space, task, labels, objectives, seeds) -> int:
         per_net = (seconds_per_network(space, names, task, networks=args.timing_networks,
                                        settings=measure_settings(args, seed=0))
                    if args.timing_networks else float("nan"))
-        rows.append([objective, _cell(r["accuracy"] for r in mine), _cell(r["percentile"] for r in mine),
+        rows.append([objective, mean_std_cell(r["accuracy"] for r in mine),
+                     mean_std_cell(r["percentile"] for r in mine),
                      "inf" if per_net == 0 else f"{60 / per_net:.1f}"])
     mode = "lookup (table proxies, table architectures)" if args.lookup else "torch proxies on fresh networks"
     print(f"\n{space.name}/{task}: {args.evaluations} evaluations per search, seeds "

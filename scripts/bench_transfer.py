@@ -57,6 +57,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "unit lacks is the neutral 0.5 there) or heldout (only those every held-out task has: "
                              "known on a new space before any label)")
     parser.add_argument("--no-boost", action="store_true", help="skip the LightGBM baseline")
+    parser.add_argument("--n-jobs", type=int, default=-1,
+                        help="processes running the folds (default: every core; the result is the same)")
     parser.add_argument("--no-all-tasks", action="store_true",
                         help="skip the second table (one formula evolved on all tasks)")
     parser.add_argument("--no-loo", action="store_true",
@@ -156,7 +158,8 @@ def run(args: argparse.Namespace) -> int:
           f"{f' ({settings.case_splits} subsamples per task)' if settings.case_splits else ''}, "
           f"select {settings.select}, terminals {settings.terminal_set}, depth {c.max_depth}, parsimony {c.parsimony}")
     result = {"runs": [], "summary": {}} if args.no_loo else \
-        leave_one_out(tasks, args.unit, args.seeds, settings, all_metrics, boost=not args.no_boost, progress=progress)
+        leave_one_out(tasks, args.unit, args.seeds, settings, all_metrics, boost=not args.no_boost, progress=progress,
+                      n_jobs=args.n_jobs)
     result["settings"] = settings.to_dict()
     if not args.no_loo:
         result["summary"] = {m: summarize(result, m) for m in all_metrics}

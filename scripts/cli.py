@@ -16,13 +16,15 @@ from zcgp.errors import Interrupted, ZcgpError
 
 # command -> (module under scripts/, one-line help)
 COMMANDS = {
-    "run": ("zcgp.scripts.run", "the main job: evolve a proxy on NB201 tasks, then search with it"),
+    "run": ("zcgp.scripts.run", "the main job: a zero-shot NB201 search with a proxy that never saw NB201"),
     "tasks": ("zcgp.scripts.tasks", "list the tasks and write them as long CSV tables (--to-csv DIR)"),
     "baselines": ("zcgp.scripts.baselines", "per-task test correlation of every hand-crafted proxy and baselines"),
     "evolve": ("zcgp.scripts.evolve", "evolve a proxy formula with genetic programming (writes result.json, proxy.py)"),
     "export": ("zcgp.scripts.export", "export a hall-of-fame or Pareto member of a run as a standalone proxy.py"),
     "evaluate": ("zcgp.scripts.evaluate", "score a formula, a run or a proxy.py on any tasks beside the baselines"),
     "proxies": ("zcgp.scripts.proxies", "compute zero-cost proxies of sampled or listed architectures to CSV"),
+    "adapt": ("zcgp.scripts.adapt", "adapt a proxy to a new space with a few labeled architectures (few-shot)"),
+    "suite": ("zcgp.scripts.suite", "regenerate or list the shipped suite proxies (formulas evolved by zcgp)"),
     "search": ("zcgp.scripts.search", "find a strong network of any space with a zero-cost objective"),
     "bench": ("zcgp.scripts.bench", "run a benchmark (rank, gp, proxies, search, scale, transfer), print its table"),
 }

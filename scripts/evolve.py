@@ -110,9 +110,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ex.add_argument("--out", metavar="DIR", help="output directory (required unless --resume)")
     ex.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR")
     add_overwrite_arg(ex)
-    ex.add_argument("--n-jobs", type=int, default=1,
-                    help="worker processes for evaluation and the inner leave-one-space-out runs, -1 = all "
-                         "cores (default: 1; the result is the same for any number)")
+    ex.add_argument("--n-jobs", type=int, default=-1,
+                    help="worker processes: the inner leave-one-space-out runs (meanwhile the main run in this "
+                         "process), else formula evaluation; -1 = every core (default; the result is the same "
+                         "for any number)")
     ex.add_argument("--backend", choices=BACKENDS, default="loky", help="joblib backend (default: loky)")
     ex.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler (implies --backend dask)")
     ex.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
@@ -145,6 +146,9 @@ def add_generalization_args(parser: argparse.ArgumentParser, with_budget: bool =
                    help=f"k of mean-std (default: {r.aggregation_k})")
     g.add_argument("--parents", choices=PARENT_SELECTIONS,
                    help=f"parent selection (default: {d.parents}): tournament, or epsilon-lexicase over the cases")
+    g.add_argument("--inner-scale", dest="inner_scale", type=float, metavar="S",
+                   help=f"budget of each inner leave-one-space-out run (--select inner-loso): population and "
+                        f"generations times S, in (0, 1] (default: {r.inner_scale})")
     g.add_argument("--lexicase-splits", dest="case_splits", type=int, metavar="B",
                    help="lexicase cases: 0 = the tasks (default), B = each task's train rows cut "
                         "into B fixed disjoint subsamples (tasks x subsamples)")
@@ -152,7 +156,8 @@ def add_generalization_args(parser: argparse.ArgumentParser, with_budget: bool =
 
 def settings_from_args(args) -> EvolveSettings:
     """EvolveSettings from parsed options (an option not given is the zcgp evolve default)."""
-    names = ("metric", "select", "terminal_set", "aggregation", "aggregation_k", "case_splits", "population",
+    names = ("metric", "select", "terminal_set", "aggregation", "aggregation_k", "case_splits", "inner_scale",
+             "population",
              "generations", "max_depth", "parsimony", "parents")
     return EvolveSettings.from_options(**{n: getattr(args, n, None) for n in names}).validate()
 
@@ -238,7 +243,7 @@ def _run(args: argparse.Namespace) -> int:
                         out=args.out, overwrite=args.overwrite, **options, **common)
         out = args.out
     if not args.quiet:
-        written = sorted(p.name for p in result.directory.iterdir() if p.is_file())
+        written = sorted(p.name for p in result.directory.iterdir() if p.is_file() and not p.name.startswith("."))
         if not args.no_plots and not any(name.endswith(".png") for name in written):
             print("note: matplotlib is not installed; plots skipped", file=sys.stderr)
         print_summary(result.result)

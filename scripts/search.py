@@ -29,6 +29,7 @@ from pathlib import Path
 
 from zcgp.errors import ZcgpError
 from zcgp.nas.choice import check_pick
+from zcgp.nas.shipped import SUITE_NAMES
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.scripts.cli import STARTED
 from zcgp.scripts.common import Progress, add_measure_args, measure_settings
@@ -39,9 +40,11 @@ from zcgp.util import claim_dir, pyplot
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--proxy", metavar="PATH", help="evolved formula: a run directory (see --pick) or its "
-                      "proxy.json / proxy.py (read as data, never imported)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--proxy", metavar="PATH", help="evolved formula: a run directory (see --pick), its "
+                      "proxy.json / proxy.py (read as data, never imported), or a shipped suite proxy name "
+                      "(suite, suite-without-nb201, ...). Without --proxy, --formula or --objective: the "
+                      "suite proxy that never saw the searched space (zero-shot)")
     what.add_argument("--formula", metavar="F", help='a formula over proxy names, e.g. "nwot + synflow"')
     what.add_argument("--objective", metavar="NAME", help="a hand-crafted proxy name, or 'random'")
     parser.add_argument("--space", default="nb201",
@@ -85,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     if args.minutes is None and args.evaluations is None:
         raise ZcgpError("give a budget: --minutes and/or --evaluations")
     check_pick(args.pick)
-    if args.proxy:
+    if args.proxy and args.proxy not in SUITE_NAMES:
         check_proxy_path(args.proxy)
     if args.objective and args.objective != "random" and args.objective not in PROXY_NAMES:
         raise ZcgpError(f"unknown proxy '{args.objective}'; known: random, {', '.join(PROXY_NAMES)}")
@@ -97,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
 def print_result(result) -> None:
     """What the search found, where the time went, and the benchmark's word on it."""
     info = result.info
+    if info.get("default_objective"):
+        print(f"objective: the shipped {info['objective_source']} (no objective given; it never saw a label of "
+              f"{result.space.name})")
     if "pick" in info:
         print(f"picked {info['pick']['chosen']}: {info['pick']['reason']}")
     print(f"{result.objective}\n  best: {result.best_string}, score {result.best_score:.4g}")
@@ -108,12 +114,30 @@ def print_result(result) -> None:
           f"+ proxies {sec['proxies_cpu']:.1f} CPU s over {info['workers']} worker(s)), selection "
           f"{sec['selection']:.1f} s" + (", reference from cache" if info.get("reference", {}).get("from_cache")
                                          else ""))
+    print("  " + labels_line(info.get("labels"), result.space.name, info.get("labels_alone"), result.task))
     table = result.table
     if result.benchmark is None:
         print(f"  benchmark: not in the table ({table.source if table else 'no table for this space'})")
     for name, entry in (result.benchmark or {}).items():
         metric = table.metric.replace("_", " ")
         print(f"  {name:<15} {metric} {entry[table.metric]:6.2f}  (percentile {entry['percentile']:5.1f})")
+
+
+def labels_line(labels: dict | None, space: str, alone: dict | None = None, task: str = "") -> str:
+    """Which labels of the searched space the objective saw, and what they buy alone."""
+    if not labels or labels.get("space_labels") is None:
+        return f"labels of {space} the objective saw: unknown (a formula given as text)"
+    n = labels["space_labels"]
+    if not n:
+        return f"labels of {space} the objective saw: 0 (zero-shot)"
+    text = f"labels of {space} the objective saw: {n} (in distribution)"
+    if alone and alone.get("benchmark"):
+        accuracy = next(iter(alone["benchmark"].values()))
+        metric = next(k for k in accuracy if k != "percentile")
+        own = alone["benchmark"].get(task, accuracy)
+        text += (f"; labels alone (the best of them, by {alone['labeled_task']} validation accuracy): "
+                 f"{own[metric]:.2f} {task}")
+    return text
 
 
 def _run(args: argparse.Namespace, space) -> int:

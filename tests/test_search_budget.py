@@ -161,3 +161,54 @@ def test_search_result_save_writes_what_the_command_writes(tmp_path):
     assert [r.split(",")[1:] for r in api_rows] == [r.split(",")[1:] for r in cli_rows]
     with pytest.raises(zcgp.ZcgpError, match="already holds results"):
         result.save(tmp_path / "api")
+
+
+def test_every_search_says_which_labels_its_objective_saw(small_run):
+    """In distribution: the run's labels of the searched space and "labels alone" (the best of
+    them, looked up); a hand-crafted proxy saw none."""
+    from zcgp.fitness.splits import task_split
+    from zcgp.spaces.nb201 import load_table, to_index
+
+    options = {"evaluations": 20, "population": 8, "sample_size": 3, "lookup": True, "pick": "best"}
+    found = zcgp.search("nb201", small_run, **options)
+    run = zcgp.Run.load(small_run)
+    labels = found.info["labels"]
+    assert labels == {"tasks": sorted(run.labels["tasks"]), "space_labels": run.labels["spaces"]["nb201"],
+                      "in_distribution": True}
+    task = zcgp.load_tasks("nb201/cifar10")[0]
+    rows = task_split(task, run.result["seed"], run.config["train_fraction"])[0]
+    best = rows[np.argmax(task.target[rows])]
+    alone = found.info["labels_alone"]
+    table = load_table()
+    assert alone["val_accuracy"] == task.target[best] and alone["labeled_architectures"] == rows.size
+    index = to_index(task.archs[best], table)
+    assert alone["benchmark"]["cifar10"]["test_accuracy"] == pytest.approx(table.accuracy["cifar10"][index])
+    assert zcgp.search("nb201", "nwot", **options).info["labels"]["space_labels"] == 0
+    assert "labels_alone" not in zcgp.search("nb201", "nwot", **options).info
+    text = zcgp.search("nb201", "nwot + synflow", **options).info["labels"]
+    assert text["space_labels"] is None                  # a formula given as text: unknown
+
+
+def test_pick_auto_reads_only_the_labels_the_run_saw(small_run):
+    """The cost-aware choice estimates on the run's labeled (train-split) rows: hiding every
+    other label changes nothing, and a run evolved elsewhere reads no label of the searched space."""
+    import dataclasses
+
+    from zcgp import searching
+    from zcgp.nas.choice import pick_formula
+
+    run = zcgp.Run.load(small_run)
+    labeled = searching.labeled_rows(run)
+    assert [t.id for t, _ in labeled] == run.config["train_tasks"]
+    hidden = []
+    for task, rows in labeled:
+        target = np.full(task.n, np.nan)
+        target[rows] = task.target[rows]
+        hidden.append((dataclasses.replace(task, target=target), rows))
+    chosen = searching.candidates(run)
+    assert len(chosen) > 1
+    costs = {p.terminals: 0.01 * (1 + i) for i, (_, p) in enumerate(chosen)}
+    for seconds in (1.0, 30.0, 600.0):
+        assert pick_formula(chosen, "auto", seconds=seconds, costs=costs, labeled=labeled) == \
+            pick_formula(chosen, "auto", seconds=seconds, costs=costs, labeled=hidden)
+    assert pick_formula(chosen, "auto", seconds=30.0, costs=costs, labeled=[])[0] == 0

@@ -11,6 +11,9 @@ The API (everything the `zcgp` command does; the command only parses, calls and 
   DataFrame or a list of torch networks.
 - `evaluate(source, tasks)`, `baselines(tasks)`: what `zcgp evaluate` / `zcgp baselines` print.
 - `search(space, proxy, *, minutes | evaluations, seed)` -> `SearchResult`: NAS with a proxy.
+- `adapt(proxy, labels, method=...)` -> `Adaptation`: a better proxy from a few labeled
+  architectures of a new space (few-shot).
+- `build_suite(name)`: regenerate a shipped suite proxy (`suite`, `suite-without-SPACE`).
 - `ProxyRegressor`: the engine as a scikit-learn estimator (extra `sklearn`).
 - `ZcgpError`: every bad input raises it (a `ValueError`).
 
@@ -39,6 +42,9 @@ _EXPORTS = {
     "ProxyRegressor": "zcgp.estimator",
     "ZcgpError": "zcgp.errors",
     "search": "zcgp.searching",
+    "adapt": "zcgp.adapting",
+    "Adaptation": "zcgp.adapting",
+    "build_suite": "zcgp.suite",
     "SearchResult": "zcgp.searching",
 }
 _SUBMODULES = ("spaces", "proxies", "fitness", "gp", "nas", "bench", "scripts")

@@ -21,7 +21,7 @@ from zcgp.fitness.transforms import neutral_value
 from zcgp.gp.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from zcgp.gp.dataset import DEFAULT_VALIDATION_FRACTION, select_terminals, terminals_for
 from zcgp.gp.evolution import Engine
-from zcgp.gp.final import final_entry, inner_loso_cap
+from zcgp.gp.final import InnerLoso, final_entry
 from zcgp.gp.formula import infix
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.report import formula_rows, summary
@@ -57,7 +57,7 @@ def _task_list(tasks, data, data_dir, columns=None) -> list[Task]:
 
 
 def evolve(tasks="all", *, seed: int = 0, population: int | None = None, generations: int | None = None,
-           metric: str | None = None, n_jobs: int = 1, scheduler: str | None = None, backend: str = "loky",
+           metric: str | None = None, n_jobs: int = -1, scheduler: str | None = None, backend: str = "loky",
            progress: bool = True, test_tasks=None, data=None, columns: dict | None = None, data_dir=None,
            out=None, overwrite: bool = False, plots: bool = True, measure_cost: bool = False, **options) -> Run:
     """Evolve one formula on the train splits of `tasks`.
@@ -73,8 +73,9 @@ def evolve(tasks="all", *, seed: int = 0, population: int | None = None, generat
     metric : str, optional
         Fitness per task (`fitness.families.FITNESS_METRICS`; default "kendall").
     n_jobs : int
-        Worker processes for formula evaluation and the inner leave-one-space-out runs
-        (-1: every core); the result is the same for any number.
+        Worker processes (-1, the default: every core): the inner leave-one-space-out runs,
+        meanwhile the main run in this process; without inner runs, formula evaluation. The
+        result is the same for any number.
     scheduler : str, optional
         A dask.distributed scheduler address (evaluation through joblib's dask backend).
     backend : str
@@ -127,7 +128,7 @@ def evolve(tasks="all", *, seed: int = 0, population: int | None = None, generat
                         scheduler=scheduler, progress=progress, plots=plots, measure_cost=measure_cost)
 
 
-def resume(directory, *, generations: int | None = None, n_jobs: int = 1, scheduler: str | None = None,
+def resume(directory, *, generations: int | None = None, n_jobs: int = -1, scheduler: str | None = None,
            backend: str = "loky", progress: bool = True, data=None, data_dir=None, plots: bool = True,
            measure_cost: bool = False, **given) -> Run:
     """Continue the run checkpointed in `directory` to exactly the result of an uninterrupted run.
@@ -214,7 +215,9 @@ def _execute(run_cfg: dict, settings: EvolveSettings, train: list[Task], report:
     seed = run_cfg["seed"]
     dataset = settings.dataset(train, terminals, seed, "fit" if by_validation else "train")
     validation = settings.dataset(train, terminals, seed, "validation") if by_validation else None
-    evaluator = Evaluator(dataset, n_jobs, backend, scheduler)
+    by_loso = settings.select == "inner-loso" and len({t.space for t in train}) > 1
+    # while the inner runs use the workers, the main run evaluates in this process
+    evaluator = Evaluator(dataset, 1 if by_loso and scheduler is None else n_jobs, backend, scheduler)
     engine = Engine.restore(state, dataset, evaluator, settings.gp.generations, where=where) \
         if state is not None else Engine(dataset, settings.gp, evaluator)
     note = f"; excluded: {', '.join(excluded)}" if excluded else ""
@@ -228,14 +231,11 @@ def _execute(run_cfg: dict, settings: EvolveSettings, train: list[Task], report:
     if partial:
         _say(progress, f"missing proxies ({settings.missing}: {MISSING_HELP[settings.missing]}): "
                        + "; ".join(f"{p} on {len(ids)} task(s)" for p, ids in partial.items()))
-    inner_result = None
-    if settings.select == "inner-loso" and len({t.space for t in train}) > 1:
-        inner_start = time.perf_counter()
-        _say(progress, f"inner leave-one-space-out: one run per training space ({n_jobs} job(s))")
-        inner_result = inner_loso_cap(train, terminals, settings, seed, n_jobs)
-        inner_seconds = time.perf_counter() - inner_start
-    else:
-        inner_seconds = 0.0
+    inner = None
+    if by_loso:
+        _say(progress, f"inner leave-one-space-out: one run per training space at {settings.inner_scale:g} of "
+                       f"the budget, " + ("after the main run" if n_jobs == 1 else "in worker processes meanwhile"))
+        inner = InnerLoso(train, terminals, settings, seed, n_jobs)
     if engine.generation >= 0:
         _say(progress, f"resuming at generation {engine.generation} of {settings.gp.generations}")
 
@@ -245,9 +245,11 @@ def _execute(run_cfg: dict, settings: EvolveSettings, train: list[Task], report:
     engine.run(on_generation=checkpoint if out is not None else None, quiet=not progress)
     if engine.generation >= 0 and not engine.logbook:
         raise ZcgpError("nothing was evolved")
+    wait = time.perf_counter()
+    inner_result = inner.result() if inner is not None else None
     result = _result(engine, settings, run_cfg, train, report, terminals, excluded, validation, evaluator, n_jobs,
                      inner_result)
-    result["timings"]["inner_loso_s"] = inner_seconds
+    result["timings"]["inner_wait_s"] = time.perf_counter() - wait
     if measure_cost:
         cost_start = time.perf_counter()
         result["cost_measured_on"] = measure_costs(result, progress)

@@ -29,6 +29,7 @@ from zcgp.gp.hygiene import check_formula
 from zcgp.gp.primitives import make_pset, parse_tree, run_code, to_code
 from zcgp.gp.results import load_result, result_member
 from zcgp.gp.simplify import to_sympy
+from zcgp.nas.shipped import SUITE_NAMES, read_shipped
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
 
@@ -73,8 +74,10 @@ class Proxy:
     Parameters
     ----------
     source : str, Path, Run or Proxy
-        A formula ("nwot + log(synflow)"), a run directory, its result.json, an exported
-        proxy.py / proxy.json, a `zcgp.Run` (anything with a `result` dict) or a Proxy.
+        A formula ("nwot + log(synflow)"), a shipped suite proxy ("suite",
+        "suite-without-nb201", ...: `zcgp.nas.shipped.SUITE_NAMES`), a run directory, its
+        result.json, an exported proxy.py / proxy.json, a `zcgp.Run` (anything with a
+        `result` dict) or a Proxy.
     transform : str, optional
         Input transform of every terminal (`fitness.transforms.TRANSFORMS`); default: the
         source's, else "rank".
@@ -118,17 +121,17 @@ class Proxy:
         if isinstance(source, Proxy):
             self.__dict__.update(source.__dict__)
             return
+        if isinstance(source, str) and source in SUITE_NAMES:
+            self._from_description(read_shipped(source), transform, missing)
+            self.info = {"name": source, **self.info.pop("provenance", {})}
+            return
         if isinstance(source, Path) or (isinstance(source, str) and _is_path(source)):
             path = Path(source)
             if path.suffix in (".py", ".json") and path.name != "result.json":
                 description = path.with_suffix(".json")
                 if not description.is_file():
                     raise ZcgpError(f"no proxy description {description} (write it with `zcgp export`)")
-                data = _read_json(description)
-                terminals = tuple(data["terminals"])
-                tree = parse_tree(data["formula"], make_pset(terminals or ("x",)))
-                self._setup(tree, terminals, transform or data["transform"], missing or data.get("missing", "exclude"))
-                self.info = {k: v for k, v in data.items() if k not in ("formula", "terminals", "transform")}
+                self._from_description(_read_json(description), transform, missing)
                 return
             source = load_result(path)
         result = source if isinstance(source, dict) else getattr(source, "result", None)
@@ -147,6 +150,13 @@ class Proxy:
         tree = parse_formula(source, make_pset(terminals or ("x",)))
         self._setup(tree, terminals, transform or DEFAULT_TRANSFORM, missing or "exclude")
         self.info = {}
+
+    def _from_description(self, data: dict, transform, missing) -> None:
+        """From a proxy.json-like description (an export or a shipped suite proxy)."""
+        terminals = tuple(data["terminals"])
+        tree = parse_tree(data["formula"], make_pset(terminals or ("x",)))
+        self._setup(tree, terminals, transform or data["transform"], missing or data.get("missing", "exclude"))
+        self.info = {k: v for k, v in data.items() if k not in ("formula", "terminals", "transform")}
 
     def _setup(self, tree, terminals, transform: str, missing: str) -> None:
         if transform not in TRANSFORMS:

@@ -167,7 +167,7 @@ class Run:
         which = "best" if index is None and front is None else (f"pareto_{front}" if front else "hof")
         info = {"train_fitness": entry.get("fitness"), "metric": cfg["metric"], "tasks": cfg["train_tasks"],
                 "seed": self.result["seed"], "train_fraction": cfg["train_fraction"], "source": which,
-                "index": index, "size": entry["size"], "cost_s": entry.get("cost_s"),
+                "index": index, "size": entry["size"], "cost_s": entry.get("cost_s"), "labels": self.labels,
                 **cost_info(entry, self.result)}
         return write_proxy(path, tree, self.terminals, self.transform, simplified(tree, self.transform),
                            info, self.missing)

@@ -26,8 +26,10 @@ import numpy as np
 
 from zcgp.errors import ZcgpError
 from zcgp.fitness.data import SPACE_FILES
+from zcgp.fitness.sources import load_tasks
+from zcgp.fitness.splits import task_split
 from zcgp.fitness.tasks import task_ids
-from zcgp.nas.benchmark import Benchmark
+from zcgp.nas.benchmark import Benchmark, labels_alone, objective_labels
 from zcgp.nas.cache import load_reference, store_reference
 from zcgp.nas.choice import MAX_CANDIDATES, check_pick, choose_formula, spread
 from zcgp.nas.cost import measured_cost
@@ -37,8 +39,8 @@ from zcgp.nas.objectives import (
     RandomObjective,
     check_computable,
     make_measure,
-    table_task,
 )
+from zcgp.nas.shipped import default_for
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.proxy import Proxy
@@ -235,6 +237,16 @@ def candidates(run: Run) -> list[tuple[str, Proxy]]:
     return chosen
 
 
+def labeled_rows(run: Run, data_dir=None) -> list:
+    """(task, labeled rows) of each task the run was evolved on: the labels it saw, the only
+    ones `--pick auto` may read. A run on a user table has none here (its table is not shipped)."""
+    if run.config.get("data") is not None:
+        return []
+    seed, fraction = run.result.get("seed", 0), run.config["train_fraction"]
+    return [(task, task_split(task, seed, fraction)[0])
+            for task in load_tasks(run.config["train_tasks"], data_dir=data_dir)]
+
+
 def _run_of(proxy) -> Run | None:
     if isinstance(proxy, Run):
         return proxy
@@ -269,12 +281,14 @@ def _affordable(initial, formula, measure, space, seconds_left, cost=None) -> li
 def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, start, settings, workers,
                data_dir) -> _Objective:
     measure_options = {"lookup": lookup, "settings": settings, "workers": workers, "data_dir": data_dir}
+    none = {"labels": objective_labels({}, space.name)}          # hand-crafted: no label seen
     if isinstance(proxy, str) and proxy == "random":
         searched = make_measure(space, (), task, **measure_options)[1] if lookup else space
-        return _Objective(RandomObjective(searched, seed), searched, "random search")
+        return _Objective(RandomObjective(searched, seed), searched, "random search", details=none)
     if isinstance(proxy, str) and proxy in PROXY_NAMES:
         measure, searched = make_measure(space, (proxy,), task, **measure_options)
-        return _Objective(ProxyObjective(proxy, measure), searched, f"proxy {proxy}", measure=measure)
+        return _Objective(ProxyObjective(proxy, measure), searched, f"proxy {proxy}", measure=measure,
+                          details=none)
     run = _run_of(proxy)
     details: dict = {}
     if run is None:
@@ -285,13 +299,9 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
         names = tuple(dict.fromkeys(t for _, p in chosen for t in p.terminals))
     measure, searched = make_measure(space, names, task, **measure_options)
     if run is not None:
-        has_table = _has_table(space, task, data_dir)
-        if pick == "auto" and minutes is not None and not has_table:
-            raise ZcgpError(f"--pick auto needs a table of {space.name}/{task}; use --pick best or an index")
-        table = table_task(space, task, data_dir) if has_table else None
-        formula, details["pick"] = choose_formula(chosen, pick, measure, space, table, minutes=minutes,
-                                                  start=start, lookup=lookup, population=population,
-                                                  table_tasks=[table] if table is not None else [])
+        formula, details["pick"] = choose_formula(chosen, pick, measure, space, labeled_rows(run, data_dir),
+                                                  minutes=minutes, start=start, lookup=lookup,
+                                                  population=population)
     initial = searched.sample_distinct(population, np.random.default_rng([seed, 1]))
     cached = load_reference(measure, initial, formula.terminals)
     if not cached and not lookup and minutes is not None:
@@ -300,10 +310,22 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
         if len(affordable) < len(initial):        # a shorter reference may be cached on its own
             initial = affordable
             cached = load_reference(measure, initial, formula.terminals)
+    source = run.result if run is not None else formula.info
+    labels = source.get("labels") if source else None
     details.update({"formula": formula.formula, "terminals": list(formula.terminals),
-                    "reference": {"networks": len(initial), "from_cache": cached}})
+                    "reference": {"networks": len(initial), "from_cache": cached},
+                    "labels": objective_labels(labels, space.name), "provenance": _provenance(run, formula)})
     return _Objective(FormulaObjective(formula, measure), searched, f"formula {formula.formula}", initial,
                       measure, formula, details)
+
+
+def _provenance(run: Run | None, formula: Proxy) -> dict:
+    """Where the formula came from: its seed and train fraction (for "labels alone") and name."""
+    if run is not None:
+        return {"seed": run.result.get("seed"), "train_fraction": run.config.get("train_fraction"),
+                "labels": run.labels}
+    info = formula.info or {}
+    return {k: info.get(k) for k in ("name", "seed", "train_fraction", "labels") if k in info}
 
 
 def _has_table(space, task: str, data_dir) -> bool:
@@ -320,7 +342,7 @@ def benchmark_of(space, task: str, *, nb201_table=None, data_dir=None) -> Benchm
     return None
 
 
-def search(space, proxy, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
+def search(space, proxy=None, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
            task: str | None = None, lookup: bool = False, population: int = POPULATION,
            sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
            workers: int = 1, pick: str = "auto", data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
@@ -331,9 +353,11 @@ def search(space, proxy, *, minutes: float | None = None, evaluations: int | Non
     space : str or SearchSpace
         "nb101", "nb201", "nb301", "tnb101_micro", "tnb101_macro", "package.module:Class", or
         a space object.
-    proxy : str, Path, Proxy or Run
-        An evolved formula (Proxy, Run, run directory, proxy.py / proxy.json, formula
-        string), a hand-crafted proxy name, or "random".
+    proxy : str, Path, Proxy or Run, optional
+        An evolved formula (Proxy, Run, run directory, proxy.py / proxy.json, a shipped suite
+        proxy name, a formula string), a hand-crafted proxy name, or "random". Default: the
+        shipped suite proxy that never saw this space (`nas.shipped.default_for`): a
+        zero-shot search.
     minutes : float, optional
         Wall-time budget, setup included.
     evaluations : int, optional
@@ -392,12 +416,15 @@ def search(space, proxy, *, minutes: float | None = None, evaluations: int | Non
         raise ZcgpError(f"unknown task '{space.name}/{task}'; known: "
                         f"{', '.join(f'{space.name}/{t}' for t in space.tasks)}")
     settings = replace(settings or MeasureSettings(), seed=int(seed)).validate()
+    default = proxy is None
+    if default:
+        proxy = default_for(space.name)
     workers = resolve_workers(workers)
     table = benchmark_of(space, task, nb201_table=nb201_table, data_dir=data_dir)
     objective = _objective(space, proxy, task=task, lookup=lookup, seed=seed, population=population, pick=pick,
                            minutes=minutes, start=start, settings=settings, workers=workers, data_dir=data_dir)
     measure = objective.measure
-    info: dict = {"space": space.name, "task": task, "seed": seed, "lookup": lookup,
+    info: dict = {"space": space.name, "task": task, "seed": seed, "lookup": lookup, "default_objective": default,
                   "workers": getattr(measure.measure, "workers", workers) if measure is not None else workers,
                   "inits": settings.inits, "measure": settings.to_dict(), **objective.details}
     setup = time.perf_counter() - start
@@ -425,6 +452,11 @@ def search(space, proxy, *, minutes: float | None = None, evaluations: int | Non
     info["seconds"] = {"setup": setup, "scoring": scoring[0], "selection": found.seconds - scoring[0],
                        "total": time.perf_counter() - start, "building_cpu": spent["building"],
                        "proxies_cpu": spent["proxies"]}
+    provenance = info.pop("provenance", {})
+    if table is not None and info["labels"]["in_distribution"] and provenance.get("labels"):
+        info["labels_alone"] = labels_alone(table, provenance["labels"], provenance.get("seed") or 0,
+                                            provenance.get("train_fraction") or 0.2, data_dir)
+    info["objective_source"] = provenance.get("name")
     return SearchResult(space=space, task=task, objective=objective.description, best_arch=found.best_arch,
                         best_string=space.to_string(found.best_arch), best_score=found.best_score,
                         evaluations=found.evaluations, proposals=found.proposals, seconds=setup + found.seconds,

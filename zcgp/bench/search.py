@@ -15,14 +15,18 @@ import time
 import numpy as np
 
 from zcgp.errors import ZcgpError
+from zcgp.evolving import evolve
 from zcgp.nas.benchmark import Benchmark
 from zcgp.nas.objectives import make_measure, make_objective
+from zcgp.nas.shipped import SUITE_SPACES
 from zcgp.proxies.measure import MeasureSettings
+from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.searching import load_formula, search
 from zcgp.spaces import get_space
 from zcgp.spaces.search import POPULATION, SAMPLE_SIZE, aging_evolution
 
-__all__ = ["compare_objectives", "seconds_per_network", "timed_searches"]
+__all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "record_labels", "seconds_per_network", "timed_rows",
+           "timed_searches", "transfer_searches"]
 
 
 def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str, lookup: bool = False,
@@ -100,3 +104,102 @@ def seconds_per_network(space, names, task: str | None = None, *, networks: int 
     start = time.process_time()
     measure(archs)
     return (time.process_time() - start) / max(len(archs), 1)
+
+
+# published zero-cost searches on NB201 (reported figures from the papers' main tables, other
+# hardware, not rerun here; they use no label of NB201): (method, CIFAR-10, CIFAR-100,
+# ImageNet16-120, each (mean, std)), search cost and hardware, runs
+ANCHORS = {
+    "nb201": [
+        ("NASWOT, N=100 (Mellor et al., ICML 2021, Table 2)", (92.81, 0.99), (69.48, 1.70), (43.10, 3.16),
+         "30 s, one GTX 1080 Ti", 500),
+        ("NASWOT, N=1000 (same table)", (92.96, 0.81), (69.98, 1.22), (44.44, 2.10), "306 s, one GTX 1080 Ti", 500),
+        ("TE-NAS (Chen et al., ICLR 2021, Table 1)", (93.9, 0.47), (71.24, 0.56), (42.38, 0.46),
+         "1,558 GPU-seconds", 4),
+    ],
+}
+
+
+def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool = False,
+                      settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
+                      evolve_options: dict | None = None, progress=None) -> list[dict]:
+    """Zero-shot, as a researcher with a new space runs it: for each seed, `zcgp.evolve` with
+    the defaults (or `evolve_options`) on every shipped space except `space`, then one
+    `zcgp.search` of `space` with that run (its formula never saw a label of `space`). The
+    evolution is timed apart from the search's budget. One record per seed."""
+    others = [s for s in SUITE_SPACES if s != space.name]
+    records = []
+    for seed in seeds:
+        start = time.perf_counter()
+        run = evolve(",".join(others), seed=seed, progress=False, data_dir=data_dir, **(evolve_options or {}))
+        evolved = time.perf_counter() - start
+        result = search(space, run, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
+                        workers=workers, data_dir=data_dir)
+        record = {"objective": "transfer", "seed": seed, "best_arch": result.best_string,
+                  "evaluations": result.evaluations, "seconds": result.info["seconds"]["total"],
+                  "benchmark": result.benchmark, "info": result.info, "evolve_seconds": evolved,
+                  "run_formula": run.formula, "evolved_on": others}
+        records.append(record)
+        if progress is not None:
+            progress(record)
+    return records
+
+
+def record_labels(record: dict) -> int | None:
+    """Labeled architectures of the searched space a record's objective saw (0: zero-shot)."""
+    labels = record.get("info", {}).get("labels")
+    if labels is not None:
+        return labels.get("space_labels")
+    objective = record["objective"].partition(":")[0]
+    return 0 if objective == "random" or objective in PROXY_NAMES else None
+
+
+def timed_rows(records: list[dict], task: str, metric: str) -> tuple[list[str], list[list]]:
+    """(datasets, rows) of a time-mode table: per objective, in record order, the labels of the
+    searched space it saw, mean +/- std over seeds of each dataset's accuracy and percentile of
+    the found network, networks scored, wall seconds per network and the worst seed; then, for
+    an in-distribution objective, "labels alone" (the best of its labeled architectures)."""
+    objectives = list(dict.fromkeys(r["objective"] for r in records))
+    datasets = list(next((r["benchmark"] for r in records if r["benchmark"]), {task: None}))
+    rows = []
+    for objective in objectives:
+        found = [r for r in records if r["objective"] == objective]
+        cells = []
+        for d in datasets:
+            cells += [mean_std_cell(f["benchmark"][d][metric] if f["benchmark"] else None for f in found),
+                      mean_std_cell(f["benchmark"][d]["percentile"] if f["benchmark"] else None for f in found)]
+        nets = [f["evaluations"] for f in found]
+        worst = [f["benchmark"][task][metric] for f in found if f["benchmark"]]
+        seen = {record_labels(f) for f in found}
+        label = ",".join("?" if s is None else str(s) for s in sorted(seen, key=lambda s: -1 if s is None else s))
+        rows.append([objective, label, "in" if any(s for s in seen if s) else "out", *cells,
+                     f"{np.mean(nets):.0f} ({min(nets)}-{max(nets)})",
+                     f"{np.mean([f['seconds'] / max(f['evaluations'], 1) for f in found]):.3f}",
+                     f"{min(worst):.2f}" if worst else "-", len(found)])
+        alone = [f["info"].get("labels_alone") for f in found if f.get("info", {}).get("labels_alone")]
+        if alone:
+            cells = []
+            for d in datasets:
+                cells += [mean_std_cell(a["benchmark"][d][metric] if a["benchmark"] else None for a in alone),
+                          mean_std_cell(a["benchmark"][d]["percentile"] if a["benchmark"] else None for a in alone)]
+            worst = [a["benchmark"][task][metric] for a in alone if a["benchmark"]]
+            rows.append([f"  labels alone ({objective})", label, "in", *cells, "-", "-",
+                         f"{min(worst):.2f}" if worst else "-", len(alone)])
+    return datasets, rows
+
+
+def anchor_rows(space: str, datasets: list[str]) -> list[list]:
+    """Rows of the published anchors of `space` in a time-mode table's columns."""
+    out = []
+    for name, *values, cost, runs in ANCHORS.get(space, []):
+        cells = []
+        for mean, std in values[:len(datasets)]:          # CIFAR-10, CIFAR-100, ImageNet16-120
+            cells += [f"{mean:.2f} +/- {std:.2f}", "-"]
+        out.append([name, "0", "out", *cells, cost, "-", "-", runs])
+    return out
+
+
+def mean_std_cell(values) -> str:
+    """The mean +/- std of the values that are not None (two decimals), or "not in the table"."""
+    values = [v for v in values if v is not None]
+    return f"{np.mean(values):.2f} +/- {np.std(values):.2f}" if values else "not in the table"

@@ -22,6 +22,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from joblib import Parallel, delayed
 
 from zcgp.errors import ZcgpError
 from zcgp.fitness.baselines import (
@@ -115,30 +116,41 @@ def units_of(tasks, unit: str) -> list[str]:
 
 
 def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSettings | None = None,
-                  metrics=REPORT_METRICS, boost: bool = True, progress=None) -> dict:
-    """Per (held-out unit, seed): the fitted choices and every method's held-out scores."""
+                  metrics=REPORT_METRICS, boost: bool = True, progress=None, n_jobs: int = 1) -> dict:
+    """Per (held-out unit, seed): the fitted choices and every method's held-out scores. The
+    folds run in `n_jobs` joblib processes, with the same result for any number."""
     settings = settings or EvolveSettings()
     bad = [m for m in metrics if m not in FITNESS_METRICS]
     if bad:
         raise ZcgpError(f"unknown metric '{bad[0]}'; choose from {', '.join(FITNESS_METRICS)}")
     everything, _ = select_terminals(tasks, "impute")
     runs = []
+    folds = []
     for name in units_of(tasks, unit):
         held = [t for t in tasks if (t.space if unit == "space" else t.id) == name]
         train = [t for t in tasks if t not in held]
         if not train:
             raise ZcgpError("leave-one-out needs at least two units")
-        terminals = terminals_for(everything, held, settings.terminal_set)
-        for seed in seeds:
-            fitted = fit_unit(train, held, terminals, settings, seed, boost)
-            scores = score_unit(fitted, held, terminals, settings, metrics)
-            runs.append({"unit": name, "seed": seed, "terminals": list(terminals),
-                         "formula": fitted["formula"], "size": fitted["size"],
-                         "train_fitness": fitted["train_fitness"], "best_proxy": fitted["best_proxy"],
-                         "select": fitted["select"], "scores": scores})
-            if progress is not None:
-                progress(runs[-1])
+        folds += [(name, train, held, terminals_for(everything, held, settings.terminal_set), seed)
+                  for seed in seeds]
+    jobs = (delayed(_fold)(*fold, settings, metrics, boost) for fold in folds)
+    done = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(jobs) if n_jobs != 1 else \
+        (_fold(*fold, settings, metrics, boost) for fold in folds)
+    runs = []
+    for run in done:                                 # in fold order, whatever finishes first
+        runs.append(run)
+        if progress is not None:
+            progress(run)
     return {"unit": unit, "terminals": list(everything), "metrics": list(metrics), "runs": runs}
+
+
+def _fold(name, train, held, terminals, seed, settings, metrics, boost) -> dict:
+    """One held-out unit and seed: fitted on `train`, scored on `held` (a pure function)."""
+    fitted = fit_unit(train, held, terminals, settings, seed, boost)
+    scores = score_unit(fitted, held, terminals, settings, metrics)
+    return {"unit": name, "seed": seed, "terminals": list(terminals), "formula": fitted["formula"],
+            "size": fitted["size"], "train_fitness": fitted["train_fitness"], "best_proxy": fitted["best_proxy"],
+            "select": fitted["select"], "scores": scores}
 
 
 def summarize(result: dict, metric: str = "kendall") -> dict:
@@ -205,7 +217,6 @@ def transfer_plot(table: dict, path, metric: str, unit: str, labels: dict) -> Pa
     plt = pyplot()
     if plt is None or not table:
         return None
-    import numpy as np
 
     units = [u for u in table if u != "mean"] + ["mean"]
     methods = [m for m in labels if any(m in table[u] for u in units)]

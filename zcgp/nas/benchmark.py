@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from zcgp.errors import ZcgpError
+from zcgp.fitness.sources import load_tasks
+from zcgp.fitness.splits import task_split
 from zcgp.nas.objectives import table_task
 from zcgp.spaces.nb201 import load_table, to_index
 
-__all__ = ["Benchmark"]
+__all__ = ["Benchmark", "labels_alone", "objective_labels"]
 
 
 class Benchmark:
@@ -48,3 +51,56 @@ class Benchmark:
 
     def _entry(self, values: np.ndarray, value: float) -> dict:
         return {self.metric: value, "percentile": float(100.0 * (values < value).mean())}
+
+
+def objective_labels(labels: dict | None, space: str) -> dict:
+    """Which labels a search objective saw, for its result: the tasks it was evolved on, how
+    many labeled architectures of the searched `space` it saw (0: transfer; None: unknown, a
+    formula given as text) and whether the search is in distribution.
+
+    Parameters
+    ----------
+    labels : dict or None
+        `fitness.splits.label_counts` of the objective ({} for a hand-crafted proxy or random
+        search; None when unknown).
+    space : str
+        The searched space.
+    """
+    if labels is None:
+        return {"tasks": None, "space_labels": None, "in_distribution": None}
+    seen = int(labels.get("spaces", {}).get(space, 0))
+    return {"tasks": sorted(labels.get("tasks", {})), "space_labels": seen, "in_distribution": seen > 0}
+
+
+def labels_alone(benchmark: Benchmark, labels: dict, seed: int, train_fraction: float, data_dir=None) -> dict | None:
+    """What the labels of the searched space buy alone: the labeled architecture with the best
+    validation accuracy (among the labeled rows of the searched task, else of the space's
+    labeled tasks by their own percentile), looked up in the benchmark; None without labels."""
+    space = benchmark.space.name
+    ids = [t for t in (labels or {}).get("tasks", {}) if t.split("/", 1)[0] == space]
+    if not ids:
+        return None
+    own = f"{space}/{benchmark.task}"
+    ids = [own] if own in ids else ids
+    listed = labels.get("archs", {})             # an adapted proxy names its labeled architectures
+    try:
+        loaded = load_tasks(ids, data_dir=data_dir)
+    except ZcgpError:                             # labels of a user's own table: not shipped
+        return None
+    best = None
+    for task in loaded:
+        if task.id in listed:
+            keys = {benchmark.space.key(a) for a in listed[task.id]}
+            rows = np.array([i for i, a in enumerate(task.archs) if benchmark.space.key(a) in keys], dtype=int)
+        else:
+            rows = task_split(task, seed, train_fraction)[0]
+        values = task.target[rows]
+        i = int(np.argmax(values))
+        rank = float((values < values[i]).mean() if len(ids) > 1 else values[i])
+        if best is None or rank > best[0]:
+            best = (rank, task, rows[i])
+    _, task, row = best
+    arch = benchmark.space.normalize(task.archs[row])
+    return {"arch": benchmark.space.to_string(arch), "labeled_task": task.id, "val_accuracy": float(task.target[row]),
+            "labeled_architectures": int(sum(labels["tasks"].get(i, 0) for i in ids)),
+            "benchmark": benchmark.lookup(arch)}

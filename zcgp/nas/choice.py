@@ -2,11 +2,13 @@
 
 A formula's cost per network is measured on this machine (`nas.cost`, cached per space,
 input and proxy set); the budget then allows N = seconds / cost networks. What N networks
-buy is estimated from the task table of the searched space and dataset: the expected
-accuracy of the best of N networks drawn uniformly from the table, ranked by the formula
-(exact, from order statistics). That is a search without selection pressure, so it
-understates what aging evolution finds, but it charges every formula the same way:
-precision at the top against how many networks the budget affords.
+buy is estimated from the labels the run was evolved on, and only those: for each of its
+training tasks, the expected accuracy percentile of the best of N architectures drawn
+uniformly from the task's labeled (train-split) rows, ranked by the formula (exact, from
+order statistics), averaged over the tasks. No label of a task's test split, or of a space
+the run never saw, is read, so a zero-shot search stays zero-shot. That is a search without
+selection pressure, so it understates what aging evolution finds, but it charges every
+formula the same way: precision at the top against how many networks the budget affords.
 
 Candidates are duck-typed formulas (`zcgp.Proxy`): `.terminals`, `.formula`, `.score(values)`.
 """
@@ -60,11 +62,18 @@ def spread(items: list, k: int) -> list:
     return [items[i] for i in keep]
 
 
-def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: dict, table_task,
+def _percentiles(y: np.ndarray) -> np.ndarray:
+    """Each value's accuracy percentile within `y` (ties share it), so tasks of any scale average."""
+    order = np.argsort(np.argsort(y, kind="stable"), kind="stable")
+    return 100.0 * order / max(y.size - 1, 1)
+
+
+def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: dict, labeled=(),
                  reference: int = 0) -> tuple[int, str]:
     """(index into `candidates` [(name, formula)], reason). `costs` maps a terminal tuple to
-    seconds per network; a formula whose budget does not even cover its `reference` networks
-    is not chosen by auto (unless none does: then the cheapest)."""
+    seconds per network; `labeled` lists (task, rows): the labeled rows of each task the run
+    was evolved on. A formula whose budget does not even cover its `reference` networks is
+    not chosen by auto (unless none does: then the cheapest)."""
     if pick == "best":
         return 0, "the run's chosen formula (--pick best)"
     if pick == "cheapest":
@@ -75,23 +84,30 @@ def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: d
         if not 0 <= index < len(candidates):
             raise ZcgpError(f"--pick {index} is out of range: the run has {len(candidates)} candidate(s)")
         return index, f"candidate {index} (--pick {index})"
-    if seconds is None:
-        return 0, "no time budget: the run's chosen formula"
-    accuracy = table_task.target
+    if seconds is None or not labeled:
+        return 0, "no time budget: the run's chosen formula" if seconds is None else \
+            "no labeled rows to estimate from: the run's chosen formula"
     rows = []
     for _, formula in candidates:
         cost = costs[formula.terminals]
-        n = max(int(seconds / cost), 1) if cost > 0 else table_task.n
-        scores = formula.score({t: table_task.column(t) for t in formula.terminals if t in table_task.proxies})
-        scores = np.broadcast_to(scores, accuracy.shape)
-        rows.append((expected_best_of(scores, accuracy, n), n, cost))
-    feasible = [j for j, r in enumerate(rows) if r[1] >= reference] or \
+        expected = []
+        for task, idx in labeled:
+            n = max(int(seconds / cost), 1) if cost > 0 else idx.size
+            values = {t: task.column(t)[idx] for t in formula.terminals if t in task.proxies}
+            if len(values) < len(formula.terminals) and formula.missing != "impute":
+                continue
+            scores = np.broadcast_to(formula.score(values), idx.shape)
+            expected.append(expected_best_of(scores, _percentiles(task.target[idx]), n))
+        n = max(int(seconds / cost), 1) if cost > 0 else None
+        rows.append((float(np.mean(expected)) if expected else -np.inf, n, cost))
+    feasible = [j for j, r in enumerate(rows) if r[1] is None or r[1] >= reference] or \
         [min(range(len(rows)), key=lambda j: rows[j][2])]
     best = max(feasible, key=lambda j: (rows[j][0], -rows[j][2]))
     expected, n, cost = rows[best]
-    return best, (f"expected best of {n} networks at {cost:.3f} s each: {expected:.2f} % on the "
-                  f"{table_task.id} table (the run's chosen formula: {rows[0][0]:.2f} % at "
-                  f"{rows[0][1]} networks)")
+    count = sum(idx.size for _, idx in labeled)
+    return best, (f"expected best of {n or 'all'} networks at {cost:.3f} s each: percentile {expected:.1f} "
+                  f"on the {count} labeled architectures of its {len(labeled)} training task(s) (the run's "
+                  f"chosen formula: {rows[0][0]:.1f} at {rows[0][1] or 'all'} networks)")
 
 
 def _table_seconds(table_tasks) -> dict[str, float]:
@@ -104,16 +120,17 @@ def _table_seconds(table_tasks) -> dict[str, float]:
     return seconds
 
 
-def choose_formula(chosen, pick: str, measure, space, table, *, minutes, start, lookup: bool,
-                   population: int, table_tasks=()) -> tuple[object, dict]:
+def choose_formula(chosen, pick: str, measure, space, labeled, *, minutes, start, lookup: bool,
+                   population: int) -> tuple[object, dict]:
     """The formula to search with among `chosen` [(name, formula)], and a dict saying which and
-    why. Costs are measured cheap first (by the tables' proxy times, `table_tasks`); past
+    why (`labeled`: see `pick_formula`). Costs are measured cheap first (by the tables' proxy
+    times of the labeled tasks); past
     COST_SHARE of the budget the rest are extrapolated from those times."""
     costs, cached, estimated = {}, True, []
     if lookup or pick == "best":                  # table values cost nothing; best needs no costs
         costs = {f.terminals: 0.0 for _, f in chosen}
     else:
-        times = _table_seconds(table_tasks)
+        times = _table_seconds(task for task, _ in labeled)
 
         def table_cost(names) -> float:
             return sum(times.get(n, 0.0) for n in names)
@@ -135,7 +152,7 @@ def choose_formula(chosen, pick: str, measure, space, table, *, minutes, start, 
             for t in estimated:
                 costs[t] = factor * table_cost(t) or max(costs.values())
     seconds = None if minutes is None else minutes * 60 - (time.perf_counter() - start)
-    index, reason = pick_formula(chosen, pick, seconds=seconds, costs=costs, table_task=table,
+    index, reason = pick_formula(chosen, pick, seconds=seconds, costs=costs, labeled=labeled,
                                  reference=population)
     name, formula = chosen[index]
     return formula, {"chosen": name, "formula": formula.formula, "reason": reason,

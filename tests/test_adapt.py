@@ -1,0 +1,65 @@
+"""zcgp.adapt: a proxy adapted on k labeled architectures, read from the labels only."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+import zcgp
+from zcgp.adapting import ADAPT_METHODS
+from zcgp.fitness.rank import RankTarget
+from zcgp.fitness.table import write_csv
+from zcgp.scripts.cli import main
+
+
+@pytest.fixture(scope="module")
+def labeled():
+    task = zcgp.load_tasks("nb301/cifar10")[0]
+    rows = np.sort(np.random.default_rng(0).choice(task.n, 30, replace=False))
+    return task, task.subset(rows)
+
+
+@pytest.mark.parametrize("method", ADAPT_METHODS)
+def test_every_method_reads_only_the_labels(labeled, method):
+    task, labels = labeled
+    adapted = zcgp.adapt("min(flops, nwot)", [labels], method=method, seed=1)
+    again = zcgp.adapt("min(flops, nwot)", [labels], method=method, seed=1)
+    assert adapted.proxy.formula == again.proxy.formula                     # deterministic
+    assert adapted.labels["tasks"] == {"nb301/cifar10": 30} and adapted.labels["spaces"] == {"nb301": 30}
+    assert adapted.labels["archs"] == {"nb301/cifar10": list(labels.archs)}
+    ranked = [c["kendall"] for c in adapted.candidates]
+    assert ranked == sorted(ranked, reverse=True)
+    values = adapted.proxy.score({p: labels.column(p) for p in adapted.proxy.terminals if p in labels.proxies})
+    tau = float(RankTarget(labels.target).kendall(values[None, :])[0])
+    if method == "select":
+        assert adapted.proxy.formula == adapted.candidates[0]["formula"] and tau == pytest.approx(ranked[0])
+    assert adapted.candidates[0]["kendall"] >= next(c["kendall"] for c in adapted.candidates if c["name"] == "proxy")
+
+
+def test_select_keeps_the_proxy_on_ties_and_combine_starts_from_it(labeled):
+    _, labels = labeled
+    flat = dataclasses.replace(labels, target=np.arange(labels.n, dtype=float))
+    flat = dataclasses.replace(flat, values=np.column_stack([flat.target] * len(flat.proxies)))
+    chosen = zcgp.adapt("flops", [flat], method="select")
+    assert chosen.candidates[0]["name"] == "proxy" and chosen.proxy.formula == "flops"
+    combined = zcgp.adapt("flops", [flat], method="combine")
+    assert "flops" in combined.proxy.formula
+
+
+def test_adapt_command_writes_a_proxy_search_reads(labeled, tmp_path, capsys):
+    _, labels = labeled
+    table = write_csv([labels], tmp_path / "labeled.csv")
+    out = tmp_path / "adapted"
+    assert main(["adapt", "--proxy", "min(flops, nwot)", "--data", str(table), "--method", "combine",
+                 "--out", str(out)]) == 0
+    assert "labels seen in all: 30 of nb301" in capsys.readouterr().out
+    described = json.loads((out / "proxy.json").read_text())
+    assert described["labels"]["spaces"] == {"nb301": 30} and described["method"] == "combine"
+    proxy = zcgp.Proxy(out / "proxy.json")
+    assert proxy.info["labels"]["spaces"]["nb301"] == 30
+    found = zcgp.search("nb301", out / "proxy.json", evaluations=12, population=6, sample_size=2, lookup=True)
+    assert found.info["labels"]["space_labels"] == 30 and found.info["labels"]["in_distribution"]
+    assert main(["adapt", "--proxy", "nwot", "--data", str(tmp_path / "nope.csv"), "--out", str(out)]) == 2

@@ -1,0 +1,242 @@
+"""`zcgp.adapt`, in module `zcgp.adapting`: a few trained networks of a new space, then a better proxy (few-shot).
+
+Given a proxy (a formula, a run, a shipped suite proxy, an exported proxy file) and a small
+table of labeled architectures of the target space (the long-table format of `--data`, or
+Task objects), `adapt` returns a new proxy that is exported, evaluated and searched with
+like any other. Methods (`ADAPT_METHODS`), each reading the k labels only:
+  * "select": among candidates (the proxy itself; with a run its hall of fame and Pareto
+    fronts; the shipped suite proxies; each hand-crafted proxy of the table) the one with
+    the best mean Kendall on the labels (ties: the first, i.e. the proxy itself);
+  * "combine": a monotone correction of the formula: ridge regression of the labels' rank on
+    [the formula, each proxy's rank], shrunk towards the formula alone (weight 1 on it, 0
+    elsewhere) with a strength chosen by leave-one-out on the labels; written as a formula;
+  * "evolve": a short evolution on the labels, its initial population seeded with the
+    candidates, under the strongest parsimony;
+  * "ensemble": the mean of the transformed values of the three best candidates by "select".
+The labels it used are recorded in the adapted proxy's provenance (0 labels of a task's other
+architectures were read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from zcgp.errors import ZcgpError
+from zcgp.fitness.baselines import target_rank
+from zcgp.fitness.rank import RankTarget
+from zcgp.fitness.table import read_tables
+from zcgp.fitness.tasks import Task
+from zcgp.fitness.transforms import apply_transform
+from zcgp.gp.dataset import Dataset
+from zcgp.gp.evolution import Engine
+from zcgp.gp.export import write_proxy
+from zcgp.gp.formula import infix
+from zcgp.gp.results import simplified
+from zcgp.gp.settings import GPConfig
+from zcgp.nas.shipped import SUITE_NAMES
+from zcgp.proxy import Proxy
+from zcgp.run import Run
+
+ADAPT_METHODS = ("select", "combine", "evolve", "ensemble")
+RIDGE_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+EVOLVE = GPConfig(population=200, generations=10, max_depth=5, parsimony=2.0, hof_size=5)
+
+__all__ = ["ADAPT_METHODS", "Adaptation", "adapt", "label_tasks"]
+
+
+@dataclass
+class Adaptation:
+    """An adapted proxy and how it was chosen.
+
+    Attributes
+    ----------
+    proxy : Proxy
+        The adapted proxy (call, export, search with it).
+    method : str
+    candidates : list of dict
+        Each candidate considered: name, formula, mean Kendall on the labels.
+    labels : dict
+        {"tasks": {task id: labeled architectures used}, "spaces": {space: count}}, merged
+        with the labels the source proxy had seen, and "archs": {task id: the labeled
+        architectures of this adaptation}.
+    source : str
+        The proxy adapted (its formula).
+    """
+
+    proxy: Proxy
+    method: str
+    candidates: list[dict] = field(default_factory=list)
+    labels: dict = field(default_factory=dict)
+    source: str = ""
+
+    def export(self, path) -> Path:
+        """Write a standalone proxy.py and its proxy.json (with the labels used) at `path`."""
+        info = {"adapted_from": self.source, "method": self.method, "labels": self.labels,
+                "candidates": self.candidates[:10]}
+        return write_proxy(path, self.proxy.tree, self.proxy.terminals, self.proxy.transform,
+                           simplified(self.proxy.tree, self.proxy.transform), info, self.proxy.missing)
+
+
+def label_tasks(labels, columns: dict | None = None) -> list[Task]:
+    """The labeled architectures as tasks: a long table (path), a Task, or a list of Tasks."""
+    if isinstance(labels, Task):
+        return [labels]
+    if isinstance(labels, (list, tuple)) and labels and all(isinstance(t, Task) for t in labels):
+        return list(labels)
+    if isinstance(labels, (str, Path)):
+        return read_tables(labels, columns)
+    raise ZcgpError(f"labels must be a table file, a Task or a list of Tasks, not {type(labels).__name__}")
+
+
+def _values(proxy: Proxy, task: Task) -> np.ndarray | None:
+    """The proxy's values on every row of `task`, None when it lacks a terminal (unless imputed)."""
+    have = {t: task.column(t) for t in proxy.terminals if t in task.proxies}
+    if len(have) < len(proxy.terminals) and proxy.missing != "impute":
+        return None
+    return np.broadcast_to(proxy.score(have if proxy.terminals else {"_": np.zeros(task.n)}), (task.n,))
+
+
+def _kendall(proxy: Proxy, tasks) -> float:
+    taus = []
+    for task in tasks:
+        values = _values(proxy, task)
+        taus.append(-1.0 if values is None else float(RankTarget(task.target).kendall(values[None, :])[0]))
+    return float(np.mean(taus))
+
+
+def _candidates(source, proxy: Proxy, tasks) -> list[tuple[str, Proxy]]:
+    out = [("proxy", proxy)]
+    run = source if isinstance(source, Run) else (Run.load(source) if isinstance(source, (str, Path))
+                                                  and Path(source).is_dir() else None)
+    if run is not None:
+        for front, listing in (("hof", run.result["hall_of_fame"]), ("size", run.result.get("pareto_size", [])),
+                               ("cost", run.result.get("pareto_cost", []))):
+            for i in range(len(listing)):
+                try:
+                    out.append((f"{front}[{i}]", Proxy(run, index=i, front=None if front == "hof" else front)))
+                except ZcgpError:
+                    continue
+    for name in SUITE_NAMES:
+        try:
+            out.append((name, Proxy(name)))
+        except ZcgpError:                            # a checkout without the shipped files
+            continue
+    present = [p for p in tasks[0].proxies if all(p in t.proxies for t in tasks)]
+    out += [(p, Proxy(p, transform=proxy.transform)) for p in present]
+    unique, seen = [], set()
+    for name, p in out:
+        if p.formula not in seen:
+            seen.add(p.formula)
+            unique.append((name, p))
+    return unique
+
+
+def _combine(proxy: Proxy, tasks) -> Proxy:
+    """Ridge of the labels' rank on [formula, proxy ranks], shrunk towards the formula alone."""
+    names = [p for p in tasks[0].proxies if all(p in t.proxies for t in tasks)]
+    xs, ys = [], []
+    for task in tasks:
+        f = _values(proxy, task)
+        if f is None:
+            raise ZcgpError(f"the proxy lacks a terminal on {task.id}: nothing to combine")
+        ranks = apply_transform(np.column_stack([task.column(p) for p in names]), proxy.transform) if names else \
+            np.zeros((task.n, 0))
+        xs.append(np.column_stack([f, ranks]))
+        ys.append(target_rank(task.target))
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    prior = np.zeros(x.shape[1])
+    prior[0] = 1.0
+    best = None
+    for alpha in RIDGE_GRID:                         # leave-one-out Kendall on the labels
+        predictions = np.empty_like(y)
+        for i in range(y.size):
+            keep = np.arange(y.size) != i
+            w, b = _shrunk_ridge(x[keep], y[keep], alpha, prior)
+            predictions[i] = x[i] @ w + b
+        tau = float(RankTarget(y).kendall(predictions[None, :])[0])
+        if best is None or tau > best[0]:
+            best = (tau, alpha)
+    weights, _ = _shrunk_ridge(x, y, best[1], prior)
+    terms = [f"{weights[0]:.6g}*({proxy.formula})"] + [f"{w:.6g}*{p}" for w, p in zip(weights[1:], names)
+                                                         if abs(w) > 1e-6]
+    return Proxy(" + ".join(terms), transform=proxy.transform, missing=proxy.missing)
+
+
+def _shrunk_ridge(x, y, alpha: float, prior) -> tuple[np.ndarray, float]:
+    """argmin ||y - b - x w||^2 + alpha ||w - prior||^2 (intercept b unpenalized)."""
+    xm, ym = x.mean(axis=0), y.mean()
+    xc = x - xm
+    w = np.linalg.solve(xc.T @ xc + alpha * np.eye(x.shape[1]), xc.T @ (y - ym) + alpha * prior)
+    return w, float(ym - xm @ w)
+
+
+def _evolve(ranked, tasks, seed: int) -> Proxy:
+    terminals = tuple(dict.fromkeys(t for _, p, _ in ranked for t in p.terminals
+                                    if all(t in k.proxies for k in tasks)))
+    seeds = [str(p.tree) for _, p, _ in ranked if set(p.terminals) <= set(terminals)][:20]
+    data = Dataset.build(tasks, terminals, "all", seed, transform=ranked[0][1].transform, missing="exclude")
+    engine = Engine(data, replace(EVOLVE, seed=seed), initial=seeds).run()
+    return Proxy(infix(engine.tree(engine.best.key)), transform=ranked[0][1].transform)
+
+
+def _ensemble(ranked) -> Proxy:
+    top = [p for _, p, _ in ranked[:3]]
+    return Proxy(" + ".join(f"({p.formula})" for p in top), transform=top[0].transform, missing=top[0].missing)
+
+
+def adapt(proxy, labels, *, method: str = "select", seed: int = 0, columns: dict | None = None) -> Adaptation:
+    """Adapt `proxy` to a new space with a few labeled architectures of it.
+
+    Parameters
+    ----------
+    proxy : str, Path, Proxy or Run
+        What `zcgp.Proxy` takes: a formula, a shipped suite proxy, a run (directory), a proxy file.
+    labels : str, Path, Task or list of Task
+        The labeled architectures: a long table (one row per (task, arch), an accuracy column,
+        proxy columns; see `zcgp.load_tasks(data=...)`) or tasks.
+    method : str
+        One of ADAPT_METHODS.
+    seed : int
+        Seeds "evolve".
+    columns : dict, optional
+        Column roles of the table (see `zcgp.load_tasks`).
+
+    Returns
+    -------
+    Adaptation
+
+    Raises
+    ------
+    ZcgpError
+        An unknown method, a bad table, fewer than 2 labeled architectures.
+    """
+    if method not in ADAPT_METHODS:
+        raise ZcgpError(f"unknown adaptation '{method}'; choose from {', '.join(ADAPT_METHODS)}")
+    tasks = label_tasks(labels, columns)
+    if any(t.n < 2 for t in tasks):
+        raise ZcgpError("adapting needs at least 2 labeled architectures per task")
+    base = Proxy(proxy)
+    ranked = sorted(((name, p, _kendall(p, tasks)) for name, p in _candidates(proxy, base, tasks)),
+                    key=lambda item: -item[2])            # stable: the proxy itself first among ties
+    if method == "select":
+        adapted = ranked[0][1]
+    elif method == "combine":
+        adapted = _combine(base, tasks)
+    elif method == "evolve":
+        adapted = _evolve(ranked, tasks, seed)
+    else:
+        adapted = _ensemble(ranked)
+    own = {"tasks": {t.id: t.n for t in tasks}, "spaces": {}, "archs": {t.id: list(t.archs) for t in tasks}}
+    for t in tasks:
+        own["spaces"][t.space] = own["spaces"].get(t.space, 0) + t.n
+    before = (base.info or {}).get("labels") or {"tasks": {}, "spaces": {}}
+    merged = {"tasks": {**before.get("tasks", {}), **own["tasks"]}, "archs": own["archs"],
+              "spaces": {s: before.get("spaces", {}).get(s, 0) + own["spaces"].get(s, 0)
+                         for s in {*before.get("spaces", {}), *own["spaces"]}}}
+    adapted = Proxy(adapted)
+    adapted.info = {**(adapted.info or {}), "labels": merged, "adapted_from": base.formula, "method": method}
+    table = [{"name": n, "formula": p.formula, "kendall": tau} for n, p, tau in ranked]
+    return Adaptation(adapted, method, table, merged, base.formula)

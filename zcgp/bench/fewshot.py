@@ -1,0 +1,149 @@
+"""`zcgp bench fewshot`: how far k labeled architectures of a new space take a proxy.
+
+Leave-one-space-out: for each held-out space, the proxy is the shipped suite proxy that never
+saw it (`suite-without-SPACE`). For each task of the space, each k and each draw, k
+architectures are drawn at random (seeded by draw and task) as the labels; every method is
+fitted on them alone and scored on all the other architectures of the task:
+  * "proxy": the suite proxy as it is (k labels unused);
+  * "adapt:METHOD": `zcgp.adapt` on the k labels (`adapting.ADAPT_METHODS`);
+  * "PREDICTOR[+formula][+onehot|+gae]": a predictor of `zcgp.predictors` on the proxies'
+    ranks, with the suite proxy's value as an extra input, and/or an architecture encoding
+    (one-hot, or a graph-autoencoder embedding learned without labels);
+  * "best proxy (k)": the hand-crafted proxy with the best Kendall on the k labels.
+k = "all" labels every architecture but a random 20 % of the task (a ceiling). Scores:
+Kendall, Spearman, top-10 % precision, each averaged over the space's tasks, then mean and
+std over draws.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+
+import numpy as np
+
+from zcgp.adapting import adapt
+from zcgp.errors import ZcgpError
+from zcgp.fitness.families import score as family_score
+from zcgp.fitness.rank import RankTarget
+from zcgp.fitness.sources import load_tasks
+from zcgp.nas.shipped import SUITE_SPACES, default_for
+from zcgp.predictors import PREDICTORS, feature_matrix, fit_embedder, fit_predictor
+from zcgp.proxy import Proxy
+from zcgp.spaces import get_space
+from zcgp.spaces.encoding import one_hot
+
+KS = (0, 10, 20, 50, 100, "all")
+CEILING_TEST = 0.2                  # k = "all": every architecture but this share is labeled
+METRICS = ("kendall", "spearman", "top10")
+ADAPTS = ("select", "combine", "evolve", "ensemble")
+FEATURES = ("", "+formula", "+onehot", "+formula+onehot", "+gae", "+formula+gae")
+
+__all__ = ["ADAPTS", "FEATURES", "KS", "fewshot", "method_names", "summarize_fewshot"]
+
+
+def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPTS) -> list[str]:
+    """Every method of the benchmark, in table order."""
+    return ["proxy", "best proxy (k)", *(f"adapt:{a}" for a in adapts),
+            *(f"{p}{f}" for p in predictors for f in features)]
+
+
+def _draw(task, k, draw: int) -> tuple[np.ndarray, np.ndarray]:
+    """(labeled rows, the other rows) of one draw."""
+    rng = np.random.default_rng([int(draw), zlib.crc32(task.id.encode()), 7])
+    order = rng.permutation(task.n)
+    count = task.n - math.ceil(CEILING_TEST * task.n) if k == "all" else int(k)
+    if not 0 <= count < task.n - 2:
+        raise ZcgpError(f"k = {k} leaves too few architectures of {task.id} ({task.n}) to score on")
+    return np.sort(order[:count]), np.sort(order[count:])
+
+
+def _scores(target: np.ndarray, values: np.ndarray) -> dict:
+    rank = RankTarget(target)
+    return {m: float(family_score(rank, np.asarray(values, dtype=float)[None, :], m)[0]) for m in METRICS}
+
+
+def _proxy_values(proxy: Proxy, task, rows) -> np.ndarray:
+    values = {t: task.column(t)[rows] for t in proxy.terminals if t in task.proxies}
+    return np.broadcast_to(proxy.score(values), (rows.size,))
+
+
+def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PREDICTORS), features=FEATURES,
+            adapts=ADAPTS, data_dir=None, seed: int = 0, progress=None) -> list[dict]:
+    """One record per (space, task, k, draw, method) with its held-out scores (see the
+    module docstring). `progress(record)` is called after each (space, task, k, draw)."""
+    unknown = [p for p in predictors if p not in PREDICTORS]
+    if unknown:
+        raise ZcgpError(f"unknown predictor '{unknown[0]}'; known: {', '.join(PREDICTORS)}")
+    records = []
+    for space_name in spaces:
+        proxy = Proxy(default_for(space_name))
+        space = get_space(space_name)
+        embedder = fit_embedder(space, seed=seed) if any("gae" in f for f in features) else None
+        for task in load_tasks(space_name, data_dir=data_dir):
+            encodings = {"onehot": one_hot(space, task.archs)} if any("onehot" in f for f in features) else {}
+            if embedder is not None:
+                encodings["gae"] = embedder.embed(task.archs)
+            formula_all = _proxy_values(proxy, task, np.arange(task.n))
+            for k in ks:
+                for draw in range(draws):
+                    labeled, rest = _draw(task, k, draw)
+                    target = task.target[rest]
+                    row = {"space": space_name, "task": task.id, "k": k, "draw": draw, "labeled": int(labeled.size)}
+                    results = {"proxy": _scores(target, _proxy_values(proxy, task, rest))}
+                    if labeled.size >= 2:
+                        results.update(_fitted(task, proxy, encodings, formula_all, labeled, rest, draw,
+                                               predictors, features, adapts))
+                    for method, values in results.items():
+                        records.append({**row, "method": method, **values})
+                    if progress is not None:
+                        progress(row)
+    return records
+
+
+def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors, features, adapts) -> dict:
+    """Every method fitted on the `labeled` rows of `task`, scored on the `rest`."""
+    names, target, labels = list(task.proxies), task.target[rest], task.subset(labeled)
+    taus = RankTarget(labels.target).kendall(np.nan_to_num(labels.values.T, nan=-np.inf))
+    results = {"best proxy (k)": _scores(target, task.column(names[int(np.argmax(taus))])[rest])}
+    for method in adapts:
+        adapted = adapt(proxy, [labels], method=method, seed=draw).proxy
+        results[f"adapt:{method}"] = _scores(target, _proxy_values(adapted, task, rest))
+
+    def features_of(rows, extra: str):
+        enc = next((e for e in ("onehot", "gae") if e in extra), None)
+        return feature_matrix(task, rows, proxies=names, formula_scores=formula_all[rows] if "formula" in extra
+                              else None, encoding=encodings[enc][rows] if enc else None)
+
+    for predictor in predictors:
+        for extra in features:
+            fitted = fit_predictor(predictor, features_of(labeled, extra), task.target[labeled], seed=draw)
+            results[f"{predictor}{extra}"] = _scores(target, fitted.predict(features_of(rest, extra)))
+    return results
+
+
+def summarize_fewshot(records: list[dict], metric: str = "kendall") -> dict:
+    """{space: {k: {method: (mean, std over draws)}}} of the mean over the space's tasks,
+    plus the space "mean" (per draw, the mean over spaces)."""
+    cells: dict = {}
+    for r in records:
+        cells.setdefault((r["space"], str(r["k"]), r["method"], r["draw"]), []).append(r[metric])
+    per_draw: dict = {}
+    for (space, k, method, draw), values in cells.items():
+        per_draw.setdefault(space, {}).setdefault(k, {}).setdefault(method, {})[draw] = float(np.mean(values))
+    out = {s: {k: {m: _mean_std(list(d.values())) for m, d in ms.items()} for k, ms in ks.items()}
+           for s, ks in per_draw.items()}
+    spaces = list(per_draw)
+    out["mean"] = {}
+    for k in dict.fromkeys(k for s in spaces for k in per_draw[s]):
+        methods = set.intersection(*(set(per_draw[s].get(k, {})) for s in spaces))
+        out["mean"][k] = {}
+        for m in methods:
+            draws = sorted(set.intersection(*(set(per_draw[s][k][m]) for s in spaces)))
+            out["mean"][k][m] = _mean_std([np.mean([per_draw[s][k][m][d] for s in spaces]) for d in draws])
+    return out
+
+
+def _mean_std(values) -> tuple[float, float]:
+    v = np.asarray(values, dtype=float)
+    return (float(v.mean()), float(v.std())) if v.size else (math.nan, math.nan)
