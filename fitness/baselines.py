@@ -21,10 +21,30 @@ from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
 from zcgp.fitness.tasks import Task
 from zcgp.fitness.transforms import apply_transform, neutral_value, task_columns
 
+__all__ = ["RIDGE_ALPHA", "best_train_proxy", "boost_available", "fit_boosted", "fit_linear_rank", "fit_ridge",
+           "mean_row", "rank_features", "target_rank", "task_baselines", "training_matrix"]
+
 
 def split_scores(scores: np.ndarray, train_target: RankTarget, test_target: RankTarget,
                  train_idx: np.ndarray, test_idx: np.ndarray, metrics=METRICS) -> dict[str, np.ndarray]:
-    """Scores of shape (k, n) -> {'train': {metric: (k,)}, 'test': {...}} (any FITNESS_METRICS)."""
+    """Scores of shape (k, n) -> {'train': {metric: (k,)}, 'test': {...}} (any FITNESS_METRICS).
+
+    Parameters
+    ----------
+    scores : numpy.ndarray of float, shape (k, n) or (n,)
+        Candidate scores over all n architectures of a task.
+    train_target, test_target : RankTarget
+        The task's target on its train and test rows.
+    train_idx, test_idx : numpy.ndarray of int
+        The train and test rows (`fitness.splits.task_split`).
+    metrics : sequence of str, default METRICS
+        Names in `fitness.families.FITNESS_METRICS`.
+
+    Returns
+    -------
+    dict
+        {"train": {metric: (k,) array}, "test": {metric: (k,) array}}.
+    """
     scores = np.atleast_2d(scores)
     return {
         part: {m: family_score(target, scores[:, idx], m) for m in metrics}
@@ -36,13 +56,44 @@ RIDGE_ALPHA = 1.0
 
 
 def target_rank(y: np.ndarray) -> np.ndarray:
-    """The target's average rank scaled to [0, 1] (the regression target of the baselines)."""
+    """The target's average rank scaled to [0, 1] (the regression target of the baselines).
+
+    Parameters
+    ----------
+    y : array_like of float, shape (n,)
+        Accuracies.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n,)
+        0 for the worst architecture, 1 for the best; ties share their mean rank.
+
+    Examples
+    --------
+    >>> target_rank([0.3, 0.1, 0.2])
+    array([1. , 0. , 0.5])
+    """
     y = np.asarray(y, dtype=float)
     return (average_ranks(y[None, :])[0] - 1.0) / max(y.size - 1, 1)
 
 
 def fit_linear_rank(ranks: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
-    """Least squares of the target's [0, 1] rank on proxy ranks (with intercept)."""
+    """Least squares of the target's [0, 1] rank on proxy ranks (with intercept).
+
+    Parameters
+    ----------
+    ranks : numpy.ndarray of float, shape (n, p)
+        Per-proxy ranks of n architectures (e.g. `apply_transform(values, "rank")`).
+    target : numpy.ndarray of float, shape (n,)
+        Their accuracies (ranked by `target_rank`).
+
+    Returns
+    -------
+    weights : numpy.ndarray of float, shape (p,)
+        One weight per proxy.
+    intercept : float
+        The constant term; ``ranks @ weights + intercept`` predicts the target rank.
+    """
     n = target.size
     y = target_rank(target)
     design = np.column_stack([ranks, np.ones(n)])
@@ -56,8 +107,34 @@ def _pick(table: dict, k: int) -> dict:
 
 def task_baselines(task: Task, seed: int = 0, train_fraction: float = DEFAULT_TRAIN_FRACTION,
                    metrics=METRICS) -> dict:
-    """Every hand-crafted proxy, the best one (train Kendall) and the linear-rank model of one
-    task, scored on its train and test splits in each of `metrics`."""
+    """Every hand-crafted proxy, the best one and the linear-rank model of one task.
+
+    The best proxy is picked by train Kendall and the linear-rank model (`fit_linear_rank`)
+    is fitted on the train split only; all are scored on both splits.
+
+    Parameters
+    ----------
+    task : Task
+        The task.
+    seed : int, default 0
+        The split seed.
+    train_fraction : float, default DEFAULT_TRAIN_FRACTION (0.2)
+        Share of the architectures in the train split.
+    metrics : sequence of str, default METRICS
+        Names in `fitness.families.FITNESS_METRICS` to score in; "kendall" is always added.
+
+    Returns
+    -------
+    dict
+        {"task", "n_train", "n_test", "proxies": {proxy: {"train": {metric: value},
+        "test": {...}}}, "best_proxy": {"name", "train", "test"}, "linear_rank":
+        {"weights": {proxy: weight}, "intercept", "train", "test"}}.
+
+    Raises
+    ------
+    ZcgpError
+        When the split is impossible (`fitness.splits.split_indices`) or a metric unknown.
+    """
     metrics = tuple(dict.fromkeys(("kendall", *metrics)))        # the best proxy is picked by Kendall
     train_idx, test_idx = task_split(task, seed, train_fraction)
     train_target, test_target = RankTarget(task.target[train_idx]), RankTarget(task.target[test_idx])
@@ -83,7 +160,25 @@ def task_baselines(task: Task, seed: int = 0, train_fraction: float = DEFAULT_TR
 
 
 def mean_row(rows: list[dict], path: tuple[str, ...]) -> float:
-    """Mean over tasks of the value at `path` (e.g. ('best_proxy', 'test', 'kendall'))."""
+    """Mean over tasks of the value at `path` (e.g. ('best_proxy', 'test', 'kendall')).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Nested per-task results (e.g. `task_baselines` rows).
+    path : tuple of str
+        Keys leading to a number; a row where the path ends elsewhere is left out.
+
+    Returns
+    -------
+    float
+        The mean of the numbers found, NaN when there is none.
+
+    Examples
+    --------
+    >>> mean_row([{"a": {"b": 1.0}}, {"a": {"b": 3.0}}, {"a": None}], ("a", "b"))
+    2.0
+    """
     values = []
     for row in rows:
         node = row
@@ -95,12 +190,46 @@ def mean_row(rows: list[dict], path: tuple[str, ...]) -> float:
 
 
 def rank_features(task: Task, terminals, rows) -> np.ndarray:
-    """Per-task rank transform of the terminals on `rows`; an absent proxy is the neutral 0.5."""
+    """Per-task rank transform of the terminals on `rows`; an absent proxy is the neutral 0.5.
+
+    Parameters
+    ----------
+    task : Task
+        The task.
+    terminals : sequence of str
+        Proxy names, in column order.
+    rows : array_like of int
+        The architectures (row indices) ranked together.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (len(rows), len(terminals))
+        The features of the cross-task models (`fit_ridge`, `fit_boosted`).
+    """
     return task_columns(task, terminals, rows, "rank", neutral_value("rank"))
 
 
 def training_matrix(tasks, terminals, seed: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
-    """(features, target ranks) of the train splits of `tasks`, stacked."""
+    """(features, target ranks) of the train splits of `tasks`, stacked.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The training tasks.
+    terminals : sequence of str
+        Proxy names, in column order (`rank_features`).
+    seed : int
+        The split seed.
+    fraction : float
+        The train fraction.
+
+    Returns
+    -------
+    x : numpy.ndarray of float, shape (N, len(terminals))
+        Rank features of every train architecture, task after task.
+    y : numpy.ndarray of float, shape (N,)
+        Their target ranks within their task (`target_rank`).
+    """
     xs, ys = [], []
     for task in tasks:
         rows = task_split(task, seed, fraction)[0]
@@ -110,7 +239,24 @@ def training_matrix(tasks, terminals, seed: int, fraction: float) -> tuple[np.nd
 
 
 def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float = RIDGE_ALPHA) -> tuple[np.ndarray, float]:
-    """sklearn.linear_model.Ridge(alpha) with an unpenalized intercept, in closed form."""
+    """``sklearn.linear_model.Ridge(alpha)`` with an unpenalized intercept, in closed form.
+
+    Parameters
+    ----------
+    x : numpy.ndarray of float, shape (N, p)
+        Features.
+    y : numpy.ndarray of float, shape (N,)
+        Regression targets.
+    alpha : float, default RIDGE_ALPHA (1.0)
+        The L2 penalty on the weights.
+
+    Returns
+    -------
+    coef : numpy.ndarray of float, shape (p,)
+        The weights.
+    intercept : float
+        The constant term; ``x @ coef + intercept`` predicts `y`.
+    """
     xm, ym = x.mean(axis=0), y.mean()
     xc = x - xm
     coef = np.linalg.solve(xc.T @ xc + alpha * np.eye(x.shape[1]), xc.T @ (y - ym))
@@ -118,7 +264,13 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float = RIDGE_ALPHA) -> tuple
 
 
 def boost_available() -> bool:
-    """Whether the optional lightgbm is installed (`pip install zcgp[boost]`)."""
+    """Whether the optional lightgbm is installed (`pip install zcgp[boost]`).
+
+    Returns
+    -------
+    bool
+        True when ``import lightgbm`` succeeds.
+    """
     try:
         import lightgbm  # noqa: F401
     except ImportError:
@@ -127,7 +279,27 @@ def boost_available() -> bool:
 
 
 def fit_boosted(x: np.ndarray, y: np.ndarray, seed: int = 0):
-    """A LightGBM regressor (200 trees, rate 0.05, 31 leaves, one thread) fitted on (x, y)."""
+    """A LightGBM regressor (200 trees, rate 0.05, 31 leaves, one thread) fitted on (x, y).
+
+    Parameters
+    ----------
+    x : numpy.ndarray of float, shape (N, p)
+        Features.
+    y : numpy.ndarray of float, shape (N,)
+        Regression targets.
+    seed : int, default 0
+        The regressor's random_state.
+
+    Returns
+    -------
+    lightgbm.LGBMRegressor
+        The fitted model (its `predict` scores new architectures).
+
+    Raises
+    ------
+    ImportError
+        When lightgbm is not installed (see `boost_available`).
+    """
     from lightgbm import LGBMRegressor
 
     return LGBMRegressor(n_estimators=200, learning_rate=0.05, num_leaves=31, random_state=seed, n_jobs=1,
@@ -135,8 +307,24 @@ def fit_boosted(x: np.ndarray, y: np.ndarray, seed: int = 0):
 
 
 def best_train_proxy(tasks, seed: int, fraction: float, among=None) -> str:
-    """The proxy (of `among`, default all) with the best mean train Kendall over `tasks`
-    (absent = 0 on that task)."""
+    """The proxy with the best mean train Kendall over `tasks` (absent = 0 on that task).
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The training tasks.
+    seed : int
+        The split seed.
+    fraction : float
+        The train fraction.
+    among : collection of str, optional
+        Only these proxies are candidates (default: every proxy of the tasks).
+
+    Returns
+    -------
+    str
+        The proxy's name; ties go to the name that sorts last.
+    """
     names = [p for p in dict.fromkeys(p for t in tasks for p in t.proxies) if among is None or p in among]
     totals = dict.fromkeys(names, 0.0)
     for task in tasks:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from zcgp.errors import ZcgpError
 
+__all__ = ["ENV_DATA_DIR", "PACKAGED_DATA_DIR", "SPACE_FILES", "data_dir", "read_space_file"]
+
 ENV_DATA_DIR = "ZCGP_DATA_DIR"
 PACKAGED_DATA_DIR = Path(__file__).resolve().parent / "data" / "nas-bench-suite-zero"
 
@@ -23,7 +25,32 @@ SPACE_FILES = {
 
 
 def data_dir(override: str | os.PathLike | None = None) -> Path:
-    """The directory holding the five files: argument, else $ZCGP_DATA_DIR, else package data."""
+    """The directory holding the five NAS-Bench-Suite-Zero JSON files.
+
+    Parameters
+    ----------
+    override : str or os.PathLike, optional
+        A directory to use; ``~`` is expanded. Without it, $ZCGP_DATA_DIR (ENV_DATA_DIR),
+        else the copies shipped with zcgp (PACKAGED_DATA_DIR).
+
+    Returns
+    -------
+    pathlib.Path
+        The chosen directory. Only its existence is checked here; a missing or corrupt file
+        is reported when it is read (`read_space_file`).
+
+    Raises
+    ------
+    ZcgpError
+        When the chosen path is not a directory.
+
+    Examples
+    --------
+    >>> data_dir("/no/such/directory")
+    Traceback (most recent call last):
+    ...
+    zcgp.errors.ZcgpError: data directory not found: /no/such/directory
+    """
     chosen = override or os.environ.get(ENV_DATA_DIR) or PACKAGED_DATA_DIR
     path = Path(chosen).expanduser()
     if not path.is_dir():
@@ -32,7 +59,32 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
 
 
 def read_space_file(space: str, directory: Path) -> dict:
-    """Parsed JSON of one space's file, with a one-line error for a missing or corrupt file."""
+    """The parsed JSON file of one search space.
+
+    The result is cached per (path, modification time), so repeated loads of a space read
+    the file once and an edited file is read again.
+
+    Parameters
+    ----------
+    space : str
+        A key of SPACE_FILES, e.g. "nb201" or "tnb101_micro".
+    directory : pathlib.Path
+        The data directory (`data_dir`).
+
+    Returns
+    -------
+    dict
+        The file's top-level JSON object (non-empty). Callers must not modify it: it is the
+        cached object.
+
+    Raises
+    ------
+    ZcgpError
+        When the file is missing, unreadable, not valid JSON (with its line) or not a
+        non-empty JSON object.
+    KeyError
+        When `space` is not a key of SPACE_FILES.
+    """
     path = directory / SPACE_FILES[space]
     return _read_json(str(path), _mtime(path))
 

@@ -28,6 +28,8 @@ from zcgp.fitness.rank import (
     _run_starts,
 )
 
+__all__ = ["FAMILIES", "FITNESS_METRICS", "NDCG_FRACTIONS", "TOP_FRACTIONS", "discordant_counts", "score", "score_many"]
+
 TOP_FRACTIONS = {"top1": 0.01, "top5": 0.05, "top10": 0.10}
 NDCG_FRACTIONS = {"ndcg": None, "ndcg10": 0.10}
 FAMILIES = ("wkendall", *TOP_FRACTIONS, *NDCG_FRACTIONS)
@@ -50,14 +52,35 @@ def discordant_counts(seq: np.ndarray) -> np.ndarray:
 
     Bottom-up merge: keys are (value, position, count); merging two sorted halves, a left
     entry overtakes the right entries before it (smaller), a right entry the left entries
-    after it (greater). The count rides in the low bits, so nothing is scattered per level."""
+    after it (greater). The count rides in the low bits, so nothing is scattered per level.
+
+    Parameters
+    ----------
+    seq : numpy.ndarray of int, shape (k, n)
+        Non-negative integers (e.g. dense ranks of y in the order of x).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (k, n)
+        The number of entries each position is discordant with.
+
+    Raises
+    ------
+    ZcgpError
+        When n exceeds 2**19 (the keys would not fit in 64 bits).
+
+    Examples
+    --------
+    >>> discordant_counts(np.array([[2, 0, 1]]))
+    array([[2, 1, 1]])
+    """
     k, n = seq.shape
     width = 1
     while width < n:
         width *= 2
     shift = max(int(width).bit_length(), 1)
     if 3 * shift > 62:
-        raise ZcgpError(f"weighted Kendall supports up to {2 ** 20} architectures per task, got {n}")
+        raise ZcgpError(f"weighted Kendall supports up to {2 ** 19} architectures per task, got {n}")
     low = (1 << shift) - 1
     pad = int(seq.max(initial=0)) + 1
     keys = np.empty((k, width), dtype=np.int64)
@@ -192,7 +215,38 @@ def _ndcg_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
 
 
 def score(target: RankTarget, scores, metric: str = "kendall") -> np.ndarray:
-    """(k,) values of `metric` (one of FITNESS_METRICS) of k candidates against one task."""
+    """The value of `metric` of k candidates against one task.
+
+    Parameters
+    ----------
+    target : RankTarget
+        The task's target; the families' target-side arrays are computed on first use and
+        kept on it.
+    scores : array_like of float, shape (k, n) or (n,)
+        Candidate scores over the target's architectures (higher = predicted better).
+    metric : str, default "kendall"
+        One of FITNESS_METRICS (see the module docstring).
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (k,)
+        One value per candidate; WORST for a candidate with a non-finite value or without
+        variance, and for every candidate against a constant target.
+
+    Raises
+    ------
+    ZcgpError
+        When `metric` is unknown or the rows do not have n values.
+
+    Examples
+    --------
+    >>> from zcgp.fitness.rank import RankTarget
+    >>> target = RankTarget([0.1, 0.2, 0.3, 0.4])
+    >>> score(target, [[1, 2, 3, 4], [4, 3, 2, 1]], "ndcg")
+    array([1.        , 0.61382731])
+    >>> score(target, [1, 2, 3, 4], "top10")
+    array([1.])
+    """
     if metric in METRICS:
         return target.score(scores, metric)
     prep = _prepared(target)
@@ -210,5 +264,30 @@ def score(target: RankTarget, scores, metric: str = "kendall") -> np.ndarray:
 
 
 def score_many(scores, target, metric: str) -> np.ndarray:
-    """`score` against a plain target vector."""
+    """`score` against a plain target vector.
+
+    Parameters
+    ----------
+    scores : array_like of float, shape (k, n) or (n,)
+        Candidate scores, one row per candidate.
+    target : array_like of float, shape (n,)
+        The accuracies (finite, at least 2).
+    metric : str
+        One of FITNESS_METRICS.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (k,)
+        One value per candidate (WORST for an invalid one).
+
+    Raises
+    ------
+    ZcgpError
+        As `RankTarget` and `score`.
+
+    Examples
+    --------
+    >>> score_many([[1, 2, 4, 3]], [0.1, 0.2, 0.3, 0.4], "wkendall")
+    array([0.52])
+    """
     return score(RankTarget(target), scores, metric)

@@ -15,6 +15,9 @@ import numpy as np
 
 from zcgp.errors import ZcgpError
 
+__all__ = ["LONG_ROWS", "METRICS", "WORST", "RankTarget", "average_ranks", "count_inversions", "kendall_many",
+           "spearman_many"]
+
 WORST = -1.0
 METRICS = ("kendall", "spearman")
 _CHUNK = 256          # candidate rows per block (bounds temporary memory)
@@ -36,7 +39,23 @@ def _run_starts(sorted_rows: np.ndarray):
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:
-    """scipy.stats.rankdata(method='average') along axis 1 (1-based), for 2-D input."""
+    """Average ranks along axis 1: ``scipy.stats.rankdata(values, method="average", axis=1)``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (k, n) or (n,)
+        Finite values; a 1-D array is treated as one row.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (k, n)
+        1-based ranks within each row; tied values share the mean of their ranks.
+
+    Examples
+    --------
+    >>> average_ranks(np.array([3.0, 1.0, 1.0]))
+    array([[3. , 1.5, 1.5]])
+    """
     values = np.atleast_2d(values)
     order = np.argsort(values, axis=1)
     sorted_rows = np.take_along_axis(values, order, axis=1)
@@ -74,7 +93,25 @@ def _tied_pairs_sorted(sorted_rows: np.ndarray) -> np.ndarray:
 
 
 def count_inversions(seq: np.ndarray) -> np.ndarray:
-    """Pairs i < j with seq[i] > seq[j], per row of a 2-D array of non-negative ints."""
+    """The number of inversions of each row: pairs i < j with ``seq[i] > seq[j]``.
+
+    Runs in O(n log n) per row, all rows at once (a bottom-up merge, see the module docstring).
+
+    Parameters
+    ----------
+    seq : numpy.ndarray of int, shape (k, n)
+        Non-negative integers, e.g. dense ranks.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (k,)
+        Inversions per row.
+
+    Examples
+    --------
+    >>> count_inversions(np.array([[0, 1, 2], [2, 1, 0]]))
+    array([0, 3])
+    """
     k, n = seq.shape
     width = _BASE
     while width < n:
@@ -107,7 +144,36 @@ def count_inversions(seq: np.ndarray) -> np.ndarray:
 
 
 class RankTarget:
-    """One task's target prepared for repeated scoring of many candidates."""
+    """One task's target prepared for repeated scoring of many candidates.
+
+    The target's ranks, tie counts and sort keys are computed once; `kendall`, `spearman`
+    and `score` then take any number of candidate score vectors over the same architectures.
+
+    Parameters
+    ----------
+    target : array_like of float, shape (n,)
+        The accuracy of each architecture (higher is better); flattened.
+
+    Attributes
+    ----------
+    n : int
+        The number of architectures.
+    y : numpy.ndarray of float, shape (n,)
+        The target as given.
+
+    Raises
+    ------
+    ZcgpError
+        When the target has fewer than 2 values or a non-finite one.
+
+    Examples
+    --------
+    >>> t = RankTarget([0.1, 0.2, 0.3, 0.4])
+    >>> t.kendall([[1, 2, 3, 4], [4, 3, 2, 1], [1, 1, 1, 1]])
+    array([ 1., -1., -1.])
+    >>> t.spearman([1, 3, 2, 4])
+    array([0.8])
+    """
 
     def __init__(self, target: np.ndarray):
         y = np.asarray(target, dtype=float).ravel()
@@ -148,6 +214,24 @@ class RankTarget:
         return out
 
     def kendall(self, scores) -> np.ndarray:
+        """Kendall's tau-b of each candidate against the target (``scipy.stats.kendalltau``).
+
+        Parameters
+        ----------
+        scores : array_like of float, shape (k, n) or (n,)
+            Candidate scores over the target's architectures, one row per candidate (higher =
+            predicted better).
+
+        Returns
+        -------
+        numpy.ndarray of float, shape (k,)
+            Tau in [-1, 1]; WORST for a row with a non-finite value or without variance.
+
+        Raises
+        ------
+        ZcgpError
+            When the rows do not have n values.
+        """
         return self._by_chunks(scores, self._kendall_rows)
 
     def _kendall_rows(self, s: np.ndarray) -> np.ndarray:
@@ -172,6 +256,24 @@ class RankTarget:
         return np.where(np.isfinite(tau), np.clip(tau, -1.0, 1.0), WORST)
 
     def spearman(self, scores) -> np.ndarray:
+        """Spearman's rho of each candidate against the target (``scipy.stats.spearmanr``).
+
+        Parameters
+        ----------
+        scores : array_like of float, shape (k, n) or (n,)
+            Candidate scores over the target's architectures, one row per candidate.
+
+        Returns
+        -------
+        numpy.ndarray of float, shape (k,)
+            Rho in [-1, 1] (ties averaged); WORST for a row with a non-finite value or without
+            variance.
+
+        Raises
+        ------
+        ZcgpError
+            When the rows do not have n values.
+        """
         return self._by_chunks(scores, self._spearman_rows)
 
     def _spearman_rows(self, s: np.ndarray) -> np.ndarray:
@@ -182,6 +284,30 @@ class RankTarget:
         return np.where(np.isfinite(rho), np.clip(rho, -1.0, 1.0), WORST)
 
     def score(self, scores, metric: str = "kendall") -> np.ndarray:
+        """`kendall` or `spearman` by name.
+
+        Parameters
+        ----------
+        scores : array_like of float, shape (k, n) or (n,)
+            Candidate scores over the target's architectures, one row per candidate.
+        metric : str, default "kendall"
+            One of METRICS; the other fitness families are `fitness.families.score`.
+
+        Returns
+        -------
+        numpy.ndarray of float, shape (k,)
+            One correlation per candidate (WORST for an invalid one).
+
+        Raises
+        ------
+        ZcgpError
+            When `metric` is not one of METRICS, or the rows do not have n values.
+
+        Examples
+        --------
+        >>> RankTarget([0.1, 0.2, 0.3, 0.4]).score([1, 3, 2, 4], "kendall")
+        array([0.66666667])
+        """
         if metric == "kendall":
             return self.kendall(scores)
         if metric == "spearman":
@@ -190,8 +316,58 @@ class RankTarget:
 
 
 def kendall_many(scores, target) -> np.ndarray:
+    """Kendall's tau-b of each row of `scores` against `target` (one-off `RankTarget`).
+
+    Parameters
+    ----------
+    scores : array_like of float, shape (k, n) or (n,)
+        Candidate scores, one row per candidate.
+    target : array_like of float, shape (n,)
+        The accuracies (finite, at least 2).
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (k,)
+        Equal to ``scipy.stats.kendalltau(row, target).statistic`` per row, ties included;
+        WORST for a row with a non-finite value or without variance.
+
+    Raises
+    ------
+    ZcgpError
+        As `RankTarget` and `RankTarget.kendall`.
+
+    Examples
+    --------
+    >>> kendall_many([[1, 3, 2, 4]], [0.1, 0.2, 0.3, 0.4])
+    array([0.66666667])
+    """
     return RankTarget(target).kendall(scores)
 
 
 def spearman_many(scores, target) -> np.ndarray:
+    """Spearman's rho of each row of `scores` against `target` (one-off `RankTarget`).
+
+    Parameters
+    ----------
+    scores : array_like of float, shape (k, n) or (n,)
+        Candidate scores, one row per candidate.
+    target : array_like of float, shape (n,)
+        The accuracies (finite, at least 2).
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (k,)
+        Equal to ``scipy.stats.spearmanr(row, target).statistic`` per row; WORST for a row
+        with a non-finite value or without variance.
+
+    Raises
+    ------
+    ZcgpError
+        As `RankTarget` and `RankTarget.spearman`.
+
+    Examples
+    --------
+    >>> spearman_many([[1, 3, 2, 4]], [0.1, 0.2, 0.3, 0.4])
+    array([0.8])
+    """
     return RankTarget(target).spearman(scores)

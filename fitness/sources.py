@@ -55,7 +55,33 @@ def load_tasks(names="all", data=None, *, columns: dict | None = None, data_dir=
 
 
 def space_task(space: str, task: str, data_dir=None) -> Task:
-    """The shipped task `space/task` (e.g. "nb201", "cifar10")."""
+    """The shipped task `space/task`, e.g. ``space_task("nb201", "cifar10")``.
+
+    Parameters
+    ----------
+    space : str
+        A search space with a NAS-Bench-Suite-Zero table: a key of
+        `fitness.data.SPACE_FILES` ("nb101", "nb201", "nb301", "tnb101_micro", "tnb101_macro").
+    task : str
+        The task within the space, e.g. "cifar10" or "ImageNet16-120" (case-insensitive).
+    data_dir : str or path, optional
+        A directory holding the JSON files (default: $ZCGP_DATA_DIR, else the shipped copies).
+
+    Returns
+    -------
+    Task
+        The task with id ``f"{space}/{task}"`` as spelled in the file.
+
+    Raises
+    ------
+    ZcgpError
+        When `space` has no table, the task is unknown, or the file is missing or corrupt.
+
+    Examples
+    --------
+    >>> space_task("nb201", "imagenet16-120").id
+    'nb201/ImageNet16-120'
+    """
     if space not in SPACE_FILES:
         raise ZcgpError(f"space {space} has no NAS-Bench-Suite-Zero table (one of {', '.join(SPACE_FILES)} "
                         f"has)")

@@ -8,12 +8,49 @@ import numpy as np
 
 from zcgp.errors import ZcgpError
 
+__all__ = ["DEFAULT_TRAIN_FRACTION", "label_counts", "split_indices", "task_split"]
+
 DEFAULT_TRAIN_FRACTION = 0.2
 
 
 def split_indices(task_id: str, n: int, seed: int = 0,
                   train_fraction: float = DEFAULT_TRAIN_FRACTION) -> tuple[np.ndarray, np.ndarray]:
-    """(train, test) sorted index arrays; a function of (task id, n, seed, fraction) only."""
+    """The (train, test) split of a task's architectures.
+
+    The split is a function of (task id, n, seed, fraction) only, so every command, process
+    and machine draws the same rows.
+
+    Parameters
+    ----------
+    task_id : str
+        The task id, e.g. "nb201/cifar10"; it seeds the draw together with `seed`.
+    n : int
+        The number of architectures of the task.
+    seed : int, default 0
+        The split seed.
+    train_fraction : float, default DEFAULT_TRAIN_FRACTION (0.2)
+        Share of the architectures in the train split, in (0, 1); the train size is
+        ``round(train_fraction * n)``.
+
+    Returns
+    -------
+    train, test : numpy.ndarray of int
+        Sorted, disjoint row indices that together cover ``range(n)``.
+
+    Raises
+    ------
+    ZcgpError
+        When `train_fraction` is not in (0, 1), or either part would hold fewer than 3
+        architectures.
+
+    Examples
+    --------
+    >>> train, test = split_indices("nb201/cifar10", 10, seed=0, train_fraction=0.3)
+    >>> train.size, test.size
+    (3, 7)
+    >>> sorted(train.tolist() + test.tolist()) == list(range(10))
+    True
+    """
     if not 0.0 < train_fraction < 1.0:
         raise ZcgpError(f"train fraction must lie in (0, 1), got {train_fraction}")
     n_train = round(train_fraction * n)
@@ -25,11 +62,41 @@ def split_indices(task_id: str, n: int, seed: int = 0,
 
 
 def task_split(task, seed: int = 0, train_fraction: float = DEFAULT_TRAIN_FRACTION):
+    """The (train, test) split of a task: `split_indices` of its id and size.
+
+    Parameters
+    ----------
+    task : Task
+        The task (its `id` and `n` are used).
+    seed : int, default 0
+        The split seed.
+    train_fraction : float, default DEFAULT_TRAIN_FRACTION (0.2)
+        Share of the architectures in the train split, in (0, 1).
+
+    Returns
+    -------
+    train, test : numpy.ndarray of int
+        Sorted row indices into the task's arrays.
+
+    Raises
+    ------
+    ZcgpError
+        As `split_indices`.
+    """
     return split_indices(task.id, task.n, seed, train_fraction)
 
 
 def label_counts(tasks, seed: int = 0, train_fraction: float = DEFAULT_TRAIN_FRACTION) -> dict:
     """Which labels a formula evolved on the train splits of `tasks` has seen.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks evolved on.
+    seed : int, default 0
+        The split seed of the run.
+    train_fraction : float, default DEFAULT_TRAIN_FRACTION (0.2)
+        The train fraction of the run.
 
     Returns
     -------

@@ -21,6 +21,8 @@ from zcgp.errors import ZcgpError
 from zcgp.fitness.tasks import PROXY_ORDER, Task, make_task
 from zcgp.util import atomic_write_text
 
+__all__ = ["COLUMNS", "MIN_ARCHITECTURES", "SUFFIXES", "read_table", "read_tables", "table_text", "write_csv"]
+
 COLUMNS = {"task": "task", "arch": "arch", "accuracy": "accuracy"}
 MIN_ARCHITECTURES = 10
 SUFFIXES = (".csv", ".parquet")
@@ -84,7 +86,41 @@ def _numbers(cells: np.ndarray, path: Path, column: str, first_row: int, allow_m
 
 
 def read_table(path, columns: dict | None = None) -> list[Task]:
-    """Tasks of a long table, in order of first appearance."""
+    """Tasks of one long table (.csv, or .parquet with pandas and pyarrow installed).
+
+    Parameters
+    ----------
+    path : str or path
+        The table file.
+    columns : dict, optional
+        Renames of the roles "task", "arch" and "accuracy", e.g. {"accuracy": "val_acc"};
+        every other column is a proxy.
+
+    Returns
+    -------
+    list of Task
+        One per task id, in order of first appearance (see `fitness.tasks.make_task`).
+
+    Raises
+    ------
+    ZcgpError
+        One line naming the file, the row (the header is row 1) and the problem, e.g. an
+        unsupported suffix, a missing file or column, a duplicate column or (task, arch), a
+        non-numeric cell, a missing accuracy, a task with fewer than MIN_ARCHITECTURES rows.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from zcgp.fitness.tasks import make_task
+    >>> archs = [f"a{i}" for i in range(10)]
+    >>> mine = make_task("mine/t1", archs, ["nwot"], np.arange(10.0)[:, None], np.arange(10.0) / 10, "example")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     tasks = read_table(write_csv([mine], Path(tmp) / "mine.csv"))
+    >>> [(t.id, t.n, t.proxies) for t in tasks]
+    [('mine/t1', 10, ('nwot',))]
+    """
     path = Path(path)
     if path.suffix not in SUFFIXES:
         raise ZcgpError(f"{path}: unsupported table format '{path.suffix}'; use .csv or .parquet")
@@ -146,7 +182,26 @@ def table_files(data) -> list[Path]:
 
 
 def read_tables(data, columns: dict | None = None) -> list[Task]:
-    """Tasks of one table or of every table in a directory; a task id may appear in one file only."""
+    """Tasks of one table, or of every .csv / .parquet table in a directory (sorted by name).
+
+    Parameters
+    ----------
+    data : str or path
+        A table file or a directory of them.
+    columns : dict, optional
+        Renames of the roles "task", "arch" and "accuracy" (see `read_table`).
+
+    Returns
+    -------
+    list of Task
+        File by file, each in order of first appearance.
+
+    Raises
+    ------
+    ZcgpError
+        As `read_table`; also when a directory holds no table, or a task id appears in two
+        files.
+    """
     tasks, where = [], {}
     for file in table_files(data):
         for task in read_table(file, columns):
@@ -162,7 +217,38 @@ def _cell(x: float) -> str:
 
 
 def table_text(tasks: list[Task], columns: dict | None = None) -> str:
-    """The tasks as one long CSV table (proxies in canonical order; missing values empty)."""
+    """The tasks as one long CSV table, the format `read_table` reads.
+
+    Parameters
+    ----------
+    tasks : list of Task
+        The tasks, written in order.
+    columns : dict, optional
+        Renames of the roles "task", "arch" and "accuracy" in the header.
+
+    Returns
+    -------
+    str
+        The CSV text: header, then one row per (task, architecture); proxies in canonical
+        order (`fitness.tasks.PROXY_ORDER`, others alphabetically), a missing value empty,
+        numbers as ``repr`` of the float (exact round trip).
+
+    Raises
+    ------
+    ZcgpError
+        When `columns` names an unknown role.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zcgp.fitness.tasks import make_task
+    >>> task = make_task("mine/t1", ["a", "b"], ["nwot"], np.array([[1.0], [2.0]]), np.array([0.5, 0.7]),
+    ...                  "example")
+    >>> print(table_text([task]), end="")
+    task,arch,nwot,accuracy
+    mine/t1,a,1.0,0.5
+    mine/t1,b,2.0,0.7
+    """
     names = table_columns(columns)
     present = {p for t in tasks for p in t.proxies}
     proxies = [p for p in PROXY_ORDER if p in present] + sorted(present - set(PROXY_ORDER))
@@ -179,6 +265,27 @@ def table_text(tasks: list[Task], columns: dict | None = None) -> str:
 
 
 def write_csv(tasks: list[Task], path, columns: dict | None = None) -> Path:
+    """Write the tasks as one long CSV table (`table_text`), atomically.
+
+    Parameters
+    ----------
+    tasks : list of Task
+        The tasks, written in order.
+    path : str or path
+        The file to write; missing parent directories are created.
+    columns : dict, optional
+        Renames of the roles "task", "arch" and "accuracy" in the header.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+
+    Raises
+    ------
+    ZcgpError
+        When `columns` names an unknown role.
+    """
     path = Path(path)
     atomic_write_text(path, table_text(tasks, columns))
     return path

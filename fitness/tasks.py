@@ -10,6 +10,9 @@ import numpy as np
 from zcgp.errors import ZcgpError
 from zcgp.fitness.data import SPACE_FILES, data_dir, read_space_file
 
+__all__ = ["MIN_COVERAGE", "PROXY_ORDER", "Task", "build_task", "load_shipped", "make_task", "resolve_selector",
+           "task_ids"]
+
 # Canonical column order; proxies found in a file beyond these follow alphabetically.
 PROXY_ORDER = (
     "flops", "params", "synflow", "snip", "grad_norm", "jacov",
@@ -24,7 +27,36 @@ NB101_TOP = "nasbench101"
 
 @dataclass(frozen=True, eq=False)
 class Task:
-    """One benchmark task: `values[i, j]` is proxy `proxies[j]` of architecture `archs[i]`."""
+    """One benchmark task: `values[i, j]` is proxy `proxies[j]` of architecture `archs[i]`.
+
+    Build one with `make_task` (which drops proxies under MIN_COVERAGE) or load them with
+    `fitness.sources.load_tasks`; a Task is immutable and compares by identity.
+
+    Parameters
+    ----------
+    id : str
+        "space/name", e.g. "nb201/cifar10"; the part before the first "/" is the `space`.
+    archs : tuple of str
+        Architecture identifiers, one per row.
+    proxies : tuple of str
+        Proxy names, one per column of `values`.
+    values : numpy.ndarray of float, shape (n, p)
+        Proxy values, NaN where missing.
+    target : numpy.ndarray of float, shape (n,)
+        The accuracy of each architecture (higher is better).
+    cost : dict of str to float
+        Mean compute seconds of each proxy per architecture, NaN when unknown.
+    dropped : dict of str to float, optional
+        Proxies left out as unusable on this task, with their coverage (share of values
+        present).
+
+    Examples
+    --------
+    >>> from zcgp.fitness.sources import load_tasks
+    >>> task = load_tasks("nb201/cifar10")[0]
+    >>> task.space, task.values.shape == (task.n, len(task.proxies))
+    ('nb201', True)
+    """
 
     id: str
     archs: tuple[str, ...]
@@ -36,25 +68,68 @@ class Task:
 
     @property
     def space(self) -> str:
+        """The search space: the id up to its first "/"."""
         return self.id.split("/", 1)[0]
 
     @property
     def n(self) -> int:
+        """The number of architectures."""
         return len(self.archs)
 
     def subset(self, rows) -> Task:
-        """The same task restricted to `rows` (e.g. the labeled architectures of a draw)."""
+        """The same task restricted to `rows` (e.g. the labeled architectures of a draw).
+
+        Parameters
+        ----------
+        rows : array_like of int
+            Row indices, in the order wanted (repeats allowed).
+
+        Returns
+        -------
+        Task
+            A task with the same id, proxies, cost and dropped proxies, and the given rows of
+            `archs`, `values` and `target`.
+        """
         rows = np.asarray(rows, dtype=int)
         return replace(self, archs=tuple(self.archs[i] for i in rows), values=self.values[rows],
                        target=self.target[rows])
 
     def column(self, proxy: str) -> np.ndarray:
+        """The values of one proxy over all architectures.
+
+        Parameters
+        ----------
+        proxy : str
+            A name in `proxies`.
+
+        Returns
+        -------
+        numpy.ndarray of float, shape (n,)
+            A view of the column of `values` (NaN where missing).
+
+        Raises
+        ------
+        ZcgpError
+            When the task has no such proxy (`missing_message` says whether it was dropped).
+        """
         try:
             return self.values[:, self.proxies.index(proxy)]
         except ValueError:
             raise ZcgpError(self.missing_message(proxy)) from None
 
     def missing_message(self, proxy: str) -> str:
+        """The one-line explanation of why `proxy` is not a column of this task.
+
+        Parameters
+        ----------
+        proxy : str
+            A proxy name not in `proxies`.
+
+        Returns
+        -------
+        str
+            Its coverage when it was dropped as unusable, else the list of known proxies.
+        """
         if proxy in self.dropped:
             return (f"proxy '{proxy}' is not usable on task {self.id} "
                     f"(only {self.dropped[proxy]:.0%} of values present)")
@@ -86,7 +161,38 @@ def _proxy_names(records: dict) -> list[str]:
 
 
 def build_task(task_id: str, records: dict, source: str) -> Task:
-    """Turn {arch: {proxy: score-or-{score,time}, val_accuracy: x}} into a Task."""
+    """Turn one task's records from a NAS-Bench-Suite-Zero file into a Task.
+
+    Parameters
+    ----------
+    task_id : str
+        The task id, e.g. "nb201/cifar10".
+    records : dict
+        {arch: {proxy: score or {"score": x, "time": seconds}, "val_accuracy": accuracy}};
+        a non-numeric score or one with ``|x| >= 1e8`` counts as missing.
+    source : str
+        Where the records come from, e.g. the file's path (named in errors).
+
+    Returns
+    -------
+    Task
+        Proxies in PROXY_ORDER (others after, alphabetically); those under MIN_COVERAGE are
+        dropped.
+
+    Raises
+    ------
+    ZcgpError
+        When there are no architectures, an accuracy is missing or not a finite number, or no
+        proxy is usable.
+
+    Examples
+    --------
+    >>> records = {"a0": {"nwot": {"score": 3.0, "time": 0.5}, "synflow": 1e9, "val_accuracy": 90.0},
+    ...            "a1": {"nwot": 2.0, "synflow": 2.0, "val_accuracy": 91.0}}
+    >>> task = build_task("mine/t1", records, "example")
+    >>> task.proxies, task.cost, task.dropped
+    (('nwot',), {'nwot': 0.5}, {'synflow': 0.5})
+    """
     if not isinstance(records, dict) or not records:
         raise ZcgpError(f"task {task_id} in {source} has no architectures")
     archs = tuple(records)
@@ -105,7 +211,45 @@ def build_task(task_id: str, records: dict, source: str) -> Task:
 
 def make_task(task_id: str, archs, names, values: np.ndarray, target: np.ndarray, source: str,
               times: np.ndarray | None = None) -> Task:
-    """A Task from an (n, p) table (NaN = missing); proxies under MIN_COVERAGE are dropped."""
+    """A Task from an (n, p) table; proxies under MIN_COVERAGE are dropped.
+
+    Parameters
+    ----------
+    task_id : str
+        The task id ("space/name").
+    archs : sequence of str
+        Architecture identifiers, one per row.
+    names : sequence of str
+        Proxy names, one per column of `values`.
+    values : numpy.ndarray of float, shape (n, p)
+        Proxy values, NaN where missing.
+    target : numpy.ndarray of float, shape (n,)
+        The accuracies (higher is better).
+    source : str
+        Where the table comes from (named in errors).
+    times : numpy.ndarray of float, shape (n, p), optional
+        Seconds to compute each value, NaN where unknown; the cost of a proxy is the mean of
+        its known times (NaN when none is known, and everywhere without `times`).
+
+    Returns
+    -------
+    Task
+        The task, with the proxies of at least MIN_COVERAGE (90%) present values, in the
+        order of `names`.
+
+    Raises
+    ------
+    ZcgpError
+        When no proxy is usable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> task = make_task("mine/t1", ["a", "b"], ["nwot"], np.array([[1.0], [2.0]]), np.array([0.5, 0.7]),
+    ...                  "example")
+    >>> task.n, task.proxies
+    (2, ('nwot',))
+    """
     names = list(names)
     coverage = np.isfinite(values).mean(axis=0) if names else np.zeros(0)
     usable = coverage >= MIN_COVERAGE
@@ -135,7 +279,30 @@ def _space_tasks(space: str, directory) -> dict[str, dict]:
 
 
 def task_ids(data_dir_override=None, spaces=None) -> list[str]:
-    """Task ids present in the data directory (only the given spaces' files are read)."""
+    """Task ids present in the data directory.
+
+    Parameters
+    ----------
+    data_dir_override : str or path, optional
+        The data directory (default: $ZCGP_DATA_DIR, else the shipped copies).
+    spaces : sequence of str, optional
+        Keys of `fitness.data.SPACE_FILES` whose files are read (default: all five).
+
+    Returns
+    -------
+    list of str
+        Ids ("space/name") in file order, space by space.
+
+    Raises
+    ------
+    ZcgpError
+        When the directory or a file is missing or corrupt.
+
+    Examples
+    --------
+    >>> task_ids(spaces=["nb201"])
+    ['nb201/cifar10', 'nb201/cifar100', 'nb201/ImageNet16-120']
+    """
     directory = data_dir(data_dir_override)
     return [tid for space in (spaces or SPACE_FILES) for tid in _space_tasks(space, directory)]
 
@@ -162,7 +329,32 @@ def _selector_parts(selector) -> list[str]:
 
 
 def resolve_selector(selector: str | list[str] | None, known: list[str]) -> list[str]:
-    """'all', a space prefix ('nb201') or a comma list of ids -> list of ids (input order)."""
+    """The task ids a selection names, in the order named (each id once).
+
+    Parameters
+    ----------
+    selector : str, list of str or None
+        "all" (also None), a space prefix ("nb201"), a task id ("nb201/cifar10"), a comma
+        list or a list of these; matching ignores case.
+    known : list of str
+        The ids to choose from.
+
+    Returns
+    -------
+    list of str
+        Ids of `known`, spelled as there.
+
+    Raises
+    ------
+    ZcgpError
+        When the selection is empty or a part matches no id (the message lists the valid
+        ones).
+
+    Examples
+    --------
+    >>> resolve_selector("NB201,nb101/cifar10", ["nb101/cifar10", "nb201/cifar10", "nb201/cifar100"])
+    ['nb201/cifar10', 'nb201/cifar100', 'nb101/cifar10']
+    """
     lower = {k.lower(): k for k in known}
     chosen: list[str] = []
     for part in _selector_parts(selector):
@@ -180,7 +372,25 @@ def resolve_selector(selector: str | list[str] | None, known: list[str]) -> list
 
 
 def load_shipped(selector: str | list[str] | None = "all", data_dir_override=None) -> list[Task]:
-    """Load the selected tasks (see `resolve_selector`); reads only the files it needs."""
+    """Load the selected tasks from the NAS-Bench-Suite-Zero files; reads only the files needed.
+
+    Parameters
+    ----------
+    selector : str, list of str or None, default "all"
+        A selection as in `resolve_selector`.
+    data_dir_override : str or path, optional
+        The data directory (default: $ZCGP_DATA_DIR, else the shipped copies).
+
+    Returns
+    -------
+    list of Task
+        In selection order.
+
+    Raises
+    ------
+    ZcgpError
+        When a part of the selection is unknown, or a file is missing or corrupt.
+    """
     directory = data_dir(data_dir_override)
     parts = _selector_parts(selector)
     spaces = list(SPACE_FILES) if any(p.lower() == "all" for p in parts) else _spaces_named(parts)

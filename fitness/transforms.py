@@ -14,13 +14,27 @@ import numpy as np
 
 from zcgp.errors import ZcgpError
 
+__all__ = ["DEFAULT_TRANSFORM", "TRANSFORMS", "apply_transform", "neutral_value", "task_columns", "transform",
+           "vector_ranks"]
+
 TRANSFORMS = ("rank", "log", "zscore", "raw")
 DEFAULT_TRANSFORM = "rank"
 
 
 # --- transform begin
 def vector_ranks(values):
-    """Average ranks (1-based, ties share the mean rank) of a 1-D array."""
+    """Average ranks (1-based, ties share the mean rank) of a 1-D array.
+
+    Parameters
+    ----------
+    values : array_like of float, shape (n,)
+        Finite values.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n,)
+        The rank of each value.
+    """
     values = np.asarray(values, dtype=float)
     n = values.size
     order = np.argsort(values)
@@ -41,6 +55,25 @@ def transform(table, name):
 
     rank: average rank scaled to [0, 1] within the given rows; log: sign(x) * log1p|x|;
     zscore: (x - mean) / std (std 0 -> 1); raw: unchanged.
+
+    Parameters
+    ----------
+    table : array_like of float, shape (n, p) or (n,)
+        Raw proxy values, one column per proxy; a 1-D array is one column.
+    name : str
+        One of "rank", "log", "zscore", "raw".
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n, p)
+        The transformed table, finite wherever the transform of the finite entries is (a
+        column without a finite entry becomes 0).
+
+    Raises
+    ------
+    ValueError
+        When `name` is not a transform (this code is numpy-only; `apply_transform` raises
+        ZcgpError instead).
     """
     table = np.asarray(table, dtype=float)
     table = table[:, None] if table.ndim == 1 else table
@@ -80,20 +113,93 @@ def transform(table, name):
 
 
 def apply_transform(values: np.ndarray, name: str = DEFAULT_TRANSFORM) -> np.ndarray:
-    """Transform an (n, p) table column-wise; non-finite entries become the column median."""
+    """Transform an (n, p) table column-wise; non-finite entries become the column median.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of float, shape (n, p) or (n,)
+        Raw proxy values of n architectures, one column per proxy.
+    name : str, default DEFAULT_TRANSFORM ("rank")
+        One of TRANSFORMS (see `transform`).
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n, p)
+        The transformed table.
+
+    Raises
+    ------
+    ZcgpError
+        When `name` is not one of TRANSFORMS.
+
+    Examples
+    --------
+    >>> apply_transform(np.array([[3.0], [1.0], [np.nan], [2.0]]))
+    array([[1. ],
+           [0. ],
+           [0.5],
+           [0.5]])
+    """
     if name not in TRANSFORMS:
         raise ZcgpError(f"unknown transform '{name}'; choose from {', '.join(TRANSFORMS)}")
     return transform(values, name)
 
 
 def neutral_value(transform: str) -> float:
-    """What a proxy absent from a task becomes: the transform of a constant column."""
+    """What a proxy absent from a task becomes: the transform of a constant column.
+
+    Parameters
+    ----------
+    transform : str
+        One of TRANSFORMS.
+
+    Returns
+    -------
+    float
+        0.5 under "rank", 0.0 under the others.
+
+    Raises
+    ------
+    ZcgpError
+        When `transform` is not one of TRANSFORMS.
+
+    Examples
+    --------
+    >>> neutral_value("rank"), neutral_value("log")
+    (0.5, 0.0)
+    """
     return float(apply_transform(np.zeros((2, 1)), transform)[0, 0])
 
 
 def task_columns(task, terminals, rows, transform: str = DEFAULT_TRANSFORM, fill: float = 0.0) -> np.ndarray:
-    """(rows, terminals) table of a task: the proxies it has transformed within `rows`
-    (`apply_transform`), every terminal it lacks set to `fill` (e.g. `neutral_value`)."""
+    """The (rows, terminals) input table of a task.
+
+    The proxies the task has are transformed together within `rows` (`apply_transform`);
+    every terminal the task lacks is the constant `fill`.
+
+    Parameters
+    ----------
+    task : Task
+        The task.
+    terminals : sequence of str
+        Proxy names, in column order.
+    rows : array_like of int
+        Row indices of the architectures (e.g. a train split).
+    transform : str, default DEFAULT_TRANSFORM ("rank")
+        One of TRANSFORMS.
+    fill : float, default 0.0
+        The value of a terminal the task lacks (e.g. `neutral_value`).
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (len(rows), len(terminals))
+        The table, finite everywhere.
+
+    Raises
+    ------
+    ZcgpError
+        When `transform` is not one of TRANSFORMS.
+    """
     rows = np.asarray(rows)
     present = [p for p in terminals if p in task.proxies]
     table = apply_transform(task.values[np.ix_(rows, [task.proxies.index(p) for p in present])], transform) \

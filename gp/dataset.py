@@ -41,6 +41,9 @@ from zcgp.fitness.transforms import DEFAULT_TRANSFORM, TRANSFORMS, neutral_value
 from zcgp.gp.lexicase import case_subsets
 from zcgp.gp.primitives import code_terminals, run_code
 
+__all__ = ["DEFAULT_VALIDATION_FRACTION", "MISSING_MODES", "PARTS", "TERMINAL_SETS", "Block", "Dataset",
+           "check_missing", "heldout_terminals", "inner_split", "score_chunk", "select_terminals", "terminals_for"]
+
 PARTS = ("train", "test", "all", "fit", "validation")
 # part "fit" / "validation": the train split cut once more, deterministically per (task, seed),
 # into the rows evolved on and an inner validation part (for --select validation)
@@ -51,6 +54,23 @@ TERMINAL_SETS = ("all", "heldout")
 
 
 def check_missing(missing: str) -> str:
+    """Check a missing-proxy mode.
+
+    Parameters
+    ----------
+    missing : str
+        The mode, one of MISSING_MODES.
+
+    Returns
+    -------
+    str
+        `missing`.
+
+    Raises
+    ------
+    ZcgpError
+        When `missing` is not one of MISSING_MODES.
+    """
     if missing not in MISSING_MODES:
         raise ZcgpError(f"unknown missing-proxy mode '{missing}'; choose from {', '.join(MISSING_MODES)}")
     return missing
@@ -58,7 +78,19 @@ def check_missing(missing: str) -> str:
 
 @dataclass(frozen=True)
 class Block:
-    """One task's rows [start, stop) in the stacked columns."""
+    """One task's rows [start, stop) in the stacked columns.
+
+    Parameters
+    ----------
+    task : str
+        The task id.
+    start, stop : int
+        The task's first row and one past its last in every stacked column.
+    target : RankTarget
+        The task's target on these rows.
+    missing : frozenset of str
+        Terminals this task lacks.
+    """
 
     task: str
     start: int
@@ -68,8 +100,38 @@ class Block:
 
 
 def select_terminals(tasks, missing: str = "exclude", only=None) -> tuple[tuple[str, ...], dict]:
-    """Terminals for a run and the proxies left out, with the reason for each: every missing
-    mode but "exclude" keeps the proxies that some tasks lack."""
+    """Terminals for a run, and the proxies left out with the reason for each.
+
+    Every missing mode but "exclude" keeps the proxies that some tasks lack.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks evolved on.
+    missing : str, default "exclude"
+        One of MISSING_MODES.
+    only : collection of str, optional
+        Use only these proxies (--proxies).
+
+    Returns
+    -------
+    terminals : tuple of str
+        In canonical order (`fitness.tasks.PROXY_ORDER`, others alphabetically).
+    excluded : dict of str to str
+        {proxy: why it is not a terminal}.
+
+    Raises
+    ------
+    ZcgpError
+        When `missing` is unknown, `only` names a proxy no task has, or no proxy is left.
+
+    Examples
+    --------
+    >>> from zcgp.fitness.sources import load_tasks
+    >>> terminals, excluded = select_terminals(load_tasks("nb201"), only=["synflow", "nwot"])
+    >>> terminals, sorted(excluded)[:2]
+    (('synflow', 'nwot'), ['epe_nas', 'fisher'])
+    """
     allow_partial = check_missing(missing) != "exclude"
     usable = [set(t.proxies) for t in tasks]
     union = set().union(*usable)
@@ -99,7 +161,29 @@ def select_terminals(tasks, missing: str = "exclude", only=None) -> tuple[tuple[
 
 def inner_split(task_id: str, train_rows, seed: int = 0,
                 fraction: float = DEFAULT_VALIDATION_FRACTION) -> tuple[np.ndarray, np.ndarray]:
-    """(fit, validation) sorted subsets of a task's train rows; a function of (task, rows, seed)."""
+    """(fit, validation) sorted subsets of a task's train rows; a function of (task, rows, seed).
+
+    Parameters
+    ----------
+    task_id : str
+        The task id (seeds the draw with `seed`).
+    train_rows : array_like of int
+        The task's train rows (`fitness.splits.task_split`).
+    seed : int, default 0
+        The split seed.
+    fraction : float, default DEFAULT_VALIDATION_FRACTION (0.25)
+        Share of the train rows in the validation part, in (0, 1).
+
+    Returns
+    -------
+    fit, validation : numpy.ndarray of int
+        Disjoint sorted subsets of `train_rows`.
+
+    Raises
+    ------
+    ZcgpError
+        When `fraction` is not in (0, 1), or either part would hold fewer than 3 rows.
+    """
     if not 0.0 < fraction < 1.0:
         raise ZcgpError(f"validation fraction must lie in (0, 1), got {fraction}")
     train_rows = np.asarray(train_rows)
@@ -123,7 +207,57 @@ def proxy_costs(tasks, terminals) -> dict[str, float]:
 
 
 class Dataset:
-    """Columns of all selected tasks for one split, ready to score formulas."""
+    """Columns of all selected tasks for one split, ready to score formulas.
+
+    Build one with `Dataset.build`; the constructor takes the assembled parts.
+
+    Parameters
+    ----------
+    terminals : sequence of str
+        The terminal names, in column order.
+    columns : dict of str to numpy.ndarray
+        {terminal: transformed values over all stacked architectures}.
+    blocks : list of Block
+        Each task's rows, in task order.
+    metric : str
+        The fitness per task, one of `fitness.families.FITNESS_METRICS`.
+    costs : dict of str to float
+        Mean compute seconds of each terminal (NaN when unknown).
+    description : dict
+        The inputs that define the data (tasks, part, seed, transform, ...); hashed by
+        `fingerprint`.
+    missing : str, default "exclude"
+        One of MISSING_MODES (see the module docstring).
+    aggregation : str, default "mean"
+        How per-task scores become one fitness (`fitness.aggregate.AGGREGATIONS`).
+    aggregation_k : float, default 1.0
+        The k of "mean-std".
+    cases : tuple, default ()
+        Lexicase cases: (block index, rows within the block, RankTarget) each.
+
+    Attributes
+    ----------
+    n : int
+        Stacked architectures over all tasks.
+    spaces : list of str
+        Each block's search space.
+    imputed : bool
+        Whether a missing terminal is a neutral column (missing "impute") rather than NaN.
+
+    Examples
+    --------
+    >>> from zcgp.fitness.sources import load_tasks
+    >>> from zcgp.gp.formula import parse_formula
+    >>> from zcgp.gp.primitives import make_pset, to_code
+    >>> tasks = load_tasks("nb201")
+    >>> terminals, _ = select_terminals(tasks)
+    >>> data = Dataset.build(tasks, terminals, part="train", seed=0)
+    >>> data.task_ids
+    ('nb201/cifar10', 'nb201/cifar100', 'nb201/ImageNet16-120')
+    >>> scores = data.score([to_code(parse_formula("synflow", make_pset(terminals)))])
+    >>> scores.shape, -1.0 <= data.aggregate(scores[0]) <= 1.0
+    ((1, 3), True)
+    """
 
     def __init__(self, terminals, columns: dict, blocks: list[Block], metric: str,
                  costs: dict, description: dict, missing: str = "exclude",
@@ -144,6 +278,7 @@ class Dataset:
 
     @property
     def task_ids(self) -> tuple[str, ...]:
+        """The task ids, in block order."""
         return tuple(b.task for b in self.blocks)
 
     @classmethod
@@ -153,10 +288,49 @@ class Dataset:
               validation_fraction: float = DEFAULT_VALIDATION_FRACTION, aggregation: str = "mean",
               aggregation_k: float = 1.0, case_splits: int = 0) -> Dataset:
         """One split of `tasks` under a `missing` mode (MISSING_MODES, see the module docstring).
-        Parts "fit" and "validation" divide the train split (see `inner_split`).
-        `aggregation` (gp.selection.AGGREGATIONS) makes the fitness of the per-task scores;
-        `case_splits` > 0 also scores each task on that many fixed disjoint row subsets
-        (extra columns of `score`, the cases of lexicase selection)."""
+
+        Parts "fit" and "validation" divide the train split (see `inner_split`); each task's
+        proxies are transformed within its rows of the part.
+
+        Parameters
+        ----------
+        tasks : sequence of Task
+            The tasks, in block order.
+        terminals : sequence of str
+            The terminals (e.g. `select_terminals`).
+        part : str, default "train"
+            One of PARTS: "train", "test", "all", "fit" or "validation".
+        seed : int, default 0
+            The split seed.
+        train_fraction : float, default DEFAULT_TRAIN_FRACTION (0.2)
+            Share of each task in its train split.
+        transform : str, default DEFAULT_TRANSFORM ("rank")
+            The input transform, one of `fitness.transforms.TRANSFORMS`.
+        metric : str, default "kendall"
+            The fitness per task, one of `fitness.families.FITNESS_METRICS`.
+        missing : str, default "exclude"
+            One of MISSING_MODES.
+        validation_fraction : float, default DEFAULT_VALIDATION_FRACTION (0.25)
+            Share of the train split in the "validation" part.
+        aggregation : str, default "mean"
+            How per-task scores become one fitness (`fitness.aggregate.AGGREGATIONS`).
+        aggregation_k : float, default 1.0
+            The k of "mean-std".
+        case_splits : int, default 0
+            When > 0, each task is also scored on that many fixed disjoint row subsets (extra
+            columns of `score`, the cases of lexicase selection); at most 64.
+
+        Returns
+        -------
+        Dataset
+            The stacked data.
+
+        Raises
+        ------
+        ZcgpError
+            An unknown transform, metric, aggregation, missing mode or part; no task; a
+            terminal a task lacks under missing "exclude"; a split that is too small.
+        """
         if transform not in TRANSFORMS:
             raise ZcgpError(f"unknown transform '{transform}'; choose from {', '.join(TRANSFORMS)}")
         if metric not in FITNESS_METRICS:
@@ -209,7 +383,13 @@ class Dataset:
                    missing_mode, aggregation, aggregation_k, tuple(cases))
 
     def fingerprint(self) -> str:
-        """Hash of the inputs and targets: a checkpoint is only resumed on the same data."""
+        """Hash of the inputs and targets: a checkpoint is only resumed on the same data.
+
+        Returns
+        -------
+        str
+            A SHA-256 hex digest of the description, the columns and the targets' ranks.
+        """
         h = hashlib.sha256(repr(sorted(self.description.items())).encode())
         for p in self.terminals:
             h.update(self.columns[p].tobytes())
@@ -219,19 +399,55 @@ class Dataset:
         return h.hexdigest()
 
     def outputs(self, codes) -> np.ndarray:
-        """(k, n) values of k formulas over all stacked architectures."""
+        """The values of k formulas over all stacked architectures.
+
+        Parameters
+        ----------
+        codes : sequence of tuple
+            Flat prefix codes (`gp.primitives.to_code`).
+
+        Returns
+        -------
+        numpy.ndarray of float, shape (k, n)
+            One row per formula (non-finite where it overflows).
+        """
         out = np.empty((len(codes), self.n))
         for i, code in enumerate(codes):
             out[i] = run_code(code, self.columns)
         return out
 
     def task_outputs(self, code) -> dict[str, np.ndarray]:
+        """The values of one formula, per task.
+
+        Parameters
+        ----------
+        code : tuple
+            Flat prefix code.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            {task id: values over the task's rows of this split}.
+        """
         values = self.outputs([code])[0]
         return {b.task: values[b.start:b.stop] for b in self.blocks}
 
     def score(self, codes, metric: str | None = None) -> np.ndarray:
-        """(k, tasks) rank correlation per task; NaN where a formula uses a missing terminal
-        (unless missing terminals are imputed)."""
+        """Per-task rank correlation of k formulas, then their lexicase cases (if any).
+
+        Parameters
+        ----------
+        codes : sequence of tuple
+            Flat prefix codes.
+        metric : str, optional
+            One of `fitness.families.FITNESS_METRICS` (default: the dataset's metric).
+
+        Returns
+        -------
+        numpy.ndarray of float, shape (k, width)
+            Scores; NaN where a formula uses a terminal the task lacks (unless missing terminals
+            are imputed), WORST where its values are non-finite or constant.
+        """
         metric = metric or self.metric
         out = self.outputs(codes)
         scores = np.empty((len(codes), self.width))
@@ -256,7 +472,19 @@ class Dataset:
         return len(self.blocks) + len(self.cases)
 
     def aggregate(self, per_task) -> float:
-        """Fitness of one `score` row (its task columns only)."""
+        """Fitness of one `score` row (its task columns only).
+
+        Parameters
+        ----------
+        per_task : array_like of float
+            One row of `score`.
+
+        Returns
+        -------
+        float
+            The dataset's aggregation of the defined tasks (`fitness.aggregate`); an undefined
+            task counts 0, or is left out under missing "skip"; WORST when none is defined.
+        """
         per_task = np.asarray(per_task, dtype=float)[:len(self.blocks)]
         if self.aggregation == "mean":
             return aggregate(per_task, self.missing)
@@ -270,32 +498,105 @@ class Dataset:
                                self.spaces)
 
     def lexicase_cases(self, row) -> np.ndarray:
-        """The cases of one `score` row: the row subsets if any, else the tasks."""
+        """The cases of one `score` row: the row subsets if any, else the tasks.
+
+        Parameters
+        ----------
+        row : array_like of float
+            One row of `score`.
+
+        Returns
+        -------
+        numpy.ndarray of float
+            The scores lexicase selection filters on.
+        """
         row = np.asarray(row, dtype=float)
         return row[len(self.blocks):] if self.cases else row[:len(self.blocks)]
 
     def cost(self, code) -> float:
-        """Summed mean compute seconds of the distinct proxies a formula uses."""
+        """Summed mean compute seconds of the distinct proxies a formula uses.
+
+        Parameters
+        ----------
+        code : tuple
+            Flat prefix code.
+
+        Returns
+        -------
+        float
+            The sum, NaN when a used proxy's cost is unknown.
+        """
         used = code_terminals(code)      # summed in terminal order: same float on every process
         return float(sum(self.costs[p] for p in self.terminals if p in used))
 
 
 def score_chunk(dataset: Dataset, codes) -> np.ndarray:
-    """Top-level worker entry for joblib: a pure function of (data, codes)."""
+    """Top-level worker entry for joblib: a pure function of (data, codes).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data.
+    codes : sequence of tuple
+        Flat prefix codes.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (len(codes), dataset.width)
+        `Dataset.score` of the codes.
+    """
     return dataset.score(codes)
 
 
 def terminals_for(terminals, heldout, terminal_set: str) -> tuple[str, ...]:
-    """`terminals` under `terminal_set` (TERMINAL_SETS): all of them, or with "heldout" only
-    those every task of `heldout` has (unchanged when `heldout` is empty)."""
+    """`terminals` under a terminal set: all of them, or only those every held-out task has.
+
+    Parameters
+    ----------
+    terminals : sequence of str
+        The candidate terminals.
+    heldout : sequence of Task
+        The held-out tasks (may be empty).
+    terminal_set : str
+        One of TERMINAL_SETS: "all", or "heldout" (unchanged when `heldout` is empty).
+
+    Returns
+    -------
+    tuple of str
+        The terminals, in the given order.
+
+    Raises
+    ------
+    ZcgpError
+        When `terminal_set` is unknown, or no terminal is shared with the held-out tasks.
+    """
     if terminal_set not in TERMINAL_SETS:
         raise ZcgpError(f"unknown terminal set '{terminal_set}'; choose from {', '.join(TERMINAL_SETS)}")
     return heldout_terminals(terminals, heldout) if terminal_set == "heldout" and heldout else tuple(terminals)
 
 
 def heldout_terminals(terminals, heldout) -> tuple[str, ...]:
-    """The terminals every held-out task has: what a user can compute on the new space,
-    known before any of its labels."""
+    """The terminals every held-out task has.
+
+    These are what a user can compute on the new space, known before any of its labels.
+
+    Parameters
+    ----------
+    terminals : sequence of str
+        The candidate terminals.
+    heldout : sequence of Task
+        The held-out tasks.
+
+    Returns
+    -------
+    tuple of str
+        The shared terminals, in the given order.
+
+    Raises
+    ------
+    ZcgpError
+        When no terminal is shared.
+    """
     kept = tuple(p for p in terminals if all(p in t.proxies for t in heldout))
     if not kept:
         raise ZcgpError(f"no proxy is shared by the training tasks and {', '.join(t.id for t in heldout)}")

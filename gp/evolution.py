@@ -38,6 +38,8 @@ from zcgp.gp.primitives import canonical_key, make_pset, parse_tree, to_code
 from zcgp.gp.rng import engine_random
 from zcgp.gp.settings import GPConfig
 
+__all__ = ["Engine", "Individual", "height"]
+
 # mutation operator -> relative weight
 MUTATIONS = {"uniform": 0.3, "node": 0.25, "insert": 0.15, "shrink": 0.15, "ephemeral": 0.15}
 
@@ -51,7 +53,20 @@ class FitnessSize(base.Fitness):
 
 
 class Individual(gp.PrimitiveTree):
-    """A tree with a DEAP fitness and its canonical key (None until evaluated)."""
+    """A tree with a DEAP fitness and its canonical key (None until evaluated).
+
+    Parameters
+    ----------
+    content : iterable of deap.gp.Primitive or deap.gp.Terminal
+        The nodes, in prefix order.
+
+    Attributes
+    ----------
+    fitness : FitnessMax
+        The single-objective fitness (invalid until evaluated).
+    key : str or None
+        `gp.primitives.canonical_key` of the tree once evaluated.
+    """
 
     def __init__(self, content):
         super().__init__(content)
@@ -69,7 +84,24 @@ class Individual(gp.PrimitiveTree):
 
 
 def height(tree) -> int:
-    """Depth of a prefix tree (0 = a single terminal); `PrimitiveTree.height` without max() calls."""
+    """Depth of a prefix tree (0 = a single terminal); `PrimitiveTree.height` without max() calls.
+
+    Parameters
+    ----------
+    tree : sequence of deap.gp.Primitive or deap.gp.Terminal
+        The nodes, in prefix order.
+
+    Returns
+    -------
+    int
+        The depth.
+
+    Examples
+    --------
+    >>> from zcgp.gp.primitives import make_pset, parse_tree
+    >>> height(parse_tree("add(nwot, plog(nwot))", make_pset(["nwot"])))
+    2
+    """
     stack, best = [0], 0
     for node in tree:
         depth = stack.pop()
@@ -109,12 +141,55 @@ class _Wrapped:
 
 
 class Engine:
-    """Evolves formulas on `dataset` (its train split); `run()` or `step()` by step."""
+    """Evolves formulas on `dataset` (its train split); `run()`, or `step()` by step.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The fitness cases (`gp.dataset.Dataset.build`); its terminals are the trees'.
+    config : GPConfig
+        The engine settings; validated (and clamped, see `GPConfig.validate`) here.
+    evaluator : Evaluator, optional
+        Scores formulas (default: a serial `Evaluator` of `dataset`).
+    initial : tuple of str, default ()
+        Formulas (prefix strings) put into the initial population before the random trees
+        (a seeded start, e.g. adapting a formula to new labels); at most `population` are used.
+
+    Attributes
+    ----------
+    population : list of Individual
+        The current population.
+    cache : dict of str to Entry
+        Every formula evaluated, by canonical key.
+    hof : HallOfFame
+        The best distinct formulas.
+    front_size, front_cost : ParetoFront
+        Fitness against size, and against proxy cost.
+    logbook : list of dict
+        One row per completed generation (see `step`).
+    generation : int
+        The last completed generation (-1 before the initial population, 0 after it).
+
+    Raises
+    ------
+    ZcgpError
+        When `config` is invalid or the dataset's terminals cannot be terminals.
+
+    Examples
+    --------
+    >>> from zcgp.fitness.sources import load_tasks
+    >>> from zcgp.gp.dataset import Dataset, select_terminals
+    >>> tasks = load_tasks("nb201/cifar10")
+    >>> terminals, _ = select_terminals(tasks)
+    >>> engine = Engine(Dataset.build(tasks, terminals), GPConfig(population=20, generations=2, seed=1)).run()
+    >>> engine.generation, len(engine.logbook)
+    (2, 3)
+    >>> engine.best.fitness == engine.logbook[-1]["hof_best"]
+    True
+    """
 
     def __init__(self, dataset: Dataset, config: GPConfig, evaluator: Evaluator | None = None,
                  initial: tuple = ()):
-        """`initial`: formulas (prefix strings) put into the initial population before the
-        random trees (a seeded start, e.g. adapting a formula to new labels)."""
         self.dataset = dataset
         self.initial = tuple(initial)
         self.config = config.validate()
@@ -151,6 +226,20 @@ class Engine:
         self._mutation_total = sum(w for _, w, _ in self.mutations)
 
     def mutate(self, ind: Individual) -> Individual:
+        """One of the five mutations, drawn by MUTATIONS weight, applied to `ind`.
+
+        Draws from `random`, so call it inside the engine's stream (as `step` does).
+
+        Parameters
+        ----------
+        ind : Individual
+            The parent (changed in place by DEAP; pass a clone).
+
+        Returns
+        -------
+        Individual
+            The child, within the depth limit.
+        """
         r = random.random() * self._mutation_total
         for _, weight, op in self.mutations:  # noqa: B007 -- the op chosen is used after the loop
             if r < weight:
@@ -164,7 +253,18 @@ class Engine:
         return Individual(gp.genHalfAndHalf(self.pset, min_=c.init_min_depth, max_=c.init_max_depth))
 
     def random_individuals(self, count: int) -> list[Individual]:
-        """`count` ramped half-and-half trees drawn from the engine's own random stream."""
+        """`count` ramped half-and-half trees drawn from the engine's own random stream.
+
+        Parameters
+        ----------
+        count : int
+            The number of trees.
+
+        Returns
+        -------
+        list of Individual
+            Unevaluated trees of depth in [init_min_depth, init_max_depth].
+        """
         with self._random():
             return [self._new_individual() for _ in range(count)]
 
@@ -180,7 +280,21 @@ class Engine:
 
     # ---- evaluation ------------------------------------------------------------------
     def evaluate(self, individuals) -> list[Entry]:
-        """Give every individual without a fitness one; returns the newly scored entries."""
+        """Give every individual without a fitness one; returns the newly scored entries.
+
+        Formulas already in the cache are not scored again; the archives take the new entries
+        that rank something.
+
+        Parameters
+        ----------
+        individuals : iterable of Individual
+            The individuals; each gets its `key` and fitness.
+
+        Returns
+        -------
+        list of Entry
+            The formulas scored by this call (new to the cache).
+        """
         pending = [ind for ind in individuals if not ind.fitness.valid]
         keys = [canonical_key(ind) for ind in pending]
         fresh: dict[str, Individual] = {}
@@ -282,7 +396,15 @@ class Engine:
         return row
 
     def step(self) -> dict:
-        """Run generation `self.generation + 1` (0 = create the initial population)."""
+        """Run generation ``self.generation + 1`` (0 = create the initial population).
+
+        Returns
+        -------
+        dict
+            The generation's logbook row: "gen", "evals" (new formulas scored), "distinct",
+            "best", "mean", "median", "std" (population fitness), "size_best", "size_mean",
+            "depth_max", "hof_best" and "seconds".
+        """
         start = time.perf_counter()
         if self.generation < 0:
             seeded = [parse_tree(s, self.pset, Individual) for s in self.initial][:self.config.population]
@@ -301,12 +423,32 @@ class Engine:
 
     @property
     def done(self) -> bool:
+        """Whether `config.generations` generations have run."""
         return self.generation >= self.config.generations
 
     def run(self, on_generation=None, quiet: bool = True) -> Engine:
-        """Step until `config.generations`; `on_generation(engine)` after each (checkpoint).
+        """Step until `config.generations`, calling `on_generation(engine)` after each.
+
         Inside `gp.interrupt.stop_on_signals()` a SIGINT / SIGTERM raises `Interrupted` after
-        the generation in progress and its `on_generation`."""
+        the generation in progress and its `on_generation`.
+
+        Parameters
+        ----------
+        on_generation : callable, optional
+            Called with the engine after every generation (e.g. to write a checkpoint).
+        quiet : bool, default True
+            Hide the progress bar (shown on stderr otherwise).
+
+        Returns
+        -------
+        Engine
+            self.
+
+        Raises
+        ------
+        Interrupted
+            On a signal inside `gp.interrupt.stop_on_signals()`.
+        """
         from tqdm import tqdm
         bar = tqdm(total=self.config.generations + 1, initial=self.generation + 1, disable=quiet,
                    file=sys.stderr, unit="gen", dynamic_ncols=True, leave=True)
@@ -332,17 +474,48 @@ class Engine:
     # ---- results -------------------------------------------------------------------------
     @property
     def best(self) -> Entry:
+        """The best archived formula (the hall of fame's first).
+
+        Raises
+        ------
+        ZcgpError
+            When no formula of the run ranks the architectures.
+        """
         if not len(self.hof):
             raise ZcgpError("no formula of this run ranks the architectures (every one evaluated was "
                             "constant or non-finite on every task); try more generations or other proxies")
         return self.hof[0]
 
     def tree(self, key: str) -> gp.PrimitiveTree:
+        """The tree of an archived formula.
+
+        Parameters
+        ----------
+        key : str
+            A canonical key (e.g. `Entry.key`).
+
+        Returns
+        -------
+        Individual
+            The tree over the engine's primitive set (unevaluated).
+
+        Raises
+        ------
+        ZcgpError
+            When `key` is not a tree over the engine's primitive set.
+        """
         return parse_tree(key, self.pset, Individual)
 
     # ---- state -------------------------------------------------------------------------
     def state(self) -> dict:
-        """Plain-data state for a checkpoint (see gp.checkpoint)."""
+        """Plain-data state for a checkpoint (see gp.checkpoint).
+
+        Returns
+        -------
+        dict
+            Config, data description and fingerprint, generation, random state, population,
+            cache, archives, logbook and counters; `restore` continues from it exactly.
+        """
         return {
             "config": asdict(self.config),
             "dataset": self.dataset.description,
@@ -361,7 +534,32 @@ class Engine:
     @classmethod
     def restore(cls, state: dict, dataset: Dataset, evaluator: Evaluator | None = None,
                 generations: int | None = None, where: str = "checkpoint") -> Engine:
-        """Rebuild an engine from `state()`; `generations` may extend the run."""
+        """Rebuild an engine from `state()`; `generations` may extend the run.
+
+        Parameters
+        ----------
+        state : dict
+            The output of `state()` (e.g. from `gp.checkpoint.load_checkpoint`).
+        dataset : Dataset
+            The same data as the run's (checked by fingerprint).
+        evaluator : Evaluator, optional
+            Scores formulas (default: a serial one).
+        generations : int, optional
+            A new total number of generations (at least the generations done).
+        where : str, default "checkpoint"
+            What the state came from, named in errors.
+
+        Returns
+        -------
+        Engine
+            The engine, ready to `run` on.
+
+        Raises
+        ------
+        ZcgpError
+            When the state was written for other data or settings, is corrupt, or is already
+            past `generations`.
+        """
         try:
             config = GPConfig.from_dict(state["config"])
             if generations is not None:

@@ -19,6 +19,8 @@ from zcgp.gp.formula import infix
 from zcgp.gp.primitives import to_code
 from zcgp.util import atomic_write_json, atomic_write_text, json_safe
 
+__all__ = ["ops_source", "render_module", "used_terminals", "write_proxy"]
+
 # (file, section marker): numpy-only code copied verbatim into every proxy.py
 _SOURCES = ((Path(__file__).with_name("ops.py"), "ops"),
             (Path(transforms.__file__), "transform"))
@@ -32,11 +34,41 @@ def _section(path: Path, marker: str) -> str:
 
 
 def ops_source() -> str:
-    """The protected operators and the input transforms, as embedded in proxy.py."""
+    """The protected operators and the input transforms, as embedded in proxy.py.
+
+    Returns
+    -------
+    str
+        The code between the "# --- ops" markers of `gp/ops.py` and the "# --- transform"
+        markers of `fitness/transforms.py`, verbatim; it needs only ``numpy as np`` and
+        ``warnings``.
+    """
     return "\n\n".join(_section(path, marker) for path, marker in _SOURCES)
 
 
 def used_terminals(tree, order) -> tuple[str, ...]:
+    """The terminals a tree uses, in the order of `order`.
+
+    Parameters
+    ----------
+    tree : deap.gp.PrimitiveTree
+        The formula.
+    order : sequence of str
+        The run's terminals, in their canonical order.
+
+    Returns
+    -------
+    tuple of str
+        The names of `order` that occur in `tree`.
+
+    Examples
+    --------
+    >>> from zcgp.gp.formula import parse_formula
+    >>> from zcgp.gp.primitives import make_pset
+    >>> tree = parse_formula("nwot - synflow", make_pset(["nwot", "synflow", "zen"]))
+    >>> used_terminals(tree, ("zen", "synflow", "nwot"))
+    ('synflow', 'nwot')
+    """
     used = {t for t in to_code(tree) if isinstance(t, str)} & set(order)
     return tuple(t for t in order if t in used)
 
@@ -137,6 +169,30 @@ MISSING_LINES = {
 
 def render_module(tree, terminals_order, transform: str, simplified: str, info: dict | None = None,
                   missing: str = "exclude") -> str:
+    """The text of a standalone proxy.py computing `tree`.
+
+    Parameters
+    ----------
+    tree : deap.gp.PrimitiveTree
+        The formula (the raw tree, not its simplified form).
+    terminals_order : sequence of str
+        The run's terminals; TERMINALS of the module is the used ones in this order.
+    transform : str
+        The input transform the formula was evolved under (`fitness.transforms.TRANSFORMS`).
+    simplified : str
+        The display form shown in the module docstring (`gp.simplify.simplify_tree`).
+    info : dict, optional
+        Run facts kept as INFO (e.g. "train_fitness", "metric", "tasks"); non-finite
+        floats become None.
+    missing : str, default "exclude"
+        The run's missing-proxy mode; "impute" makes an absent terminal the neutral column,
+        any other mode makes it a KeyError.
+
+    Returns
+    -------
+    str
+        Python source needing only numpy (torch for `proxy_torch`).
+    """
     terminals = used_terminals(tree, terminals_order)
     info = json_safe(info or {})
     fitness_line = ""
@@ -154,7 +210,44 @@ def render_module(tree, terminals_order, transform: str, simplified: str, info: 
 
 def write_proxy(path, tree, terminals_order, transform: str, simplified: str,
                 info: dict | None = None, missing: str = "exclude") -> Path:
-    """Write proxy.py at `path` and a JSON description beside it (same stem)."""
+    """Write proxy.py at `path` and a JSON description beside it (same stem).
+
+    Parameters
+    ----------
+    path : str or path
+        The module file to write (e.g. "runs/a/proxy.py"); missing directories are created.
+    tree : deap.gp.PrimitiveTree
+        The formula.
+    terminals_order : sequence of str
+        The run's terminals, in canonical order.
+    transform : str
+        The input transform the formula was evolved under.
+    simplified : str
+        The display form of the formula.
+    info : dict, optional
+        Run facts, kept as INFO in the module and merged into the JSON.
+    missing : str, default "exclude"
+        The run's missing-proxy mode (see `render_module`).
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+
+    Examples
+    --------
+    >>> import importlib.util, tempfile
+    >>> from zcgp.gp.formula import parse_formula
+    >>> from zcgp.gp.primitives import make_pset
+    >>> tree = parse_formula("nwot - synflow", make_pset(["nwot", "synflow"]))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_proxy(Path(tmp) / "proxy.py", tree, ("nwot", "synflow"), "rank", "nwot - synflow")
+    ...     spec = importlib.util.spec_from_file_location("proxy", path)
+    ...     proxy = importlib.util.module_from_spec(spec)
+    ...     spec.loader.exec_module(proxy)
+    >>> proxy.proxy({"nwot": [1.0, 2.0, 3.0], "synflow": [3.0, 2.0, 1.0]})
+    array([-1.,  0.,  1.])
+    """
     path = Path(path)
     atomic_write_text(path, render_module(tree, terminals_order, transform, simplified, info, missing))
     atomic_write_json(path.with_suffix(".json"), ({

@@ -34,14 +34,44 @@ __all__ = ["SIZE_CAPS", "InnerLoso", "archive_members", "capped_best", "final_en
 
 
 def run_engine(tasks, terminals, settings: EvolveSettings, seed: int, n_jobs: int = 1) -> Engine:
-    """One evolution on the train splits of `tasks` (no checkpoint, no progress bar)."""
+    """One evolution on the train splits of `tasks` (no checkpoint, no progress bar).
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks evolved on.
+    terminals : sequence of str
+        The terminals.
+    settings : EvolveSettings
+        The run settings (its `gp` with `seed` replaced).
+    seed : int
+        The split and engine seed.
+    n_jobs : int, default 1
+        Workers of the formula evaluation.
+
+    Returns
+    -------
+    Engine
+        The finished engine.
+    """
     dataset = settings.dataset(tasks, terminals, seed)
     config = replace(settings.gp, seed=int(seed))
     return Engine(dataset, config, Evaluator(dataset, n_jobs)).run()
 
 
 def archive_members(engine: Engine) -> list[Entry]:
-    """The distinct members of the hall of fame and the size Pareto front, best first."""
+    """The distinct members of the hall of fame and the size Pareto front, best first.
+
+    Parameters
+    ----------
+    engine : Engine
+        A run's engine.
+
+    Returns
+    -------
+    list of Entry
+        Ordered by `gp.archive.rank_key`.
+    """
     members: dict[str, Entry] = {}
     for e in list(engine.hof) + list(engine.front_size):
         members.setdefault(e.key, e)
@@ -49,16 +79,45 @@ def archive_members(engine: Engine) -> list[Entry]:
 
 
 def capped_best(engine: Engine, cap: int | None) -> Entry:
-    """Best archive member with at most `cap` nodes (the smallest member when none fits)."""
+    """Best archive member with at most `cap` nodes (the smallest member when none fits).
+
+    Parameters
+    ----------
+    engine : Engine
+        A run's engine.
+    cap : int or None
+        The largest size allowed; None for no cap.
+
+    Returns
+    -------
+    Entry
+        The member.
+    """
     members = archive_members(engine)
     fitting = [e for e in members if cap is None or e.size <= cap]
     return fitting[0] if fitting else min(members, key=lambda e: (e.size, *rank_key(e)))
 
 
 def select_final(engine: Engine, validation: Dataset | None = None) -> tuple[Entry, list[dict]]:
-    """The final formula: `engine.best`, or (with a `validation` dataset) the archive member
-    with the best aggregate validation score (ties: train fitness, then size, cost, string).
-    Returns (entry, candidates best first with their validation scores)."""
+    """The final formula: `engine.best`, or the archive member best on `validation`.
+
+    Ties in validation score go to train fitness, then size, cost and string.
+
+    Parameters
+    ----------
+    engine : Engine
+        A run's engine.
+    validation : Dataset, optional
+        The inner validation part of the train splits (select "validation").
+
+    Returns
+    -------
+    entry : Entry
+        The chosen formula.
+    candidates : list of dict
+        Best first, with "entry", "validation" (aggregate score) and "validation_per_task";
+        empty without `validation`.
+    """
     if validation is None:
         return engine.best, []
     entries = archive_members(engine)
@@ -81,10 +140,27 @@ def _inner_fold(tasks, held_space: str, terminals, settings: EvolveSettings, see
 
 
 class InnerLoso:
-    """The inner leave-one-space-out of a run, one fold per training space. With `n_jobs`
-    other than 1 the folds start at once in joblib (loky) workers, so they run while the main
-    evolution runs in this process; `result()` waits for them. The result is the same for any
-    `n_jobs`: each fold is a pure function of (tasks, space, terminals, settings, seed)."""
+    """The inner leave-one-space-out of a run, one fold per training space.
+
+    With `n_jobs` other than 1 the folds start at once in joblib (loky) workers, so they run
+    while the main evolution runs in this process; `result()` waits for them. The result is
+    the same for any `n_jobs`: each fold is a pure function of (tasks, space, terminals,
+    settings, seed).
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The training tasks.
+    terminals : sequence of str
+        The terminals.
+    settings : EvolveSettings
+        The main run's settings; each fold runs at `settings.inner()`.
+    seed : int
+        The split and engine seed.
+    n_jobs : int, default 1
+        1 runs the folds one after another in `result()`; otherwise they start at once in
+        min(n_jobs, spaces) loky workers (-1: joblib's default of all cores).
+    """
 
     def __init__(self, tasks, terminals, settings: EvolveSettings, seed: int, n_jobs: int = 1):
         self.spaces = list(dict.fromkeys(t.space for t in tasks))
@@ -98,7 +174,16 @@ class InnerLoso:
                 delayed(_inner_fold)(tasks, s, *self.args[1:]) for s in self.spaces)
 
     def result(self) -> tuple[int | None, dict]:
-        """(size cap, {cap: mean inner score}); (None, {}) with fewer than two training spaces."""
+        """The size cap that wins the inner leave-one-space-out.
+
+        Returns
+        -------
+        cap : int or None
+            The winning member of SIZE_CAPS (the smallest among ties; None = no cap); None with
+            fewer than two training spaces.
+        scores : dict of str to float
+            {str(cap): mean inner score}; empty with fewer than two training spaces.
+        """
         if len(self.spaces) < 2:
             return None, {}
         tasks = self.args[0]
@@ -111,14 +196,60 @@ class InnerLoso:
 
 def inner_loso_cap(tasks, terminals, settings: EvolveSettings, seed: int,
                    n_jobs: int = 1) -> tuple[int | None, dict]:
-    """(size cap, {cap: mean inner score}) of the inner leave-one-space-out (`InnerLoso`)."""
+    """(size cap, {cap: mean inner score}) of the inner leave-one-space-out (`InnerLoso`).
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The training tasks.
+    terminals : sequence of str
+        The terminals.
+    settings : EvolveSettings
+        The main run's settings.
+    seed : int
+        The split and engine seed.
+    n_jobs : int, default 1
+        Workers for the folds.
+
+    Returns
+    -------
+    tuple of (int or None, dict)
+        As `InnerLoso.result`.
+    """
     return InnerLoso(tasks, terminals, settings, seed, n_jobs).result()
 
 
 def final_entry(engine: Engine, settings: EvolveSettings, tasks, terminals, seed: int,
                 validation: Dataset | None = None, n_jobs: int = 1, inner=None) -> tuple[Entry, dict]:
-    """(final entry, what chose it) under `settings.select`; `inner` is a precomputed
-    `inner_loso_cap` result."""
+    """The final formula of a run under `settings.select`, and what chose it.
+
+    Parameters
+    ----------
+    engine : Engine
+        The main run's engine.
+    settings : EvolveSettings
+        The run settings ("train", "validation" or "inner-loso" selection).
+    tasks : sequence of Task
+        The training tasks.
+    terminals : sequence of str
+        The terminals.
+    seed : int
+        The split and engine seed.
+    validation : Dataset, optional
+        The validation part, used under select "validation".
+    n_jobs : int, default 1
+        Workers for the inner leave-one-space-out.
+    inner : tuple, optional
+        A precomputed `inner_loso_cap` result (e.g. from an `InnerLoso` started with the run).
+
+    Returns
+    -------
+    entry : Entry
+        The final formula.
+    info : dict
+        {"size_cap", "inner_scores"} under "inner-loso", else {"candidates"} (see
+        `select_final`).
+    """
     if settings.select == "inner-loso":
         cap, scores = inner if inner is not None else inner_loso_cap(tasks, terminals, settings, seed, n_jobs)
         return capped_best(engine, cap), {"size_cap": cap, "inner_scores": scores}

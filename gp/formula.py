@@ -16,6 +16,8 @@ from deap import gp
 from zcgp.errors import ZcgpError
 from zcgp.gp.primitives import make_constant
 
+__all__ = ["FUNCTIONS", "formula_names", "infix", "parse_formula"]
+
 # accepted function names -> primitive
 FUNCTIONS = {
     "add": "add", "sub": "sub", "mul": "mul", "div": "pdiv", "pdiv": "pdiv",
@@ -28,7 +30,28 @@ _MAX_LENGTH = 10_000
 
 
 def formula_names(text: str) -> set[str]:
-    """Terminal names used by a formula (syntax is checked)."""
+    """Terminal names used by a formula (syntax is checked).
+
+    Parameters
+    ----------
+    text : str
+        A human formula, e.g. ``nwot*log(synflow)``.
+
+    Returns
+    -------
+    set of str
+        The names that are not called as functions.
+
+    Raises
+    ------
+    ZcgpError
+        When the formula is empty, too long or not valid syntax.
+
+    Examples
+    --------
+    >>> sorted(formula_names("nwot*log(synflow) + 2"))
+    ['nwot', 'synflow']
+    """
     tree = _parse_ast(text)
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     return {n.id for n in ast.walk(tree)
@@ -57,7 +80,43 @@ def _parse_ast(text: str) -> ast.AST:
 
 
 def parse_formula(text: str, pset, cls=gp.PrimitiveTree):
-    """A tree over `pset` computing the formula; unknown names and bad syntax -> ZcgpError."""
+    """A tree over `pset` computing a human formula (or a DEAP prefix string).
+
+    Accepted: numbers, the terminals of `pset`, + - * / (protected division), unary -,
+    ``**2`` and the function names of FUNCTIONS (add, sub, mul, div, log, sqrt, abs, min,
+    max, tanh, square, neg, and the primitive names such as pdiv or plog).
+
+    Parameters
+    ----------
+    text : str
+        The formula, e.g. ``nwot * log(synflow) / 2``.
+    pset : deap.gp.PrimitiveSetTyped
+        A primitive set from `gp.primitives.make_pset`.
+    cls : type, default deap.gp.PrimitiveTree
+        The tree class to build.
+
+    Returns
+    -------
+    cls
+        The tree; numbers become ephemeral constants.
+
+    Raises
+    ------
+    ZcgpError
+        One line for an unknown terminal or function, bad syntax, a wrong number of
+        arguments, a power other than 2, a non-finite constant or too deep a nesting.
+
+    Examples
+    --------
+    >>> from zcgp.gp.primitives import make_pset
+    >>> pset = make_pset(["nwot", "synflow"])
+    >>> str(parse_formula("nwot * log(synflow) / 2", pset))
+    'pdiv(mul(nwot, plog(synflow)), 2.0)'
+    >>> parse_formula("nwot * zen", pset)
+    Traceback (most recent call last):
+    ...
+    zcgp.errors.ZcgpError: unknown terminal 'zen' in formula 'nwot * zen'; known: nwot, synflow
+    """
     body = _parse_ast(text)
     terminals = pset.zcgp_terminals
     nodes: list = []
@@ -133,7 +192,25 @@ _DISPLAY = {"plog": "log", "psqrt": "sqrt", "pabs": "abs", "fmin": "min", "fmax"
 
 
 def infix(tree) -> str:
-    """Readable infix form (protected semantics implied), parseable by `parse_formula`."""
+    """Readable infix form (protected semantics implied), parseable by `parse_formula`.
+
+    Parameters
+    ----------
+    tree : deap.gp.PrimitiveTree
+        The tree.
+
+    Returns
+    -------
+    str
+        The formula with the display names of FUNCTIONS (log for plog, ...) and only the
+        parentheses that keep the tree's evaluation order.
+
+    Examples
+    --------
+    >>> from zcgp.gp.primitives import make_pset, parse_tree
+    >>> infix(parse_tree("pdiv(mul(nwot, plog(synflow)), 2.0)", make_pset(["nwot", "synflow"])))
+    'nwot * log(synflow) / 2.0'
+    """
     stack: list[tuple[str, int]] = []     # (text, precedence; 9 = atom, 8 = power)
     for node in reversed(tree):
         if not isinstance(node, gp.Primitive):

@@ -24,6 +24,8 @@ from zcgp.errors import ZcgpError
 from zcgp.gp.formula import infix
 from zcgp.gp.primitives import code_terminals, run_code, to_code
 
+__all__ = ["CONSTANT", "NON_FINITE", "check_formula", "degeneracy"]
+
 CONSTANT = "constant"
 NON_FINITE = "non-finite"
 
@@ -38,7 +40,22 @@ def nonfinite_constant(tree) -> float | None:
 
 
 def degeneracy(dataset, code) -> str | None:
-    """CONSTANT / NON_FINITE when `code` ranks no task of `dataset` where it is defined, else None."""
+    """Whether a formula ranks no task of `dataset` where it is defined, and why.
+
+    Parameters
+    ----------
+    dataset : gp.dataset.Dataset
+        The stacked, transformed tasks.
+    code : tuple
+        Flat prefix code (`gp.primitives.to_code`).
+
+    Returns
+    -------
+    str or None
+        CONSTANT when every task where the formula is defined gets a finite constant column,
+        NON_FINITE when none gets a finite non-constant column and some get a non-finite
+        value, else None (also when the formula is defined on no task).
+    """
     with np.errstate(all="ignore"):
         values = np.broadcast_to(np.asarray(run_code(code, dataset.columns), dtype=float), (dataset.n,))
     used = code_terminals(code)
@@ -68,8 +85,36 @@ def _message(text: str, kind: str, where: str) -> str:
 
 
 def check_formula(tree, dataset=None, transform: str = "rank", where: str = "") -> None:
-    """ZcgpError (one line) if `tree` has a non-finite constant, or is constant or non-finite
-    everywhere: on `dataset` when given, else on the probe grid of `transform`."""
+    """Refuse a formula that cannot rank anything.
+
+    Parameters
+    ----------
+    tree : deap.gp.PrimitiveTree
+        The formula.
+    dataset : gp.dataset.Dataset, optional
+        Judge it on these tasks (`degeneracy`); without it, on the probe grid of `transform`.
+    transform : str, default "rank"
+        The input transform the formula's terminals come from (the probe grid's domain).
+    where : str, default ""
+        Appended to the message, e.g. " of the selected tasks".
+
+    Raises
+    ------
+    ZcgpError
+        One line when `tree` has a non-finite constant, or is constant or non-finite
+        everywhere.
+
+    Examples
+    --------
+    >>> from zcgp.gp.formula import parse_formula
+    >>> from zcgp.gp.primitives import make_pset
+    >>> pset = make_pset(["nwot"])
+    >>> check_formula(parse_formula("log(nwot)", pset))
+    >>> check_formula(parse_formula("nwot - nwot", pset))
+    Traceback (most recent call last):
+    ...
+    zcgp.errors.ZcgpError: formula 'nwot - nwot' is constant on every architecture; it cannot rank them
+    """
     text = infix(tree)
     bad = nonfinite_constant(tree)
     if bad is not None:

@@ -18,16 +18,36 @@ from contextlib import contextmanager
 
 from zcgp.errors import Interrupted
 
+__all__ = ["raise_if_requested", "requested", "resume_command", "stop_on_signals"]
+
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _state = {"signum": None, "active": False}
 
 
 def requested() -> int | None:
-    """The signal received inside `stop_on_signals()`, or None."""
+    """The signal received inside `stop_on_signals()`, or None.
+
+    Returns
+    -------
+    int or None
+        The signal number (SIGINT or SIGTERM) recorded since the block began.
+    """
     return _state["signum"]
 
 
 def raise_if_requested(generation: int) -> None:
+    """Stop at a generation boundary if a signal was recorded.
+
+    Parameters
+    ----------
+    generation : int
+        The last completed (and checkpointed) generation, named in the exception.
+
+    Raises
+    ------
+    Interrupted
+        When `requested()` is not None; its exit code is 128 + the signal number.
+    """
     signum = requested()
     if signum is not None:
         raise Interrupted(f"interrupted by {signal.Signals(signum).name} after generation {generation}",
@@ -36,8 +56,26 @@ def raise_if_requested(generation: int) -> None:
 
 @contextmanager
 def stop_on_signals(resume: str | None = None):
-    """Defer SIGINT / SIGTERM to the next generation boundary; `resume` (a command line)
-    is appended to the `Interrupted` message."""
+    """Defer SIGINT / SIGTERM to the next generation boundary.
+
+    Outside the main thread, or nested inside another such block, this does nothing.
+
+    Parameters
+    ----------
+    resume : str, optional
+        A command line (e.g. `resume_command`), appended to the message of an `Interrupted`
+        raised inside the block.
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    Interrupted
+        Raised inside the block and passed on; with `resume`, its message ends in
+        "checkpoint written; continue with: <resume>".
+    """
     if _state["active"] or threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -66,7 +104,33 @@ def stop_on_signals(resume: str | None = None):
 
 def resume_command(directory, data_dir=None, n_jobs: int = -1, backend: str = "loky",
                    scheduler: str | None = None) -> str:
-    """The exact `zcgp evolve --resume` line that continues a run checkpointed in `directory`."""
+    """The exact `zcgp evolve --resume` line that continues a run checkpointed in `directory`.
+
+    Parameters
+    ----------
+    directory : str or path
+        The run's output directory.
+    data_dir : str or path, optional
+        The data directory the run used, if not the default.
+    n_jobs : int, default -1
+        The run's --n-jobs (-1, all cores, is not written).
+    backend : str, default "loky"
+        The run's joblib backend; written when not "loky" and `n_jobs` is not 1.
+    scheduler : str, optional
+        A dask scheduler address; replaces `backend`.
+
+    Returns
+    -------
+    str
+        A shell-quoted command line.
+
+    Examples
+    --------
+    >>> resume_command("runs/a", n_jobs=4)
+    'zcgp evolve --resume runs/a --n-jobs 4'
+    >>> resume_command("my runs/a", backend="threading")
+    "zcgp evolve --resume 'my runs/a' --backend threading"
+    """
     parts = ["zcgp", "evolve", "--resume", str(directory)]
     if data_dir:
         parts += ["--data-dir", str(data_dir)]

@@ -10,25 +10,75 @@ candidate); none raises or warns.
 
 import numpy as np
 
+__all__ = ["EPS", "PRIMITIVES", "add", "fmax", "fmin", "mul", "neg", "pabs", "pdiv", "plog", "psqrt", "square", "sub",
+           "tanh"]
+
 # --- ops begin
 EPS = 1e-10
 
 
 def add(a, b):
+    """a + b.
+
+    Parameters
+    ----------
+    a, b : array_like or float
+        The operands (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The sum.
+    """
     return np.add(a, b)
 
 
 def sub(a, b):
+    """a - b.
+
+    Parameters
+    ----------
+    a, b : array_like or float
+        The operands (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The difference.
+    """
     return np.subtract(a, b)
 
 
 def mul(a, b):
+    """a * b (an overflow gives inf, without a warning).
+
+    Parameters
+    ----------
+    a, b : array_like or float
+        The operands (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The product.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
         return np.multiply(a, b)
 
 
 def pdiv(a, b):
-    """a / b, and 1 where |b| <= EPS."""
+    """a / b, and 1 where |b| <= EPS.
+
+    Parameters
+    ----------
+    a, b : array_like or float
+        The operands (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The protected quotient.
+    """
     b = np.asarray(b, dtype=float)
     safe = np.abs(b) > EPS
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -36,7 +86,18 @@ def pdiv(a, b):
 
 
 def plog(a):
-    """log|a|, and 0 where |a| <= EPS."""
+    """log|a|, and 0 where |a| <= EPS.
+
+    Parameters
+    ----------
+    a : array_like or float
+        The operand.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The protected logarithm.
+    """
     a = np.abs(np.asarray(a, dtype=float))
     safe = a > EPS
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -44,32 +105,115 @@ def plog(a):
 
 
 def psqrt(a):
-    """sqrt|a|."""
+    """sqrt|a|.
+
+    Parameters
+    ----------
+    a : array_like or float
+        The operand.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The square root of the absolute value.
+    """
     return np.sqrt(np.abs(a))
 
 
 def neg(a):
+    """-a.
+
+    Parameters
+    ----------
+    a : array_like or float
+        The operand.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The negation.
+    """
     return np.negative(a)
 
 
 def pabs(a):
+    """|a|.
+
+    Parameters
+    ----------
+    a : array_like or float
+        The operand.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The absolute value.
+    """
     return np.abs(a)
 
 
 def square(a):
+    """a * a (an overflow gives inf, without a warning).
+
+    Parameters
+    ----------
+    a : array_like or float
+        The operand.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The square.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
         return np.multiply(a, a)
 
 
 def fmin(a, b):
+    """The elementwise minimum of a and b (NaN if either is NaN).
+
+    Parameters
+    ----------
+    a, b : array_like or float
+        The operands (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The minimum.
+    """
     return np.minimum(a, b)
 
 
 def fmax(a, b):
+    """The elementwise maximum of a and b (NaN if either is NaN).
+
+    Parameters
+    ----------
+    a, b : array_like or float
+        The operands (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The maximum.
+    """
     return np.maximum(a, b)
 
 
 def tanh(a):
+    """tanh(a), in [-1, 1].
+
+    Parameters
+    ----------
+    a : array_like or float
+        The operand.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The hyperbolic tangent.
+    """
     return np.tanh(a)
 
 

@@ -14,6 +14,8 @@ import numpy as np
 from zcgp.errors import ZcgpError
 from zcgp.gp.dataset import Dataset, score_chunk
 
+__all__ = ["BACKENDS", "CHUNK", "Evaluator"]
+
 BACKENDS = ("loky", "threading", "multiprocessing", "dask")
 CHUNK = 64
 # a chunk's formula values (chunk x architectures float64) stay within 16 MiB: on 19 tasks of
@@ -22,7 +24,33 @@ CHUNK_ELEMENTS = 2 ** 21
 
 
 class Evaluator:
-    """Callable: list of codes -> (k, tasks) per-task scores. Use as a context manager."""
+    """Callable: list of codes -> (k, width) per-task scores. Use as a context manager.
+
+    Inside ``with evaluator:`` a joblib pool (or a dask client) stays open across calls;
+    outside, or with ``n_jobs=1`` and no dask, calls run serially. The result is the same
+    for every `n_jobs` and backend.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data formulas are scored on (`gp.dataset.score_chunk`).
+    n_jobs : int, default 1
+        Worker processes or threads, or -1 for all cores.
+    backend : str, default "loky"
+        One of BACKENDS; "dask" needs `scheduler`.
+    scheduler : str, optional
+        A dask scheduler address (e.g. "tcp://host:8786"); implies the dask backend.
+    chunk : int, default CHUNK
+        Formulas per chunk, the unit of work of one worker call (fewer on large datasets, so
+        a chunk's values stay within 16 MiB).
+
+    Raises
+    ------
+    ZcgpError
+        When `backend` is unknown, `n_jobs` is 0 or below -1, or the dask backend has no
+        scheduler; entering the context, when dask is not installed or the scheduler cannot
+        be reached.
+    """
 
     def __init__(self, dataset: Dataset, n_jobs: int = 1, backend: str = "loky",
                  scheduler: str | None = None, chunk: int = CHUNK):
@@ -45,6 +73,7 @@ class Evaluator:
 
     @property
     def parallel(self) -> bool:
+        """Whether calls go through joblib (n_jobs other than 1, or dask)."""
         return self.n_jobs != 1 or self.backend == "dask"
 
     def __enter__(self) -> Self:

@@ -6,9 +6,26 @@ from pathlib import Path
 
 from zcgp.util import finish, pyplot
 
+__all__ = ["fitness_plot", "task_plot"]
+
 
 def fitness_plot(logbook: list[dict], path, metric: str = "kendall") -> Path | None:
-    """Best, median and mean population fitness per generation."""
+    """Best, median and mean population fitness per generation, as a PNG.
+
+    Parameters
+    ----------
+    logbook : list of dict
+        The engine's logbook rows ("gen", "best", "median", "mean").
+    path : str or path
+        The PNG file to write.
+    metric : str, default "kendall"
+        The fitness metric, for the axis label.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file written; None when matplotlib is not installed or the logbook is empty.
+    """
     plt = pyplot()
     if plt is None or not logbook:
         return None
@@ -24,7 +41,22 @@ def fitness_plot(logbook: list[dict], path, metric: str = "kendall") -> Path | N
 
 
 def task_plot(rows: list[dict], path, metric: str = "kendall") -> Path | None:
-    """Per-task test correlation: evolved vs best hand-crafted proxy vs linear baseline."""
+    """Per-task test correlation, as a PNG: evolved vs best hand-crafted proxy vs linear baseline.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of `gp.report.formula_rows`.
+    path : str or path
+        The PNG file to write.
+    metric : str, default "kendall"
+        The metric plotted.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file written; None when matplotlib is not installed or there are no rows.
+    """
     plt = pyplot()
     if plt is None or not rows:
         return None

@@ -13,6 +13,8 @@ from zcgp.gp.export import used_terminals
 from zcgp.gp.primitives import to_code
 from zcgp.util import format_table
 
+__all__ = ["comparison_table", "formula_rows", "summary"]
+
 
 def _num(x) -> float | None:
     return float(x) if x is not None and math.isfinite(x) else None
@@ -20,9 +22,40 @@ def _num(x) -> float | None:
 
 def formula_rows(tree, tasks, terminal_order, seed: int, train_fraction: float, transform: str,
                  roles: dict | None = None, missing: str = "exclude", metrics=METRICS) -> list[dict]:
-    """One dict per task: evolved train/test scores and baselines. A task lacking one of the
-    formula's proxies is undefined (evolved None) unless `missing` is "impute", where the
-    proxy is the transform's neutral constant there (listed under "imputed")."""
+    """One dict per task: the formula's train and test scores beside the task's baselines.
+
+    A task lacking one of the formula's proxies is undefined (evolved None) unless `missing`
+    is "impute", where the proxy is the transform's neutral constant there (listed under
+    "imputed").
+
+    Parameters
+    ----------
+    tree : deap.gp.PrimitiveTree
+        The formula.
+    tasks : sequence of Task
+        The tasks to score on.
+    terminal_order : sequence of str
+        The run's terminals, in canonical order.
+    seed : int
+        The split seed.
+    train_fraction : float
+        The train fraction.
+    transform : str
+        The input transform the formula was evolved under.
+    roles : dict of str to str, optional
+        {task id: role}, e.g. "held out"; default "evolved on".
+    missing : str, default "exclude"
+        The run's missing-proxy mode.
+    metrics : sequence of str, default METRICS
+        Names in `fitness.families.FITNESS_METRICS`.
+
+    Returns
+    -------
+    list of dict
+        Per task: "task", "role", "evolved" ({"train": {metric: value}, "test": {...}} or
+        None), "missing", "imputed", "best_proxy", "linear_rank", "proxies", "n_train" and
+        "n_test" (the baselines as in `fitness.baselines.task_baselines`).
+    """
     terminals = used_terminals(tree, terminal_order)
     code = to_code(tree)
     impute = missing == "impute"
@@ -55,7 +88,22 @@ def _get(row, *path):
 
 
 def summary(rows: list[dict], metric: str = "kendall") -> dict:
-    """Means over the tasks where the formula is defined, and how often it beats the best proxy."""
+    """Means over the tasks where the formula is defined, and how often it beats the best proxy.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of `formula_rows`.
+    metric : str, default "kendall"
+        The metric summarised.
+
+    Returns
+    -------
+    dict
+        "metric", "n_tasks", "n_defined", "mean_test" ({"evolved", "best_proxy",
+        "linear_rank"}), "mean_train" ({"evolved"}) and "beats_best_proxy" (tasks where
+        the formula's test score is higher); a mean is None when nothing is defined.
+    """
     defined = [r for r in rows if r["evolved"] is not None]
 
     def mean(path):
@@ -76,6 +124,20 @@ def summary(rows: list[dict], metric: str = "kendall") -> dict:
 
 
 def comparison_table(rows: list[dict], metric: str = "kendall") -> str:
+    """A text table of the formula's test scores per task beside the baselines, with the means.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of `formula_rows`.
+    metric : str, default "kendall"
+        The metric shown.
+
+    Returns
+    -------
+    str
+        A title line, then the table (one row per task, a footer of means).
+    """
     header = ["task", "evolved train", "evolved test", "best proxy", "best test", "linear test", "vs best"]
     body = []
     for r in rows:

@@ -16,6 +16,9 @@ from zcgp.gp.primitives import make_pset, parse_tree
 from zcgp.gp.simplify import simplify_tree
 from zcgp.util import atomic_write_json, atomic_write_text
 
+__all__ = ["RESULT", "RUN_FILES", "cost_info", "entry_dict", "load_result", "result_member", "result_missing",
+           "simplified", "write_run"]
+
 RESULT = "result.json"
 # every file `zcgp evolve` writes into its --out directory
 RUN_FILES = (RESULT, "checkpoint.pkl", "proxy.py", "proxy.json", "hall_of_fame.csv", "pareto.csv",
@@ -23,6 +26,22 @@ RUN_FILES = (RESULT, "checkpoint.pkl", "proxy.py", "proxy.json", "hall_of_fame.c
 
 
 def entry_dict(index: int, e: Entry, pset) -> dict:
+    """An archive entry as a result.json record.
+
+    Parameters
+    ----------
+    index : int
+        Its position in the listing.
+    e : Entry
+        The entry.
+    pset : deap.gp.PrimitiveSetTyped
+        The run's primitive set (to parse the key for the infix form).
+
+    Returns
+    -------
+    dict
+        {"index", "fitness", "size", "depth", "cost_s", "formula", "formula_infix"}.
+    """
     tree = parse_tree(e.key, pset)
     return {"index": index, "fitness": e.fitness, "size": e.size, "depth": e.depth,
             "cost_s": e.cost,
@@ -39,8 +58,22 @@ def _csv(header: list[str], rows: list[list]) -> str:
 
 
 def cost_info(entry: dict, result: dict) -> dict:
-    """The seconds per network measured on this machine for a result entry, and where, for
-    proxy.json (empty when the run measured none)."""
+    """The measured seconds per network of a result entry, and where they were measured.
+
+    These go into proxy.json; the dict is empty when the run measured none.
+
+    Parameters
+    ----------
+    entry : dict
+        A result entry (e.g. result["best"]).
+    result : dict
+        The whole result (for "cost_measured_on").
+
+    Returns
+    -------
+    dict
+        {"seconds_per_network", "cost_measured_on"}, or {}.
+    """
     if entry.get("seconds_per_network") is None:
         return {}
     return {"seconds_per_network": entry["seconds_per_network"], "cost_measured_on": result.get("cost_measured_on")}
@@ -66,7 +99,31 @@ def logbook_csv(logbook: list[dict]) -> str:
 
 def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals, transform: str,
               plots: bool = True) -> list[Path]:
-    """Write every output of a run; returns the paths written."""
+    """Write every output of a run; returns the paths written.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The run directory (created if missing).
+    result : dict
+        The run's result (written as result.json; also the source of the archives' CSVs and
+        of proxy.py's INFO).
+    logbook : list of dict
+        The engine's logbook (logbook.csv, fitness.png).
+    best_tree : deap.gp.PrimitiveTree
+        The final formula (proxy.py).
+    terminals : sequence of str
+        The run's terminals, in canonical order.
+    transform : str
+        The run's input transform.
+    plots : bool, default True
+        Also write the PNG plots (when matplotlib is installed).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
     out.mkdir(parents=True, exist_ok=True)
     written = []
     atomic_write_json(out / RESULT, result)
@@ -91,6 +148,24 @@ def write_run(out: Path, result: dict, logbook: list[dict], best_tree, terminals
 
 
 def load_result(directory) -> dict:
+    """Read a run's result.json.
+
+    Parameters
+    ----------
+    directory : str or path
+        A run directory, or the result file itself.
+
+    Returns
+    -------
+    dict
+        The result.
+
+    Raises
+    ------
+    ZcgpError
+        When the file is missing, unreadable, not JSON, or lacks the config's terminals and
+        transform, the hall of fame or the best formula.
+    """
     path = Path(directory) / RESULT if Path(directory).is_dir() else Path(directory)
     if not path.is_file():
         raise ZcgpError(f"no {RESULT} in {directory}")
@@ -104,7 +179,31 @@ def load_result(directory) -> dict:
 
 
 def result_member(result: dict, index: int, front: str | None = None) -> tuple[dict, object, tuple]:
-    """(entry dict, tree, terminals) of hall-of-fame member `index` or of a Pareto front."""
+    """(entry dict, tree, terminals) of hall-of-fame member `index` or of a Pareto front.
+
+    Parameters
+    ----------
+    result : dict
+        A run's result (`load_result`).
+    index : int
+        The member's position (0 = best).
+    front : str, optional
+        "size" or "cost" for a Pareto front; default the hall of fame.
+
+    Returns
+    -------
+    entry : dict
+        The member's record.
+    tree : deap.gp.PrimitiveTree
+        Its formula over the run's terminals.
+    terminals : tuple of str
+        The run's terminals.
+
+    Raises
+    ------
+    ZcgpError
+        When `index` is out of range.
+    """
     terminals = tuple(result["config"]["terminals"])
     pset = make_pset(terminals)
     listing = result["hall_of_fame"] if front is None else result.get(f"pareto_{front}", [])
@@ -116,9 +215,34 @@ def result_member(result: dict, index: int, front: str | None = None) -> tuple[d
 
 
 def result_missing(result: dict) -> str:
-    """The run's missing-proxy mode."""
+    """The run's missing-proxy mode.
+
+    Parameters
+    ----------
+    result : dict
+        A run's result.
+
+    Returns
+    -------
+    str
+        `result["config"]["missing"]`, "exclude" when absent.
+    """
     return result["config"].get("missing", "exclude")
 
 
 def simplified(tree, transform: str) -> str:
+    """The display form of a formula (`gp.simplify.simplify_tree`).
+
+    Parameters
+    ----------
+    tree : deap.gp.PrimitiveTree
+        The formula.
+    transform : str
+        The run's input transform; under "rank" the terminals are nonnegative.
+
+    Returns
+    -------
+    str
+        The simplified formula.
+    """
     return simplify_tree(tree, nonnegative=(transform == "rank"))

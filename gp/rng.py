@@ -17,6 +17,8 @@ import random
 import threading
 from contextlib import contextmanager
 
+__all__ = ["ENGINE_MODULES", "engine_random"]
+
 # modules whose randomness belongs to the engine (DEAP operators, selection, ephemeral constants)
 ENGINE_MODULES = ("deap.gp", "deap.tools.selection", "deap.tools.emo", "deap.tools.crossover",
                   "deap.tools.mutation", "zcgp.gp.primitives", "zcgp.gp.evolution")
@@ -25,7 +27,21 @@ _LOCK = threading.RLock()
 
 @contextmanager
 def engine_random(rng: random.Random):
-    """Within the block, DEAP and the engine draw from `rng` only (one engine at a time)."""
+    """Within the block, DEAP and the engine draw from `rng` only (one engine at a time).
+
+    The name `random` of each module in ENGINE_MODULES is bound to `rng` and put back on
+    exit; a lock keeps a second engine (another thread) out until then.
+
+    Parameters
+    ----------
+    rng : random.Random
+        The engine's own stream.
+
+    Yields
+    ------
+    random.Random
+        `rng`.
+    """
     modules = [importlib.import_module(name) for name in ENGINE_MODULES]
     with _LOCK:
         saved = [(m, m.random) for m in modules]

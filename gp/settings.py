@@ -24,7 +24,7 @@ SURVIVORS = ("double-tournament", "nsga2")
 # leave-one-space-out on the training spaces
 FINAL_SELECTIONS = ("train", "validation", "inner-loso")
 
-__all__ = ["FINAL_SELECTIONS", "SURVIVORS", "TERMINAL_SETS", "EvolveSettings", "GPConfig"]
+__all__ = ["FINAL_SELECTIONS", "RUN_FIELDS", "SURVIVORS", "TERMINAL_SETS", "EvolveSettings", "GPConfig", "option_names"]
 
 
 @dataclass
@@ -60,6 +60,18 @@ class GPConfig:
         Seed of the engine's random stream.
     parents : str
         Parent selection, one of `gp.lexicase.PARENT_SELECTIONS`.
+
+    Examples
+    --------
+    >>> config = GPConfig(population=100, generations=10, seed=3)
+    >>> config.lam
+    100
+    >>> GPConfig.from_dict({"population": 50, "not_a_field": 1}).population
+    50
+    >>> GPConfig(max_depth=20).validate()
+    Traceback (most recent call last):
+    ...
+    zcgp.errors.ZcgpError: --max-depth must lie in [2, 17]
     """
 
     population: int = 2000
@@ -79,6 +91,18 @@ class GPConfig:
     parents: str = "tournament"     # parent selection: tournament or epsilon-lexicase
 
     def validate(self) -> GPConfig:
+        """Check every field; clamp `elite` to `population` and the initial depths to `max_depth`.
+
+        Returns
+        -------
+        GPConfig
+            self.
+
+        Raises
+        ------
+        ZcgpError
+            The first field out of range, named by its command-line option.
+        """
         checks = [
             (self.population >= 2, "--population must be at least 2"),
             (self.generations >= 0, "--generations must be >= 0"),
@@ -104,10 +128,23 @@ class GPConfig:
 
     @property
     def lam(self) -> int:
+        """lambda, the children per generation: `offspring`, or `population` when 0."""
         return self.offspring or self.population
 
     @classmethod
     def from_dict(cls, d: dict) -> GPConfig:
+        """A config from a dict of fields (e.g. a checkpoint's); unknown keys are ignored.
+
+        Parameters
+        ----------
+        d : dict
+            {field name: value}.
+
+        Returns
+        -------
+        GPConfig
+            The config (not validated).
+        """
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
@@ -164,8 +201,30 @@ class EvolveSettings:
 
     @classmethod
     def from_options(cls, **options) -> EvolveSettings:
-        """Settings from keyword options: run fields (RUN_FIELDS) and GPConfig fields by name;
-        None means the default. An unknown name is a ZcgpError listing the known ones."""
+        """Settings from keyword options: run fields (RUN_FIELDS) and GPConfig fields by name.
+
+        Parameters
+        ----------
+        **options
+            Run fields and GPConfig fields; None means the default. `proxies` may be a comma
+            list.
+
+        Returns
+        -------
+        EvolveSettings
+            The settings (not validated).
+
+        Raises
+        ------
+        ZcgpError
+            When an option name is unknown (the message lists the known ones).
+
+        Examples
+        --------
+        >>> s = EvolveSettings.from_options(metric="spearman", population=50, proxies="nwot,synflow")
+        >>> s.metric, s.gp.population, s.proxies
+        ('spearman', 50, ('nwot', 'synflow'))
+        """
         gp_names = [f.name for f in fields(GPConfig)]
         unknown = sorted(set(options) - set(RUN_FIELDS) - set(gp_names))
         if unknown:
@@ -179,7 +238,18 @@ class EvolveSettings:
         return cls(**run, gp=GPConfig(**engine))
 
     def validate(self) -> EvolveSettings:
-        """Check every field; returns self."""
+        """Check every field, and the engine settings.
+
+        Returns
+        -------
+        EvolveSettings
+            self.
+
+        Raises
+        ------
+        ZcgpError
+            The first field out of range or not one of its choices.
+        """
         choices = (("metric", FITNESS_METRICS), ("transform", TRANSFORMS), ("terminal_set", TERMINAL_SETS),
                    ("select", FINAL_SELECTIONS), ("aggregation", AGGREGATIONS))
         for name, allowed in choices:
@@ -196,32 +266,94 @@ class EvolveSettings:
         return self
 
     def run_dict(self) -> dict:
-        """The run fields as plain data (checkpointed; `proxies` as a list)."""
+        """The run fields as plain data (checkpointed; `proxies` as a list).
+
+        Returns
+        -------
+        dict
+            {run field: value} for every name of RUN_FIELDS.
+        """
         out = {k: getattr(self, k) for k in RUN_FIELDS}
         out["proxies"] = None if self.proxies is None else list(self.proxies)
         return out
 
     def inner(self) -> EvolveSettings:
-        """The settings of an inner leave-one-space-out run: the budget scaled by inner_scale."""
+        """The settings of an inner leave-one-space-out run: the budget scaled by inner_scale.
+
+        Returns
+        -------
+        EvolveSettings
+            A copy with population and generations times `inner_scale` (at least 2 and 1) and
+            select "train".
+        """
         gp = replace(self.gp, population=max(2, round(self.inner_scale * self.gp.population)),
                      generations=max(1, round(self.inner_scale * self.gp.generations)))
         return replace(self, gp=gp, select="train")
 
     def with_seed(self, seed: int) -> EvolveSettings:
+        """A copy whose engine seed is `seed`.
+
+        Parameters
+        ----------
+        seed : int
+            The engine seed.
+
+        Returns
+        -------
+        EvolveSettings
+            The copy (this object is unchanged).
+        """
         return replace(self, gp=replace(self.gp, seed=int(seed)))
 
     def dataset(self, tasks, terminals, seed: int, part: str = "train") -> Dataset:
-        """The tasks' `part` split as the fitness cases of this run."""
+        """The tasks' `part` split as the fitness cases of this run.
+
+        Parameters
+        ----------
+        tasks : sequence of Task
+            The tasks.
+        terminals : sequence of str
+            The terminals.
+        seed : int
+            The split seed.
+        part : str, default "train"
+            One of `gp.dataset.PARTS`.
+
+        Returns
+        -------
+        Dataset
+            Built with this run's fraction, transform, metric, missing mode, aggregation and
+            lexicase cases.
+
+        Raises
+        ------
+        ZcgpError
+            As `gp.dataset.Dataset.build`.
+        """
         return Dataset.build(tasks, terminals, part, seed, self.train_fraction, self.transform, self.metric,
                              missing=self.missing, aggregation=self.aggregation,
                              aggregation_k=self.aggregation_k, case_splits=self.case_splits)
 
     def to_dict(self) -> dict:
+        """Every setting as plain data.
+
+        Returns
+        -------
+        dict
+            `run_dict()` plus "gp": the GPConfig fields.
+        """
         return {**self.run_dict(), "gp": asdict(self.gp)}
 
 
 def option_names() -> tuple[str, ...]:
-    """Every option name `zcgp.evolve(**options)` accepts besides its own parameters."""
+    """Every option name `zcgp.evolve(**options)` accepts besides its own parameters.
+
+    Returns
+    -------
+    tuple of str
+        The run fields but "metric", then the GPConfig fields but population, generations
+        and seed.
+    """
     return (*(f for f in RUN_FIELDS if f != "metric"),
             *(f.name for f in fields(GPConfig) if f.name not in ("population", "generations", "seed")))
 

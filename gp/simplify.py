@@ -13,10 +13,31 @@ from deap import gp
 
 from zcgp.gp.formula import infix
 
+__all__ = ["SIMPLIFY_MAX_NODES", "simplify_tree", "to_sympy"]
+
 SIMPLIFY_MAX_NODES = 30
 
 
 def to_sympy(tree, nonnegative: bool = False):
+    """The tree as a sympy expression, protected operators as their plain counterparts.
+
+    Parameters
+    ----------
+    tree : deap.gp.PrimitiveTree
+        The tree.
+    nonnegative : bool, default False
+        Declare every terminal nonnegative (true of rank-transformed inputs), else real.
+
+    Returns
+    -------
+    sympy.Expr
+        The expression; constants become exact rationals.
+
+    Raises
+    ------
+    ImportError
+        When sympy is not installed.
+    """
     import sympy
 
     def symbol(name):
@@ -42,7 +63,28 @@ def to_sympy(tree, nonnegative: bool = False):
 
 
 def simplify_tree(tree, nonnegative: bool = False) -> str:
-    """A short readable string; never raises (falls back to the infix form)."""
+    """A short readable string of the tree; never raises (falls back to the infix form).
+
+    Parameters
+    ----------
+    tree : deap.gp.PrimitiveTree
+        The tree.
+    nonnegative : bool, default False
+        Declare every terminal nonnegative (e.g. under the rank transform), which lets
+        ``sqrt|x**2|`` become ``x``.
+
+    Returns
+    -------
+    str
+        The sympy form, simplified when the tree has at most SIMPLIFY_MAX_NODES nodes.
+
+    Examples
+    --------
+    >>> from zcgp.gp.formula import parse_formula
+    >>> from zcgp.gp.primitives import make_pset
+    >>> simplify_tree(parse_formula("nwot + nwot", make_pset(["nwot"])))
+    '2*nwot'
+    """
     try:
         import sympy
         expr = to_sympy(tree, nonnegative)

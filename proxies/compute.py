@@ -36,9 +36,23 @@ from zcgp.proxies.static import static_pass
 from zcgp.proxies.synflow import synflow_pass
 from zcgp.proxies.zen import zen_pass
 
+__all__ = ["Failure", "ProxyResult", "compute_proxies", "resolve_device"]
+
 
 @dataclass(frozen=True)
 class Failure:
+    """One proxy that failed on one network (its value is NaN).
+
+    Parameters
+    ----------
+    network : int
+        Position of the network in the `networks` argument.
+    proxy : str
+        The proxy's name.
+    reason : str
+        "ExceptionType: message", "non-finite value ..." or "not computed".
+    """
+
     network: int          # position in the `networks` argument
     proxy: str
     reason: str
@@ -46,7 +60,20 @@ class Failure:
 
 @dataclass
 class ProxyResult(Mapping):
-    """name -> array of one value per network (NaN where it failed)."""
+    """name -> array of one value per network (NaN where it failed).
+
+    A read-only mapping over `values`.
+
+    Parameters
+    ----------
+    values : dict of str to numpy.ndarray
+        Proxy name -> float64 array, one value per network.
+    failures : list of Failure
+        The (network, proxy) pairs that failed.
+    seconds : dict of str to float
+        Wall time per pass family over all networks (`compute_proxies`), or the seconds spent
+        "building" and on "proxies", summed over workers (`measure_networks`).
+    """
 
     values: dict[str, np.ndarray]
     failures: list[Failure] = field(default_factory=list)
@@ -63,7 +90,29 @@ class ProxyResult(Mapping):
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'."""
+    """'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'.
+
+    Parameters
+    ----------
+    device : str, torch.device or None
+        The device asked for (case and blanks ignored); None means 'auto'.
+
+    Returns
+    -------
+    torch.device
+        A CPU or an available CUDA device.
+
+    Raises
+    ------
+    UserInputError
+        When the device is unknown, neither CPU nor CUDA, or CUDA (or that CUDA index) is not
+        available.
+
+    Examples
+    --------
+    >>> resolve_device("CPU")
+    device(type='cpu')
+    """
     if isinstance(device, torch.device):
         chosen = device
     else:
@@ -92,6 +141,38 @@ def compute_proxies(networks: nn.Module | Iterable[nn.Module], inputs: torch.Ten
 
     `networks`: a module or an iterable of modules (a generator keeps one network in memory
     at a time). `targets` are class indices. Returns a `ProxyResult` (see module docstring).
+
+    Parameters
+    ----------
+    networks : torch.nn.Module or iterable of torch.nn.Module
+        The networks; they are not changed (weights, buffers, grads, mode, hooks).
+    inputs : torch.Tensor
+        The batch (N, ...), e.g. from `load_batch`.
+    targets : torch.Tensor
+        N class indices.
+    names : str, iterable of str or None
+        Proxies to compute (see `resolve_names`); None: all.
+    device : str, torch.device or None
+        Where the passes run (see `resolve_device`).
+    seed : int
+        Each network's passes run under ``torch.manual_seed(seed)``; zen draws with `seed`.
+    loss_fn : callable
+        ``loss_fn(outputs, targets)`` -> scalar loss of the gradient proxies.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    ProxyResult
+        name -> float64 array in network order, NaN where a proxy failed, with `failures`
+        and the wall time per pass family in `seconds`.
+
+    Raises
+    ------
+    UserInputError
+        When a name or the device is unknown, `inputs` is not a batched tensor, `targets` does
+        not match it, or an item of `networks` is not a torch module. A failing proxy raises
+        nothing: it is NaN and listed in `failures`.
     """
     chosen = resolve_names(names if names is None or isinstance(names, str) else list(names))
     groups = by_family(chosen)
@@ -127,7 +208,13 @@ def compute_proxies(networks: nn.Module | Iterable[nn.Module], inputs: torch.Ten
 @contextlib.contextmanager
 def full_precision():
     """No TF32 in cuDNN convolutions or matmuls (on by default for convolutions): jacov's
-    log-determinant moved by 0.8 % on an H200 with it; CUDA then agrees with the CPU."""
+    log-determinant moved by 0.8 % on an H200 with it; CUDA then agrees with the CPU.
+
+    Yields
+    ------
+    None
+        The previous TF32 settings are restored on exit.
+    """
     saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
     torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
     try:
@@ -165,7 +252,15 @@ def _one_network(net, x, t, groups, dev, seed, loss_fn, seconds) -> dict[str, fl
 
 
 class Sized:
-    """An iterable with a length (for the progress bar) that builds networks lazily."""
+    """An iterable with a length (for the progress bar) that builds networks lazily.
+
+    Parameters
+    ----------
+    iterable : iterable
+        The lazy source, e.g. a generator of networks.
+    length : int
+        What `len()` reports.
+    """
 
     def __init__(self, iterable, length: int):
         self.iterable, self.length = iterable, length

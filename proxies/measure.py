@@ -54,7 +54,17 @@ class MeasureSettings:
     device : str
         "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
     threads : int or None
-        torch CPU threads per process (None: torch's choice).
+        torch CPU threads per process (None or 0: torch's choice).
+
+    Examples
+    --------
+    >>> settings = MeasureSettings(batch_size=32).validate()
+    >>> settings.to_dict()
+    {'data': 'synthetic', 'batch_size': 32, 'inits': 2, 'seed': 0, 'device': 'auto', 'threads': 1}
+    >>> MeasureSettings(inits=0).validate()
+    Traceback (most recent call last):
+    ...
+    zcgp.errors.UserInputError: inits must be >= 1, got 0
     """
 
     data: str = "synthetic"
@@ -65,6 +75,21 @@ class MeasureSettings:
     threads: int | None = 1
 
     def validate(self) -> MeasureSettings:
+        """Check the settings that need no torch or data access.
+
+        The data spec and the device are checked where they are used (`load_batch`,
+        `resolve_device`).
+
+        Returns
+        -------
+        MeasureSettings
+            These settings, unchanged.
+
+        Raises
+        ------
+        UserInputError
+            When `batch_size` or `inits` is below 1 or `threads` is negative.
+        """
         if self.batch_size < 1:
             raise UserInputError(f"batch size must be >= 1, got {self.batch_size}")
         if self.inits < 1:
@@ -74,11 +99,46 @@ class MeasureSettings:
         return self
 
     def to_dict(self) -> dict:
+        """The settings as a plain dict (for run records and result files).
+
+        Returns
+        -------
+        dict
+            Field name -> value, in field order.
+        """
         return asdict(self)
 
 
 def build_network(space, arch, seed: int, num_classes: int, init: int = 0):
-    """Initialisation `init` of `arch`, its weights seeded by (seed, init, canonical key)."""
+    """Initialisation `init` of `arch`, its weights seeded by (seed, init, canonical key).
+
+    The weights are drawn under ``torch.manual_seed(crc32(salt))`` in a forked CPU RNG state,
+    salt ``f"{seed}:{key}"`` for init 0 and ``f"{seed}:{init}:{key}"`` otherwise (see the
+    module docstring), so the caller's RNG is untouched.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Builds (`space.build`) and keys (`space.key`) the network.
+    arch : Any
+        An architecture of `space`.
+    seed : int
+        The measurement seed.
+    num_classes : int
+        Output classes of the network.
+    init : int
+        Which initialisation (0, 1, ...).
+
+    Returns
+    -------
+    torch.nn.Module
+        The freshly built network.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed in `space` or `num_classes` is not a positive integer.
+    """
     import torch
 
     salt = f"{seed}:{space.key(arch)}" if init == 0 else f"{seed}:{init}:{space.key(arch)}"
@@ -190,6 +250,13 @@ def measure_networks(space, archs: Sequence, names: Sequence[str], num_classes: 
     ProxyResult
         name -> float64 array, NaN where a proxy failed; `failures` lists them; `seconds`
         holds the CPU seconds spent "building" and on "proxies", summed over workers.
+
+    Raises
+    ------
+    UserInputError
+        When the settings, `n_jobs`, `backend`, the device or the data spec are invalid, a
+        proxy name is unknown, an architecture is malformed, or the dask scheduler cannot be
+        reached (or dask is not installed).
     """
     from zcgp.proxies.compute import Failure, ProxyResult, resolve_device
     from zcgp.proxies.data import load_batch
@@ -230,7 +297,33 @@ def measure_networks(space, archs: Sequence, names: Sequence[str], num_classes: 
 
 
 class TorchMeasure:
-    """Raw proxies of freshly built networks of `space` (`measure_networks` as a callable)."""
+    """Raw proxies of freshly built networks of `space` (`measure_networks` as a callable).
+
+    Calling it with a list of architectures (and optionally a subset of names) returns
+    name -> float64 array of their values (NaN where a proxy failed); `seconds` accumulates
+    the time spent building networks and computing proxies. The batch is loaded once, at
+    construction.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Builds and keys the networks.
+    names : sequence of str
+        The proxies computed when a call names none.
+    num_classes : int
+        Output classes of the networks.
+    resolution : int
+        Input resolution of the batch.
+    settings : MeasureSettings
+        Data, batch size, initialisations, seed, device and threads.
+    workers : int
+        Worker processes per call (1 on CUDA).
+
+    Raises
+    ------
+    UserInputError
+        When the settings, `workers`, the device or the data spec are invalid.
+    """
 
     def __init__(self, space, names: Sequence[str], num_classes: int, resolution: int,
                  settings: MeasureSettings = MeasureSettings(), workers: int = 1):
@@ -266,7 +359,26 @@ class TorchMeasure:
 
 class TableMeasure:
     """Precomputed proxies from a task table: only architectures in the table can be scored
-    (found by canonical key, so any spelling of a table network works)."""
+    (found by canonical key, so any spelling of a table network works).
+
+    Calling it with a list of architectures (and optionally a subset of names) returns
+    name -> array of their table values; an architecture not in the table raises KeyError.
+    `seconds` stays zero.
+
+    Parameters
+    ----------
+    task : Task
+        A task table with `id`, `archs`, `proxies` and `column(name)` (`zcgp.fitness.tasks`).
+    space : SearchSpace
+        The table's space; its `key` finds the rows.
+    names : sequence of str
+        The proxies read when a call names none.
+
+    Raises
+    ------
+    UserInputError
+        When the task has no values for one of `names`.
+    """
 
     def __init__(self, task, space, names: Sequence[str]):
         missing = [n for n in names if n not in task.proxies]
@@ -286,7 +398,18 @@ class TableMeasure:
 
 class SharedMeasure:
     """Caches a measure's values per (architecture key, proxy), so each network's proxies are
-    computed once and only the ones asked for; `view(names)` is a measure of a subset."""
+    computed once and only the ones asked for; `view(names)` is a measure of a subset.
+
+    Calling it with a list of architectures (and optionally names) asks `measure` only for
+    the (key, proxy) values not cached yet and returns name -> array for all of them.
+
+    Parameters
+    ----------
+    measure : TorchMeasure or TableMeasure
+        The measure computing missing values; it has `names` and `seconds`.
+    space : SearchSpace
+        Keys the architectures (`space.key`).
+    """
 
     def __init__(self, measure, space):
         self.measure, self.space, self.cache = measure, space, {}
@@ -294,6 +417,7 @@ class SharedMeasure:
 
     @property
     def seconds(self) -> dict:
+        """The wrapped measure's time spent building networks and computing proxies."""
         return self.measure.seconds
 
     def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
@@ -311,5 +435,16 @@ class SharedMeasure:
         return {n: np.array([self.cache[k][n] for k in keys]) for n in names}
 
     def view(self, names: Sequence[str]):
-        """A measure of `names` only (a subset asked for is honoured)."""
+        """A measure of `names` only (a subset asked for is honoured).
+
+        Parameters
+        ----------
+        names : sequence of str
+            The proxies the view computes when a call names none.
+
+        Returns
+        -------
+        callable
+            ``view(archs, subset=None)`` -> name -> array, sharing this cache.
+        """
         return lambda archs, subset=None: self(archs, subset or names)

@@ -19,9 +19,32 @@ from dataclasses import dataclass
 
 from zcgp.errors import UserInputError
 
+__all__ = ["PASSES", "PROXIES", "PROXY_NAMES", "REQUIRED", "ProxySpec", "by_family", "resolve_names"]
+
 
 @dataclass(frozen=True)
 class ProxySpec:
+    """What a registered proxy is: its name, the pass computing it, a formula and a citation.
+
+    Parameters
+    ----------
+    name : str
+        The proxy's name (a key of `PROXIES`).
+    family : str
+        The pass that computes it: "static", "shared", "synflow" or "zen" (see `PASSES`).
+    summary : str
+        What it measures, as a formula in words.
+    reference : str
+        The paper it comes from ("-" for plain counts).
+    in_benchmark : bool
+        True when the NAS-Bench-Suite-Zero files hold its values.
+
+    Examples
+    --------
+    >>> PROXIES["snip"].family, PROXIES["snip"].reference
+    ('shared', 'Lee et al. 2019')
+    """
+
     name: str
     family: str           # static | shared | synflow | zen
     summary: str
@@ -65,7 +88,38 @@ PASSES = ("static", "shared", "synflow", "zen")     # pass families, in the orde
 
 
 def resolve_names(names: str | list[str] | tuple[str, ...] | None = None) -> tuple[str, ...]:
-    """'all'/None, a comma list or a sequence of names -> known names, input order, no repeats."""
+    """'all'/None, a comma list or a sequence of names -> known names, input order, no repeats.
+
+    Parameters
+    ----------
+    names : str, list of str, tuple of str or None
+        None (all proxies), a comma-separated string, or a sequence of names; 'all' (any
+        case) anywhere stands for every proxy in registry order. Blanks around names are
+        ignored.
+
+    Returns
+    -------
+    tuple of str
+        The chosen names in the order given, each once.
+
+    Raises
+    ------
+    UserInputError
+        When no name is given or a name is not a registered proxy.
+
+    Examples
+    --------
+    >>> resolve_names("snip, synflow,snip")
+    ('snip', 'synflow')
+    >>> resolve_names(["jacov"])
+    ('jacov',)
+    >>> resolve_names(None) == PROXY_NAMES
+    True
+    >>> resolve_names("foo")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    zcgp.errors.UserInputError: unknown proxy 'foo'; known: synflow, jacov, snip, ...
+    """
     if names is None:
         return PROXY_NAMES
     parts = names.split(",") if isinstance(names, str) else list(names)
@@ -84,6 +138,27 @@ def resolve_names(names: str | list[str] | tuple[str, ...] | None = None) -> tup
 
 
 def by_family(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """Group names by the pass that computes them, in pass order."""
+    """Group names by the pass that computes them, in pass order.
+
+    Parameters
+    ----------
+    names : tuple of str
+        Registered proxy names (e.g. from `resolve_names`).
+
+    Returns
+    -------
+    dict of str to tuple of str
+        Family -> its names in input order, families in `PASSES` order, empty ones left out.
+
+    Raises
+    ------
+    KeyError
+        When a name is not registered.
+
+    Examples
+    --------
+    >>> by_family(("snip", "synflow", "params"))
+    {'static': ('params',), 'shared': ('snip',), 'synflow': ('synflow',)}
+    """
     groups = {family: tuple(n for n in names if PROXIES[n].family == family) for family in PASSES}
     return {family: group for family, group in groups.items() if group}

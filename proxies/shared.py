@@ -22,6 +22,8 @@ from torch import nn
 from zcgp.proxies import activation, gradient
 from zcgp.proxies.nets import Tensors, call, hooks, modes, weight_layers, weight_names
 
+__all__ = ["shared_pass"]
+
 GRADIENT = frozenset({"grad_norm", "snip", "plain", "fisher", "grasp", "zico"})
 JACOBIAN = frozenset({"jacov", "epe_nas"})
 
@@ -36,7 +38,31 @@ def _safe(fn: Callable, *args) -> float | str:
 def shared_pass(net: nn.Module, params: Tensors, buffers: Tensors, inputs: torch.Tensor, targets: torch.Tensor,
                 names: tuple[str, ...], loss_fn: Callable = F.cross_entropy) -> dict[str, float | str]:
     """Scores `names` (gradient, activation and Jacobian proxies) of `net` run with `params`
-    and private copies of `buffers` (see `proxies.nets`)."""
+    and private copies of `buffers` (see `proxies.nets`).
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The network; it is not changed.
+    params : dict of str to torch.Tensor
+        Its parameters on the device (`proxies.nets.network_state`).
+    buffers : dict of str to torch.Tensor
+        Its buffers on the device; cloned before the train-mode forward updates them.
+    inputs : torch.Tensor
+        The batch (N, ...) on the device.
+    targets : torch.Tensor
+        N class indices on the device.
+    names : tuple of str
+        Proxies of the "shared" family to score.
+    loss_fn : callable
+        ``loss_fn(outputs, targets)`` -> scalar loss.
+
+    Returns
+    -------
+    dict of str to float or str
+        Name -> value, or a reason string ("ExceptionType: message") where a score failed,
+        in the order of `names`.
+    """
     want = set(names)
     layers = weight_layers(net)
     leaves = {name: params[name].detach().requires_grad_(True) for name in dict.fromkeys(weight_names(net))}

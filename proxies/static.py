@@ -14,11 +14,29 @@ from torch import nn
 
 from zcgp.proxies.nets import hooks, model_device, modes, weight_layers
 
+__all__ = ["l2_norm", "module_flops", "params_and_flops", "static_pass"]
+
 _RELUS = (nn.ReLU, nn.ReLU6, nn.PReLU, nn.ELU, nn.LeakyReLU)
 
 
 def module_flops(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int:
-    """FLOPs of one call (tensorwatch/torchstat rules; unsupported modules count 0)."""
+    """FLOPs of one call (tensorwatch/torchstat rules; unsupported modules count 0).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A leaf module: Conv2d, BatchNorm2d, (Adaptive)Avg/MaxPool2d, ReLU-like, Upsample or
+        Linear are counted.
+    inp : torch.Tensor
+        Its (first) input.
+    out : torch.Tensor
+        Its output.
+
+    Returns
+    -------
+    int
+        FLOPs of the call, a multiply-accumulate counted as one.
+    """
     if isinstance(module, nn.Conv2d):
         k_h, k_w = module.kernel_size
         per_position = k_h * k_w * inp.shape[1] * (out.shape[1] // module.groups)
@@ -59,7 +77,21 @@ def _adaptive_pool_flops(inp: torch.Tensor, out: torch.Tensor) -> int:
 @torch.no_grad()
 def params_and_flops(net: nn.Module, sample: torch.Tensor) -> tuple[float, float]:
     """(millions of parameters, millions of FLOPs) from one eval-mode forward of a zero input
-    shaped like `sample[:1]`, on the network's own device (eval mode changes no state)."""
+    shaped like `sample[:1]`, on the network's own device (eval mode changes no state).
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The network; its mode and hooks are restored afterwards.
+    sample : torch.Tensor
+        A batch whose shape (after the first dimension) and dtype the zero input takes.
+
+    Returns
+    -------
+    tuple of (float, float)
+        Parameters of the leaf modules that ran, and their FLOPs (each counted at its last
+        call), both in millions.
+    """
     stats: dict[int, tuple[int, int]] = {}
 
     def hook(module, inputs, output):
@@ -83,11 +115,40 @@ def params_and_flops(net: nn.Module, sample: torch.Tensor) -> tuple[float, float
 
 @torch.no_grad()
 def l2_norm(net: nn.Module) -> float:
-    """Sum over conv/linear layers of the Frobenius norm of the weight."""
+    """Sum over conv/linear layers of the Frobenius norm of the weight.
+
+    l2_norm: Abdelfattah et al. 2021.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The network.
+
+    Returns
+    -------
+    float
+        The sum of the weights' 2-norms.
+    """
     return float(sum(float(m.weight.detach().norm()) for m in weight_layers(net)))
 
 
 def static_pass(net: nn.Module, inputs: torch.Tensor, names: tuple[str, ...]) -> dict[str, float]:
+    """The data-free proxies `names` (params, flops, l2_norm) of `net`.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The network; params and flops run their forward on its own device.
+    inputs : torch.Tensor
+        The batch; only its shape and dtype are used.
+    names : tuple of str
+        Proxies of the "static" family.
+
+    Returns
+    -------
+    dict of str to float
+        Name -> value, in the order of `names`.
+    """
     out: dict[str, float] = {}
     if "params" in names or "flops" in names:
         out["params"], out["flops"] = params_and_flops(net, inputs)

@@ -11,9 +11,30 @@ from torch import nn
 
 from zcgp.proxies.nets import BATCH_NORMS, Tensors, call, hooks, modes, weight_names
 
+__all__ = ["signed_log", "synflow_pass"]
+
 
 def synflow_pass(net: nn.Module, params: Tensors, buffers: Tensors, inputs: torch.Tensor) -> dict[str, float]:
-    """SynFlow of `net` from its (device) `params`/`buffers`; the network itself is not touched."""
+    """SynFlow of `net` from its (device) `params`/`buffers`; the network itself is not touched.
+
+    SynFlow: Tanaka et al. 2020, as in Abdelfattah et al. 2021 (NASLib).
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The network.
+    params : dict of str to torch.Tensor
+        Its parameters on the device (`proxies.nets.network_state`).
+    buffers : dict of str to torch.Tensor
+        Its buffers on the device.
+    inputs : torch.Tensor
+        The batch; only its shape (after the first dimension) and device are used.
+
+    Returns
+    -------
+    dict of str to float
+        {"synflow": `signed_log` of sum |w * dR/dw|}.
+    """
     tensors = {name: _abs64(t) for name, t in {**params, **buffers}.items()}
     names = weight_names(net)
     for name in dict.fromkeys(names):
@@ -36,7 +57,23 @@ def _abs64(tensor: torch.Tensor) -> torch.Tensor:
 
 
 def signed_log(value: float) -> float:
-    """NASLib's post-processing: 0 stays 0, else sign(v) * log|v| (only v >= 0 occurs here)."""
+    """NASLib's post-processing: 0 stays 0, else sign(v) * log|v| (only v >= 0 occurs here).
+
+    Parameters
+    ----------
+    value : float
+        The raw score.
+
+    Returns
+    -------
+    float
+        sign(value) * log|value|; 0, inf and NaN are returned as they are.
+
+    Examples
+    --------
+    >>> signed_log(0.0), round(signed_log(math.e), 6)
+    (0.0, 1.0)
+    """
     if value == 0 or not math.isfinite(value):
         return value
     return math.log(value) if value > 0 else -math.log(-value)

@@ -17,6 +17,8 @@ from torch import nn
 
 from zcgp.proxies.nets import BATCH_NORMS, Tensors, call, hooks, modes
 
+__all__ = ["MIXUP_GAMMA", "gaussian_state", "zen_pass", "zen_score"]
+
 MIXUP_GAMMA = 1e-2
 _POOLS = (nn.AdaptiveAvgPool2d,)
 
@@ -24,7 +26,24 @@ _POOLS = (nn.AdaptiveAvgPool2d,)
 @torch.no_grad()
 def gaussian_state(net: nn.Module, params: Tensors, buffers: Tensors, generator: torch.Generator) -> Tensors:
     """Private tensors for `net`: conv/linear weights N(0, 1) and zero biases, norm layers
-    weight 1 and bias 0, other parameters as given, BN running statistics reset."""
+    weight 1 and bias 0, other parameters as given, BN running statistics reset.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The network (read only, for its module structure).
+    params : dict of str to torch.Tensor
+        Its parameters on the device.
+    buffers : dict of str to torch.Tensor
+        Its buffers on the device (cloned, never written).
+    generator : torch.Generator
+        Draws the Gaussian weights (on the tensors' device).
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        State name -> private tensor, for `proxies.nets.call`.
+    """
     tensors = {**params, **{name: b.clone() for name, b in buffers.items()}}
     first_name = {id(p): name for name, p in net.named_parameters()}
     for prefix, m in net.named_modules():
@@ -55,7 +74,30 @@ def gaussian_state(net: nn.Module, params: Tensors, buffers: Tensors, generator:
 @torch.no_grad()
 def zen_score(net: nn.Module, tensors: Tensors, x: torch.Tensor, mixed: torch.Tensor) -> float:
     """Zen-score of `net` run with `tensors` (updated in place: BN running statistics),
-    for the clean batch `x` and the perturbed batch `mixed`."""
+    for the clean batch `x` and the perturbed batch `mixed`.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The network; it needs an nn.AdaptiveAvgPool2d (the last one's input is f).
+    tensors : dict of str to torch.Tensor
+        Private state, e.g. from `gaussian_state`.
+    x : torch.Tensor
+        The clean batch.
+    mixed : torch.Tensor
+        The perturbed batch, x + `MIXUP_GAMMA` * noise.
+
+    Returns
+    -------
+    float
+        log E_n sum |f(x) - f(mixed)| + sum_BN log sigma_BN; -inf when the features do not
+        differ.
+
+    Raises
+    ------
+    ValueError
+        When `net` has no nn.AdaptiveAvgPool2d.
+    """
     if not any(isinstance(m, _POOLS) for m in net.modules()):
         raise ValueError("zen needs a global average pooling layer (nn.AdaptiveAvgPool2d)")
     features: list[torch.Tensor] = []
@@ -78,6 +120,34 @@ def zen_score(net: nn.Module, tensors: Tensors, x: torch.Tensor, mixed: torch.Te
 
 
 def zen_pass(net: nn.Module, params: Tensors, buffers: Tensors, inputs: torch.Tensor, seed: int) -> dict[str, float]:
+    """Zen-score of `net` with Gaussian weights and Gaussian inputs drawn from `seed`.
+
+    One generator seeded with `seed` draws the weights (`gaussian_state`), then x, then the
+    noise e; the score is `zen_score` of x and x + `MIXUP_GAMMA` * e.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The network; it is not changed.
+    params : dict of str to torch.Tensor
+        Its parameters on the device.
+    buffers : dict of str to torch.Tensor
+        Its buffers on the device.
+    inputs : torch.Tensor
+        The batch; only its shape, dtype and device are used.
+    seed : int
+        Seed of the generator.
+
+    Returns
+    -------
+    dict of str to float
+        {"zen": the score}.
+
+    Raises
+    ------
+    ValueError
+        When `net` has no nn.AdaptiveAvgPool2d.
+    """
     device = inputs.device
     generator = torch.Generator(device=device).manual_seed(seed)
     tensors = gaussian_state(net, params, buffers, generator)

@@ -80,6 +80,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON", help="print saved fewshot.json files")
     parser.add_argument("--out", default="runs/bench_fewshot", metavar="DIR", help="output directory")
     parser.add_argument("--overwrite", action="store_true", help="replace the files already in --out")
+    parser.add_argument("--n-jobs", type=int, default=-1,
+                        help="tasks scored at once, in worker processes (default: every core; the same records "
+                             "for any value)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
@@ -198,12 +201,12 @@ def run(args: argparse.Namespace) -> int:
     with claim_dir(args.out, FILES, args.overwrite):
         out = Path(args.out)
 
-        def progress(row):
+        def progress(task, count):
             if not args.quiet:
-                print(f"  {row['task']} k={row['k']} draw {row['draw']}", flush=True)
+                print(f"  {task} done ({count} records)", flush=True)
 
         records = fewshot(spaces, ks, args.draws, predictors=predictors, features=features, adapts=adapts,
-                          progress=progress)
+                          n_jobs=args.n_jobs, progress=progress)
         print_tables(records, args.focus_k)
         searches: list = []
         if args.search:

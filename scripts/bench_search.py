@@ -67,7 +67,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "every label, random and the hand-crafted proxies)")
     parser.add_argument("--transfer", action="store_true",
                         help="time mode: the zero-shot row, one zcgp evolve on every other space per seed, "
-                             "then a search with it (objective name: transfer)")
+                             "then a search with it (objective name: transfer; 'own' in --objectives evolves on "
+                             "the searched space's own tasks instead: in distribution)")
     parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
                         help="search nothing: print the time-mode tables of saved --out files together")
     parser.add_argument("--seeds", default=None, help="comma list of seeds (default: 0..9; time mode 0..4)")
@@ -146,8 +147,8 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
               "workers": args.workers, "data_dir": args.data_dir, "progress": progress}
     records = []
     for objective in objectives:
-        if objective == "transfer":
-            records += transfer_searches(space, seeds, **common)
+        if objective in ("transfer", "own"):
+            records += transfer_searches(space, seeds, own=objective == "own", **common)
         else:
             source = {objective: labels.get(objective.partition(":")[0], objective)}
             records += timed_searches(space, source, seeds, population=args.population or POPULATION,
@@ -186,6 +187,8 @@ def _print_saved(sources) -> int:
             [r["objective"] for r in runs]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ZcgpError(f"{source} is not a saved zcgp bench search --out file ({type(exc).__name__})") from None
+        this = {**this, "dataset": this.get("dataset") or runs[0]["info"]["task"]}
+        this.setdefault("metric", "test_accuracy" if this.get("space") == "nb201" else "val_accuracy")
         if config is not None and (this.get("space"), this.get("dataset")) != (config.get("space"),
                                                                              config.get("dataset")):
             raise ZcgpError(f"{source} searched another space or dataset than {sources[0]}")

@@ -23,7 +23,38 @@ PROTOCOL = ("normalize", "sample", "mutate", "key", "build", "to_string")
 def get_space(name: str) -> SearchSpace:
     """The space registered under `name` (e.g. 'nb201'), or an instance of the user class
     'package.module:Class' (it must implement the `SearchSpace` methods and have `name` and
-    `tasks`)."""
+    `tasks`).
+
+    Parameters
+    ----------
+    name : str
+        A registered name of `SPACES` (case-insensitive, surrounding blanks ignored), or
+        'package.module:attribute' naming a `SearchSpace` class or instance (see
+        `load_user_space`).
+
+    Returns
+    -------
+    SearchSpace
+        The registered space's shared instance (its module is imported on first use), or the
+        user's space.
+
+    Raises
+    ------
+    UserInputError
+        When `name` is neither registered nor a loadable 'package.module:Class'.
+
+    Examples
+    --------
+    >>> space = get_space("NB201")
+    >>> space.name, space.tasks["cifar10"]
+    ('nb201', (10, 32))
+    >>> space.normalize("(0, 2, 3, 2, 3, 1)")
+    (0, 2, 3, 2, 3, 1)
+    >>> get_space("nb999")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    zcgp.errors.UserInputError: unknown search space 'nb999'; known: nb101, nb201, nb301, ...
+    """
     text = (name or "").strip()
     if ":" in text:
         return load_user_space(text)
@@ -48,7 +79,26 @@ def _load_attribute(spec: str):
 
 
 def load_user_space(spec: str) -> SearchSpace:
-    """Instantiate 'package.module:Class' (or take a ready instance) and check the protocol."""
+    """Instantiate 'package.module:Class' (or take a ready instance) and check the protocol.
+
+    Parameters
+    ----------
+    spec : str
+        'package.module:attribute'; the attribute is a class (called without arguments) or a
+        ready space instance.
+
+    Returns
+    -------
+    SearchSpace
+        The space. It has every method of `PROTOCOL` and a non-empty `tasks` dict; a space
+        without a `name` gets `spec` as its name.
+
+    Raises
+    ------
+    UserInputError
+        When the module cannot be imported, lacks the attribute, the constructor raises, a
+        method of `PROTOCOL` is missing, or `tasks` is missing or empty.
+    """
     target = _load_attribute(spec)
     try:
         space = target() if isinstance(target, type) else target

@@ -25,6 +25,10 @@ import numpy as np
 from zcgp.errors import UserInputError
 from zcgp.spaces.base import FunctionSpace, as_rng, check_classes, parse_int_tuple
 
+__all__ = ["CELLS_PER_STACK", "CONV1", "CONV3", "INPUT", "INTERIOR_OPS", "MAXPOOL", "MAX_EDGES", "MAX_VERTICES",
+           "OP_NAMES", "OUTPUT", "SPACE", "STACKS", "STEM_CHANNELS", "TASKS", "NB101Space", "canonical_key",
+           "mutate", "param_count", "pruned", "sample", "to_dict", "to_string", "to_tuple", "vertex_channels"]
+
 OP_NAMES = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
 INPUT, OUTPUT, MAXPOOL, CONV1, CONV3 = range(5)
 INTERIOR_OPS = (MAXPOOL, CONV1, CONV3)
@@ -77,7 +81,37 @@ def _from_parts(matrix: Any, ops: Any, original: Any) -> Arch:
 
 
 def to_tuple(arch: Any) -> Arch:
-    """The spec tuple of `arch` (tuple, tuple string, dict or JSON text); checks validity."""
+    """The spec tuple of `arch` (tuple, tuple string, dict or JSON text); checks validity.
+
+    The spec tuple is the space's standard form: the n*n adjacency matrix row by row, then
+    the n op codes. It is not pruned: vertices off every input-output path stay.
+
+    Parameters
+    ----------
+    arch : Any
+        A sequence of n*n + n integers (2 <= n <= 7) or its string "(0, 1, ...)", or the
+        NAS-Bench-101 form {"matrix": ..., "ops": [...]} as a dict or JSON text (ops as names
+        or codes).
+
+    Returns
+    -------
+    tuple of int
+        The spec tuple.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed (wrong length, a matrix that is not 0/1 and strictly upper
+        triangular, unknown ops, ops not input-interior-output) or invalid (no input-output
+        path, or more than 9 edges after pruning).
+
+    Examples
+    --------
+    >>> to_tuple({"matrix": [[0, 1], [0, 0]], "ops": ["input", "output"]})
+    (0, 1, 0, 0, 0, 1)
+    >>> to_tuple("(0, 1, 0, 0, 0, 1)")
+    (0, 1, 0, 0, 0, 1)
+    """
     if isinstance(arch, dict):
         if "matrix" not in arch or "ops" not in arch:
             raise UserInputError(f"malformed NB101 architecture {arch!r}: needs 'matrix' and 'ops'")
@@ -100,20 +134,68 @@ def to_tuple(arch: Any) -> Arch:
 
 
 def spec(arch: Any) -> tuple[np.ndarray, list[int]]:
-    """(matrix, op codes) of a spec tuple (not pruned)."""
+    """(matrix, op codes) of a spec tuple (not pruned).
+
+    Parameters
+    ----------
+    arch : Any
+        A spec tuple (taken as it is, unchecked), or any spelling `to_tuple` accepts.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, list of int)
+        The (n, n) int adjacency matrix and the n op codes.
+    """
     values = to_tuple(arch) if not isinstance(arch, tuple) else arch
     n = next(k for k in range(2, MAX_VERTICES + 1) if k * k + k == len(values))
     return np.array(values[:n * n], dtype=int).reshape(n, n), list(values[n * n:])
 
 
 def to_dict(arch: Any) -> dict:
-    """The NAS-Bench-101 form {"matrix": [[...]], "ops": [names]} (not pruned)."""
+    """The NAS-Bench-101 form {"matrix": [[...]], "ops": [names]} (not pruned).
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_tuple` accepts.
+
+    Returns
+    -------
+    dict
+        "matrix": list of rows of 0/1 ints; "ops": op names of `OP_NAMES`.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     matrix, ops = spec(to_tuple(arch))
     return {"matrix": matrix.tolist(), "ops": [OP_NAMES[o] for o in ops]}
 
 
 def to_string(arch: Any) -> str:
-    """JSON text of the NAS-Bench-101 form."""
+    """JSON text of the NAS-Bench-101 form.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_tuple` accepts.
+
+    Returns
+    -------
+    str
+        Compact JSON of `to_dict(arch)`.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+
+    Examples
+    --------
+    >>> to_string((0, 1, 0, 0, 0, 1))
+    '{"matrix":[[0,1],[0,0]],"ops":["input","output"]}'
+    """
     return json.dumps(to_dict(arch), separators=(",", ":"))
 
 
@@ -122,7 +204,20 @@ def to_string(arch: Any) -> str:
 @lru_cache(maxsize=65536)
 def pruned(arch: Arch, max_edges: int = MAX_EDGES) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]] | None:
     """(matrix rows, ops) with vertices off every input-output path removed, or None if the
-    spec is invalid (no path, or more than `max_edges` edges left)."""
+    spec is invalid (no path, or more than `max_edges` edges left).
+
+    Parameters
+    ----------
+    arch : tuple of int
+        A spec tuple (hashable: results are cached).
+    max_edges : int
+        Most edges the pruned cell may have.
+
+    Returns
+    -------
+    tuple or None
+        (matrix rows as tuples of ints, op codes) of the pruned cell, or None.
+    """
     matrix, ops = spec(arch)
     n = len(ops)
     forward, backward = {0}, {n - 1}
@@ -147,7 +242,20 @@ def _md5(text: str) -> str:
 
 def graph_hash(matrix: np.ndarray, ops: list[int]) -> str:
     """NAS-Bench-101's module hash: iterated neighbourhood hashing of (out degree, in degree,
-    label); isomorphic labelled graphs share it (labels -1 input, -2 output, 0..2 ops)."""
+    label); isomorphic labelled graphs share it (labels -1 input, -2 output, 0..2 ops).
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        (n, n) 0/1 upper-triangular adjacency matrix.
+    ops : list of int
+        The n op codes (input first, output last).
+
+    Returns
+    -------
+    str
+        The MD5 hex digest.
+    """
     matrix = np.asarray(matrix)
     n = len(ops)
     labels = [-1] + [INTERIOR_OPS.index(o) for o in ops[1:-1]] + [-2]
@@ -160,7 +268,23 @@ def graph_hash(matrix: np.ndarray, ops: list[int]) -> str:
 
 
 def canonical_key(arch: Any) -> str:
-    """Graph hash of the pruned cell: equal for isomorphic cells."""
+    """Graph hash of the pruned cell: equal for isomorphic cells.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_tuple` accepts.
+
+    Returns
+    -------
+    str
+        `graph_hash` of the pruned cell (NAS-Bench-101's module hash).
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     return _pruned_hash(pruned(to_tuple(arch)))
 
 
@@ -211,6 +335,22 @@ def sample(rng: np.random.Generator | int | None = None, max_vertices: int = MAX
     Draws specs uniformly over all sizes (in batches), keeps those where no vertex needs
     pruning, and accepts one with probability 1/(number of its spellings), so every
     isomorphism class is equally likely.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, int or None
+        Generator or seed (see `zcgp.spaces.base.as_rng`).
+    max_vertices : int
+        Most vertices of a cell (input and output included).
+    max_edges : int
+        Most edges of a cell.
+    batch : int
+        Specs drawn per round of rejection sampling.
+
+    Returns
+    -------
+    tuple of int
+        A spec tuple whose every vertex lies on an input-output path.
     """
     rng = as_rng(rng)
     sizes = np.arange(2, max_vertices + 1)
@@ -247,7 +387,26 @@ def _padded(arch: Arch) -> tuple[np.ndarray, list[int]]:
 
 def mutate(arch: Any, rng: np.random.Generator | int | None = None) -> Arch:
     """Flip one edge or change one interior op (on the 7-vertex spec); the child is valid
-    and not isomorphic to the parent."""
+    and not isomorphic to the parent.
+
+    Parameters
+    ----------
+    arch : Any
+        The parent, any spelling `to_tuple` accepts.
+    rng : numpy.random.Generator, int or None
+        Generator or seed (see `zcgp.spaces.base.as_rng`).
+
+    Returns
+    -------
+    tuple of int
+        The child as a 7-vertex spec tuple (smaller parents are padded with unconnected
+        vertices first), with a canonical key different from the parent's.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     rng = as_rng(rng)
     parent = to_tuple(arch)
     key = canonical_key(parent)
@@ -271,7 +430,22 @@ def mutate(arch: Any, rng: np.random.Generator | int | None = None) -> Arch:
 
 def vertex_channels(c_in: int, c_out: int, matrix: np.ndarray) -> list[int]:
     """Channels of every vertex: the output's channels split among the vertices feeding it
-    (the first ones get the remainder), others take the max over their successors."""
+    (the first ones get the remainder), others take the max over their successors.
+
+    Parameters
+    ----------
+    c_in : int
+        Channels of the cell input (vertex 0).
+    c_out : int
+        Channels of the cell output (vertex n-1).
+    matrix : numpy.ndarray
+        (n, n) adjacency matrix of a pruned cell.
+
+    Returns
+    -------
+    list of int
+        The channels of vertices 0..n-1, as in NAS-Bench-101's model builder.
+    """
     n = matrix.shape[0]
     channels = [c_in] + [0] * (n - 2) + [c_out]
     if n == 2:
@@ -293,7 +467,25 @@ def _conv_bn(c_in: int, c_out: int, k: int) -> int:
 
 
 def param_count(arch: Any, num_classes: int = 10) -> int:
-    """Exact number of parameters of `build_network(arch, num_classes)`."""
+    """Exact number of parameters of `NB101Space.build(arch, num_classes)`.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_tuple` accepts.
+    num_classes : int
+        Output classes of the linear classifier.
+
+    Returns
+    -------
+    int
+        Parameters of the network of the pruned cell (BN affine included).
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     rows, ops = pruned(to_tuple(arch))
     matrix = np.array(rows)
     n = len(ops)
@@ -312,7 +504,13 @@ def param_count(arch: Any, num_classes: int = 10) -> int:
 
 
 class NB101Space(FunctionSpace):
-    """NAS-Bench-101 behind the generic `SearchSpace` interface."""
+    """NAS-Bench-101 behind the generic `SearchSpace` interface.
+
+    Standard form: the spec tuple of `to_tuple` (not pruned); `key` is `canonical_key`
+    (NAS-Bench-101's graph hash of the pruned cell), `sample` is uniform over isomorphism
+    classes, `mutate` returns a non-isomorphic child. Task: cifar10. The constructor takes no
+    parameters; use the shared instance `SPACE`.
+    """
 
     name = "nb101"
     tasks = TASKS
@@ -320,15 +518,73 @@ class NB101Space(FunctionSpace):
     mutator, keyer = staticmethod(mutate), staticmethod(canonical_key)
 
     def build(self, arch: Any, num_classes: int = 10):
+        """A freshly initialised NB101 network of the pruned cell of `arch`.
+
+        A 128-channel stem, three stacks of three cells with 2x2 max-pooling and channel
+        doubling between stacks, global average pooling and a linear classifier.
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_tuple` accepts.
+        num_classes : int
+            Output classes of the linear classifier.
+
+        Returns
+        -------
+        torch.nn.Module
+            The network, its weights drawn from torch's global RNG.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid, or `num_classes` is not a positive integer.
+        """
         from zcgp.spaces.nb101_torch import NB101Network
 
         rows, ops = pruned(to_tuple(arch))
         return NB101Network(np.array(rows), ops, num_classes=check_classes(num_classes))
 
     def to_string(self, arch: Any) -> str:
+        """JSON text of the NAS-Bench-101 form (see the module-level `to_string`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_tuple` accepts.
+
+        Returns
+        -------
+        str
+            '{"matrix":[[...]],"ops":[...]}'.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid.
+        """
         return to_string(arch)
 
     def param_count(self, arch: Any, num_classes: int = 10) -> int:
+        """Exact number of parameters of `build(arch, num_classes)` (see `param_count`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_tuple` accepts.
+        num_classes : int
+            Output classes of the linear classifier.
+
+        Returns
+        -------
+        int
+            The parameter count.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid.
+        """
         return param_count(arch, num_classes)
 
 

@@ -28,6 +28,11 @@ import numpy as np
 from zcgp.errors import UserInputError
 from zcgp.spaces.base import FunctionSpace, as_rng
 
+__all__ = ["CELLS_PER_STAGE", "CONV1", "CONV3", "EDGES", "ENV_TABLE", "NONE", "NUM_EDGES", "NUM_OPS", "OPS",
+           "PACKAGED_TABLE", "POOL", "SKIP", "SPACE", "STAGE_CHANNELS", "STEM_CHANNELS", "TASKS", "NB201Space",
+           "NB201Table", "build_network", "canonical_key", "flop_count", "from_index", "load_table", "mutate",
+           "param_count", "sample", "table_path", "to_index", "to_string", "to_tuple"]
+
 OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
 SKIP, NONE, CONV3, CONV1, POOL = range(5)
 EDGES = ((1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4))
@@ -57,7 +62,34 @@ Arch = tuple[int, int, int, int, int, int]
 # ----------------------------------------------------------------------------- spellings
 
 def to_tuple(arch: Any) -> Arch:
-    """The 6-int tuple of `arch` (tuple/list/array of ints, tuple string or benchmark string)."""
+    """The 6-int tuple of `arch` (tuple/list/array of ints, tuple string or benchmark string).
+
+    The tuple is the space's standard form: op indices into `OPS` over `EDGES` in order.
+
+    Parameters
+    ----------
+    arch : Any
+        A sequence or array of 6 integer op indices, its string "(i, i, i, i, i, i)" (or with
+        brackets), or the benchmark string '|a~0|+|b~0|c~1|+|d~0|e~1|f~2|'.
+
+    Returns
+    -------
+    tuple of int
+        The 6 op indices, each in 0..4.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` has not 6 entries, holds a non-integer or an unknown op, or is a
+        malformed string.
+
+    Examples
+    --------
+    >>> to_tuple("|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|")
+    (0, 2, 3, 2, 3, 1)
+    >>> to_tuple("(0, 2, 3, 2, 3, 1)") == to_tuple([0, 2, 3, 2, 3, 1])
+    True
+    """
     if isinstance(arch, str):
         text = arch.strip()
         if text.startswith("|"):
@@ -129,7 +161,29 @@ def _parse_benchmark_string(text: str) -> Arch:
 
 
 def to_string(arch: Any) -> str:
-    """The benchmark string `|a~0|+|b~0|c~1|+|d~0|e~1|f~2|` of `arch`."""
+    """The benchmark string `|a~0|+|b~0|c~1|+|d~0|e~1|f~2|` of `arch`.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_tuple` accepts.
+
+    Returns
+    -------
+    str
+        The NAS-Bench-201 string; a, b, c, d, e, f are the ops of the edges (1,2), (1,3),
+        (2,3), (1,4), (2,4), (3,4).
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed (see `to_tuple`).
+
+    Examples
+    --------
+    >>> to_string((0, 2, 3, 2, 3, 1))
+    '|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|'
+    """
     ops = to_tuple(arch)
     a, b, c, d, e, f = (OPS[ops[i]] for i in STRING_ORDER)
     return f"|{a}~0|+|{b}~0|{c}~1|+|{d}~0|{e}~1|{f}~2|"
@@ -139,7 +193,23 @@ def to_string(arch: Any) -> str:
 
 @dataclass(frozen=True, eq=False)
 class NB201Table:
-    """The NB201 accuracy table: row i is benchmark index i."""
+    """The NB201 accuracy table: row i is benchmark index i.
+
+    Made by `load_table`; a user rarely builds one directly.
+
+    Parameters
+    ----------
+    path : str
+        The CSV file the table was read from.
+    strings : tuple of str
+        Benchmark strings in index order.
+    unique : tuple of str
+        The benchmark's isomorphism-canonical string (UniqueString column) of every row.
+    accuracy : dict of str to numpy.ndarray
+        Task -> test accuracy after 200 epochs, one entry per index.
+    index : dict of str to int
+        Benchmark string -> index.
+    """
 
     path: str
     strings: tuple[str, ...]              # benchmark strings in index order
@@ -151,17 +221,68 @@ class NB201Table:
         return len(self.strings)
 
     def lookup(self, arch: Any, task: str = "cifar10") -> float:
-        """Test accuracy of `arch` on `task` (cifar10, cifar100 or ImageNet16-120)."""
+        """Test accuracy of `arch` on `task` (cifar10, cifar100 or ImageNet16-120).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_tuple` accepts.
+        task : str
+            cifar10, cifar100 or ImageNet16-120.
+
+        Returns
+        -------
+        float
+            The benchmark's test accuracy after 200 epochs, in percent.
+
+        Raises
+        ------
+        UserInputError
+            When `task` is unknown or `arch` is malformed or not in the table.
+        """
         if task not in self.accuracy:
             raise UserInputError(f"unknown NB201 task '{task}'; valid: {', '.join(self.accuracy)}")
         return float(self.accuracy[task][self.index_of(arch)])
 
     def index_of(self, arch: Any) -> int:
+        """Benchmark index of `arch` in this table.
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_tuple` accepts.
+
+        Returns
+        -------
+        int
+            The row of `arch` (see `to_index`).
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or not in the table.
+        """
         return to_index(arch, self)
 
 
 def table_path(override: str | os.PathLike | None = None) -> Path:
-    """Argument, else $ZCGP_NB201_TABLE, else the copy shipped with zcgp."""
+    """Argument, else $ZCGP_NB201_TABLE, else the copy shipped with zcgp.
+
+    Parameters
+    ----------
+    override : str, os.PathLike or None
+        A table file to use instead of the environment variable and the shipped copy.
+
+    Returns
+    -------
+    pathlib.Path
+        The table's path (``~`` expanded).
+
+    Raises
+    ------
+    UserInputError
+        When the chosen file does not exist.
+    """
     path = Path(override or os.environ.get(ENV_TABLE) or PACKAGED_TABLE).expanduser()
     if not path.is_file():
         raise UserInputError(f"NB201 table not found: {path}")
@@ -169,7 +290,24 @@ def table_path(override: str | os.PathLike | None = None) -> Path:
 
 
 def load_table(path: str | os.PathLike | None = None) -> NB201Table:
-    """Read (once per file version) the NB201 table; see `table_path` for the location."""
+    """Read (once per file version) the NB201 table; see `table_path` for the location.
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        The CSV file; None: $ZCGP_NB201_TABLE, else the shipped copy.
+
+    Returns
+    -------
+    NB201Table
+        The table; a file read before and not modified since (same mtime) is not read again.
+
+    Raises
+    ------
+    UserInputError
+        When the file is missing, unreadable, lacks a needed column (ArchitectureString,
+        UniqueString, the three accuracy columns) or holds a non-numeric accuracy.
+    """
     resolved = table_path(path)
     return _read_table(str(resolved), resolved.stat().st_mtime_ns)
 
@@ -194,7 +332,25 @@ def _read_table(path: str, mtime_ns: int) -> NB201Table:
 
 
 def to_index(arch: Any, table: NB201Table | None = None) -> int:
-    """Benchmark index (row of the NB201 table) of `arch`."""
+    """Benchmark index (row of the NB201 table) of `arch`.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_tuple` accepts.
+    table : NB201Table or None
+        The table; None: `load_table()`.
+
+    Returns
+    -------
+    int
+        The row whose benchmark string is that of `arch`.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or its string is not in the table.
+    """
     table = table or load_table()
     key = to_string(arch)
     if key not in table.index:
@@ -203,7 +359,25 @@ def to_index(arch: Any, table: NB201Table | None = None) -> int:
 
 
 def from_index(index: int, table: NB201Table | None = None) -> Arch:
-    """The 6-int tuple of benchmark index `index`."""
+    """The 6-int tuple of benchmark index `index`.
+
+    Parameters
+    ----------
+    index : int
+        A row of the table, 0..len(table) - 1.
+    table : NB201Table or None
+        The table; None: `load_table()`.
+
+    Returns
+    -------
+    tuple of int
+        The architecture of that row in standard form.
+
+    Raises
+    ------
+    UserInputError
+        When `index` is out of range.
+    """
     table = table or load_table()
     if not 0 <= int(index) < len(table):
         raise UserInputError(f"NB201 index {index} out of range 0..{len(table) - 1}")
@@ -213,12 +387,42 @@ def from_index(index: int, table: NB201Table | None = None) -> Arch:
 # ----------------------------------------------------------------------------- sampling, mutation, key
 
 def sample(rng: np.random.Generator | int | None = None) -> Arch:
-    """Uniform over all 5^6 cells."""
+    """Uniform over all 5^6 cells.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, int or None
+        Generator or seed (see `zcgp.spaces.base.as_rng`).
+
+    Returns
+    -------
+    tuple of int
+        6 op indices drawn independently and uniformly from 0..4.
+    """
     return tuple(int(v) for v in as_rng(rng).integers(0, NUM_OPS, NUM_EDGES))  # type: ignore[return-value]
 
 
 def mutate(arch: Any, rng: np.random.Generator | int | None = None) -> Arch:
-    """Change one uniformly chosen edge to one of the other four ops."""
+    """Change one uniformly chosen edge to one of the other four ops.
+
+    Parameters
+    ----------
+    arch : Any
+        The parent, any spelling `to_tuple` accepts.
+    rng : numpy.random.Generator, int or None
+        Generator or seed (see `zcgp.spaces.base.as_rng`).
+
+    Returns
+    -------
+    tuple of int
+        The child: differs from the parent on exactly one edge (its canonical key may still
+        be the same, e.g. when the edge is dead).
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed.
+    """
     rng = as_rng(rng)
     ops = list(to_tuple(arch))
     edge = int(rng.integers(NUM_EDGES))
@@ -238,6 +442,33 @@ def canonical_key(arch: Any) -> str:
     sorted sum at the output node, e.g. 'c1[x]+c3[ap[x]+x]'; '0' for a cell that outputs zero.
     It is never finer than the benchmark's UniqueString. Counting proxies (params, flops,
     l2_norm, nwot, swap, meco) can still differ between equal keys when a cell has dead edges.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_tuple` accepts.
+
+    Returns
+    -------
+    str
+        The key.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed.
+
+    Examples
+    --------
+    >>> canonical_key((0, 2, 3, 2, 3, 1))
+    'c1[x]+c1[x]'
+
+    Edge (2,3) feeds node 3, whose only way out is a `none` edge, so changing it keeps the key:
+
+    >>> canonical_key((0, 2, 3, 4, 3, 1))
+    'c1[x]+c1[x]'
+    >>> canonical_key((1, 1, 1, 1, 1, 1))
+    '0'
     """
     ops = to_tuple(arch)
     nodes: list[tuple[str, ...]] = [("x",)]
@@ -273,7 +504,31 @@ def _reduction_params(c_in: int, c_out: int) -> int:
 
 
 def param_count(arch: Any, num_classes: int = 10) -> int:
-    """Exact number of parameters of `build_network(arch, num_classes)` (BN affine included)."""
+    """Exact number of parameters of `build_network(arch, num_classes)` (BN affine included).
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_tuple` accepts.
+    num_classes : int
+        Output classes of the linear classifier.
+
+    Returns
+    -------
+    int
+        Parameters of every module, on live and dead edges alike (`none`, `skip` and pooling
+        edges have none).
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed.
+
+    Examples
+    --------
+    >>> param_count((0, 2, 3, 2, 3, 1))
+    615386
+    """
     ops = to_tuple(arch)
     total = 9 * 3 * STEM_CHANNELS + 2 * STEM_CHANNELS
     for stage, c in enumerate(STAGE_CHANNELS):
@@ -306,7 +561,27 @@ def _reduction_flops(c_in: int, c_out: int, hw_in: int) -> int:
 
 def flop_count(arch: Any, num_classes: int = 10, resolution: int = 32) -> int:
     """FLOPs of one image through `build_network(arch, num_classes)`, counted like the
-    NAS-Bench-Suite-Zero files (tensorwatch model stats: multiply-accumulates as one FLOP)."""
+    NAS-Bench-Suite-Zero files (tensorwatch model stats: multiply-accumulates as one FLOP).
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_tuple` accepts.
+    num_classes : int
+        Output classes of the linear classifier.
+    resolution : int
+        Input side in pixels: 32 for CIFAR, 16 for ImageNet16-120.
+
+    Returns
+    -------
+    int
+        FLOPs of one forward of a (1, 3, resolution, resolution) input.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or `resolution` is not a positive multiple of 4.
+    """
     ops = to_tuple(arch)
     _check_resolution(resolution)
     side = resolution
@@ -326,7 +601,27 @@ def flop_count(arch: Any, num_classes: int = 10, resolution: int = 32) -> int:
 def build_network(arch: Any, num_classes: int = 10, device=None):
     """A freshly initialised NB201 network (torch.nn.Module): C=16, 5 cells per stage,
     residual reduction blocks, BN+ReLU, global average pooling and a linear classifier.
-    `device="meta"` builds it without allocating memory (for counting)."""
+    `device="meta"` builds it without allocating memory (for counting).
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_tuple` accepts.
+    num_classes : int
+        Output classes of the linear classifier.
+    device : torch.device, str or None
+        Where the weights are allocated (None: torch's default device).
+
+    Returns
+    -------
+    torch.nn.Module
+        The network, its weights drawn from torch's global RNG.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or `num_classes` is not a positive integer.
+    """
     from zcgp.spaces.nb201_torch import NB201Network
 
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
@@ -335,7 +630,21 @@ def build_network(arch: Any, num_classes: int = 10, device=None):
 
 
 class NB201Space(FunctionSpace):
-    """NAS-Bench-201 behind the generic `SearchSpace` interface."""
+    """NAS-Bench-201 behind the generic `SearchSpace` interface.
+
+    Standard form: the 6-int op tuple of `to_tuple`; `key` is `canonical_key`, `sample` is
+    uniform over the 15,625 cells, `mutate` changes one edge. Tasks: cifar10, cifar100 and
+    ImageNet16-120. The constructor takes no parameters; use the shared instance `SPACE`.
+
+    Examples
+    --------
+    >>> SPACE.normalize([0, 2, 3, 2, 3, 1])
+    (0, 2, 3, 2, 3, 1)
+    >>> SPACE.to_string("(0, 2, 3, 2, 3, 1)")
+    '|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|'
+    >>> SPACE.key((0, 2, 3, 2, 3, 1)) == SPACE.key((0, 2, 3, 4, 3, 1))
+    True
+    """
 
     name = "nb201"
     tasks = TASKS
@@ -343,13 +652,66 @@ class NB201Space(FunctionSpace):
     mutator, keyer = staticmethod(mutate), staticmethod(canonical_key)
 
     def build(self, arch: Any, num_classes: int = 10):
+        """A freshly initialised NB201 network of `arch` (see `build_network`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_tuple` accepts.
+        num_classes : int
+            Output classes of the linear classifier.
+
+        Returns
+        -------
+        torch.nn.Module
+            The network, its weights drawn from torch's global RNG.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or `num_classes` is not a positive integer.
+        """
         return build_network(arch, num_classes)
 
     def to_string(self, arch: Any) -> str:
+        """The benchmark string of `arch` (see the module-level `to_string`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_tuple` accepts.
+
+        Returns
+        -------
+        str
+            '|a~0|+|b~0|c~1|+|d~0|e~1|f~2|'.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed.
+        """
         return to_string(arch)
 
     def describe(self, arch: Any) -> dict[str, Any]:
-        """Benchmark string, 6-int tuple, benchmark index and canonical key."""
+        """Benchmark string, 6-int tuple, benchmark index and canonical key.
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_tuple` accepts.
+
+        Returns
+        -------
+        dict
+            {"arch": benchmark string, "ops": str of the tuple, "index": `to_index` (reads the
+            table), "key": `canonical_key`}.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed, or the table is missing or lacks `arch`.
+        """
         ops = to_tuple(arch)
         return {"arch": to_string(ops), "ops": str(ops), "index": to_index(ops), "key": canonical_key(ops)}
 

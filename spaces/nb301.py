@@ -23,6 +23,10 @@ import numpy as np
 from zcgp.errors import UserInputError
 from zcgp.spaces.base import FunctionSpace, as_rng, check_classes
 
+__all__ = ["AVGPOOL", "CHANNELS", "DIL3", "DIL5", "LAYERS", "MAXPOOL", "NODES", "OP_NAMES", "PAIRS", "SEP3", "SEP5",
+           "SKIP", "SPACE", "STEM_MULTIPLIER", "TASKS", "NB301Space", "canonical_key", "cell_plan", "mutate",
+           "param_count", "sample", "table_string", "to_cells", "to_genotype"]
+
 OP_NAMES = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
             "dil_conv_3x3", "dil_conv_5x5")
 MAXPOOL, AVGPOOL, SKIP, SEP3, SEP5, DIL3, DIL5 = range(7)
@@ -82,7 +86,35 @@ _GENOTYPE_FIELD = re.compile(r"(normal|reduce)\s*=\s*(\[[^\]]*\])")
 
 
 def to_cells(arch: Any) -> Arch:
-    """The standard form ((normal pairs), (reduction pairs)) of any spelling."""
+    """The standard form ((normal pairs), (reduction pairs)) of any spelling.
+
+    Each cell is a tuple of 8 (input, op code) pairs, two per intermediate node in node
+    order; input 0 and 1 are the two previous cells, 2 + j intermediate node j.
+
+    Parameters
+    ----------
+    arch : Any
+        A nested sequence [[(input, op) x 8], [(input, op) x 8]] or its string, a DARTS
+        genotype (a `Genotype` namedtuple or its text), or a dict {"normal": [...],
+        "reduce": [...]} of (op name, input) pairs.
+
+    Returns
+    -------
+    tuple
+        (normal cell, reduction cell), each a tuple of 8 (input, op) int pairs.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed (not two cells of 8 pairs, unknown op, unreadable text) or
+        invalid (a node takes an input that does not precede it, or the same input twice).
+
+    Examples
+    --------
+    >>> cell = [(0, 3), (1, 3), (0, 2), (1, 3), (2, 3), (0, 2), (2, 4), (3, 0)]
+    >>> to_cells(str([cell, cell]))[0][:2]
+    ((0, 3), (1, 3))
+    """
     if isinstance(arch, dict):
         if "normal" not in arch or "reduce" not in arch:
             raise UserInputError(f"malformed DARTS genotype {arch!r}: needs 'normal' and 'reduce'")
@@ -108,12 +140,45 @@ def _literal(text: str, original: Any):
 
 
 def table_string(arch: Any) -> str:
-    """The data files' key: '[[(0, 0), (1, 5), ...], [...]]'."""
+    """The data files' key: '[[(0, 0), (1, 5), ...], [...]]'.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_cells` accepts.
+
+    Returns
+    -------
+    str
+        The NAS-Bench-Suite-Zero ARCH string of `arch`.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     return str([list(cell) for cell in to_cells(arch)])
 
 
 def to_genotype(arch: Any) -> str:
-    """The DARTS genotype text."""
+    """The DARTS genotype text.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_cells` accepts.
+
+    Returns
+    -------
+    str
+        "Genotype(normal=[(op name, input), ...], normal_concat=[2, 3, 4, 5], reduce=[...],
+        reduce_concat=[2, 3, 4, 5])"; `to_cells` reads it back.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     normal, reduce = ([(OP_NAMES[o], s) for s, o in cell] for cell in to_cells(arch))
     return f"Genotype(normal={normal}, normal_concat=[2, 3, 4, 5], reduce={reduce}, reduce_concat=[2, 3, 4, 5])"
 
@@ -132,7 +197,30 @@ def _cell_key(cell: Cell) -> str:
 
 
 def canonical_key(arch: Any) -> str:
-    """Equal for cells that differ only by the order of a node's two inputs or of the nodes."""
+    """Equal for cells that differ only by the order of a node's two inputs or of the nodes.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_cells` accepts.
+
+    Returns
+    -------
+    str
+        'N:<normal cell>/R:<reduction cell>', each cell the sorted terms of its nodes.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+
+    Examples
+    --------
+    >>> normal, reduce = sample(0)
+    >>> swapped = ((normal[1], normal[0]) + normal[2:], reduce)
+    >>> canonical_key(swapped) == canonical_key((normal, reduce))
+    True
+    """
     normal, reduce = to_cells(arch)
     return f"N:{_cell_key(normal)}/R:{_cell_key(reduce)}"
 
@@ -147,14 +235,43 @@ def _sample_cell(rng: np.random.Generator) -> Cell:
 
 
 def sample(rng: np.random.Generator | int | None = None) -> Arch:
-    """Uniform: per node two different inputs and two ops, independently for both cells."""
+    """Uniform: per node two different inputs and two ops, independently for both cells.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, int or None
+        Generator or seed (see `zcgp.spaces.base.as_rng`).
+
+    Returns
+    -------
+    tuple
+        (normal cell, reduction cell) in standard form (see `to_cells`).
+    """
     rng = as_rng(rng)
     return _sample_cell(rng), _sample_cell(rng)
 
 
 def mutate(arch: Any, rng: np.random.Generator | int | None = None) -> Arch:
     """Change one op, or one input (kept different from the node's other input); the child
-    has a different canonical key."""
+    has a different canonical key.
+
+    Parameters
+    ----------
+    arch : Any
+        The parent, any spelling `to_cells` accepts.
+    rng : numpy.random.Generator, int or None
+        Generator or seed (see `zcgp.spaces.base.as_rng`).
+
+    Returns
+    -------
+    tuple
+        The child in standard form.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     rng = as_rng(rng)
     parent = to_cells(arch)
     key = canonical_key(parent)
@@ -189,7 +306,26 @@ def _op_params(op: int, c: int, stride: int) -> int:
 
 
 def cell_plan(layers: int = LAYERS, channels: int = CHANNELS):
-    """Per cell: (C_prev_prev, C_prev, C, reduction, reduction_prev)."""
+    """Per cell: (C_prev_prev, C_prev, C, reduction, reduction_prev).
+
+    Parameters
+    ----------
+    layers : int
+        Cells in the network; reductions at layers // 3 and 2 * layers // 3.
+    channels : int
+        Channels C of the first cells (doubled at each reduction).
+
+    Returns
+    -------
+    list of tuple
+        One (C_prev_prev, C_prev, C, reduction, reduction_prev) per cell, in order, as in
+        the DARTS network.
+
+    Examples
+    --------
+    >>> cell_plan()[2]
+    (128, 128, 64, True, False)
+    """
     c_pp = c_p = STEM_MULTIPLIER * channels
     c, prev_red, plan = channels, False, []
     for i in range(layers):
@@ -203,7 +339,25 @@ def cell_plan(layers: int = LAYERS, channels: int = CHANNELS):
 
 
 def param_count(arch: Any, num_classes: int = 10) -> int:
-    """Exact number of parameters of `build(arch, num_classes)`."""
+    """Exact number of parameters of `NB301Space.build(arch, num_classes)`.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `to_cells` accepts.
+    num_classes : int
+        Output classes of the linear classifier.
+
+    Returns
+    -------
+    int
+        The parameter count (BN layers of the ops without affine parameters, as in DARTS).
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     cells = to_cells(arch)
     total = 9 * 3 * STEM_MULTIPLIER * CHANNELS + 2 * STEM_MULTIPLIER * CHANNELS
     for c_pp, c_p, c, red, _ in cell_plan():
@@ -213,7 +367,13 @@ def param_count(arch: Any, num_classes: int = 10) -> int:
 
 
 class NB301Space(FunctionSpace):
-    """DARTS / NAS-Bench-301 behind the generic `SearchSpace` interface."""
+    """DARTS / NAS-Bench-301 behind the generic `SearchSpace` interface.
+
+    Standard form: the two cells of `to_cells`; `key` is `canonical_key`, `sample` is
+    uniform per node, `mutate` returns a child with another key, `to_string` is the DARTS
+    genotype and `table_string` the data files' key. Task: cifar10. The constructor takes no
+    parameters; use the shared instance `SPACE`.
+    """
 
     name = "nb301"
     tasks = TASKS
@@ -221,17 +381,89 @@ class NB301Space(FunctionSpace):
     mutator, keyer = staticmethod(mutate), staticmethod(canonical_key)
 
     def build(self, arch: Any, num_classes: int = 10):
+        """A freshly initialised DARTS network of `arch` (C=32, 8 cells, reductions at 2 and 5).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_cells` accepts.
+        num_classes : int
+            Output classes of the linear classifier.
+
+        Returns
+        -------
+        torch.nn.Module
+            The network, its weights drawn from torch's global RNG.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid, or `num_classes` is not a positive integer.
+        """
         from zcgp.spaces.nb301_torch import NB301Network
 
         return NB301Network(to_cells(arch), check_classes(num_classes))
 
     def to_string(self, arch: Any) -> str:
+        """The DARTS genotype text of `arch` (see `to_genotype`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_cells` accepts.
+
+        Returns
+        -------
+        str
+            "Genotype(normal=[...], normal_concat=[2, 3, 4, 5], reduce=[...], ...)".
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid.
+        """
         return to_genotype(arch)
 
     def param_count(self, arch: Any, num_classes: int = 10) -> int:
+        """Exact number of parameters of `build(arch, num_classes)` (see `param_count`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_cells` accepts.
+        num_classes : int
+            Output classes of the linear classifier.
+
+        Returns
+        -------
+        int
+            The parameter count.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid.
+        """
         return param_count(arch, num_classes)
 
     def table_string(self, arch: Any) -> str:
+        """The data files' key of `arch` (see the module-level `table_string`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `to_cells` accepts.
+
+        Returns
+        -------
+        str
+            '[[(input, op), ...], [...]]'.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid.
+        """
         return table_string(arch)
 
 

@@ -18,6 +18,8 @@ import numpy as np
 
 from zcgp.errors import UserInputError
 
+__all__ = ["BATCH", "POPULATION", "SAMPLE_SIZE", "AgingResult", "Objective", "aging_evolution"]
+
 _MAX_STALE_BATCHES = 200
 # the defaults of every search: population (a formula's reference sample too), tournament, batch
 POPULATION, SAMPLE_SIZE, BATCH = 50, 10, 8
@@ -27,6 +29,31 @@ Objective = Callable[[Sequence[Any]], np.ndarray]
 
 @dataclass
 class AgingResult:
+    """What `aging_evolution` found and how the search went.
+
+    Parameters
+    ----------
+    best_arch : Any
+        The best-scoring architecture (None when nothing was scored).
+    best_score : float
+        Its score (-inf when nothing was scored or every network failed).
+    evaluations : int
+        Distinct architectures (canonical keys) scored: the budget unit.
+    proposals : int
+        Children proposed, cache hits included.
+    seconds : float
+        Wall time of the search.
+    interrupted : bool
+        True when Ctrl-C stopped the search.
+    stop_reason : str
+        "evaluations", "time", "exhausted" (200 batches in a row found no unseen key) or
+        "interrupted".
+    history : list of dict
+        One row per scored batch: seconds, evaluations, proposals, best_arch, best_score.
+    info : dict
+        What was searched with and where time went (filled in by callers).
+    """
+
     best_arch: Any
     best_score: float
     evaluations: int                 # distinct architectures scored (the budget unit)
@@ -94,6 +121,43 @@ def aging_evolution(space, objective: Objective, *, population: int = POPULATION
     `max_seconds`, whichever comes first: a batch is cut to what the remaining time allows at
     the mean cost per network so far, so the budget is kept, not overshot by a batch. Ctrl-C
     stops cleanly and returns what was found so far.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Supplies `sample(rng)`, `mutate(arch, rng)` and `key(arch)`.
+    objective : callable
+        Maps a list of architectures to one score each (higher is better); non-finite scores
+        rank last. Only architectures with unseen keys are passed.
+    population : int
+        Members kept alive (>= 2); the oldest dies when a child is added.
+    sample_size : int
+        Tournament size, 1..population: the best of this many random members is the parent.
+    max_evaluations : int or None
+        Stop after this many distinct architectures are scored.
+    max_seconds : float or None
+        Stop after this much wall time. At least one of the two budgets is needed.
+    batch : int
+        Children proposed and scored together.
+    seed : int
+        Seed of the search's numpy Generator (sampling, tournaments, mutations).
+    on_batch : callable or None
+        Called with each history row after its batch is scored.
+    initial : sequence
+        Architectures that open the population, scored as the first batch.
+
+    Returns
+    -------
+    AgingResult
+        The best architecture and score, the counts, the stop reason and the history
+        (`info` left empty).
+
+    Raises
+    ------
+    UserInputError
+        When there is no budget, a budget is not positive, the population is below 2, the
+        sample size is outside 1..population, or the objective returns the wrong number of
+        scores.
     """
     _check_budget(max_evaluations, max_seconds)
     if population < 2 or not 1 <= sample_size <= population:

@@ -11,7 +11,24 @@ class TableSpace:
     """A space restricted to the architectures a table covers (lookup mode), one member per
     canonical key. A mutation is the base space's mutation when it lands on a table member
     not proposed before, else an unproposed random member (so a converged search keeps
-    exploring the table instead of re-proposing scored neighbours)."""
+    exploring the table instead of re-proposing scored neighbours).
+
+    Every other attribute (`key`, `normalize`, `build`, `name`, `tasks`, ...) is the base
+    space's. Members are kept in the base space's standard form.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The base space the table's architectures belong to.
+    archs : sequence
+        The table's architectures in any spelling of `space`; the first of each canonical
+        key is kept.
+
+    Raises
+    ------
+    UserInputError
+        When an architecture is malformed in `space`.
+    """
 
     MUTATION_TRIES = 32
 
@@ -30,6 +47,21 @@ class TableSpace:
         return self.by_key[key]
 
     def sample(self, rng):
+        """A random table member not proposed before (once all are proposed, any member).
+
+        Tries `MUTATION_TRIES` uniform draws, then takes the first unproposed member. The
+        member is marked proposed.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The search's generator.
+
+        Returns
+        -------
+        Hashable
+            A table member in standard form.
+        """
         fresh = len(self.proposed) < len(self.members)
         for _ in range(self.MUTATION_TRIES):
             key = self.base.key(self.members[int(rng.integers(len(self.members)))])
@@ -38,6 +70,21 @@ class TableSpace:
         return self._take(next(k for k in self.by_key if k not in self.proposed))
 
     def mutate(self, arch, rng):
+        """The base space's mutation of `arch` when it lands on an unproposed table member
+        (up to `MUTATION_TRIES` tries), else `sample(rng)`.
+
+        Parameters
+        ----------
+        arch : Any
+            The parent, any spelling of the base space.
+        rng : numpy.random.Generator
+            The search's generator.
+
+        Returns
+        -------
+        Hashable
+            A table member in standard form, now marked proposed.
+        """
         for _ in range(self.MUTATION_TRIES):
             key = self.base.key(self.base.mutate(arch, rng))
             if key in self.by_key and key not in self.proposed:
@@ -45,6 +92,22 @@ class TableSpace:
         return self.sample(rng)
 
     def sample_distinct(self, n: int, rng) -> list:
+        """`n` different table members in random order (all of them when `n` exceeds the table).
+
+        Does not mark them proposed.
+
+        Parameters
+        ----------
+        n : int
+            How many members to return.
+        rng : numpy.random.Generator
+            The search's generator.
+
+        Returns
+        -------
+        list
+            Up to `n` members in standard form.
+        """
         return [self.members[i] for i in rng.permutation(len(self.members))[:n]]
 
     def __getattr__(self, name):

@@ -26,6 +26,11 @@ import numpy as np
 from zcgp.errors import UserInputError
 from zcgp.spaces.base import SearchSpace, as_rng, check_classes, parse_int_tuple
 
+__all__ = ["BASE_CHANNELS", "CONV1", "CONV3", "MACRO", "MACRO_CODES", "MACRO_DEPTHS", "MAX_DOUBLINGS",
+           "MAX_DOWNSAMPLES", "MICRO", "MICRO_EDGES", "MICRO_OPS", "MICRO_SKELETON", "NONE", "RESOLUTION", "SKIP",
+           "TASKS", "MacroSpace", "MicroSpace", "all_macro", "macro_mutate", "macro_string", "macro_tuple",
+           "micro_key", "micro_string", "micro_tuple"]
+
 BASE_CHANNELS = 64
 MICRO_SKELETON = "41414"
 RESOLUTION = 256
@@ -46,7 +51,32 @@ _MACRO_RE = re.compile(r"^64-(\d{1,9})-basic$")
 # ----------------------------------------------------------------------------- micro
 
 def micro_tuple(arch: Any) -> tuple[int, ...]:
-    """The 6-int op tuple of a micro architecture (tuple, tuple string or TransNAS string)."""
+    """The 6-int op tuple of a micro architecture (tuple, tuple string or TransNAS string).
+
+    The tuple is the micro space's standard form: op codes of `MICRO_OPS` on the edges
+    a..f of `MICRO_EDGES`.
+
+    Parameters
+    ----------
+    arch : Any
+        A sequence of 6 op codes in 0..3, its string "(a, b, c, d, e, f)", or the
+        TransNAS-Bench-101 string '64-41414-a_bc_def'.
+
+    Returns
+    -------
+    tuple of int
+        The 6 op codes.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or holds a code outside 0..3.
+
+    Examples
+    --------
+    >>> micro_tuple("64-41414-3_12_230")
+    (3, 1, 2, 2, 3, 0)
+    """
     if isinstance(arch, str):
         text = arch.strip()
         match = _MICRO_RE.match(text)
@@ -69,6 +99,28 @@ def micro_tuple(arch: Any) -> tuple[int, ...]:
 
 
 def micro_string(arch: Any) -> str:
+    """The TransNAS-Bench-101 string '64-41414-a_bc_def' of a micro architecture.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `micro_tuple` accepts.
+
+    Returns
+    -------
+    str
+        The benchmark's name of the cell in the `64-41414` skeleton.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed.
+
+    Examples
+    --------
+    >>> micro_string((3, 1, 2, 2, 3, 0))
+    '64-41414-3_12_230'
+    """
     a, b, c, d, e, f = micro_tuple(arch)
     return f"64-{MICRO_SKELETON}-{a}_{b}{c}_{d}{e}{f}"
 
@@ -78,7 +130,28 @@ _KEY_OPS = {SKIP: "id", CONV1: "c1", CONV3: "c3"}
 
 def micro_key(arch: Any) -> str:
     """The cell's output as a sorted sum of op terms: equal for cells that differ only by
-    edges that carry zeros (`none`, or any op on an all-zero node)."""
+    edges that carry zeros (`none`, or any op on an all-zero node).
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `micro_tuple` accepts.
+
+    Returns
+    -------
+    str
+        The key, e.g. 'c3[x]'; '0' for a cell that outputs zero.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed.
+
+    Examples
+    --------
+    >>> micro_key((0, 0, 0, 3, 0, 0)) == micro_key((0, 3, 0, 3, 0, 0)) == 'c3[x]'
+    True
+    """
     ops = micro_tuple(arch)
     nodes: list[tuple[str, ...]] = [("x",)]
     for target in (1, 2, 3):
@@ -103,7 +176,32 @@ def _check_macro(codes: list[int], original: Any) -> tuple[int, ...]:
 
 
 def macro_tuple(arch: Any) -> tuple[int, ...]:
-    """The zero-padded 6-int code tuple of a macro architecture (tuple, string or `64-...-basic`)."""
+    """The zero-padded 6-int code tuple of a macro architecture (tuple, string or `64-...-basic`).
+
+    The padded tuple is the macro space's standard form.
+
+    Parameters
+    ----------
+    arch : Any
+        A sequence of 4 to 6 layer codes in 1..4 (zero-padded to 6 or not), its string, or
+        the TransNAS-Bench-101 string '64-<codes>-basic'.
+
+    Returns
+    -------
+    tuple of int
+        The layer codes followed by zeros up to length 6.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed, or does not halve the resolution in 1 to 4 layers and
+        double the channels in 1 to 3 layers.
+
+    Examples
+    --------
+    >>> macro_tuple("64-1234-basic")
+    (1, 2, 3, 4, 0, 0)
+    """
     if isinstance(arch, str):
         text = arch.strip()
         match = _MACRO_RE.match(text)
@@ -125,16 +223,61 @@ def macro_tuple(arch: Any) -> tuple[int, ...]:
 
 
 def macro_codes(arch: Any) -> tuple[int, ...]:
+    """The layer codes of a macro architecture, without the zero padding.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `macro_tuple` accepts.
+
+    Returns
+    -------
+    tuple of int
+        4 to 6 codes in 1..4.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     return tuple(c for c in macro_tuple(arch) if c)
 
 
 def macro_string(arch: Any) -> str:
+    """The TransNAS-Bench-101 string '64-<codes>-basic' of a macro architecture.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `macro_tuple` accepts.
+
+    Returns
+    -------
+    str
+        The benchmark's name of the skeleton; also the macro space's key.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+
+    Examples
+    --------
+    >>> macro_string((1, 2, 3, 4, 0, 0))
+    '64-1234-basic'
+    """
     return f"64-{''.join(map(str, macro_codes(arch)))}-basic"
 
 
 @lru_cache(maxsize=1)
 def all_macro() -> tuple[tuple[int, ...], ...]:
-    """Every valid macro architecture (3,256 of them)."""
+    """Every valid macro architecture (3,256 of them).
+
+    Returns
+    -------
+    tuple of tuple of int
+        The zero-padded code tuples, by depth, then in lexicographic order of the codes.
+    """
     found = []
     for depth in MACRO_DEPTHS:
         for codes in itertools.product(MACRO_CODES, repeat=depth):
@@ -145,7 +288,25 @@ def all_macro() -> tuple[tuple[int, ...], ...]:
 
 
 def macro_mutate(arch: Any, rng: np.random.Generator | int | None = None) -> tuple[int, ...]:
-    """Change one layer's code, insert a layer or remove one; the child is valid and different."""
+    """Change one layer's code, insert a layer or remove one; the child is valid and different.
+
+    Parameters
+    ----------
+    arch : Any
+        The parent, any spelling `macro_tuple` accepts.
+    rng : numpy.random.Generator, int or None
+        Generator or seed (see `zcgp.spaces.base.as_rng`).
+
+    Returns
+    -------
+    tuple of int
+        The child's zero-padded code tuple.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     rng = as_rng(rng)
     codes = list(macro_codes(arch))
     valid = set(all_macro())
@@ -205,6 +366,25 @@ def _basic_block_params(c_in: int, c_out: int, stride: int) -> int:
 
 
 def micro_param_count(arch: Any, num_classes: int) -> int:
+    """Exact number of parameters of `MICRO.build(arch, num_classes)`.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `micro_tuple` accepts.
+    num_classes : int
+        Output classes of the linear classifier.
+
+    Returns
+    -------
+    int
+        The parameter count.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed.
+    """
     ops = micro_tuple(arch)
     blocks = _layers(int(c) for c in MICRO_SKELETON)
     return (_stem_params() + sum(_micro_cell_params(ops, *b) for b in blocks)
@@ -212,6 +392,25 @@ def micro_param_count(arch: Any, num_classes: int) -> int:
 
 
 def macro_param_count(arch: Any, num_classes: int) -> int:
+    """Exact number of parameters of `MACRO.build(arch, num_classes)`.
+
+    Parameters
+    ----------
+    arch : Any
+        Any spelling `macro_tuple` accepts.
+    num_classes : int
+        Output classes of the linear classifier.
+
+    Returns
+    -------
+    int
+        The parameter count.
+
+    Raises
+    ------
+    UserInputError
+        When `arch` is malformed or invalid.
+    """
     blocks = _layers(macro_codes(arch))
     return _stem_params() + sum(_basic_block_params(*b) for b in blocks) + (blocks[-1][1] + 1) * num_classes
 
@@ -219,29 +418,127 @@ def macro_param_count(arch: Any, num_classes: int) -> int:
 # ----------------------------------------------------------------------------- spaces
 
 class _TransNASSpace(SearchSpace):
+    """What the micro and macro spaces share: the tasks and the network builder."""
+
     tasks = TASKS
 
     def build(self, arch: Any, num_classes: int = 63):
+        """A freshly initialised TransNAS-Bench-101 network of `arch` for 256x256 inputs.
+
+        Parameters
+        ----------
+        arch : Any
+            An architecture in any spelling the space accepts.
+        num_classes : int
+            Output classes of the linear head (63 for class_scene, 100 for class_object).
+
+        Returns
+        -------
+        torch.nn.Module
+            The network, its weights drawn from torch's global RNG.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or `num_classes` is not a positive integer.
+        """
         from zcgp.spaces.tnb101_torch import TransNASNetwork
 
         return TransNASNetwork(self._blocks(arch), check_classes(num_classes))
 
     def table_string(self, arch: Any) -> str:
+        """The data files' key: the str of the standard tuple, e.g. '(3, 1, 2, 2, 3, 0)'.
+
+        Parameters
+        ----------
+        arch : Any
+            An architecture in any spelling the space accepts.
+
+        Returns
+        -------
+        str
+            The NAS-Bench-Suite-Zero ARCH string.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed.
+        """
         return str(self.normalize(arch))
 
 
 class MicroSpace(_TransNASSpace):
-    """TransNAS-Bench-101 micro (4,096 cells in the `64-41414` skeleton)."""
+    """TransNAS-Bench-101 micro (4,096 cells in the `64-41414` skeleton).
+
+    Standard form: the 6-int op tuple of `micro_tuple`; `key` is `micro_key`, `to_string`
+    the benchmark string '64-41414-a_bc_def'. Tasks: class_scene and class_object. The
+    constructor takes no parameters; use the shared instance `MICRO`.
+
+    Examples
+    --------
+    >>> MICRO.normalize("64-41414-3_12_230")
+    (3, 1, 2, 2, 3, 0)
+    >>> MICRO.to_string((3, 1, 2, 2, 3, 0))
+    '64-41414-3_12_230'
+    """
 
     name = "tnb101_micro"
 
     def normalize(self, arch: Any) -> tuple[int, ...]:
+        """The 6-int op tuple of `arch` (see `micro_tuple`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `micro_tuple` accepts.
+
+        Returns
+        -------
+        tuple of int
+            The standard form.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed.
+        """
         return micro_tuple(arch)
 
     def sample(self, rng=None) -> tuple[int, ...]:
+        """A cell with 6 ops drawn independently and uniformly (each of the 4,096 equally likely).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator, int or None
+            Generator or seed (see `zcgp.spaces.base.as_rng`).
+
+        Returns
+        -------
+        tuple of int
+            The cell in standard form.
+        """
         return tuple(int(v) for v in as_rng(rng).integers(0, len(MICRO_OPS), len(MICRO_EDGES)))
 
     def mutate(self, arch: Any, rng=None) -> tuple[int, ...]:
+        """Change one uniformly chosen edge to one of the other three ops.
+
+        Parameters
+        ----------
+        arch : Any
+            The parent, any spelling `micro_tuple` accepts.
+        rng : numpy.random.Generator, int or None
+            Generator or seed (see `zcgp.spaces.base.as_rng`).
+
+        Returns
+        -------
+        tuple of int
+            The child, different from the parent on exactly one edge.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed.
+        """
         rng = as_rng(rng)
         ops = list(micro_tuple(arch))
         edge = int(rng.integers(len(ops)))
@@ -249,12 +546,65 @@ class MicroSpace(_TransNASSpace):
         return tuple(ops)
 
     def key(self, arch: Any) -> str:
+        """The canonical key of `arch` (see `micro_key`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `micro_tuple` accepts.
+
+        Returns
+        -------
+        str
+            Equal for cells that differ only by edges carrying zeros.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed.
+        """
         return micro_key(arch)
 
     def to_string(self, arch: Any) -> str:
+        """The benchmark string of `arch` (see `micro_string`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `micro_tuple` accepts.
+
+        Returns
+        -------
+        str
+            '64-41414-a_bc_def'.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed.
+        """
         return micro_string(arch)
 
     def param_count(self, arch: Any, num_classes: int) -> int:
+        """Exact number of parameters of `build(arch, num_classes)` (see `micro_param_count`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `micro_tuple` accepts.
+        num_classes : int
+            Output classes of the linear head.
+
+        Returns
+        -------
+        int
+            The parameter count.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed.
+        """
         return micro_param_count(arch, num_classes)
 
     def _blocks(self, arch):
@@ -263,27 +613,141 @@ class MicroSpace(_TransNASSpace):
 
 
 class MacroSpace(_TransNASSpace):
-    """TransNAS-Bench-101 macro (3,256 skeletons of basic residual blocks)."""
+    """TransNAS-Bench-101 macro (3,256 skeletons of basic residual blocks).
+
+    Standard form: the zero-padded 6-int code tuple of `macro_tuple`; `key` and `to_string`
+    are the benchmark string '64-<codes>-basic' (every skeleton is its own class). Tasks:
+    class_scene and class_object. The constructor takes no parameters; use the shared
+    instance `MACRO`.
+
+    Examples
+    --------
+    >>> MACRO.normalize("64-1234-basic")
+    (1, 2, 3, 4, 0, 0)
+    >>> MACRO.key([1, 2, 3, 4])
+    '64-1234-basic'
+    """
 
     name = "tnb101_macro"
 
     def normalize(self, arch: Any) -> tuple[int, ...]:
+        """The zero-padded code tuple of `arch` (see `macro_tuple`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `macro_tuple` accepts.
+
+        Returns
+        -------
+        tuple of int
+            The standard form.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid.
+        """
         return macro_tuple(arch)
 
     def sample(self, rng=None) -> tuple[int, ...]:
+        """One of the 3,256 skeletons of `all_macro`, uniformly.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator, int or None
+            Generator or seed (see `zcgp.spaces.base.as_rng`).
+
+        Returns
+        -------
+        tuple of int
+            The skeleton in standard form.
+        """
         choices = all_macro()
         return choices[int(as_rng(rng).integers(len(choices)))]
 
     def mutate(self, arch: Any, rng=None) -> tuple[int, ...]:
+        """A valid, different neighbour of `arch` (see `macro_mutate`).
+
+        Parameters
+        ----------
+        arch : Any
+            The parent, any spelling `macro_tuple` accepts.
+        rng : numpy.random.Generator, int or None
+            Generator or seed (see `zcgp.spaces.base.as_rng`).
+
+        Returns
+        -------
+        tuple of int
+            The child in standard form.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid.
+        """
         return macro_mutate(arch, rng)
 
     def key(self, arch: Any) -> str:
+        """The benchmark string of `arch`, which identifies the skeleton (see `macro_string`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `macro_tuple` accepts.
+
+        Returns
+        -------
+        str
+            '64-<codes>-basic'.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid.
+        """
         return macro_string(arch)
 
     def to_string(self, arch: Any) -> str:
+        """The benchmark string of `arch` (see `macro_string`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `macro_tuple` accepts.
+
+        Returns
+        -------
+        str
+            '64-<codes>-basic'.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid.
+        """
         return macro_string(arch)
 
     def param_count(self, arch: Any, num_classes: int) -> int:
+        """Exact number of parameters of `build(arch, num_classes)` (see `macro_param_count`).
+
+        Parameters
+        ----------
+        arch : Any
+            Any spelling `macro_tuple` accepts.
+        num_classes : int
+            Output classes of the linear head.
+
+        Returns
+        -------
+        int
+            The parameter count.
+
+        Raises
+        ------
+        UserInputError
+            When `arch` is malformed or invalid.
+        """
         return macro_param_count(arch, num_classes)
 
     def _blocks(self, arch):

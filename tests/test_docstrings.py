@@ -106,3 +106,14 @@ def test_the_checker_finds_a_missing_section():
         return a + b
 
     assert problems_of("m", "f", f) == ["m.f: no Parameters section (a, b)", "m.f: no Returns section"]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("module_name", [*public_modules(), "zcgp"])
+def test_docstring_examples_run(module_name, tmp_path, monkeypatch):
+    import doctest
+
+    monkeypatch.chdir(tmp_path)
+    module = importlib.import_module(module_name)
+    failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert failed == 0

@@ -118,3 +118,12 @@ def test_bench_transfer_command(tmp_path, capsys):
 def test_bench_transfer_bad_metric(capsys):
     assert main(["bench", "transfer", "--metrics", "bogus", "--seeds", "0"]) == 2
     assert "unknown metric 'bogus'" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_folds_in_worker_processes_give_the_same_result(tasks):
+    few = [t for t in tasks if t.space in ("nb201", "nb301")]
+    serial = leave_one_out(few, "space", [0], TINY, ("kendall",), boost=False, n_jobs=1)
+    parallel = leave_one_out(few, "space", [0], TINY, ("kendall",), boost=False, n_jobs=2)
+    assert [(r["unit"], r["formula"], r["scores"]) for r in serial["runs"]] == \
+        [(r["unit"], r["formula"], r["scores"]) for r in parallel["runs"]]

@@ -51,7 +51,7 @@ __all__ = ["ADAPT_METHODS", "Adaptation", "adapt", "label_tasks"]
 class Adaptation:
     """An adapted proxy and how it was chosen.
 
-    Attributes
+    Parameters
     ----------
     proxy : Proxy
         The adapted proxy (call, export, search with it).
@@ -73,7 +73,17 @@ class Adaptation:
     source: str = ""
 
     def export(self, path) -> Path:
-        """Write a standalone proxy.py and its proxy.json (with the labels used) at `path`."""
+        """Write a standalone proxy.py and its proxy.json (with the labels used).
+
+        Parameters
+        ----------
+        path : path
+            The proxy.py to write.
+
+        Returns
+        -------
+        Path
+        """
         info = {"adapted_from": self.source, "method": self.method, "labels": self.labels,
                 "candidates": self.candidates[:10]}
         return write_proxy(path, self.proxy.tree, self.proxy.terminals, self.proxy.transform,
@@ -81,7 +91,19 @@ class Adaptation:
 
 
 def label_tasks(labels, columns: dict | None = None) -> list[Task]:
-    """The labeled architectures as tasks: a long table (path), a Task, or a list of Tasks."""
+    """The labeled architectures as tasks.
+
+    Parameters
+    ----------
+    labels : str, Path, Task or list of Task
+        A long table (path), a Task, or a list of Tasks.
+    columns : dict, optional
+        Column roles of the table.
+
+    Returns
+    -------
+    list of Task
+    """
     if isinstance(labels, Task):
         return [labels]
     if isinstance(labels, (list, tuple)) and labels and all(isinstance(t, Task) for t in labels):

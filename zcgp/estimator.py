@@ -279,6 +279,11 @@ class ProxyRegressor(RegressorMixin, BaseEstimator):
     def sympy(self, i: int | None = None):
         """Sympy expression of hall-of-fame member `i` (default: the best).
 
+        Parameters
+        ----------
+        i : int, optional
+            Position in `equations_`.
+
         Raises
         ------
         IndexError

@@ -23,7 +23,14 @@ def _tasks(tasks, data, data_dir) -> list[Task]:
 
 
 class Evaluation:
-    """Per-task train/test scores of one formula beside the baselines (`result` is plain data)."""
+    """Per-task train/test scores of one formula beside the baselines.
+
+    Parameters
+    ----------
+    result : dict
+        Plain data: formula, transform, seed, train fraction, missing mode, terminals,
+        metrics, per-task rows, summary per metric, the labels the formula saw.
+    """
 
     def __init__(self, result: dict):
         self.result = result
@@ -34,7 +41,13 @@ class Evaluation:
         return self.score_table(self.result["metrics"][0])
 
     def score_table(self, metric: str):
-        """Per task, in `metric`: the formula's train/test score beside the baselines."""
+        """Per task, in `metric`: the formula's train/test score beside the baselines.
+
+        Parameters
+        ----------
+        metric : str
+            One of the metrics evaluated.
+        """
         return as_table(score_records(self.result["tasks"], metric))
 
 

@@ -27,7 +27,13 @@ from zcgp.proxy import Proxy
 
 
 def as_table(records: list[dict]):
-    """A DataFrame of the records if pandas is installed, else the records themselves."""
+    """A DataFrame of the records if pandas is installed, else the records themselves.
+
+    Parameters
+    ----------
+    records : list of dict
+        Rows with the same keys.
+    """
     try:
         import pandas as pd
     except ImportError:
@@ -40,7 +46,21 @@ def _num(x):
 
 
 def score_records(rows: list[dict], metric: str) -> list[dict]:
-    """Per task: the formula's train/test score beside every hand-crafted proxy (test) and the baselines."""
+    """Per task: the formula's train/test score beside every hand-crafted proxy (test) and the baselines.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The "tasks" rows of a result (`gp.report.formula_rows`).
+    metric : str
+        A metric the rows were scored in.
+
+    Returns
+    -------
+    list of dict
+        One record per task: task, role, evolved_train, evolved_test, best_proxy,
+        best_proxy_test, linear_rank_test and one column per proxy (None where undefined).
+    """
     proxies = []
     for r in rows:
         proxies += [p for p in r["proxies"] if p not in proxies]
@@ -59,7 +79,24 @@ def score_records(rows: list[dict], metric: str) -> list[dict]:
 
 
 class Run:
-    """An evolved formula with its archives and per-task scores (the content of result.json)."""
+    """An evolved formula with its archives and per-task scores (the content of result.json).
+
+    Parameters
+    ----------
+    result : dict
+        The content of `result.json` (what `zcgp.evolve` builds).
+    logbook : list of dict, optional
+        One row per generation.
+    directory : path, optional
+        Where the run is saved, if it is.
+
+    Examples
+    --------
+    >>> import zcgp
+    >>> run = zcgp.evolve("nb201/cifar10", population=30, generations=1, progress=False)
+    >>> run.labels["tasks"]
+    {'nb201/cifar10': 145}
+    """
 
     def __init__(self, result: dict, logbook: list[dict] | None = None, directory=None):
         self.result = result
@@ -68,7 +105,21 @@ class Run:
 
     @classmethod
     def load(cls, directory) -> Run:
-        """Read a `zcgp evolve` output directory (or its result.json) as data."""
+        """Read a `zcgp evolve` output directory (or its result.json) as data.
+
+        Parameters
+        ----------
+        directory : path
+
+        Returns
+        -------
+        Run
+
+        Raises
+        ------
+        ZcgpError
+            No result.json there, or an unreadable one.
+        """
         result = load_result(directory)
         folder = Path(directory) if Path(directory).is_dir() else Path(directory).parent
         logbook = []
@@ -119,7 +170,20 @@ class Run:
         return self.config["metric"]
 
     def member(self, index: int | None = None, front: str | None = None) -> tuple[dict, object]:
-        """(entry, tree) of the chosen formula (index None), a hall-of-fame member or a Pareto member."""
+        """The chosen formula (index None), a hall-of-fame member or a Pareto member.
+
+        Parameters
+        ----------
+        index : int, optional
+            Position in the hall of fame, or in `front`.
+        front : str, optional
+            "size" or "cost": the Pareto front `index` refers to.
+
+        Returns
+        -------
+        tuple
+            (entry dict, deap tree).
+        """
         if index is None and front is None:
             best = self.result["best"]
             tree = parse_tree(best["formula"], make_pset(self.terminals))
@@ -128,11 +192,23 @@ class Run:
         return entry, tree
 
     def sympy(self, index: int | None = None, front: str | None = None):
-        """The formula as a sympy expression (protected operators shown plainly: display only)."""
+        """The formula as a sympy expression (protected operators shown plainly: display only).
+
+        Parameters
+        ----------
+        index, front : optional
+            A member instead of the chosen formula (see `member`).
+        """
         return to_sympy(self.member(index, front)[1], nonnegative=self.transform == "rank")
 
     def to_callable(self, index: int | None = None, front: str | None = None):
-        """A `zcgp.Proxy` computing the formula exactly as the engine (and the exported proxy.py)."""
+        """A `zcgp.Proxy` computing the formula exactly as the engine (and the exported proxy.py).
+
+        Parameters
+        ----------
+        index, front : optional
+            A member instead of the chosen formula (see `member`).
+        """
         return Proxy(self, index=index, front=front)
 
     # ---- tables --------------------------------------------------------------------------
@@ -152,6 +228,13 @@ class Run:
         return self.score_table(self.metric)
 
     def score_table(self, metric: str):
+        """Like `scores`, in another metric the run was scored in.
+
+        Parameters
+        ----------
+        metric : str
+            "kendall", "spearman" or the run's fitness metric.
+        """
         return as_table(score_records(self.result["tasks"], metric))
 
     @property
@@ -160,7 +243,25 @@ class Run:
 
     # ---- files ---------------------------------------------------------------------------
     def export(self, path, index: int | None = None, front: str | None = None) -> Path:
-        """Write a standalone proxy.py (numpy only) and its JSON description beside it."""
+        """Write a standalone proxy.py (numpy only) and its JSON description beside it.
+
+        Parameters
+        ----------
+        path : path
+            The proxy.py to write (proxy.json goes beside it).
+        index, front : optional
+            A member instead of the chosen formula (see `member`).
+
+        Returns
+        -------
+        Path
+            The proxy.py written.
+
+        Raises
+        ------
+        ZcgpError
+            A degenerate formula (constant, non-finite).
+        """
         entry, tree = self.member(index, front)
         check_formula(tree, transform=self.transform)
         cfg = self.config
@@ -173,7 +274,19 @@ class Run:
                            info, self.missing)
 
     def save(self, directory, plots: bool = True) -> list[Path]:
-        """Write the run directory (result.json, proxy.py, CSVs, plots); returns the paths written."""
+        """Write the run directory (result.json, proxy.py, CSVs, plots).
+
+        Parameters
+        ----------
+        directory : path
+        plots : bool
+            Write the PNG plots (with matplotlib).
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
         _, tree = self.member()
         written = write_run(Path(directory), self.result, self.logbook, tree, self.terminals,
                             self.transform, plots=plots)

@@ -56,17 +56,20 @@ SEARCH_FILES = ("result.json", "trajectory.csv", "search.png")
 STOP_REASONS = {"evaluations": "evaluation budget reached", "time": "time budget reached",
                 "interrupted": "interrupted", "exhausted": "no new network in the last 200 batches"}
 
-__all__ = ["SearchResult", "candidates", "load_formula", "resolve_workers", "search"]
+__all__ = ["SEARCH_FILES", "STOP_REASONS", "SearchResult", "benchmark_of", "candidates", "labeled_rows", "load_formula",
+           "resolve_workers", "search"]
 
 
 @dataclass
 class SearchResult:
     """What `zcgp.search` found.
 
-    Attributes
+    Parameters
     ----------
     space : SearchSpace
+        The space searched.
     task : str
+        Its task (classes and input size; the benchmark's dataset).
     objective : str
         What was maximized ("formula ...", "proxy nwot", "random search").
     best_arch, best_string : object, str
@@ -87,6 +90,8 @@ class SearchResult:
     benchmark : dict or None
         {dataset: {metric: value, "percentile": p}} of the best architecture, None when it is
         not in a table (or the space has none).
+    table : Benchmark or None
+        The table the benchmark entry comes from (read only to report).
     """
 
     space: Any
@@ -107,12 +112,25 @@ class SearchResult:
     table: Benchmark | None = field(default=None, repr=False)
 
     def network(self, num_classes: int | None = None):
-        """A freshly initialised torch network of the best architecture."""
+        """A freshly initialised torch network of the best architecture.
+
+        Parameters
+        ----------
+        num_classes : int, optional
+            Output classes (default: the task's).
+        """
         classes = num_classes or self.space.tasks[self.task][0]
         return self.space.build(self.best_arch, classes)
 
     def trajectory(self) -> list[dict]:
-        """The history with each best-so-far architecture's spelling and benchmark accuracy."""
+        """The history with each best-so-far architecture's spelling and benchmark accuracy.
+
+        Returns
+        -------
+        list of dict
+            seconds, evaluations, proposals, best_score, best_arch (a string), accuracy (None
+            without a table).
+        """
         rows = []
         for row in self.history:
             accuracy = self.table.accuracy(row["best_arch"]) if self.table is not None else None
@@ -120,7 +138,15 @@ class SearchResult:
         return rows
 
     def to_dict(self) -> dict:
-        """The content of `result.json` (plain data)."""
+        """The content of `result.json` (plain data).
+
+        Returns
+        -------
+        dict
+            `info` (seed, measurement, workers, pick, reference, labels, labels alone, time)
+            plus the objective, the best architecture in every spelling, its score and
+            benchmark entry, the budget used and why the search stopped.
+        """
         space = self.space
         out = {
             **self.info, "objective": self.objective, "space": space.name, "dataset": self.task,
@@ -196,14 +222,37 @@ def _plot(rows: list[dict], label: str, path: Path) -> bool:
 
 
 def resolve_workers(workers: int) -> int:
-    """-1 = every core; else at least 1."""
+    """The number of processes: -1 = every core; else at least 1.
+
+    Parameters
+    ----------
+    workers : int
+
+    Returns
+    -------
+    int
+    """
     return (os.cpu_count() or 1) if workers == -1 else max(int(workers), 1)
 
 
 def load_formula(source) -> Proxy:
-    """A `zcgp.Proxy` from a Proxy, a Run, a run directory, an exported proxy.py / proxy.json
-    (read as data, never imported) or a formula string, whose terminals the proxy module can
-    compute. A path that does not exist is named as such."""
+    """A `zcgp.Proxy` whose terminals the proxy module can compute.
+
+    Parameters
+    ----------
+    source : str, Path, Proxy or Run
+        A Proxy, a Run, a run directory, an exported proxy.py / proxy.json (read as data,
+        never imported), a shipped suite proxy name or a formula string.
+
+    Returns
+    -------
+    Proxy
+
+    Raises
+    ------
+    ZcgpError
+        A path that does not exist (named as such), a terminal the module cannot compute.
+    """
     if isinstance(source, (str, Path)) and not isinstance(source, Proxy):
         text = str(source)
         if text.endswith((".py", ".json")) and not Path(text).exists():
@@ -220,8 +269,19 @@ def load_formula(source) -> Proxy:
 
 
 def candidates(run: Run) -> list[tuple[str, Proxy]]:
-    """(name, Proxy): the run's chosen formula, then up to MAX_CANDIDATES - 1 members of its cost
-    Pareto front spread evenly over it (degenerate members and formulas without terminals left out)."""
+    """The formulas `--pick` chooses from.
+
+    Parameters
+    ----------
+    run : Run
+
+    Returns
+    -------
+    list of (str, Proxy)
+        The run's chosen formula ("best"), then up to MAX_CANDIDATES - 1 members of its cost
+        Pareto front spread evenly over it (degenerate members and formulas without
+        terminals left out).
+    """
     front = []
     for i in range(len(run.result.get("pareto_cost", []))):
         try:
@@ -238,8 +298,20 @@ def candidates(run: Run) -> list[tuple[str, Proxy]]:
 
 
 def labeled_rows(run: Run, data_dir=None) -> list:
-    """(task, labeled rows) of each task the run was evolved on: the labels it saw, the only
-    ones `--pick auto` may read. A run on a user table has none here (its table is not shipped)."""
+    """The labels a run saw: the only ones `--pick auto` may read.
+
+    Parameters
+    ----------
+    run : Run
+    data_dir : path, optional
+        Another directory of the shipped files.
+
+    Returns
+    -------
+    list of (Task, numpy.ndarray)
+        Each task the run was evolved on with its train-split rows; empty for a run on a
+        user table (its table is not shipped).
+    """
     if run.config.get("data") is not None:
         return []
     seed, fraction = run.result.get("seed", 0), run.config["train_fraction"]
@@ -333,8 +405,20 @@ def _has_table(space, task: str, data_dir) -> bool:
 
 
 def benchmark_of(space, task: str, *, nb201_table=None, data_dir=None) -> Benchmark | None:
-    """The table a found network of `space/task` is looked up in (NB201: the test accuracy of
-    every cell; else the task's rows), or None when there is none."""
+    """The table a found network of `space/task` is looked up in.
+
+    Parameters
+    ----------
+    space : SearchSpace
+    task : str
+    nb201_table, data_dir : path, optional
+        Other copies of the NB201 table and of the shipped files.
+
+    Returns
+    -------
+    Benchmark or None
+        NB201: the test accuracy of every cell; else the task's rows; None without a table.
+    """
     if space.name == "nb201":
         return Benchmark(space, task, nb201_table=nb201_table, data_dir=data_dir)
     if _has_table(space, task, data_dir):

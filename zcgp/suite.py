@@ -30,9 +30,24 @@ __all__ = ["SCORE_METRICS", "build_suite", "suite_scores", "write_suite"]
 
 
 def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[str], data_dir=None) -> dict:
-    """{"per_task": {task: {"evolved_on": bool, "split": "test" | "all", metric: value}}, "held_out": {metric:
-    mean over the never-seen space's tasks}}: tasks evolved on are scored on their test split,
-    the others on all their architectures."""
+    """A formula's scores on every shipped task.
+
+    Parameters
+    ----------
+    proxy : Proxy
+    seed, train_fraction :
+        The splits of the run.
+    trained : set of str
+        The tasks the formula was evolved on (scored on their test split; the others on all
+        their architectures).
+    data_dir : path, optional
+
+    Returns
+    -------
+    dict
+        {"per_task": {task: {"evolved_on", "split", metric: value}}, "held_out": {space:
+        {metric: mean over the space's tasks}}} for the spaces it never saw.
+    """
     tasks = load_tasks("all", data_dir=data_dir)
     code = to_code(proxy.tree)
     per_task, held = {}, {}
@@ -98,8 +113,22 @@ def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = 
 
 def write_suite(names=SUITE_NAMES, out=None, *, seed: int = 0, n_jobs: int = -1, progress: bool = False,
                 data_dir=None) -> list[Path]:
-    """Build every suite proxy of `names` and write NAME.json into `out` (default: the
-    package's own `zcgp/data/suite/`); returns the paths written."""
+    """Build every suite proxy of `names` and write NAME.json.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Suite proxies to build.
+    out : path, optional
+        Where to write (default: the package's own `zcgp/data/suite/`).
+    seed, n_jobs, progress, data_dir :
+        As in `build_suite`.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
     written = []
     for name in names:
         payload = build_suite(name, seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir)

@@ -37,14 +37,45 @@ from filelock import FileLock, Timeout
 
 from zcgp.errors import ZcgpError
 
+__all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text", "claim_dir", "claim_file", "finish", "fmt",
+           "format_table", "json_safe", "pyplot"]
+
 
 # ---- atomic writes -----------------------------------------------------------------------------
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write `text` to `path` as UTF-8, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The target file; missing parent directories are created.
+    text : str
+        The whole new content of the file.
+
+    Notes
+    -----
+    The same temporary-file-and-rename protocol as `atomic_write_bytes`: a crash leaves either
+    the old file or the new one, never a half-written file.
+    """
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write via a temporary file in the same directory, then rename over the target."""
+    """Write `data` to `path` via a temporary file in the same directory, then rename it over the target.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The target file; missing parent directories are created.
+    data : bytes
+        The whole new content of the file.
+
+    Notes
+    -----
+    The temporary file is `.NAME.*.tmp` beside the target; it is flushed and fsynced before
+    `os.replace`, and removed if anything fails (including KeyboardInterrupt). The new file gets
+    the usual mode (0666 less the umask), not mkstemp's 0600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -63,7 +94,19 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 
 def json_safe(value):
-    """Non-finite floats -> None, tuples -> lists, recursively (JSON has no NaN/inf)."""
+    """A copy of `value` that JSON can hold: non-finite floats become None, tuples become lists.
+
+    Parameters
+    ----------
+    value : object
+        A float, dict, list, tuple or any other value; dicts, lists and tuples are converted
+        recursively, other values are returned unchanged.
+
+    Returns
+    -------
+    object
+        The converted value; NaN, inf and -inf become None (JSON has no NaN or infinity).
+    """
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
@@ -74,7 +117,21 @@ def json_safe(value):
 
 
 def atomic_write_json(path: str | os.PathLike, payload) -> None:
-    """`payload` as indented JSON, non-finite floats written as null."""
+    """Write `payload` to `path` as indented JSON, atomically, non-finite floats as null.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The target file; missing parent directories are created.
+    payload : object
+        JSON-compatible data, passed through `json_safe` first; objects with a `tolist` method
+        (numpy arrays and scalars) are written as their `tolist()`.
+
+    Raises
+    ------
+    TypeError
+        If `payload` holds a value that is neither JSON-compatible nor has `tolist`.
+    """
     text = json.dumps(json_safe(payload), indent=2, allow_nan=False, default=_jsonable)
     atomic_write_text(path, text + "\n")
 
@@ -118,7 +175,36 @@ def _locked(lock_path: Path, output: Path, option: str):
 
 @contextmanager
 def claim_dir(path, names=(), overwrite: bool = False, resume: bool = False, option: str = "--out"):
-    """Hold output directory `path` (None: nothing to claim) while writing `names` into it."""
+    """Hold output directory `path` while a command writes `names` into it (a context manager).
+
+    Creates the directory, takes the exclusive lock `path/.zcgp.lock` for the duration of the
+    `with` block, and refuses to mix new results with old ones (see the module docstring).
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        The output directory; None claims nothing and yields None.
+    names : iterable of str, default ()
+        The file names the command writes in `path`; any that already exist are "results".
+    overwrite : bool, default False
+        Remove existing `names` first instead of refusing (the command's --overwrite).
+    resume : bool, default False
+        Keep existing `names`: a resumed run continues its own directory.
+    option : str, default "--out"
+        The command-line option named in error messages.
+
+    Yields
+    ------
+    pathlib.Path or None
+        `path` as a Path, held until the block ends; None when `path` is None.
+
+    Raises
+    ------
+    ZcgpError
+        If `path` is an existing file, cannot be created or written, is locked by another
+        process, or already holds any of `names` without `overwrite` or `resume`, or if one of
+        those names to overwrite is a directory.
+    """
     if path is None:
         yield None
         return
@@ -143,7 +229,34 @@ def claim_dir(path, names=(), overwrite: bool = False, resume: bool = False, opt
 
 @contextmanager
 def claim_file(path, overwrite: bool = False, companions=(), option: str = "--out"):
-    """Hold output file `path` (and `companions`, e.g. its .json twin) while writing it."""
+    """Hold output file `path` (and its `companions`) while a command writes it (a context manager).
+
+    Creates the parent directory and takes the exclusive lock `.NAME.lock` beside `path` for the
+    duration of the `with` block. The caller writes the files; nothing is removed here.
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        The output file; None claims nothing and yields None.
+    overwrite : bool, default False
+        Allow `path` or a companion to exist already (the command's --overwrite).
+    companions : iterable of str or os.PathLike, default ()
+        Files written alongside `path`, e.g. its .json twin, checked the same way.
+    option : str, default "--out"
+        The command-line option named in error messages.
+
+    Yields
+    ------
+    pathlib.Path or None
+        `path` as a Path, held until the block ends; None when `path` is None.
+
+    Raises
+    ------
+    ZcgpError
+        If `path` is a directory, its parent cannot be created or written, it is locked by
+        another process, it or a companion exists without `overwrite`, or an existing one is a
+        directory.
+    """
     if path is None:
         yield None
         return
@@ -163,6 +276,25 @@ def claim_file(path, overwrite: bool = False, companions=(), option: str = "--ou
 
 # ---- text tables ---------------------------------------------------------------------------------
 def fmt(value, digits: int = 3) -> str:
+    """One table cell as text: None and NaN as "-", floats with `digits` decimals, others by `str`.
+
+    Parameters
+    ----------
+    value : object
+        The cell value.
+    digits : int, default 3
+        Decimal places for floats.
+
+    Returns
+    -------
+    str
+        The cell text.
+
+    Examples
+    --------
+    >>> fmt(0.12345), fmt(float("nan")), fmt(None), fmt(7)
+    ('0.123', '-', '-', '7')
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if isinstance(value, float):
@@ -171,7 +303,35 @@ def fmt(value, digits: int = 3) -> str:
 
 
 def format_table(header: list[str], rows: list[list], footer: list[list] | None = None) -> str:
-    """Left-aligned first column, right-aligned others, a rule under the header and before the footer."""
+    """A plain-text table: first column left-aligned, the others right-aligned.
+
+    A rule of dashes goes under the header and, when there is a footer, before it. Cells are
+    formatted by `fmt` (floats with 3 decimals, None and NaN as "-").
+
+    Parameters
+    ----------
+    header : list of str
+        The column titles; their number sets the number of columns.
+    rows : list of list
+        The body rows, one value per column.
+    footer : list of list, optional
+        Rows set apart below a second rule, e.g. a mean.
+
+    Returns
+    -------
+    str
+        The table, lines joined by newlines, no trailing newline.
+
+    Examples
+    --------
+    >>> print(format_table(["proxy", "tau"], [["synflow", 0.512], ["snip", None]], footer=[["mean", 0.512]]))
+    proxy      tau
+    --------------
+    synflow  0.512
+    snip         -
+    --------------
+    mean     0.512
+    """
     cells = [[fmt(c) for c in row] for row in [header, *rows, *(footer or [])]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
 
@@ -187,7 +347,14 @@ def format_table(header: list[str], rows: list[list], footer: list[list] | None 
 
 # ---- plotting ----------------------------------------------------------------------------------
 def pyplot():
-    """matplotlib.pyplot on the Agg backend, or None without matplotlib."""
+    """`matplotlib.pyplot` on the Agg (file-only) backend, or None when matplotlib is not installed.
+
+    Returns
+    -------
+    module or None
+        `matplotlib.pyplot`, imported on first call; None without matplotlib, so plotting is
+        optional.
+    """
     try:
         import matplotlib
     except ImportError:
@@ -198,7 +365,20 @@ def pyplot():
 
 
 def save_figure(fig, path) -> Path:
-    """The figure as PNG, written atomically."""
+    """Write a matplotlib figure to `path` as PNG (110 dpi), atomically; the figure stays open.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to save.
+    path : str or os.PathLike
+        The target PNG file; missing parent directories are created.
+
+    Returns
+    -------
+    pathlib.Path
+        `path` as a Path.
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     atomic_write_bytes(path, buffer.getvalue())
@@ -206,7 +386,20 @@ def save_figure(fig, path) -> Path:
 
 
 def finish(fig, path) -> Path:
-    """Lay the figure out, write it as PNG (atomically) and close it."""
+    """Lay the figure out, write it to `path` as PNG (atomically, 110 dpi) and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to finish; it is closed even when writing fails.
+    path : str or os.PathLike
+        The target PNG file; missing parent directories are created.
+
+    Returns
+    -------
+    pathlib.Path
+        `path` as a Path.
+    """
     fig.tight_layout()
     try:
         return save_figure(fig, Path(path))

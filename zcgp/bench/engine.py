@@ -23,7 +23,25 @@ from zcgp.gp.settings import GPConfig
 
 
 def naive_fitness(pset, trees, tasks_columns, targets) -> np.ndarray:
-    """The textbook DEAP loop: compile each tree, evaluate per task, scipy Kendall per task."""
+    """The textbook DEAP loop: compile each tree, evaluate per task, scipy Kendall per task.
+
+    Parameters
+    ----------
+    pset : deap.gp.PrimitiveSet
+        The primitive set the trees are compiled with.
+    trees : sequence of deap.gp.PrimitiveTree
+        The formulas scored.
+    tasks_columns : sequence of list of numpy.ndarray
+        Per task, the terminal columns in the primitive set's argument order.
+    targets : sequence of numpy.ndarray
+        Per task, the accuracies of the same architectures.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per tree, the mean over tasks of Kendall tau (`WORST` where a tree's output is constant or
+        not finite).
+    """
     from deap import gp
     from scipy.stats import kendalltau
     out = np.empty(len(trees))
@@ -44,7 +62,25 @@ def naive_fitness(pset, trees, tasks_columns, targets) -> np.ndarray:
 
 def speed(tasks, *, candidates: int = 1000, seed: int = 0,
           train_fraction: float = DEFAULT_TRAIN_FRACTION) -> list[list]:
-    """One table row: the engine and the naive loop scoring the same random population."""
+    """One table row: the engine and the naive loop scoring the same random population.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks scored on (their train splits).
+    candidates : int
+        Size of the random population.
+    seed : int
+        The split and population seed.
+    train_fraction : float
+        Fraction of each task in its train split.
+
+    Returns
+    -------
+    list of list
+        One row: label, engine seconds, naive seconds, formulas/s of each, speed-up, largest
+        fitness difference between the two, engine evaluations.
+    """
     terms, _ = select_terminals(tasks)
     data = Dataset.build(tasks, terms, "train", seed, train_fraction)
     engine = Engine(data, GPConfig(population=candidates, generations=0, seed=seed))
@@ -68,7 +104,29 @@ def speed(tasks, *, candidates: int = 1000, seed: int = 0,
 
 def wall(tasks, *, population: int = 1000, generations: int = 20, n_jobs=(1,), seed: int = 0,
          train_fraction: float = DEFAULT_TRAIN_FRACTION) -> list[list]:
-    """One row per n_jobs: wall seconds of dataset building + a full run, engine evaluations/s."""
+    """One row per n_jobs: wall seconds of dataset building + a full run, engine evaluations/s.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks evolved on (their train splits).
+    population : int
+        Population size.
+    generations : int
+        Number of generations.
+    n_jobs : sequence of int
+        One run per number of evaluation workers.
+    seed : int
+        The split and engine seed.
+    train_fraction : float
+        Fraction of each task in its train split.
+
+    Returns
+    -------
+    list of list
+        Per n_jobs: label, n_jobs, seconds, evaluations, evaluations/s, best fitness and the
+        best formula (first 60 characters).
+    """
     terms, _ = select_terminals(tasks)
     rows = []
     for jobs in n_jobs:
@@ -110,7 +168,23 @@ def _sel(select: str) -> str:
 def quality_settings(*, population=None, generations=None, task_population=None, task_generations=None,
                      selects=("train",)) -> list[tuple[str, str, str, GPConfig, str]]:
     """(label, 'all' | 'per-task', missing mode, config, final selection) of each quality row;
-    sizes default to `zcgp evolve`'s."""
+    sizes default to `zcgp evolve`'s.
+
+    Parameters
+    ----------
+    population, generations : int, optional
+        Population and generations of the one-formula-for-all-tasks rows.
+    task_population, task_generations : int, optional
+        Population and generations of the one-formula-per-task rows.
+    selects : sequence of str
+        Final selections ("train", "validation"); each gives one row of either kind.
+
+    Returns
+    -------
+    list of tuple
+        (label, scope, missing mode, GPConfig, selection): first the all-tasks rows, then the
+        per-task rows; `quality` takes them as its `settings`.
+    """
     d = GPConfig()
     new = dataclasses.replace(d, population=population or d.population, generations=generations or d.generations)
     task = dataclasses.replace(d, population=task_population or d.population,
@@ -128,7 +202,29 @@ def quality(tasks, settings, *, seeds: int = 5, train_fraction: float = DEFAULT_
     """Rows per seed and setting, then the means over seeds; and the per-task rows.
 
     An undefined task (--missing zero, formula uses a proxy the task lacks) counts 0 in the
-    mean and never beats the best proxy."""
+    mean and never beats the best proxy.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks evolved on and tested on.
+    settings : sequence of tuple
+        The rows to run, as `quality_settings` returns them.
+    seeds : int
+        Number of seeds (0 to seeds - 1).
+    train_fraction : float
+        Fraction of each task in its train split.
+
+    Returns
+    -------
+    rows : list of list
+        Per seed and setting: seed, label, mean test Kendall, tasks beating the best proxy,
+        defined tasks, best proxy and linear baseline means, seconds, formula; then one "mean"
+        row per setting over the seeds.
+    per_task_rows : list of list
+        For the per-task settings: seed, label, task id, evolved, best proxy and linear test
+        Kendall.
+    """
     rows, per_task_rows = [], []
     sums = {}
     for seed in range(seeds):

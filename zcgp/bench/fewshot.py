@@ -6,7 +6,7 @@ architectures are drawn at random (seeded by draw and task) as the labels; every
 fitted on them alone and scored on all the other architectures of the task:
   * "proxy": the suite proxy as it is (k labels unused);
   * "adapt:METHOD": `zcgp.adapt` on the k labels (`adapting.ADAPT_METHODS`);
-  * "PREDICTOR[+formula][+onehot|+gae]": a predictor of `zcgp.predictors` on the proxies'
+  * `PREDICTOR[+formula][+onehot|+gae]`: a predictor of `zcgp.predictors` on the proxies'
     ranks, with the suite proxy's value as an extra input, and/or an architecture encoding
     (one-hot, or a graph-autoencoder embedding learned without labels);
   * "best proxy (k)": the hand-crafted proxy with the best Kendall on the k labels.
@@ -43,7 +43,21 @@ __all__ = ["ADAPTS", "FEATURES", "KS", "fewshot", "method_names", "summarize_few
 
 
 def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPTS) -> list[str]:
-    """Every method of the benchmark, in table order."""
+    """Every method of the benchmark, in table order.
+
+    Parameters
+    ----------
+    predictors : sequence of str
+        Names of `zcgp.predictors.PREDICTORS`.
+    features : sequence of str
+        Predictor inputs besides the proxies (FEATURES).
+    adapts : sequence of str
+        `zcgp.adapt` methods.
+
+    Returns
+    -------
+    list of str
+    """
     return ["proxy", "best proxy (k)", *(f"adapt:{a}" for a in adapts),
             *(f"{p}{f}" for p in predictors for f in features)]
 
@@ -69,35 +83,79 @@ def _proxy_values(proxy: Proxy, task, rows) -> np.ndarray:
 
 
 def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PREDICTORS), features=FEATURES,
-            adapts=ADAPTS, data_dir=None, seed: int = 0, progress=None) -> list[dict]:
-    """One record per (space, task, k, draw, method) with its held-out scores (see the
-    module docstring). `progress(record)` is called after each (space, task, k, draw)."""
+            adapts=ADAPTS, proxies: dict | None = None, data_dir=None, seed: int = 0, n_jobs: int = -1,
+            progress=None) -> list[dict]:
+    """The records of the few-shot benchmark (see the module docstring).
+
+    Parameters
+    ----------
+    spaces : sequence of str
+        Held-out spaces; each is searched with the suite proxy that never saw it.
+    ks : sequence
+        Labeled architectures per draw (ints, or "all": every architecture but 20 %).
+    draws : int
+        Random draws per (task, k).
+    predictors, features, adapts : sequence of str
+        The methods compared.
+    proxies : dict, optional
+        space -> the proxy to adapt (default: the suite proxy that never saw the space).
+    data_dir : path, optional
+        Another directory of the shipped files.
+    seed : int
+        Seed of the graph-autoencoder embedding.
+    n_jobs : int
+        Tasks scored at once in joblib worker processes (-1: every core); the records are the
+        same for any value.
+    progress : callable, optional
+        Called with (task id, records so far) after each task.
+
+    Returns
+    -------
+    list of dict
+        One record per (space, task, k, draw, method): labeled count and the Kendall, Spearman
+        and top-10 % precision on the architectures not labeled.
+    """
+    from joblib import Parallel, delayed
+
     unknown = [p for p in predictors if p not in PREDICTORS]
     if unknown:
         raise ZcgpError(f"unknown predictor '{unknown[0]}'; known: {', '.join(PREDICTORS)}")
-    records = []
+    jobs = []
     for space_name in spaces:
-        proxy = Proxy(default_for(space_name))
+        proxy = Proxy((proxies or {}).get(space_name, default_for(space_name)))
         space = get_space(space_name)
         embedder = fit_embedder(space, seed=seed) if any("gae" in f for f in features) else None
         for task in load_tasks(space_name, data_dir=data_dir):
             encodings = {"onehot": one_hot(space, task.archs)} if any("onehot" in f for f in features) else {}
             if embedder is not None:
                 encodings["gae"] = embedder.embed(task.archs)
-            formula_all = _proxy_values(proxy, task, np.arange(task.n))
-            for k in ks:
-                for draw in range(draws):
-                    labeled, rest = _draw(task, k, draw)
-                    target = task.target[rest]
-                    row = {"space": space_name, "task": task.id, "k": k, "draw": draw, "labeled": int(labeled.size)}
-                    results = {"proxy": _scores(target, _proxy_values(proxy, task, rest))}
-                    if labeled.size >= 2:
-                        results.update(_fitted(task, proxy, encodings, formula_all, labeled, rest, draw,
-                                               predictors, features, adapts))
-                    for method, values in results.items():
-                        records.append({**row, "method": method, **values})
-                    if progress is not None:
-                        progress(row)
+            jobs.append(delayed(_task_records)(space_name, task, proxy, encodings, ks, draws, predictors, features,
+                                               adapts))
+    records = []
+    for task_records in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
+        records += task_records
+        if progress is not None and task_records:
+            progress(task_records[0]["task"], len(records))
+    return records
+
+
+def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, features, adapts) -> list[dict]:
+    """The records of one task: every k, draw and method."""
+    import torch
+
+    torch.set_num_threads(1)                # one process per core: threads would oversubscribe
+    formula_all = _proxy_values(proxy, task, np.arange(task.n))
+    records = []
+    for k in ks:
+        for draw in range(draws):
+            labeled, rest = _draw(task, k, draw)
+            target = task.target[rest]
+            row = {"space": space_name, "task": task.id, "k": k, "draw": draw, "labeled": int(labeled.size)}
+            results = {"proxy": _scores(target, _proxy_values(proxy, task, rest))}
+            if labeled.size >= 2:
+                results.update(_fitted(task, proxy, encodings, formula_all, labeled, rest, draw,
+                                       predictors, features, adapts))
+            records += [{**row, "method": method, **values} for method, values in results.items()]
     return records
 
 
@@ -123,8 +181,21 @@ def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors
 
 
 def summarize_fewshot(records: list[dict], metric: str = "kendall") -> dict:
-    """{space: {k: {method: (mean, std over draws)}}} of the mean over the space's tasks,
-    plus the space "mean" (per draw, the mean over spaces)."""
+    """Mean and std over draws of each method's score, per held-out space and k.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of `fewshot`.
+    metric : str
+        "kendall", "spearman" or "top10".
+
+    Returns
+    -------
+    dict
+        {space: {k: {method: (mean, std)}}} of the mean over the space's tasks, plus the space
+        "mean": per draw, the mean over spaces.
+    """
     cells: dict = {}
     for r in records:
         cells.setdefault((r["space"], str(r["k"]), r["method"], r["draw"]), []).append(r[metric])

@@ -43,6 +43,27 @@ def _timed(fn):
 
 
 def run_zcgp(train: Dataset, test: Dataset, population: int, generations: int, seed: int) -> dict:
+    """One zcgp run on `train`, its best formula scored on `test`.
+
+    Parameters
+    ----------
+    train : Dataset
+        The train split evolved on.
+    test : Dataset
+        The test split the final formula is scored on.
+    population : int
+        Population size.
+    generations : int
+        Generations after the initial population.
+    seed : int
+        The engine's seed.
+
+    Returns
+    -------
+    dict
+        engine ("zcgp"), wall_s and cpu_s of the evolution, train (best fitness), test (mean
+        test Kendall), formula and evaluations.
+    """
     config = GPConfig(population=population, generations=generations, seed=seed)
     engine, wall, cpu = _timed(lambda: Engine(train, config).run())
     code = to_code(engine.tree(engine.best.key))
@@ -52,6 +73,32 @@ def run_zcgp(train: Dataset, test: Dataset, population: int, generations: int, s
 
 
 def run_gplearn(train: Dataset, test: Dataset, population: int, generations: int, seed: int) -> dict:
+    """One gplearn `SymbolicRegressor` run on `train` with zcgp's fitness, its program scored on `test`.
+
+    Parameters
+    ----------
+    train : Dataset
+        The train split evolved on.
+    test : Dataset
+        The test split the final formula is scored on.
+    population : int
+        Population size.
+    generations : int
+        Generations after the initial population.
+    seed : int
+        gplearn's random_state.
+
+    Returns
+    -------
+    dict
+        engine ("gplearn"), wall_s and cpu_s of the fit, train (the program's fitness), test
+        (mean test Kendall), formula, evaluations and program (gplearn's final program).
+
+    Raises
+    ------
+    ZcgpError
+        When gplearn is not installed.
+    """
     try:
         from gplearn.fitness import make_fitness
         from gplearn.functions import make_function
@@ -92,7 +139,33 @@ def run_gplearn(train: Dataset, test: Dataset, population: int, generations: int
 
 def compare(tasks, against: str = "gplearn", *, population: int = 1000, generations: int = 20, seed: int = 0,
             train_fraction: float = DEFAULT_TRAIN_FRACTION) -> list[dict]:
-    """One row per engine (zcgp, then the anchor) on the same data, fitness and budget."""
+    """One row per engine (zcgp, then the anchor) on the same data, fitness and budget.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks (missing proxies excluded); both engines evolve on their train splits.
+    against : str
+        The anchor, one of `ANCHORS`.
+    population : int
+        Population size of both engines.
+    generations : int
+        Generations after the initial population.
+    seed : int
+        The split and engine seed.
+    train_fraction : float
+        Fraction of each task in its train split.
+
+    Returns
+    -------
+    list of dict
+        zcgp's record, then the anchor's (see `run_zcgp` and `run_gplearn`).
+
+    Raises
+    ------
+    ZcgpError
+        When `against` is not a known anchor.
+    """
     if against not in ANCHORS:
         raise ZcgpError(f"unknown anchor '{against}'; choose from {', '.join(ANCHORS)}")
     terminals, _ = select_terminals(tasks, "exclude")

@@ -21,6 +21,31 @@ from zcgp.proxies.measure import MeasureSettings, measure_networks
 
 @dataclass
 class Agreement:
+    """What `proxy_agreement` measured on one task.
+
+    Parameters
+    ----------
+    task : str
+        The table task's id.
+    rows : list of dict
+        Per proxy: name, n (networks where both values are finite), spearman_table,
+        spearman_accuracy, median_ours, median_table.
+    networks : int
+        Networks measured.
+    cpu_seconds_per_network : float
+        CPU seconds of measuring, per network.
+    failures : int
+        Failed (network, proxy) measurements.
+    batch_size : int
+        Minibatch size used.
+    resolution : int
+        Input resolution used.
+    values : dict, optional
+        name -> the values computed here, one per network.
+    accuracy : numpy.ndarray, optional
+        The table's accuracy of each network.
+    """
+
     task: str
     rows: list[dict]                 # per proxy: name, n, spearman_table, spearman_accuracy, medians
     networks: int
@@ -34,7 +59,21 @@ class Agreement:
 
 def formula_accuracy(found: Agreement, formula) -> float:
     """Spearman of an evolved formula (a `zcgp.Proxy` over proxies of `found`) with the accuracy,
-    computed from the values `proxy_agreement` measured (the networks are the reference)."""
+    computed from the values `proxy_agreement` measured (the networks are the reference).
+
+    Parameters
+    ----------
+    found : Agreement
+        A `proxy_agreement` result, with its values and accuracy.
+    formula : zcgp.Proxy
+        The formula; its terminals must be among `found.values`.
+
+    Returns
+    -------
+    float
+        Spearman correlation over the networks where the formula is finite; NaN with fewer
+        than three.
+    """
     values = {t: found.values[t] for t in formula.terminals}
     scores = np.broadcast_to(np.asarray(formula.score(values), dtype=float), found.accuracy.shape)
     ok = np.isfinite(scores)
@@ -43,7 +82,23 @@ def formula_accuracy(found: Agreement, formula) -> float:
 
 def exact_params(space, task: str, data_dir=None) -> tuple[int, float] | None:
     """(rows, max relative difference) of `space.param_count` vs the table's params, or None
-    when the space has no closed-form count."""
+    when the space has no closed-form count.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space checked.
+    task : str
+        The space's task.
+    data_dir : path, optional
+        Another directory of the shipped files.
+
+    Returns
+    -------
+    tuple of (int, float) or None
+        The table's rows and the largest relative difference in millions of parameters; None
+        without `space.param_count`.
+    """
     count = getattr(space, "param_count", None)
     if count is None:
         return None
@@ -56,6 +111,37 @@ def exact_params(space, task: str, data_dir=None) -> tuple[int, float] | None:
 
 def proxy_agreement(space, task: str, names, *, archs: int = 50, batch_size: int = 32, resolution: int | None = None,
                     seed: int = 0, device: str = "cpu", data_dir=None, progress: bool = False) -> Agreement:
+    """Compute proxies on sampled table architectures of a task and correlate them with the table.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space whose table is read.
+    task : str
+        The space's task.
+    names : sequence of str
+        The proxies computed.
+    archs : int
+        Table rows sampled (at most the table's size).
+    batch_size : int
+        Size of the one synthetic minibatch.
+    resolution : int, optional
+        Input resolution; the task's own by default.
+    seed : int
+        Seed of the row sample and of the measurement.
+    device : str
+        Torch device of the measurement.
+    data_dir : path, optional
+        Another directory of the shipped files.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    Agreement
+        Per proxy the Spearman with the table's values and accuracy, the CPU seconds per
+        network, and the values computed.
+    """
     table = table_task(space, task, data_dir)
     classes, native = space.tasks[task]
     resolution = resolution or native

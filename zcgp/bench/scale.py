@@ -31,7 +31,27 @@ TASKS = 19
 
 
 def synthetic_tasks(n: int, count: int = TASKS, seed: int = 0) -> list[Task]:
-    """`count` tasks of `n` architectures with seven noisy monotone proxies of a latent quality."""
+    """`count` tasks of `n` architectures with seven noisy monotone proxies of a latent quality.
+
+    Parameters
+    ----------
+    n : int
+        Architectures per task (at least 10).
+    count : int
+        Number of tasks.
+    seed : int
+        Seed of the values (each task draws from (seed, task index)).
+
+    Returns
+    -------
+    list of Task
+        Tasks "synthetic/00", ... with the proxies `PROXIES`.
+
+    Raises
+    ------
+    ZcgpError
+        When `n` is below 10.
+    """
     if n < 10:
         raise ZcgpError(f"a synthetic task needs at least 10 architectures, got {n}")
     tasks = []
@@ -49,14 +69,43 @@ def synthetic_tasks(n: int, count: int = TASKS, seed: int = 0) -> list[Task]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (MiB)."""
+    """Peak resident memory of this process so far (MiB).
+
+    Returns
+    -------
+    float
+        The process's ru_maxrss in MiB.
+    """
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 / (1024 if sys.platform == "darwin" else 1)
 
 
 def measure_scale(n: int, population: int = 20, generations: int = 2, seed: int = 0,
                   count: int = TASKS, n_jobs: int = 1) -> dict:
-    """Time and memory of `generations` generations on `count` synthetic tasks of `n` architectures."""
+    """Time and memory of `generations` generations on `count` synthetic tasks of `n` architectures.
+
+    Parameters
+    ----------
+    n : int
+        Architectures per task.
+    population : int
+        Population size.
+    generations : int
+        Number of generations.
+    seed : int
+        Seed of the tasks and of the engine.
+    count : int
+        Number of synthetic tasks.
+    n_jobs : int
+        Workers of the formula evaluation.
+
+    Returns
+    -------
+    dict
+        n, tasks, rows, population, generations, build_wall_s, build_cpu_s, gen_wall_s and
+        gen_cpu_s (means per generation), evaluations, cpu_ms_per_formula, peak_rss_mb and
+        best_fitness.
+    """
     wall, cpu = time.perf_counter(), time.process_time()
     tasks = synthetic_tasks(n, count, seed)
     dataset = Dataset.build(tasks, PROXIES, "all", seed=seed, transform="rank")
@@ -79,6 +128,19 @@ def measure_scale(n: int, population: int = 20, generations: int = 2, seed: int 
 
 
 def growth_vs_nlogn(small: dict, large: dict) -> float:
-    """(cost ratio) / (n log n ratio) between two sizes: <= 1 grows no worse than n log n."""
+    """(cost ratio) / (n log n ratio) between two sizes: <= 1 grows no worse than n log n.
+
+    Parameters
+    ----------
+    small : dict
+        `measure_scale`'s record of the smaller size.
+    large : dict
+        `measure_scale`'s record of the larger size.
+
+    Returns
+    -------
+    float
+        The ratio of CPU milliseconds per formula over the ratio of rows * log(rows).
+    """
     ratio = large["cpu_ms_per_formula"] / max(small["cpu_ms_per_formula"], 1e-12)
     return ratio / ((large["rows"] * math.log(large["rows"])) / (small["rows"] * math.log(small["rows"])))

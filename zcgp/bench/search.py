@@ -33,8 +33,39 @@ def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str,
                    population: int = POPULATION, sample_size: int = SAMPLE_SIZE,
                    settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
                    progress=None) -> list[dict]:
-    """One `zcgp.search` per (objective, seed): `objectives` maps a label to what `search`
-    takes as its proxy (a label "NAME:MODE" picks with MODE). One record per search."""
+    """One `zcgp.search` per (objective, seed), as a user runs it.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space searched.
+    seeds : sequence of int
+        One search per seed.
+    minutes : float
+        Wall-time budget per search, setup included.
+    task : str
+        The space's task.
+    lookup : bool
+        Table proxies over the table's architectures.
+    settings : MeasureSettings, optional
+        How networks are measured.
+    workers : int
+        Processes scoring networks.
+    data_dir : path, optional
+        Another directory of the shipped files.
+    progress : callable, optional
+        Called with each record.
+    objectives : dict
+        label -> what `zcgp.search` takes as its proxy; a label "NAME:MODE" picks with MODE.
+    population, sample_size : int
+        Aging evolution settings.
+
+    Returns
+    -------
+    list of dict
+        One record per search: objective, seed, best_arch, evaluations, seconds, benchmark,
+        info (the search's `info`: labels, pick, time).
+    """
     bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
     records = []
     for label, source in objectives.items():
@@ -43,9 +74,7 @@ def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str,
             result = search(space, source, minutes=minutes, seed=seed, task=task, lookup=lookup,
                             population=population, sample_size=sample_size, settings=settings, workers=workers,
                             pick=mode, data_dir=data_dir)
-            record = {"objective": label, "seed": seed, "best_arch": result.best_string,
-                      "evaluations": result.evaluations, "seconds": result.info["seconds"]["total"],
-                      "benchmark": bench.lookup(result.best_arch), "info": result.info}
+            record = _record(label, seed, result, bench)
             records.append(record)
             if progress is not None:
                 progress(record)
@@ -56,9 +85,38 @@ def compare_objectives(space, formula, objectives, seeds, *, evaluations: int = 
                        lookup: bool = True, population: int = 20, sample_size: int = 5, reference: int = 64,
                        settings: MeasureSettings | None = None, data_dir=None,
                        benchmark: Benchmark | None = None, progress=None) -> list[dict]:
-    """One search per (objective, seed) at an equal budget of distinct networks; objectives are
-    "evolved" (`formula`), "random" or proxy names. Returns one dict per run with the found
-    architecture and its benchmark entry (None when not in the table)."""
+    """One search per (objective, seed) at an equal budget of distinct networks.
+
+    A shared cache computes each network's proxies once for all runs.
+
+    Parameters
+    ----------
+    space : str or SearchSpace
+    formula : str, Path or Proxy, optional
+        The "evolved" objective.
+    objectives : sequence of str
+        "evolved", "random" or proxy names.
+    seeds : sequence of int
+    evaluations : int
+        Distinct networks per search.
+    task : str, optional
+    lookup : bool
+        Table proxies over the table's architectures (default).
+    population, sample_size, reference : int
+        Aging evolution; the formula's reference sample.
+    settings : MeasureSettings, optional
+    data_dir : path, optional
+    benchmark : Benchmark, optional
+        Where found networks are looked up (default: the task's table in lookup mode).
+    progress : callable, optional
+        Called with each run.
+
+    Returns
+    -------
+    list of dict
+        One per run: the found architecture, its accuracy and percentile (None when not in the
+        table), the benchmark entry, networks computed so far.
+    """
     space = get_space(space) if isinstance(space, str) else space
     task = task or next(iter(space.tasks))
     formula = load_formula(formula) if formula is not None and "evolved" in objectives else None
@@ -94,8 +152,24 @@ def compare_objectives(space, formula, objectives, seeds, *, evaluations: int = 
 
 def seconds_per_network(space, names, task: str | None = None, *, networks: int = 4,
                         settings: MeasureSettings | None = None, seed: int = 12345) -> float:
-    """CPU (process) seconds to build and score one fresh network of `space` with proxies
-    `names`, averaged over `networks` sampled ones (0 for no proxies)."""
+    """CPU (process) seconds to build and score one fresh network.
+
+    Parameters
+    ----------
+    space : SearchSpace
+    names : sequence of str
+        Proxies (none: 0 seconds).
+    task : str, optional
+    networks : int
+        Sampled networks averaged over.
+    settings : MeasureSettings, optional
+    seed : int
+        Sampling seed.
+
+    Returns
+    -------
+    float
+    """
     if not names:
         return 0.0
     measure, _ = make_measure(space, tuple(names), task or next(iter(space.tasks)),
@@ -122,12 +196,48 @@ ANCHORS = {
 
 def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool = False,
                       settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
-                      evolve_options: dict | None = None, progress=None) -> list[dict]:
-    """Zero-shot, as a researcher with a new space runs it: for each seed, `zcgp.evolve` with
-    the defaults (or `evolve_options`) on every shipped space except `space`, then one
-    `zcgp.search` of `space` with that run (its formula never saw a label of `space`). The
-    evolution is timed apart from the search's budget. One record per seed."""
-    others = [s for s in SUITE_SPACES if s != space.name]
+                      evolve_options: dict | None = None, progress=None, own: bool = False) -> list[dict]:
+    """The zero-shot benchmark, as a researcher with a new space runs it.
+
+    For each seed, `zcgp.evolve` with the defaults (or `evolve_options`) on every shipped space
+    except `space`, then one `zcgp.search` of `space` with that run (its formula never saw a
+    label of `space`). The evolution is timed apart from the search's budget.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space searched.
+    seeds : sequence of int
+        One search per seed.
+    minutes : float
+        Wall-time budget per search, setup included.
+    task : str
+        The space's task.
+    lookup : bool
+        Table proxies over the table's architectures.
+    settings : MeasureSettings, optional
+        How networks are measured.
+    workers : int
+        Processes scoring networks.
+    data_dir : path, optional
+        Another directory of the shipped files.
+    progress : callable, optional
+        Called with each record.
+    evolve_options : dict, optional
+        Options of `zcgp.evolve`.
+    own : bool
+        Evolve on the searched space's own tasks instead (the in-distribution path, objective
+        "own": `zcgp evolve --tasks SPACE` then `zcgp search --proxy RUN`).
+
+    Returns
+    -------
+    list of dict
+        One record per seed, as `timed_searches`'s, plus evolve_seconds, run_formula and
+        evolved_on.
+    """
+    others = [space.name] if own else [s for s in SUITE_SPACES if s != space.name]
+    label = "own" if own else "transfer"
+    bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
     records = []
     for seed in seeds:
         start = time.perf_counter()
@@ -135,18 +245,38 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         evolved = time.perf_counter() - start
         result = search(space, run, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
                         workers=workers, data_dir=data_dir)
-        record = {"objective": "transfer", "seed": seed, "best_arch": result.best_string,
-                  "evaluations": result.evaluations, "seconds": result.info["seconds"]["total"],
-                  "benchmark": result.benchmark, "info": result.info, "evolve_seconds": evolved,
-                  "run_formula": run.formula, "evolved_on": others}
+        record = {**_record(label, seed, result, bench), "evolve_seconds": evolved, "run_formula": run.formula,
+                  "evolved_on": others}
         records.append(record)
         if progress is not None:
             progress(record)
     return records
 
 
+def _record(label: str, seed: int, result, bench: Benchmark) -> dict:
+    """One time-mode record; the found network and "labels alone" both looked up in `bench`."""
+    info = dict(result.info)
+    if info.get("labels_alone"):
+        alone = info["labels_alone"]
+        info["labels_alone"] = {**alone, "benchmark": bench.lookup(alone["arch"])}
+    return {"objective": label, "seed": seed, "best_arch": result.best_string, "evaluations": result.evaluations,
+            "seconds": result.info["seconds"]["total"], "benchmark": bench.lookup(result.best_arch), "info": info}
+
+
 def record_labels(record: dict) -> int | None:
-    """Labeled architectures of the searched space a record's objective saw (0: zero-shot)."""
+    """Labeled architectures of the searched space a record's objective saw.
+
+    Parameters
+    ----------
+    record : dict
+        A record of `timed_searches` or `transfer_searches`.
+
+    Returns
+    -------
+    int or None
+        0 for zero-shot (a hand-crafted proxy, random search, a transfer formula), None when
+        unknown (a formula given as text).
+    """
     labels = record.get("info", {}).get("labels")
     if labels is not None:
         return labels.get("space_labels")
@@ -155,10 +285,26 @@ def record_labels(record: dict) -> int | None:
 
 
 def timed_rows(records: list[dict], task: str, metric: str) -> tuple[list[str], list[list]]:
-    """(datasets, rows) of a time-mode table: per objective, in record order, the labels of the
-    searched space it saw, mean +/- std over seeds of each dataset's accuracy and percentile of
-    the found network, networks scored, wall seconds per network and the worst seed; then, for
-    an in-distribution objective, "labels alone" (the best of its labeled architectures)."""
+    """The rows of a time-mode table.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of `timed_searches` / `transfer_searches` (any mix).
+    task : str
+        The dataset of the "worst" column.
+    metric : str
+        The benchmark's metric ("test_accuracy", "val_accuracy").
+
+    Returns
+    -------
+    (list of str, list of list)
+        The datasets, and per objective (record order): the labels of the searched space it saw,
+        in or out of distribution, mean +/- std over seeds of each dataset's accuracy and
+        percentile, networks scored, wall seconds per network, the worst seed and the number of
+        runs; after an in-distribution objective, "labels alone" (the best of its labeled
+        architectures).
+    """
     objectives = list(dict.fromkeys(r["objective"] for r in records))
     datasets = list(next((r["benchmark"] for r in records if r["benchmark"]), {task: None}))
     rows = []
@@ -189,7 +335,18 @@ def timed_rows(records: list[dict], task: str, metric: str) -> tuple[list[str], 
 
 
 def anchor_rows(space: str, datasets: list[str]) -> list[list]:
-    """Rows of the published anchors of `space` in a time-mode table's columns."""
+    """Rows of the published anchors of `space` in a time-mode table's columns.
+
+    Parameters
+    ----------
+    space : str
+    datasets : list of str
+        The table's datasets (NB201: CIFAR-10, CIFAR-100, ImageNet16-120).
+
+    Returns
+    -------
+    list of list
+    """
     out = []
     for name, *values, cost, runs in ANCHORS.get(space, []):
         cells = []
@@ -200,6 +357,15 @@ def anchor_rows(space: str, datasets: list[str]) -> list[list]:
 
 
 def mean_std_cell(values) -> str:
-    """The mean +/- std of the values that are not None (two decimals), or "not in the table"."""
+    """The mean +/- std of the values that are not None (two decimals), or "not in the table".
+
+    Parameters
+    ----------
+    values : iterable of float or None
+
+    Returns
+    -------
+    str
+    """
     values = [v for v in values if v is not None]
     return f"{np.mean(values):.2f} +/- {np.std(values):.2f}" if values else "not in the table"

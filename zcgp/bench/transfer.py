@@ -53,7 +53,28 @@ METHOD_LABELS = {"evolved": "evolved", "best_proxy": "best proxy (train)", "ridg
 
 
 def evolve_formula(tasks, terminals, settings: EvolveSettings, seed: int):
-    """(engine, final entry, what chose it) of one run on the train splits of `tasks`."""
+    """(engine, final entry, what chose it) of one run on the train splits of `tasks`.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks evolved on.
+    terminals : sequence of str
+        The terminals.
+    settings : EvolveSettings
+        The run settings, final selection included.
+    seed : int
+        The split and engine seed.
+
+    Returns
+    -------
+    engine : Engine
+        The finished run.
+    entry : Entry
+        The final formula.
+    details : dict
+        What chose it (`gp.final.final_entry`'s details, without the candidates).
+    """
     engine = run_engine(tasks, terminals, settings, seed)
     entry, details = final_entry(engine, settings, tasks, terminals, seed)
     details.pop("candidates", None)
@@ -62,7 +83,29 @@ def evolve_formula(tasks, terminals, settings: EvolveSettings, seed: int):
 
 def fit_unit(train_tasks, heldout, terminals, settings: EvolveSettings, seed: int,
              boost: bool = True) -> dict:
-    """Every choice made on the training side: reads `heldout` proxies, never its targets."""
+    """Every choice made on the training side: reads `heldout` proxies, never its targets.
+
+    Parameters
+    ----------
+    train_tasks : sequence of Task
+        The tasks fitted on (their train splits).
+    heldout : sequence of Task
+        The held-out tasks; only their proxies are read (lightgbm's predictions).
+    terminals : sequence of str
+        The terminals of the formula and the features of ridge and lightgbm.
+    settings : EvolveSettings
+        The evolution settings.
+    seed : int
+        The split, engine and lightgbm seed.
+    boost : bool
+        Also fit lightgbm when it is installed.
+
+    Returns
+    -------
+    dict
+        formula, train_fitness, size, select (what chose the formula), tree, best_proxy (name),
+        ridge ((coef, intercept)) and lightgbm (task id -> predictions, or None).
+    """
     engine, entry, details = evolve_formula(train_tasks, terminals, settings, seed)
     x, y = training_matrix(train_tasks, terminals, seed, settings.train_fraction)
     coef, intercept = fit_ridge(x, y)
@@ -82,7 +125,27 @@ def _metrics_of(target: RankTarget, scores: np.ndarray, metrics) -> dict:
 
 
 def score_unit(fitted: dict, heldout, terminals, settings: EvolveSettings, metrics=REPORT_METRICS) -> dict:
-    """{method: {task: {metric: value}}} on all architectures of the held-out tasks."""
+    """{method: {task: {metric: value}}} on all architectures of the held-out tasks.
+
+    Parameters
+    ----------
+    fitted : dict
+        `fit_unit`'s choices.
+    heldout : sequence of Task
+        The held-out tasks scored.
+    terminals : sequence of str
+        The terminals `fitted` used.
+    settings : EvolveSettings
+        Its train_fraction and transform build the held-out data.
+    metrics : sequence of str
+        Fitness families reported.
+
+    Returns
+    -------
+    dict
+        Per method of `METHODS` (lightgbm only when fitted): task id -> metric -> value; the
+        best_proxy and oracle_proxy entries also name their proxy.
+    """
     data = Dataset.build(heldout, terminals, "all", 0, settings.train_fraction, settings.transform,
                          missing="impute")
     formula = data.outputs([to_code(fitted["tree"])])[0]
@@ -110,6 +173,25 @@ def score_unit(fitted: dict, heldout, terminals, settings: EvolveSettings, metri
 
 
 def units_of(tasks, unit: str) -> list[str]:
+    """The distinct units of `tasks`, in first-seen order.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks.
+    unit : str
+        "space" (their spaces) or "task" (their ids).
+
+    Returns
+    -------
+    list of str
+        The unit names.
+
+    Raises
+    ------
+    ZcgpError
+        When `unit` is not one of `UNITS`.
+    """
     if unit not in UNITS:
         raise ZcgpError(f"unknown unit '{unit}'; choose from {', '.join(UNITS)}")
     return list(dict.fromkeys(t.space if unit == "space" else t.id for t in tasks))
@@ -118,7 +200,38 @@ def units_of(tasks, unit: str) -> list[str]:
 def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSettings | None = None,
                   metrics=REPORT_METRICS, boost: bool = True, progress=None, n_jobs: int = 1) -> dict:
     """Per (held-out unit, seed): the fitted choices and every method's held-out scores. The
-    folds run in `n_jobs` joblib processes, with the same result for any number."""
+    folds run in `n_jobs` joblib processes, with the same result for any number.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        All tasks; each unit in turn is held out.
+    unit : str
+        "space" or "task".
+    seeds : iterable of int
+        One fold per held-out unit and seed.
+    settings : EvolveSettings, optional
+        The evolution settings; `EvolveSettings()` by default.
+    metrics : sequence of str
+        Fitness families reported.
+    boost : bool
+        Also fit lightgbm when it is installed.
+    progress : callable, optional
+        Called with each fold's record, in fold order.
+    n_jobs : int
+        joblib processes running the folds.
+
+    Returns
+    -------
+    dict
+        unit, terminals, metrics and runs: per fold, unit, seed, terminals, formula, size,
+        train_fitness, best_proxy, select and scores (`score_unit`'s).
+
+    Raises
+    ------
+    ZcgpError
+        On an unknown metric or unit, or fewer than two units.
+    """
     settings = settings or EvolveSettings()
     bad = [m for m in metrics if m not in FITNESS_METRICS]
     if bad:
@@ -155,7 +268,20 @@ def _fold(name, train, held, terminals, seed, settings, metrics, boost) -> dict:
 
 def summarize(result: dict, metric: str = "kendall") -> dict:
     """{unit: {method: (mean, std over seeds)}} of the per-seed mean over the unit's tasks,
-    plus the key "mean" (the per-seed mean over units)."""
+    plus the key "mean" (the per-seed mean over units).
+
+    Parameters
+    ----------
+    result : dict
+        `leave_one_out`'s result.
+    metric : str
+        The metric summarized.
+
+    Returns
+    -------
+    dict
+        unit (and "mean") -> method -> (mean, std) over seeds.
+    """
     per_seed: dict = {}
     for run in result["runs"]:
         for method, tasks in run["scores"].items():
@@ -178,7 +304,27 @@ def _mean_std(values) -> tuple[float, float]:
 def all_tasks_table(tasks, seeds=range(5), settings: EvolveSettings | None = None,
                     metrics=("kendall",), progress=None) -> dict:
     """One formula per seed evolved on all `tasks`; per task its test score beside the best
-    proxy of that task picked on its train split (both on the test split)."""
+    proxy of that task picked on its train split (both on the test split).
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks evolved on and scored.
+    seeds : iterable of int
+        One formula per seed.
+    settings : EvolveSettings, optional
+        The evolution settings; `EvolveSettings()` by default.
+    metrics : sequence of str
+        Fitness families reported.
+    progress : callable, optional
+        Called with each seed when it is done.
+
+    Returns
+    -------
+    dict
+        formulas (one per seed), metrics and tasks: task id -> {"evolved", "best_proxy"} ->
+        per seed, metric -> value.
+    """
     settings = settings or EvolveSettings()
     terminals, _ = select_terminals(tasks, "impute")
     rows = {t.id: {"evolved": [], "best_proxy": []} for t in tasks}
@@ -201,7 +347,21 @@ def all_tasks_table(tasks, seeds=range(5), settings: EvolveSettings | None = Non
 
 
 def wins(table: dict, metric: str = "kendall") -> dict:
-    """Per task mean over seeds, and the tasks where the formula beats the best proxy."""
+    """Per task mean over seeds, and the tasks where the formula beats the best proxy.
+
+    Parameters
+    ----------
+    table : dict
+        `all_tasks_table`'s result.
+    metric : str
+        The metric compared.
+
+    Returns
+    -------
+    dict
+        task id -> evolved and best_proxy ((mean, std) over seeds), win (the evolved mean is
+        higher) and seed_wins (seeds where the formula is higher).
+    """
     out = {}
     for task, row in table["tasks"].items():
         evolved = [r[metric] for r in row["evolved"]]
@@ -213,7 +373,26 @@ def wins(table: dict, metric: str = "kendall") -> dict:
 
 
 def transfer_plot(table: dict, path, metric: str, unit: str, labels: dict) -> Path | None:
-    """Bars per held-out unit and method (mean over seeds), error bars = std over seeds."""
+    """Bars per held-out unit and method (mean over seeds), error bars = std over seeds.
+
+    Parameters
+    ----------
+    table : dict
+        `summarize`'s result.
+    path : str or os.PathLike
+        The PNG written.
+    metric : str
+        The metric's name, for the axis label.
+    unit : str
+        "space" or "task", for the title.
+    labels : dict
+        method -> legend label; its order is the bars' order (e.g. `METHOD_LABELS`).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file written; None without matplotlib or with an empty table.
+    """
     plt = pyplot()
     if plt is None or not table:
         return None

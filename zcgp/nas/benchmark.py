@@ -21,7 +21,40 @@ __all__ = ["Benchmark", "labels_alone", "objective_labels"]
 class Benchmark:
     """True accuracy of found architectures: NB201's test-accuracy table for nb201 (every
     cell, all three datasets) unless `table_only`, else the task's NAS-Bench-Suite-Zero rows
-    (validation accuracy; an architecture outside them is "not in the table")."""
+    (validation accuracy; an architecture outside them is "not in the table").
+
+    Accuracies are in percent, as the tables store them. Each lookup also gives the
+    architecture's percentile: 100 times the share of the table's values strictly below it.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The searched space; its `name` picks the table and its `key` identifies architectures.
+    task : str
+        The task within the space, e.g. "cifar10"; `accuracy` reports this one.
+    table_only : bool, default False
+        For nb201, use the task's NAS-Bench-Suite-Zero rows (validation accuracy) instead of the
+        full NB201 test-accuracy table.
+    nb201_table : str, os.PathLike or None, optional
+        The NB201 CSV table (`spaces.nb201.load_table`); None: $ZCGP_NB201_TABLE, else the
+        shipped copy.
+    data_dir : str or os.PathLike, optional
+        The directory of the NAS-Bench-Suite-Zero JSON files (default: $ZCGP_DATA_DIR, else the
+        shipped copies).
+
+    Attributes
+    ----------
+    metric : str
+        "test_accuracy" (the NB201 table) or "val_accuracy" (a NAS-Bench-Suite-Zero table).
+    source : str
+        Where the values come from: the NB201 table's path, or the task id and its size.
+
+    Raises
+    ------
+    ZcgpError
+        When the table cannot be read or the task is unknown (`UserInputError` for the NB201
+        table).
+    """
 
     def __init__(self, space, task: str, *, table_only: bool = False, nb201_table=None, data_dir=None):
         self.space, self.task = space, task
@@ -38,7 +71,21 @@ class Benchmark:
             self.rows.setdefault(space.key(arch), i)
 
     def lookup(self, arch) -> dict[str, dict] | None:
-        """{task: {metric: value, "percentile": p}} of `arch`, or None when it is not in the table."""
+        """Everything the benchmark knows about `arch`: accuracy and percentile per task.
+
+        Parameters
+        ----------
+        arch : object
+            An architecture of the space, in any spelling the space's `key` (or, for the NB201
+            table, `spaces.nb201.to_index`) accepts.
+
+        Returns
+        -------
+        dict of str to dict, or None
+            {task: {metric: accuracy in percent, "percentile": percentile in [0, 100]}}: all three
+            NB201 datasets from the NB201 table, else only `task`; None when `arch` is not among the
+            table's rows.
+        """
         if self.nb201 is not None:
             index = to_index(arch, self.nb201)
             return {t: self._entry(v, float(v[index])) for t, v in self.nb201.accuracy.items()}
@@ -46,6 +93,18 @@ class Benchmark:
         return None if row is None else {self.task: self._entry(self.values, float(self.values[row]))}
 
     def accuracy(self, arch) -> float | None:
+        """The true accuracy (percent) of `arch` on this benchmark's task.
+
+        Parameters
+        ----------
+        arch : object
+            An architecture of the space, in any spelling the space's `key` accepts.
+
+        Returns
+        -------
+        float or None
+            `metric` of `arch` on `task`; None when it is not in the table.
+        """
         found = self.lookup(arch)
         return None if found is None else found[self.task][self.metric]
 
@@ -54,17 +113,25 @@ class Benchmark:
 
 
 def objective_labels(labels: dict | None, space: str) -> dict:
-    """Which labels a search objective saw, for its result: the tasks it was evolved on, how
-    many labeled architectures of the searched `space` it saw (0: transfer; None: unknown, a
-    formula given as text) and whether the search is in distribution.
+    """Which labels a search objective saw, for its result.
+
+    The tasks it was evolved on, how many labeled architectures of the searched `space` it saw
+    (0: transfer; None: unknown, a formula given as text) and whether the search is in
+    distribution.
 
     Parameters
     ----------
     labels : dict or None
         `fitness.splits.label_counts` of the objective ({} for a hand-crafted proxy or random
-        search; None when unknown).
+        search; None when unknown). Its "tasks" and "spaces" entries are read.
     space : str
         The searched space.
+
+    Returns
+    -------
+    dict
+        {"tasks": sorted task ids or None, "space_labels": int or None, "in_distribution": bool
+        or None}; all three None when `labels` is None.
     """
     if labels is None:
         return {"tasks": None, "space_labels": None, "in_distribution": None}
@@ -73,9 +140,35 @@ def objective_labels(labels: dict | None, space: str) -> dict:
 
 
 def labels_alone(benchmark: Benchmark, labels: dict, seed: int, train_fraction: float, data_dir=None) -> dict | None:
-    """What the labels of the searched space buy alone: the labeled architecture with the best
-    validation accuracy (among the labeled rows of the searched task, else of the space's
-    labeled tasks by their own percentile), looked up in the benchmark; None without labels."""
+    """What the labels of the searched space buy alone, the baseline a search should beat.
+
+    Among the labeled rows of the searched task (else of the space's labeled tasks, compared by
+    their percentile within their own labeled rows), the architecture with the best validation
+    accuracy, looked up in the benchmark.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark of the search; its space and task are used.
+    labels : dict
+        `fitness.splits.label_counts` of the objective, optionally with "archs" ({task id:
+        labeled architectures}, written by an adapted proxy); "tasks" and "archs" are read.
+    seed : int
+        The split seed of the run that produced the labels.
+    train_fraction : float
+        The train fraction of that run, in (0, 1); the labeled rows are the train split
+        (`fitness.splits.task_split`) unless "archs" lists them.
+    data_dir : str or os.PathLike, optional
+        The directory of the NAS-Bench-Suite-Zero JSON files (default: $ZCGP_DATA_DIR, else the
+        shipped copies).
+
+    Returns
+    -------
+    dict or None
+        {"arch": string, "labeled_task": task id, "val_accuracy": percent,
+        "labeled_architectures": labels of the space's tasks, "benchmark": `Benchmark.lookup` of
+        the architecture}; None when the space has no labels or they are of a user's own table.
+    """
     space = benchmark.space.name
     ids = [t for t in (labels or {}).get("tasks", {}) if t.split("/", 1)[0] == space]
     if not ids:

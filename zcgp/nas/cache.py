@@ -31,7 +31,16 @@ __all__ = ["ENV_CACHE_DIR", "cache_dir", "cache_file", "load_reference", "read_c
 
 
 def cache_dir() -> Path:
-    """$ZCGP_CACHE_DIR, else $XDG_CACHE_HOME/zcgp, else ~/.cache/zcgp."""
+    """The cache directory: $ZCGP_CACHE_DIR, else $XDG_CACHE_HOME/zcgp, else ~/.cache/zcgp.
+
+    Empty environment variables count as unset. The directory is not created here; writing a
+    cache file creates it.
+
+    Returns
+    -------
+    pathlib.Path
+        The directory, read from the environment at each call.
+    """
     if os.environ.get(ENV_CACHE_DIR):
         return Path(os.environ[ENV_CACHE_DIR])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -39,13 +48,43 @@ def cache_dir() -> Path:
 
 
 def cache_file(kind: str, fields: dict, **key) -> Path:
-    """`cache_dir()/KIND-HASH.json`, HASH over `fields`, `key` and the zcgp version."""
+    """The cache file of one entry: `cache_dir()/KIND-HASH.json`.
+
+    HASH is the first 20 hex digits of a SHA-256 over `fields`, `key` and the zcgp version, so
+    a new zcgp version never reads an older version's values.
+
+    Parameters
+    ----------
+    kind : str
+        The entry kind, the file name's prefix: "reference" or "cost".
+    fields : dict
+        The fields the values depend on, e.g. a measure's `key_fields`; JSON-serializable.
+    **key
+        Further JSON-serializable fields of the key (proxy names, architecture keys); they
+        override `fields` of the same name.
+
+    Returns
+    -------
+    pathlib.Path
+        The file's path; it may not exist.
+    """
     blob = json.dumps({**fields, **key, "version": __version__}, sort_keys=True)
     return cache_dir() / f"{kind}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}.json"
 
 
 def read_cached(path: Path):
-    """The JSON in `path`, or None when it is absent or unreadable."""
+    """The JSON in `path`, or None when it is absent or unreadable.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A cache file (`cache_file`).
+
+    Returns
+    -------
+    object or None
+        The decoded JSON; None when the file is missing, cannot be read or is not valid JSON.
+    """
     if not path.is_file():
         return None
     try:
@@ -55,7 +94,15 @@ def read_cached(path: Path):
 
 
 def write_cached(path: Path, payload) -> None:
-    """Write `payload` atomically; a cache that cannot be written is skipped."""
+    """Write `payload` to `path` as JSON, atomically; a cache that cannot be written is skipped.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A cache file (`cache_file`); missing directories are created.
+    payload : object
+        JSON-compatible data (`zcgp.util.atomic_write_json`: non-finite floats become null).
+    """
     with contextlib.suppress(OSError):
         atomic_write_json(path, payload)
 
@@ -68,8 +115,24 @@ def _reference_file(measure, names, archs) -> Path | None:
 
 
 def load_reference(measure, archs: Sequence, names: Sequence[str]) -> bool:
-    """Put the reference architectures' cached raw values (if any) into the `SharedMeasure`'s
-    cache; True when they were all there."""
+    """Put the reference architectures' cached raw values, if any, into the measure's cache.
+
+    Parameters
+    ----------
+    measure : SharedMeasure
+        The search's measure; its `cache` receives the values, keyed by `measure.space.key`. A
+        table measure (no `key_fields`) has no disk cache.
+    archs : sequence
+        The reference architectures.
+    names : sequence of str
+        The proxies whose raw values are wanted.
+
+    Returns
+    -------
+    bool
+        True when a value of every proxy in `names` for every architecture was in the cache
+        (a cached null is NaN); False otherwise, and then nothing is put into `measure.cache`.
+    """
     path = _reference_file(measure, names, archs)
     stored = None if path is None else read_cached(path)
     if stored is None:
@@ -86,7 +149,20 @@ def load_reference(measure, archs: Sequence, names: Sequence[str]) -> bool:
 
 
 def store_reference(measure, archs: Sequence, names: Sequence[str]) -> None:
-    """Write the reference architectures' raw values (when all were computed) to the cache."""
+    """Write the reference architectures' raw values to the cache, when all were computed.
+
+    Nothing is written for a table measure (no `key_fields`), or when a value of one of
+    `names` is missing from `measure.cache` for one of `archs`.
+
+    Parameters
+    ----------
+    measure : SharedMeasure
+        The search's measure, whose `cache` holds the values.
+    archs : sequence
+        The reference architectures.
+    names : sequence of str
+        The proxies whose raw values are stored.
+    """
     path = _reference_file(measure, names, archs)
     keys = [measure.space.key(a) for a in archs]
     if path is None or not all(all(n in measure.cache.get(k, {}) for n in names) for k in keys):

@@ -31,14 +31,61 @@ __all__ = ["COST_SHARE", "MAX_CANDIDATES", "PICKS", "check_pick", "choose_formul
 
 
 def check_pick(pick: str) -> str:
-    """`pick` when it is one of PICKS or a non-negative integer index, else ZcgpError."""
+    """Check a --pick value: one of PICKS, or a cost-front index written as digits.
+
+    Parameters
+    ----------
+    pick : str
+        "auto", "best", "cheapest", or a non-negative integer such as "2".
+
+    Returns
+    -------
+    str
+        `pick` unchanged.
+
+    Raises
+    ------
+    ZcgpError
+        When `pick` is anything else; the message names --pick.
+    """
     if pick in PICKS or (isinstance(pick, str) and pick.isdigit()):
         return pick
     raise ZcgpError(f"--pick must be auto, best, cheapest or a cost-front index, got '{pick}'")
 
 
 def expected_best_of(scores: np.ndarray, accuracy: np.ndarray, n: int) -> float:
-    """E[accuracy of the top-scored of `n` architectures drawn uniformly with replacement]."""
+    """Expected accuracy of the top-scored of `n` architectures drawn uniformly with replacement.
+
+    Exact, from order statistics: the top-scored of `n` draws is at score rank i or below with
+    probability (i / T) ** n, T the number of architectures. Architectures with tied scores share
+    their mean accuracy (a search cannot tell them apart). Pairs where the score or the accuracy
+    is not finite are dropped first.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        One score per architecture, higher is better (a formula's or proxy's values).
+    accuracy : numpy.ndarray
+        The architectures' accuracy (or accuracy percentile), aligned with `scores`.
+    n : int
+        How many architectures are drawn; values below 1 count as 1.
+
+    Returns
+    -------
+    float
+        The expected accuracy, in the units of `accuracy`; NaN when no pair is finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> acc = np.array([10.0, 20.0, 30.0])
+    >>> expected_best_of(np.array([1.0, 2.0, 3.0]), acc, 1)
+    20.0
+    >>> round(expected_best_of(np.array([1.0, 2.0, 3.0]), acc, 2), 4)
+    24.4444
+    >>> expected_best_of(np.array([1.0, 1.0, 1.0]), acc, 5)
+    20.0
+    """
     ok = np.isfinite(scores) & np.isfinite(accuracy)
     scores, accuracy = scores[ok], accuracy[ok]
     if scores.size == 0:
@@ -55,7 +102,21 @@ def expected_best_of(scores: np.ndarray, accuracy: np.ndarray, n: int) -> float:
 
 
 def spread(items: list, k: int) -> list:
-    """At most `k` of `items`, spread evenly over the list (first and last kept)."""
+    """At most `k` of `items`, spread evenly over the list, the first and the last kept.
+
+    Parameters
+    ----------
+    items : list
+        The items, in their order (e.g. a cost Pareto front, cheapest first).
+    k : int
+        The most items to keep.
+
+    Returns
+    -------
+    list
+        A new list: all of `items` when there are at most `k`, else `k` (or, after rounding
+        duplicates away, fewer) of them at evenly spaced positions, in their order.
+    """
     if len(items) <= k:
         return list(items)
     keep = np.unique(np.linspace(0, len(items) - 1, k).round().astype(int))
@@ -70,10 +131,43 @@ def _percentiles(y: np.ndarray) -> np.ndarray:
 
 def pick_formula(candidates: list, pick: str, *, seconds: float | None, costs: dict, labeled=(),
                  reference: int = 0) -> tuple[int, str]:
-    """(index into `candidates` [(name, formula)], reason). `costs` maps a terminal tuple to
-    seconds per network; `labeled` lists (task, rows): the labeled rows of each task the run
-    was evolved on. A formula whose budget does not even cover its `reference` networks is
-    not chosen by auto (unless none does: then the cheapest)."""
+    """Which candidate formula to search with, and why.
+
+    "best" is candidate 0 (the run's choice), "cheapest" the one with the lowest cost, a digit
+    string that index. "auto" estimates, for each candidate, the accuracy percentile of the best
+    of N = `seconds` / cost networks (`expected_best_of`, averaged over the labeled tasks) and
+    takes the highest, the cheaper on a tie. Only the labeled rows in `labeled` are read. A
+    formula whose budget does not cover its `reference` networks is not chosen by auto, unless
+    none does: then the cheapest.
+
+    Parameters
+    ----------
+    candidates : list of (str, Proxy)
+        (name, formula) pairs, the run's chosen formula first; a formula has `.terminals`,
+        `.score(values)` and `.missing`.
+    pick : str
+        "auto", "best", "cheapest" or a candidate index as digits (`check_pick`).
+    seconds : float or None
+        The search's time budget left, in seconds; None: no budget (auto picks candidate 0).
+    costs : dict of tuple to float
+        A formula's terminal tuple -> seconds per network (0: free, e.g. table lookups; then N is
+        every labeled row).
+    labeled : sequence of (Task, numpy.ndarray), default ()
+        The labeled (train-split) rows of each task the run was evolved on; empty: auto picks
+        candidate 0.
+    reference : int, default 0
+        The number of networks a search scores before it starts (its reference population).
+
+    Returns
+    -------
+    tuple of (int, str)
+        The index into `candidates` and a one-line reason for the result.
+
+    Raises
+    ------
+    ZcgpError
+        When `pick` is not valid or is an index out of range.
+    """
     if pick == "best":
         return 0, "the run's chosen formula (--pick best)"
     if pick == "cheapest":
@@ -122,10 +216,47 @@ def _table_seconds(table_tasks) -> dict[str, float]:
 
 def choose_formula(chosen, pick: str, measure, space, labeled, *, minutes, start, lookup: bool,
                    population: int) -> tuple[object, dict]:
-    """The formula to search with among `chosen` [(name, formula)], and a dict saying which and
-    why (`labeled`: see `pick_formula`). Costs are measured cheap first (by the tables' proxy
-    times of the labeled tasks); past
-    COST_SHARE of the budget the rest are extrapolated from those times."""
+    """The formula to search with among `chosen`, and a record of which one and why.
+
+    Costs are measured on this machine (`nas.cost.measured_cost`, cached), cheapest first by the
+    tables' proxy times of the labeled tasks; once COST_SHARE of the budget has gone, the rest are
+    extrapolated from those times (scaled by the median measured-to-table ratio). With `lookup`
+    or `pick` "best" nothing is measured and every cost is 0. Then `pick_formula` chooses with
+    the budget that is left.
+
+    Parameters
+    ----------
+    chosen : list of (str, Proxy)
+        (name, formula) candidates, the run's chosen formula first.
+    pick : str
+        "auto", "best", "cheapest" or a candidate index as digits (`check_pick`).
+    measure : SharedMeasure
+        The search's measure; its `measure` (a `TorchMeasure`) is timed.
+    space : SearchSpace
+        The searched space; cost networks are sampled from it.
+    labeled : list of (Task, numpy.ndarray)
+        The labeled rows of each task the run was evolved on (`zcgp.searching.labeled_rows`).
+    minutes : float or None
+        The search's time budget in minutes; None: no budget.
+    start : float
+        `time.perf_counter()` when the search started; the budget counts from it.
+    lookup : bool
+        Whether the search reads proxy values from a table (no cost to measure).
+    population : int
+        The search's initial population, passed to `pick_formula` as `reference`.
+
+    Returns
+    -------
+    tuple of (Proxy, dict)
+        The formula, and {"chosen": name, "formula": text, "reason": str, "seconds_per_network":
+        float, "costs_from_cache": bool, "costs_estimated": terminal lists extrapolated,
+        "candidates": [{"name", "formula", "seconds_per_network"}]}.
+
+    Raises
+    ------
+    ZcgpError
+        When `pick` is not valid or is an index out of range.
+    """
     costs, cached, estimated = {}, True, []
     if lookup or pick == "best":                  # table values cost nothing; best needs no costs
         costs = {f.terminals: 0.0 for _, f in chosen}

@@ -36,9 +36,29 @@ def _cost_file(measure, names):
 
 
 def measured_cost(measure, space, names, warm_up: bool = True) -> tuple[float, bool]:
-    """(seconds per network to build and compute proxies `names`, whether it was cached).
-    `measure` is a `TorchMeasure`; `warm_up` first scores one network untimed (first-call
-    allocations, worker start-up)."""
+    """Seconds per network to build a network and compute proxies `names` on it, measured once.
+
+    Times COST_NETWORKS fresh networks of `space` (sampled with COST_SEED, so always the same
+    ones) after an optional untimed warm-up network. The result is cached on disk by the
+    measure's `key_fields` without the seed, and the proxy names (`nas.cache`); a cached value
+    is returned without measuring.
+
+    Parameters
+    ----------
+    measure : TorchMeasure
+        The measure to time; its `key_fields` key the cache.
+    space : SearchSpace
+        The space the networks are sampled from.
+    names : sequence of str
+        The proxies computed on each network.
+    warm_up : bool, default True
+        First score one network untimed (first-call allocations, worker start-up).
+
+    Returns
+    -------
+    tuple of (float, bool)
+        The wall-clock seconds per network, and whether it came from the cache.
+    """
     path = _cost_file(measure, names)
     stored = read_cached(path)
     if isinstance(stored, dict) and isinstance(stored.get("seconds_per_network"), (int, float)):
@@ -68,9 +88,27 @@ def _space_of(result: dict):
 
 
 def measure_costs(result: dict, progress: bool = False) -> dict | None:
-    """Add "seconds_per_network" to result["best"] and to each result["pareto_cost"] entry,
-    measured here at the search's default measurement; returns where it was measured, or None
-    when the run's tasks are not of one buildable space (user tables, several spaces)."""
+    """Measure the seconds per network of a run's final formula and of its cost Pareto front.
+
+    Adds "seconds_per_network" to result["best"] and to each entry of result["pareto_cost"], in
+    place, measured on this machine at the search's default measurement (`MeasureSettings()`)
+    on the run's first train task; a formula without terminals costs 0.
+
+    Parameters
+    ----------
+    result : dict
+        A run's result: "config" ("train_tasks", "terminals", "data") and "best" are read,
+        "pareto_cost" when present.
+    progress : bool, default False
+        Print one line on standard error when done.
+
+    Returns
+    -------
+    dict or None
+        Where it was measured: {"space", "task", "device", "batch_size", "inits", "machine",
+        "threads"}; None, with nothing added, when the run's tasks are not of one buildable space
+        (user tables, several spaces) or a formula uses a terminal the proxy module cannot compute.
+    """
     found = _space_of(result)
     if found is None:
         return None

@@ -30,7 +30,20 @@ __all__ = ["FormulaObjective", "ProxyObjective", "RandomObjective", "check_compu
 
 
 def check_computable(formula) -> None:
-    """ZcgpError unless the proxy module can compute every terminal of `formula` (a Proxy)."""
+    """Check that the proxy module can compute every terminal of `formula`.
+
+    Parameters
+    ----------
+    formula : Proxy
+        A formula (`zcgp.Proxy`); its `terminals` are checked against
+        `proxies.registry.PROXY_NAMES`.
+
+    Raises
+    ------
+    ZcgpError
+        When a terminal is not a proxy zcgp computes (e.g. a column only a user's table has);
+        the message lists the unknown and the known names.
+    """
     unknown = [t for t in formula.terminals if t not in PROXY_NAMES]
     if unknown:
         raise ZcgpError(f"the formula uses terminals the proxy module cannot compute: {', '.join(unknown)}; "
@@ -38,15 +51,68 @@ def check_computable(formula) -> None:
 
 
 def table_task(space, task: str, data_dir=None):
-    """The NAS-Bench-Suite-Zero task `space.name/task`."""
+    """The NAS-Bench-Suite-Zero task `space.name/task`.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space; only its `name` is read.
+    task : str
+        The task within the space, e.g. "cifar10" (case-insensitive).
+    data_dir : str or os.PathLike, optional
+        The directory of the JSON files (default: $ZCGP_DATA_DIR, else the shipped copies).
+
+    Returns
+    -------
+    Task
+        The task table (`fitness.sources.space_task`).
+
+    Raises
+    ------
+    ZcgpError
+        When `space` has no table, the task is unknown, or the file is missing or corrupt.
+    """
     return space_task(space.name, task, data_dir)
 
 
 def make_measure(space, names: Sequence[str], task: str, *, lookup: bool = False,
                  settings: MeasureSettings | None = None, workers: int = 1, data_dir=None):
-    """(SharedMeasure, the space to search): proxies computed by torch on freshly built
-    networks (in `workers` processes), or (lookup) read from the task's table, searching its
-    architectures only."""
+    """The measure of a search's raw proxy values, and the space to search.
+
+    Proxies are computed by torch on freshly built networks (in `workers` processes), or, with
+    `lookup`, read from the task's NAS-Bench-Suite-Zero table; a lookup search can only reach the
+    table's architectures.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space searched.
+    names : sequence of str
+        The proxies the measure computes or reads when a call names none.
+    task : str
+        The task within the space: it sets the networks' classes and input resolution, or the
+        table read.
+    lookup : bool, default False
+        Read the values from the task's table instead of computing them.
+    settings : MeasureSettings, optional
+        How torch measures (data, batch size, initialisations, seed, device, threads); default
+        `MeasureSettings()`. Not used with `lookup`.
+    workers : int, default 1
+        Worker processes per call of the torch measure.
+    data_dir : str or os.PathLike, optional
+        The directory of the NAS-Bench-Suite-Zero JSON files (lookup only).
+
+    Returns
+    -------
+    tuple of (SharedMeasure, SearchSpace)
+        The cached measure, and `space` itself or (lookup) a `spaces.table.TableSpace` of the
+        table's architectures.
+
+    Raises
+    ------
+    ZcgpError
+        When the task is unknown or (lookup) its table is missing or lacks one of `names`.
+    """
     if lookup:
         table = table_task(space, task, data_dir)
         return SharedMeasure(TableMeasure(table, space, names), space), TableSpace(space, table.archs)
@@ -56,8 +122,35 @@ def make_measure(space, names: Sequence[str], task: str, *, lookup: bool = False
 
 
 def make_objective(kind: str, measure, space, seed: int, formula=None, reference: int = 64):
-    """'formula' (needs `formula`; its reference: `reference` random architectures), 'random',
-    or a proxy name -> objective callable."""
+    """An objective by kind: "formula", "random", or a proxy name.
+
+    Parameters
+    ----------
+    kind : str
+        "formula" (needs `formula`), "random", or the name of one proxy of `measure`.
+    measure : SharedMeasure
+        The measure of raw proxy values (`make_measure`); not called for "random".
+    space : SearchSpace
+        The searched space: a "formula" objective's reference is sampled from it, "random" keys
+        its scores by it.
+    seed : int
+        Seed of the reference sample and of the random scores.
+    formula : Proxy, optional
+        The formula of a "formula" objective.
+    reference : int, default 64
+        The number of distinct random architectures a "formula" objective's terminals are
+        transformed against; they are measured here.
+
+    Returns
+    -------
+    FormulaObjective, RandomObjective or ProxyObjective
+        A callable mapping a list of architectures to one score each (higher is better).
+
+    Raises
+    ------
+    ZcgpError
+        When fewer than 2 reference architectures have finite values of every terminal.
+    """
     if kind == "random":
         return RandomObjective(space, seed)
     if kind == "formula":
@@ -74,6 +167,19 @@ class FormulaObjective:
     Formulas with min/max often put many networks on one plateau. Exact ties are broken by the
     mean rank of the formula's own terminals within the reference, added at a 1e-9 relative
     scale, so a plateau is ordered by the consensus of its proxies instead of by arrival order.
+
+    Calling it with a list of architectures returns one float per architecture, -inf where a
+    terminal is not finite.
+
+    Parameters
+    ----------
+    formula : Proxy
+        The formula; its `terminals`, `score(values)` and transforms are used.
+    measure : SharedMeasure or callable
+        Maps (architectures, terminal names) to name -> array of raw values.
+    reference_values : dict, optional
+        Terminal name -> raw values of the reference architectures (`set_reference`); without
+        it, the architectures of the first call are the reference.
     """
 
     TIE_SCALE = 1e-9
@@ -85,6 +191,21 @@ class FormulaObjective:
             self.set_reference(reference_values)
 
     def set_reference(self, values: dict) -> None:
+        """Fix the reference the terminals are transformed against.
+
+        Only reference architectures with finite values of every terminal are kept.
+
+        Parameters
+        ----------
+        values : dict of str to numpy.ndarray
+            Terminal name -> raw values of the reference architectures, aligned; every terminal
+            of the formula must be present.
+
+        Raises
+        ------
+        ZcgpError
+            When fewer than 2 reference architectures have finite values of every terminal.
+        """
         names = self.formula.terminals
         usable = np.all([np.isfinite(values[t]) for t in names], axis=0) if names else None
         if names and usable.sum() < 2:
@@ -117,7 +238,17 @@ class FormulaObjective:
 
 
 class ProxyObjective:
-    """One hand-crafted proxy as it is (higher is better)."""
+    """One hand-crafted proxy as it is (higher is better).
+
+    Calling it with a list of architectures returns the proxy's raw values, unchanged.
+
+    Parameters
+    ----------
+    name : str
+        The proxy, one of the measure's names.
+    measure : SharedMeasure or callable
+        Maps (architectures, names) to name -> array of raw values.
+    """
 
     def __init__(self, name: str, measure):
         self.name, self.measure = name, measure
@@ -127,7 +258,19 @@ class ProxyObjective:
 
 
 class RandomObjective:
-    """Random search: a seeded pseudo-random score per architecture key."""
+    """Random search: a seeded pseudo-random score per architecture key.
+
+    Calling it with a list of architectures returns one score in [0, 1) each, a function of
+    the seed and the architecture's key (CRC-32), so an architecture scores the same every
+    time and in every process.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Keys the architectures (`space.key`).
+    seed : int
+        Seed of the scores.
+    """
 
     def __init__(self, space, seed: int):
         self.space, self.seed = space, seed

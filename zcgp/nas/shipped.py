@@ -19,39 +19,138 @@ SUITE_DIR = Path(__file__).resolve().parents[1] / "data" / "suite"
 SUITE_SPACES = tuple(SPACE_FILES)
 SUITE_NAMES = ("suite", *(f"suite-without-{s}" for s in SUITE_SPACES))
 
-__all__ = ["SUITE_DIR", "SUITE_NAMES", "SUITE_SPACES", "default_for", "held_out_space", "read_shipped",
+__all__ = ["SUITE_DIR", "SUITE_NAMES", "SUITE_SPACES", "check_name", "default_for", "held_out_space", "read_shipped",
            "shipped_path", "suite_tasks"]
 
 
 def held_out_space(name: str) -> str | None:
-    """The space a suite proxy never saw (None for `suite`)."""
+    """The space a suite proxy never saw.
+
+    Parameters
+    ----------
+    name : str
+        A suite proxy name, "suite" or "suite-without-SPACE"; it is not checked.
+
+    Returns
+    -------
+    str or None
+        SPACE for "suite-without-SPACE"; None for "suite", which saw every space.
+    """
     return name.removeprefix("suite-without-") if name != "suite" else None
 
 
 def suite_tasks(name: str) -> str:
-    """The task selection a suite proxy is evolved on ("all", or every space but one)."""
+    """The task selection a suite proxy is evolved on, as `zcgp evolve` reads it.
+
+    Parameters
+    ----------
+    name : str
+        One of SUITE_NAMES.
+
+    Returns
+    -------
+    str
+        "all" for "suite", else the comma-separated spaces other than the held-out one, e.g.
+        "nb201,nb301,tnb101_micro,tnb101_macro" for "suite-without-nb101".
+
+    Raises
+    ------
+    ZcgpError
+        When `name` is not one of SUITE_NAMES.
+    """
     check_name(name)
     held = held_out_space(name)
     return "all" if held is None else ",".join(s for s in SUITE_SPACES if s != held)
 
 
 def check_name(name: str) -> str:
+    """Check that `name` is a shipped suite proxy.
+
+    Parameters
+    ----------
+    name : str
+        The name to check.
+
+    Returns
+    -------
+    str
+        `name` unchanged.
+
+    Raises
+    ------
+    ZcgpError
+        When `name` is not one of SUITE_NAMES; the message lists them.
+    """
     if name not in SUITE_NAMES:
         raise ZcgpError(f"unknown suite proxy '{name}'; shipped: {', '.join(SUITE_NAMES)}")
     return name
 
 
 def default_for(space: str) -> str:
-    """The suite proxy a search of `space` uses by default: the one that never saw it."""
+    """The suite proxy a search of `space` uses by default: the one that never saw it.
+
+    Parameters
+    ----------
+    space : str
+        The searched space's name.
+
+    Returns
+    -------
+    str
+        "suite-without-SPACE" for a space of SUITE_SPACES; "suite" for any other space, which no
+        suite proxy was evolved on.
+
+    Examples
+    --------
+    >>> default_for("nb201")
+    'suite-without-nb201'
+    >>> default_for("my_space")
+    'suite'
+    """
     return f"suite-without-{space}" if space in SUITE_SPACES else "suite"
 
 
 def shipped_path(name: str) -> Path:
+    """The shipped JSON file of suite proxy `name`: `SUITE_DIR/NAME.json`.
+
+    Parameters
+    ----------
+    name : str
+        One of SUITE_NAMES.
+
+    Returns
+    -------
+    pathlib.Path
+        The file's path; it is not read here.
+
+    Raises
+    ------
+    ZcgpError
+        When `name` is not one of SUITE_NAMES.
+    """
     return SUITE_DIR / f"{check_name(name)}.json"
 
 
 def read_shipped(name: str) -> dict:
-    """The shipped JSON of suite proxy `name` (formula, terminals, transform, provenance, scores)."""
+    """The shipped JSON of suite proxy `name`.
+
+    Parameters
+    ----------
+    name : str
+        One of SUITE_NAMES.
+
+    Returns
+    -------
+    dict
+        The file's content; it has at least "formula", "terminals", "transform" and "provenance",
+        and the scores `zcgp.suite` wrote.
+
+    Raises
+    ------
+    ZcgpError
+        When `name` is not one of SUITE_NAMES, or the file is missing, not valid JSON or lacks one
+        of those keys; the message says how to regenerate it.
+    """
     path = shipped_path(name)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

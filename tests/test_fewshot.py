@@ -1,0 +1,72 @@
+"""zcgp bench fewshot: every method is fitted on the k drawn labels only and scored on the rest."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import kendalltau
+
+from zcgp.bench.fewshot import _draw, fewshot, summarize_fewshot
+from zcgp.fitness.sources import load_tasks
+from zcgp.proxy import Proxy
+from zcgp.scripts.cli import main
+
+SMALL = {"ks": (0, 10), "draws": 2, "predictors": ("ridge",), "features": ("", "+formula"), "adapts": ("select",)}
+
+
+@pytest.fixture(scope="module")
+def records():
+    return fewshot(("nb101",), n_jobs=1, **SMALL)
+
+
+def test_draws_are_disjoint_seeded_and_sized():
+    task = load_tasks("nb101")[0]
+    labeled, rest = _draw(task, 10, 3)
+    assert labeled.size == 10 and rest.size == task.n - 10 and not set(labeled) & set(rest)
+    assert np.array_equal(labeled, _draw(task, 10, 3)[0]) and not np.array_equal(labeled, _draw(task, 10, 4)[0])
+    ceiling = _draw(task, "all", 0)[1]
+    assert ceiling.size == int(np.ceil(0.2 * task.n))
+
+
+def test_the_proxy_row_is_the_suite_proxy_scored_on_the_unlabeled_rows(records):
+    task = load_tasks("nb101")[0]
+    proxy = Proxy("suite-without-nb101")
+    _, rest = _draw(task, 10, 1)
+    values = proxy.score({t: task.column(t)[rest] for t in proxy.terminals if t in task.proxies})
+    row = next(r for r in records if r["method"] == "proxy" and r["k"] == 10 and r["draw"] == 1)
+    assert row["labeled"] == 10
+    assert row["kendall"] == pytest.approx(kendalltau(values, task.target[rest])[0], abs=1e-9)
+
+
+def test_every_fitted_method_appears_once_per_draw_and_not_at_k0(records):
+    at = {(r["k"], r["draw"], r["method"]) for r in records}
+    methods = {"proxy", "best proxy (k)", "adapt:select", "ridge", "ridge+formula"}
+    assert {m for k, _, m in at if k == 10} == methods
+    assert {m for k, _, m in at if k == 0} == {"proxy"}
+    assert len(records) == len(at)
+
+
+def test_jobs_do_not_change_the_records(records):
+    assert fewshot(("nb101",), n_jobs=2, **SMALL) == records
+
+
+def test_summary_is_the_mean_over_draws_of_the_task_mean(records):
+    table = summarize_fewshot(records, "spearman")
+    ridge = [r["spearman"] for r in records if r["method"] == "ridge" and r["k"] == 10]
+    mean, std = table["nb101"]["10"]["ridge"]
+    assert mean == pytest.approx(np.mean(ridge)) and std == pytest.approx(np.std(ridge))
+    assert table["mean"]["10"]["ridge"][0] == pytest.approx(mean)
+
+
+def test_cli_writes_records_and_reads_them_back(tmp_path, capsys):
+    out = tmp_path / "fs"
+    assert main(["bench", "fewshot", "--spaces", "nb101", "--ks", "0,10", "--draws", "1", "--predictors", "ridge",
+                 "--features", "none", "--adapts", "select", "--n-jobs", "1", "--quiet", "--out", str(out)]) == 0
+    saved = json.loads((out / "fewshot.json").read_text())
+    assert {r["method"] for r in saved["records"]} == {"proxy", "best proxy (k)", "adapt:select", "ridge"}
+    capsys.readouterr()
+    assert main(["bench", "fewshot", "--from", str(out / "fewshot.json")]) == 0
+    assert "ridge" in capsys.readouterr().out
+    assert main(["bench", "fewshot", "--spaces", "nb101", "--out", str(out), "--quiet"]) == 2

@@ -1,0 +1,63 @@
+"""The shipped suite proxies: every file parses, has its provenance and scores as recorded;
+one regenerates from its recorded command to the identical formula (slow)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import zcgp
+from zcgp.nas.shipped import SUITE_NAMES, default_for, held_out_space, read_shipped, shipped_path, suite_tasks
+from zcgp.proxy import Proxy
+from zcgp.scripts.cli import main
+from zcgp.suite import suite_scores
+
+PROVENANCE = {"command", "zcgp_version", "tasks", "held_out_space", "seed", "train_fraction", "settings", "labels"}
+
+
+@pytest.mark.parametrize("name", SUITE_NAMES)
+def test_every_shipped_suite_proxy_parses_has_provenance_and_scores_as_recorded(name):
+    data = read_shipped(name)
+    assert set(data["provenance"]) >= PROVENANCE
+    provenance = data["provenance"]
+    assert provenance["command"] == f"zcgp suite {name} --seed {provenance['seed']} --out DIR"
+    assert provenance["held_out_space"] == held_out_space(name)
+    held = held_out_space(name)
+    expected = [t.id for t in zcgp.load_tasks(suite_tasks(name))]
+    assert provenance["tasks"] == expected
+    assert held is None or held not in provenance["labels"]["spaces"]           # never saw it
+    proxy = Proxy(name)
+    assert proxy.formula == data["formula_infix"] and proxy.info["labels"] == provenance["labels"]
+    scores = suite_scores(proxy, provenance["seed"], provenance["train_fraction"], set(provenance["tasks"]))
+    for task, row in data["scores"]["per_task"].items():
+        for metric in ("kendall", "spearman", "top10"):
+            assert scores["per_task"][task][metric] == pytest.approx(row[metric], abs=1e-12), (task, metric)
+    assert set(scores["held_out"]) == ({held} if held else set())
+
+
+def test_a_search_with_no_objective_uses_the_suite_proxy_that_never_saw_the_space():
+    found = zcgp.search("nb301", evaluations=8, population=4, sample_size=2, lookup=True)
+    assert found.info["default_objective"] and found.info["objective_source"] == "suite-without-nb301"
+    assert found.info["labels"]["space_labels"] == 0 and found.info["labels"]["in_distribution"] is False
+    assert default_for("myspace") == "suite"
+
+
+def test_suite_proxies_are_read_by_name_everywhere(capsys):
+    assert main(["evaluate", "suite", "--tasks", "nb201/cifar10", "--metric", "kendall"]) == 0
+    assert "formula:" in capsys.readouterr().out
+    assert main(["suite", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in SUITE_NAMES)
+    with pytest.raises(zcgp.ZcgpError, match="unknown suite proxy"):
+        shipped_path("suite-without-nb999")
+
+
+@pytest.mark.slow
+def test_a_suite_proxy_regenerates_from_its_recorded_command(tmp_path):
+    name = "suite-without-nb201"
+    recorded = read_shipped(name)
+    command = recorded["provenance"]["command"].split()[1:]
+    assert main([*command[:-1], str(tmp_path), "--quiet"]) == 0
+    again = json.loads((tmp_path / f"{name}.json").read_text())
+    assert again["formula"] == recorded["formula"] and again["scores"] == recorded["scores"]
