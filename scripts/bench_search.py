@@ -160,14 +160,18 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
     return 0
 
 
+def _workers(workers) -> str:
+    return "one worker per core" if workers in (None, -1) else f"{workers} worker(s)"
+
+
 def _print_timed(records: list[dict], config: dict) -> None:
     space, task, metric = config["space"], config["dataset"], config["metric"]
     datasets, rows = timed_rows(records, task, metric)
     seeds = sorted({r["seed"] for r in records})
     minutes = sorted({c.get("minutes") for c in [config] if c.get("minutes")})
     print(f"\n{space}/{task}: {', '.join(f'{m:g}' for m in minutes) or '?'} min wall per search (setup included), "
-          f"seeds {','.join(map(str, seeds))}, {config.get('workers')} worker(s); labels: labeled architectures "
-          f"of {space} the objective saw")
+          f"seeds {','.join(map(str, seeds))}, {_workers(config.get('workers'))}; labels: labeled "
+          f"architectures of {space} the objective saw")
     header = ["objective", "labels", "distribution"]
     for d in datasets:
         header += [f"{d} {metric.replace('_accuracy', '')} %", "pctl"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 
@@ -26,7 +27,7 @@ COMMANDS = {
     "adapt": ("zcgp.scripts.adapt", "adapt a proxy to a new space with a few labeled architectures (few-shot)"),
     "suite": ("zcgp.scripts.suite", "regenerate or list the shipped suite proxies (formulas evolved by zcgp)"),
     "search": ("zcgp.scripts.search", "find a strong network of any space with a zero-cost objective"),
-    "bench": ("zcgp.scripts.bench", "run a benchmark (rank, gp, proxies, search, scale, transfer), print its table"),
+    "bench": ("zcgp.scripts.bench", "run a benchmark (rank, gp, proxies, search, scale, transfer, fewshot)"),
 }
 
 
@@ -70,6 +71,9 @@ def _dispatch(name: str, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"zcgp {name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:                               # `zcgp ... | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ZcgpError as exc:
         message = " ".join(str(exc).split("\n"))          # always one line
         print(f"zcgp {name}: error: {message}", file=sys.stderr)

@@ -39,6 +39,28 @@ def test_every_method_reads_only_the_labels(labeled, method):
     assert adapted.candidates[0]["kendall"] >= next(c["kendall"] for c in adapted.candidates if c["name"] == "proxy")
 
 
+@pytest.mark.parametrize("method", ADAPT_METHODS)
+def test_a_space_lacking_a_terminal_is_adapted_as_the_proxy_is_scored(method):
+    task = zcgp.load_tasks("nb101/cifar10")[0]                   # nb101 has no nwot
+    labels = task.subset(np.arange(0, task.n, 25))
+    base = zcgp.Proxy("suite-without-nb101")
+    assert "nwot" in base.terminals and base.missing == "impute"
+    adapted = zcgp.adapt(base, [labels], method=method, seed=0).proxy
+    values = adapted.score({p: task.column(p) for p in adapted.terminals if p in task.proxies})
+    assert np.asarray(values).shape in ((), (task.n,)) and np.all(np.isfinite(values))
+
+
+def test_an_ensemble_imputes_when_a_member_was_ranked_imputing():
+    from zcgp.adapting import _ensemble
+
+    task = zcgp.load_tasks("nb101/cifar10")[0]
+    ranked = [("synflow", zcgp.Proxy("synflow"), 0.4), ("suite", zcgp.Proxy("suite-without-nb101"), 0.3)]
+    ensemble = _ensemble(ranked)
+    assert ensemble.missing == "impute"
+    values = ensemble.score({p: task.column(p) for p in ensemble.terminals if p in task.proxies})
+    assert np.all(np.isfinite(values))
+
+
 def test_select_keeps_the_proxy_on_ties_and_combine_starts_from_it(labeled):
     _, labels = labeled
     flat = dataclasses.replace(labels, target=np.arange(labels.n, dtype=float))

@@ -70,3 +70,14 @@ def test_cli_writes_records_and_reads_them_back(tmp_path, capsys):
     assert main(["bench", "fewshot", "--from", str(out / "fewshot.json")]) == 0
     assert "ridge" in capsys.readouterr().out
     assert main(["bench", "fewshot", "--spaces", "nb101", "--out", str(out), "--quiet"]) == 2
+
+
+def test_the_best_proxy_on_k_labels_ranks_a_failed_network_last():
+    from zcgp.bench.fewshot import _fitted
+
+    task = load_tasks("nb201/cifar10")[0]                     # one network lacks synflow, nwot, jacov
+    assert not np.all(np.isfinite(task.values))
+    labeled, rest = _draw(task, 20, 0)
+    results = _fitted(task, Proxy("suite-without-nb201"), {}, np.zeros(task.n), labeled, rest, 0, ("ridge",), ("",),
+                      ("select",))
+    assert results["best proxy (k)"]["kendall"] > 0.4

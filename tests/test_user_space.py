@@ -1,4 +1,4 @@
-"""The README's example user space loads with --space module:Class and a search runs on it."""
+"""The docs' example user space (docs/guide/spaces.md) loads with --space module:Class and a search runs on it."""
 
 import json
 import re
@@ -9,16 +9,16 @@ from zcgp.spaces import get_space
 
 
 def _example_source() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### Your own space"):]
+    text = (REPO / "docs" / "guide" / "spaces.md").read_text(encoding="utf-8")
+    section = text[text.index("## Your own space"):]
     return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
 
 
-def test_readme_example_is_at_most_30_lines():
+def test_docs_example_is_at_most_30_lines():
     assert len(_example_source().strip().splitlines()) <= 30
 
 
-def test_search_runs_on_the_readme_space(tmp_path, monkeypatch, capsys):
+def test_search_runs_on_the_docs_space(tmp_path, monkeypatch, capsys):
     (tmp_path / "readme_space.py").write_text(_example_source())
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))

@@ -206,7 +206,8 @@ def _evolve(ranked, tasks, seed: int) -> Proxy:
 
 def _ensemble(ranked) -> Proxy:
     top = [p for _, p, _ in ranked[:3]]
-    return Proxy(" + ".join(f"({p.formula})" for p in top), transform=top[0].transform, missing=top[0].missing)
+    missing = "impute" if any(p.missing == "impute" for p in top) else top[0].missing   # as each was ranked
+    return Proxy(" + ".join(f"({p.formula})" for p in top), transform=top[0].transform, missing=missing)
 
 
 def adapt(proxy, labels, *, method: str = "select", seed: int = 0, columns: dict | None = None) -> Adaptation:

@@ -163,7 +163,9 @@ def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors
     """Every method fitted on the `labeled` rows of `task`, scored on the `rest`."""
     names, target, labels = list(task.proxies), task.target[rest], task.subset(labeled)
     taus = RankTarget(labels.target).kendall(np.nan_to_num(labels.values.T, nan=-np.inf))
-    results = {"best proxy (k)": _scores(target, task.column(names[int(np.argmax(taus))])[rest])}
+    best = task.column(names[int(np.argmax(taus))])[rest]
+    best = np.where(np.isfinite(best), best, np.nanmin(best[np.isfinite(best)], initial=0.0) - 1.0)   # failed: last
+    results = {"best proxy (k)": _scores(target, best)}
     for method in adapts:
         adapted = adapt(proxy, [labels], method=method, seed=draw).proxy
         results[f"adapt:{method}"] = _scores(target, _proxy_values(adapted, task, rest))
