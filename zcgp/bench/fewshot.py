@@ -140,10 +140,8 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
 
 
 def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, features, adapts) -> list[dict]:
-    """The records of one task: every k, draw and method."""
-    import torch
-
-    torch.set_num_threads(1)                # one process per core: threads would oversubscribe
+    """The records of one task: every k, draw and method (torch fits run on one thread each,
+    `zcgp.predictors` sees to it)."""
     formula_all = _proxy_values(proxy, task, np.arange(task.n))
     records = []
     for k in ks:
