@@ -361,9 +361,9 @@ class TableMeasure:
     """Precomputed proxies from a task table: only architectures in the table can be scored
     (found by canonical key, so any spelling of a table network works).
 
-    Calling it with a list of architectures (and optionally a subset of names) returns
+    Calling it with a list of architectures (and optionally other names of the table) returns
     name -> array of their table values; an architecture not in the table raises KeyError.
-    `seconds` stays zero.
+    `available` is every proxy of the table; `seconds` stays zero.
 
     Parameters
     ----------
@@ -384,7 +384,8 @@ class TableMeasure:
         missing = [n for n in names if n not in task.proxies]
         if missing:
             raise UserInputError(f"task {task.id} has no values for {', '.join(missing)}")
-        self.space, self.names = space, tuple(names)
+        self.space, self.names, self.task = space, tuple(names), task
+        self.available = frozenset(task.proxies)
         self.rows: dict[str, int] = {}
         for i, arch in enumerate(task.archs):
             self.rows.setdefault(space.key(arch), i)
@@ -393,7 +394,13 @@ class TableMeasure:
 
     def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         idx = np.array([self.rows[self.space.key(a)] for a in archs], dtype=int)
-        return {n: self.values[n][idx] for n in (names or self.names)}
+        names = tuple(names or self.names)
+        for n in names:
+            if n not in self.values:
+                if n not in self.available:
+                    raise UserInputError(f"task {self.task.id} has no values for {n}")
+                self.values[n] = self.task.column(n)
+        return {n: self.values[n][idx] for n in names}
 
 
 class SharedMeasure:
@@ -402,6 +409,7 @@ class SharedMeasure:
 
     Calling it with a list of architectures (and optionally names) asks `measure` only for
     the (key, proxy) values not cached yet and returns name -> array for all of them.
+    `available` is the wrapped measure's (a table's proxies), None when it computes any proxy.
 
     Parameters
     ----------
@@ -414,6 +422,7 @@ class SharedMeasure:
     def __init__(self, measure, space):
         self.measure, self.space, self.cache = measure, space, {}
         self.names = measure.names
+        self.available = getattr(measure, "available", None)
 
     @property
     def seconds(self) -> dict:

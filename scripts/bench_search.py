@@ -24,6 +24,7 @@ examples:
   zcgp bench search --proxy default=runs/nb201 --objectives default --minutes 3
   zcgp bench search --from runs/transfer.json runs/handcrafted.json
   zcgp bench search --space nb301 --lookup --transfer --minutes 1
+  zcgp bench search --objectives transfer,transfer:top10,own:best --minutes 3
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pathlib import Path
 from zcgp.bench.search import (
     anchor_rows,
     compare_objectives,
+    evolved_objective,
     mean_std_cell,
     seconds_per_network,
     timed_rows,
@@ -68,7 +70,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--transfer", action="store_true",
                         help="time mode: the zero-shot row, one zcgp evolve on every other space per seed, "
                              "then a search with it (objective name: transfer; 'own' in --objectives evolves on "
-                             "the searched space's own tasks instead: in distribution)")
+                             "the searched space's own tasks instead: in distribution; 'transfer:top10:best' "
+                             "evolves with that fitness metric and searches with that --pick)")
     parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
                         help="search nothing: print the time-mode tables of saved --out files together")
     parser.add_argument("--seeds", default=None, help="comma list of seeds (default: 0..9; time mode 0..4)")
@@ -147,8 +150,11 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
               "workers": args.workers, "data_dir": args.data_dir, "progress": progress}
     records = []
     for objective in objectives:
-        if objective in ("transfer", "own"):
-            records += transfer_searches(space, seeds, own=objective == "own", **common)
+        evolved = evolved_objective(objective)
+        if evolved is not None:
+            own, options, pick = evolved
+            records += transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
+                                         **common)
         else:
             source = {objective: labels.get(objective.partition(":")[0], objective)}
             records += timed_searches(space, source, seeds, population=args.population or POPULATION,

@@ -106,6 +106,9 @@ def print_result(result) -> None:
     if "pick" in info:
         print(f"picked {info['pick']['chosen']}: {info['pick']['reason']}")
     print(f"{result.objective}\n  best: {result.best_string}, score {result.best_score:.4g}")
+    if info.get("imputed"):
+        print(f"  imputed (the table lacks them; the formula gives them its neutral value): "
+              f"{', '.join(info['imputed'])}")
     sec = info["seconds"]
     print(f"  {result.evaluations} networks in {result.seconds:.1f} s, "
           f"{60.0 * result.evaluations / max(result.seconds, 1e-9):.1f} networks/minute "

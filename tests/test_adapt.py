@@ -28,7 +28,7 @@ def test_every_method_reads_only_the_labels(labeled, method):
     adapted = zcgp.adapt("min(flops, nwot)", [labels], method=method, seed=1)
     again = zcgp.adapt("min(flops, nwot)", [labels], method=method, seed=1)
     assert adapted.proxy.formula == again.proxy.formula                     # deterministic
-    assert adapted.labels["tasks"] == {"nb301/cifar10": 30} and adapted.labels["spaces"] == {"nb301": 30}
+    assert adapted.labels["tasks"]["nb301/cifar10"] == 30 and adapted.labels["spaces"]["nb301"] == 30
     assert adapted.labels["archs"] == {"nb301/cifar10": list(labels.archs)}
     ranked = [c["kendall"] for c in adapted.candidates]
     assert ranked == sorted(ranked, reverse=True)
@@ -55,7 +55,8 @@ def test_an_ensemble_imputes_when_a_member_was_ranked_imputing():
 
     task = zcgp.load_tasks("nb101/cifar10")[0]
     ranked = [("synflow", zcgp.Proxy("synflow"), 0.4), ("suite", zcgp.Proxy("suite-without-nb101"), 0.3)]
-    ensemble = _ensemble(ranked)
+    ensemble, members = _ensemble(ranked)
+    assert [m.formula for m in members] == [p.formula for _, p, _ in ranked]
     assert ensemble.missing == "impute"
     values = ensemble.score({p: task.column(p) for p in ensemble.terminals if p in task.proxies})
     assert np.all(np.isfinite(values))
@@ -85,3 +86,26 @@ def test_adapt_command_writes_a_proxy_search_reads(labeled, tmp_path, capsys):
     found = zcgp.search("nb301", out / "proxy.json", evaluations=12, population=6, sample_size=2, lookup=True)
     assert found.info["labels"]["space_labels"] == 30 and found.info["labels"]["in_distribution"]
     assert main(["adapt", "--proxy", "nwot", "--data", str(tmp_path / "nope.csv"), "--out", str(out)]) == 2
+
+
+def test_no_candidate_saw_the_labeled_space_and_the_labels_of_the_chosen_are_counted():
+    task = zcgp.load_tasks("nb201/cifar10")[0]
+    labels = task.subset(np.arange(0, task.n, 36))
+    adapted = zcgp.adapt("suite-without-nb201", [labels], method="ensemble")
+    names = [c["name"] for c in adapted.candidates]
+    # every other shipped proxy was evolved on NB201's labels: none may be a candidate
+    assert not [n for n in names if n.startswith("suite") and n != "proxy"]
+    assert "suite-without-nb201" not in names and names.count("proxy") == 1
+    assert adapted.labels["spaces"]["nb201"] == labels.n
+    # nb101's labels are another matter: the ensemble of the three best counts what each saw
+    target = zcgp.load_tasks("nb101/cifar10")[0]
+    few = target.subset(np.arange(0, target.n, 25))
+    ensemble = zcgp.adapt("min(flops, jacov)", [few], method="ensemble")
+    members = ensemble.proxy.formula.split(" + ")
+    shipped = [c for c in ensemble.candidates if c["name"].startswith("suite")]
+    assert [c["name"] for c in shipped] == ["suite-without-nb101"]
+    seen = zcgp.Proxy("suite-without-nb101").info["labels"]["spaces"]
+    if f"({shipped[0]['formula']})" in members:
+        assert ensemble.labels["spaces"] == {**seen, "nb101": few.n}
+    else:
+        assert ensemble.labels["spaces"] == {"nb101": few.n}

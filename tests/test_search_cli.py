@@ -3,6 +3,8 @@ import json
 import numpy as np
 import pytest
 
+import zcgp
+from zcgp.errors import ZcgpError
 from zcgp.fitness import load_tasks
 from zcgp.nas.choice import expected_best_of
 from zcgp.nas.objectives import FormulaObjective
@@ -10,6 +12,7 @@ from zcgp.proxies.measure import SharedMeasure, TableMeasure
 from zcgp.scripts.cli import main
 from zcgp.scripts.cli import main as zcgp_main
 from zcgp.searching import load_formula
+from zcgp.spaces import get_space
 from zcgp.spaces.nb201 import SPACE, load_table
 from zcgp.spaces.table import TableSpace
 
@@ -293,3 +296,38 @@ def test_sample_size_option(tmp_path, capsys):
     assert traces["1"] != traces["50"]                   # then different parents
     code, _ = _search(tmp_path, "--objective", "nwot", "--evaluations", "5", "--population", "5", "--sample-size", "6")
     assert code == 2 and "1 <= sample size <= population, got 5, 6" in capsys.readouterr().err
+
+
+def test_lookup_search_imputes_a_terminal_the_table_lacks(tmp_path):
+    # nb101's table has no nwot: an imputing formula scores with nwot's neutral value, so
+    # min(flops, nwot) tops out at 0.5 and its plateau is ordered by flops (the tie-break)
+    formula = zcgp.Proxy("min(flops, nwot)", missing="impute")
+    task = load_tasks("nb101/cifar10")[0]
+    assert "nwot" not in task.proxies
+    space = get_space("nb101")
+    measure = SharedMeasure(TableMeasure(task, space, ("flops",)), space)
+    objective = FormulaObjective(formula, measure, measure(list(task.archs[:100])))
+    assert objective.names == ("flops",)
+    scores = objective(list(task.archs[100:300]))
+    flops = task.column("flops")[100:300]
+    assert scores.max() == pytest.approx(0.5)
+    top = scores > 0.5 - 1e-6
+    assert 50 < top.sum() < 200
+    ref = np.sort(task.column("flops")[:100])            # the tie-break: flops' rank in the reference
+    rank = (np.searchsorted(ref, flops[top], "left") + np.searchsorted(ref, flops[top], "right"))
+    assert np.all(np.diff(rank[np.argsort(scores[top], kind="stable")]) >= 0)
+    # the same formula without imputation refuses, naming the lacking terminal
+    with pytest.raises(ZcgpError, match="lacks nwot"):
+        FormulaObjective(zcgp.Proxy("min(flops, nwot)", missing="exclude"), measure)
+    result = zcgp.search("nb101", formula, evaluations=60, lookup=True, population=20, seed=0)
+    assert result.info["imputed"] == ["nwot"] and result.evaluations == 60
+    assert result.benchmark["cifar10"]["val_accuracy"] > 0
+
+
+def test_table_measure_reads_another_column_on_demand():
+    task = load_tasks("nb201/cifar10")[0]
+    measure = TableMeasure(task, SPACE, ("nwot",))
+    values = measure(list(task.archs[:5]), ("synflow",))
+    assert np.array_equal(values["synflow"], task.column("synflow")[:5])
+    with pytest.raises(ZcgpError, match="no values for bogus"):
+        measure(list(task.archs[:5]), ("bogus",))

@@ -5,16 +5,16 @@ table of labeled architectures of the target space (the long-table format of `--
 Task objects), `adapt` returns a new proxy that is exported, evaluated and searched with
 like any other. Methods (`ADAPT_METHODS`), each reading the k labels only:
   * "select": among candidates (the proxy itself; with a run its hall of fame and Pareto
-    fronts; the shipped suite proxies; each hand-crafted proxy of the table) the one with
-    the best mean Kendall on the labels (ties: the first, i.e. the proxy itself);
-  * "combine": a monotone correction of the formula: ridge regression of the labels' rank on
-    [the formula, each proxy's rank], shrunk towards the formula alone (weight 1 on it, 0
-    elsewhere) with a strength chosen by leave-one-out on the labels; written as a formula;
+    fronts; the shipped suite proxies that saw no label of the labeled space; each hand-crafted
+    proxy of the table) the one with the best mean Kendall on the labels (ties: the first,
+    i.e. the proxy itself);
+  * "combine": ridge regression (alpha 1) of the labels' rank on [the formula, each proxy's
+    rank], written as a formula (the ridge predictor over the same inputs, exportable);
   * "evolve": a short evolution on the labels, its initial population seeded with the
     candidates, under the strongest parsimony;
   * "ensemble": the mean of the transformed values of the three best candidates by "select".
-The labels it used are recorded in the adapted proxy's provenance (0 labels of a task's other
-architectures were read).
+The labels it used are recorded in the adapted proxy's provenance: the k labels and those every
+formula it was built from was evolved on (0 labels of a task's other architectures were read).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from zcgp.errors import ZcgpError
-from zcgp.fitness.baselines import target_rank
+from zcgp.fitness.baselines import RIDGE_ALPHA, fit_ridge, target_rank
 from zcgp.fitness.rank import RankTarget
 from zcgp.fitness.table import read_tables
 from zcgp.fitness.tasks import Task
@@ -41,7 +41,6 @@ from zcgp.proxy import Proxy
 from zcgp.run import Run
 
 ADAPT_METHODS = ("select", "combine", "evolve", "ensemble")
-RIDGE_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 EVOLVE = GPConfig(population=200, generations=10, max_depth=5, parsimony=2.0, hof_size=5)
 
 __all__ = ["ADAPT_METHODS", "Adaptation", "adapt", "label_tasks"]
@@ -129,7 +128,15 @@ def _kendall(proxy: Proxy, tasks) -> float:
     return float(np.mean(taus))
 
 
+def _labels_of(proxy: Proxy) -> dict:
+    """The labels a proxy was evolved on: {"tasks": {id: count}, "spaces": {space: count}}."""
+    labels = (proxy.info or {}).get("labels") or {}
+    return {"tasks": dict(labels.get("tasks") or {}), "spaces": dict(labels.get("spaces") or {})}
+
+
 def _candidates(source, proxy: Proxy, tasks) -> list[tuple[str, Proxy]]:
+    """The proxy, its run's hall of fame and fronts, the shipped suite proxies that saw no label
+    of the labeled tasks' spaces, and each hand-crafted proxy the tasks have."""
     out = [("proxy", proxy)]
     run = source if isinstance(source, Run) else (Run.load(source) if isinstance(source, (str, Path))
                                                   and Path(source).is_dir() else None)
@@ -141,11 +148,14 @@ def _candidates(source, proxy: Proxy, tasks) -> list[tuple[str, Proxy]]:
                     out.append((f"{front}[{i}]", Proxy(run, index=i, front=None if front == "hof" else front)))
                 except ZcgpError:
                     continue
+    spaces = {t.space for t in tasks}
     for name in SUITE_NAMES:
         try:
-            out.append((name, Proxy(name)))
+            shipped = Proxy(name)
         except ZcgpError:                            # a checkout without the shipped files
             continue
+        if not spaces & set(_labels_of(shipped)["spaces"]):   # never one evolved on the labeled space
+            out.append((name, shipped))
     present = [p for p in tasks[0].proxies if all(p in t.proxies for t in tasks)]
     out += [(p, Proxy(p, transform=proxy.transform)) for p in present]
     unique, seen = [], set()
@@ -157,7 +167,7 @@ def _candidates(source, proxy: Proxy, tasks) -> list[tuple[str, Proxy]]:
 
 
 def _combine(proxy: Proxy, tasks) -> Proxy:
-    """Ridge of the labels' rank on [formula, proxy ranks], shrunk towards the formula alone."""
+    """Ridge (alpha RIDGE_ALPHA) of the labels' rank on [formula, proxy ranks], written as a formula."""
     names = [p for p in tasks[0].proxies if all(p in t.proxies for t in tasks)]
     xs, ys = [], []
     for task in tasks:
@@ -168,46 +178,42 @@ def _combine(proxy: Proxy, tasks) -> Proxy:
             np.zeros((task.n, 0))
         xs.append(np.column_stack([f, ranks]))
         ys.append(target_rank(task.target))
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    prior = np.zeros(x.shape[1])
-    prior[0] = 1.0
-    best = None
-    for alpha in RIDGE_GRID:                         # leave-one-out Kendall on the labels
-        predictions = np.empty_like(y)
-        for i in range(y.size):
-            keep = np.arange(y.size) != i
-            w, b = _shrunk_ridge(x[keep], y[keep], alpha, prior)
-            predictions[i] = x[i] @ w + b
-        tau = float(RankTarget(y).kendall(predictions[None, :])[0])
-        if best is None or tau > best[0]:
-            best = (tau, alpha)
-    weights, _ = _shrunk_ridge(x, y, best[1], prior)
+    weights, _ = fit_ridge(np.concatenate(xs), np.concatenate(ys), RIDGE_ALPHA)
     terms = [f"{weights[0]:.6g}*({proxy.formula})"] + [f"{w:.6g}*{p}" for w, p in zip(weights[1:], names)
                                                          if abs(w) > 1e-6]
     return Proxy(" + ".join(terms), transform=proxy.transform, missing=proxy.missing)
 
 
-def _shrunk_ridge(x, y, alpha: float, prior) -> tuple[np.ndarray, float]:
-    """argmin ||y - b - x w||^2 + alpha ||w - prior||^2 (intercept b unpenalized)."""
-    xm, ym = x.mean(axis=0), y.mean()
-    xc = x - xm
-    w = np.linalg.solve(xc.T @ xc + alpha * np.eye(x.shape[1]), xc.T @ (y - ym) + alpha * prior)
-    return w, float(ym - xm @ w)
-
-
-def _evolve(ranked, tasks, seed: int) -> Proxy:
+def _evolve(ranked, tasks, seed: int) -> tuple[Proxy, list[Proxy]]:
+    """A short evolution on the labels seeded with the best candidates; (formula, the seeds)."""
     terminals = tuple(dict.fromkeys(t for _, p, _ in ranked for t in p.terminals
                                     if all(t in k.proxies for k in tasks)))
-    seeds = [str(p.tree) for _, p, _ in ranked if set(p.terminals) <= set(terminals)][:20]
+    used = [p for _, p, _ in ranked if set(p.terminals) <= set(terminals)][:20]
     data = Dataset.build(tasks, terminals, "all", seed, transform=ranked[0][1].transform, missing="exclude")
-    engine = Engine(data, replace(EVOLVE, seed=seed), initial=seeds).run()
-    return Proxy(infix(engine.tree(engine.best.key)), transform=ranked[0][1].transform)
+    engine = Engine(data, replace(EVOLVE, seed=seed), initial=[str(p.tree) for p in used]).run()
+    return Proxy(infix(engine.tree(engine.best.key)), transform=ranked[0][1].transform), used
 
 
-def _ensemble(ranked) -> Proxy:
+def _ensemble(ranked) -> tuple[Proxy, list[Proxy]]:
+    """The sum of the three best candidates' values; (formula, those three)."""
     top = [p for _, p, _ in ranked[:3]]
     missing = "impute" if any(p.missing == "impute" for p in top) else top[0].missing   # as each was ranked
-    return Proxy(" + ".join(f"({p.formula})" for p in top), transform=top[0].transform, missing=missing)
+    return Proxy(" + ".join(f"({p.formula})" for p in top), transform=top[0].transform, missing=missing), top
+
+
+def _merged_labels(used, tasks) -> dict:
+    """The labels behind an adapted proxy: those of the proxies it was built from (per task and
+    per space the largest count among them), plus the k labels of `tasks`."""
+    before: dict = {"tasks": {}, "spaces": {}}
+    for proxy in used:
+        for key, counts in _labels_of(proxy).items():
+            for name, count in counts.items():
+                before[key][name] = max(before[key].get(name, 0), int(count))
+    own: dict = {}
+    for t in tasks:
+        own[t.space] = own.get(t.space, 0) + t.n
+    return {"tasks": {**before["tasks"], **{t.id: t.n for t in tasks}}, "archs": {t.id: list(t.archs) for t in tasks},
+            "spaces": {s: before["spaces"].get(s, 0) + own.get(s, 0) for s in {*before["spaces"], *own}}}
 
 
 def adapt(proxy, labels, *, method: str = "select", seed: int = 0, columns: dict | None = None) -> Adaptation:
@@ -245,20 +251,14 @@ def adapt(proxy, labels, *, method: str = "select", seed: int = 0, columns: dict
     ranked = sorted(((name, p, _kendall(p, tasks)) for name, p in _candidates(proxy, base, tasks)),
                     key=lambda item: -item[2])            # stable: the proxy itself first among ties
     if method == "select":
-        adapted = ranked[0][1]
+        adapted, used = ranked[0][1], [ranked[0][1]]
     elif method == "combine":
-        adapted = _combine(base, tasks)
+        adapted, used = _combine(base, tasks), [base]
     elif method == "evolve":
-        adapted = _evolve(ranked, tasks, seed)
+        adapted, used = _evolve(ranked, tasks, seed)
     else:
-        adapted = _ensemble(ranked)
-    own = {"tasks": {t.id: t.n for t in tasks}, "spaces": {}, "archs": {t.id: list(t.archs) for t in tasks}}
-    for t in tasks:
-        own["spaces"][t.space] = own["spaces"].get(t.space, 0) + t.n
-    before = (base.info or {}).get("labels") or {"tasks": {}, "spaces": {}}
-    merged = {"tasks": {**before.get("tasks", {}), **own["tasks"]}, "archs": own["archs"],
-              "spaces": {s: before.get("spaces", {}).get(s, 0) + own["spaces"].get(s, 0)
-                         for s in {*before.get("spaces", {}), *own["spaces"]}}}
+        adapted, used = _ensemble(ranked)
+    merged = _merged_labels([base, *used], tasks)
     adapted = Proxy(adapted)
     adapted.info = {**(adapted.info or {}), "labels": merged, "adapted_from": base.formula, "method": method}
     table = [{"name": n, "formula": p.formula, "kendall": tau} for n, p, tau in ranked]

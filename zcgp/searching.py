@@ -365,30 +365,32 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
     details: dict = {}
     if run is None:
         formula = load_formula(proxy)
-        names = formula.terminals
+        chosen = [(None, formula)]
     else:
         chosen = [(n, load_formula(p)) for n, p in candidates(run)]
-        names = tuple(dict.fromkeys(t for _, p in chosen for t in p.terminals))
-    measure, searched = make_measure(space, names, task, **measure_options)
+    names = tuple(dict.fromkeys(t for _, p in chosen for t in p.terminals))
+    impute = any(p.missing == "impute" for _, p in chosen)      # lookup: a table may lack a terminal
+    measure, searched = make_measure(space, names, task, impute=impute, **measure_options)
     if run is not None:
         formula, details["pick"] = choose_formula(chosen, pick, measure, space, labeled_rows(run, data_dir),
                                                   minutes=minutes, start=start, lookup=lookup,
                                                   population=population)
+    function = FormulaObjective(formula, measure)
     initial = searched.sample_distinct(population, np.random.default_rng([seed, 1]))
-    cached = load_reference(measure, initial, formula.terminals)
+    cached = load_reference(measure, initial, function.names)
     if not cached and not lookup and minutes is not None:
         affordable = _affordable(initial, formula, measure, space, minutes * 60 - (time.perf_counter() - start),
                                  details.get("pick", {}).get("seconds_per_network"))
         if len(affordable) < len(initial):        # a shorter reference may be cached on its own
             initial = affordable
-            cached = load_reference(measure, initial, formula.terminals)
+            cached = load_reference(measure, initial, function.names)
     source = run.result if run is not None else formula.info
     labels = source.get("labels") if source else None
     details.update({"formula": formula.formula, "terminals": list(formula.terminals),
+                    "imputed": [t for t in formula.terminals if t not in function.names],
                     "reference": {"networks": len(initial), "from_cache": cached},
                     "labels": objective_labels(labels, space.name), "provenance": _provenance(run, formula)})
-    return _Objective(FormulaObjective(formula, measure), searched, f"formula {formula.formula}", initial,
-                      measure, formula, details)
+    return _Objective(function, searched, f"formula {formula.formula}", initial, measure, formula, details)
 
 
 def _provenance(run: Run | None, formula: Proxy) -> dict:
@@ -530,7 +532,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     if found.best_arch is None:
         raise ZcgpError("the search stopped before scoring any network")
     if objective.initial and not objective.details["reference"]["from_cache"]:
-        store_reference(measure, objective.initial, objective.formula.terminals)
+        store_reference(measure, objective.initial, objective.function.names)
     spent = {k: (measure.seconds[k] if measure is not None else 0.0) - before[k] for k in before}
     # scoring: wall time in the objective; building / proxies: CPU seconds summed over workers
     info["seconds"] = {"setup": setup, "scoring": scoring[0], "selection": found.seconds - scoring[0],

@@ -16,7 +16,9 @@ import numpy as np
 
 from zcgp.errors import ZcgpError
 from zcgp.evolving import evolve
+from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.nas.benchmark import Benchmark
+from zcgp.nas.choice import PICKS
 from zcgp.nas.objectives import make_measure, make_objective
 from zcgp.nas.shipped import SUITE_SPACES
 from zcgp.proxies.measure import MeasureSettings
@@ -25,8 +27,8 @@ from zcgp.searching import load_formula, search
 from zcgp.spaces import get_space
 from zcgp.spaces.search import POPULATION, SAMPLE_SIZE, aging_evolution
 
-__all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "record_labels", "seconds_per_network", "timed_rows",
-           "timed_searches", "transfer_searches"]
+__all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "evolved_objective", "record_labels",
+           "seconds_per_network", "timed_rows", "timed_searches", "transfer_searches"]
 
 
 def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str, lookup: bool = False,
@@ -196,7 +198,8 @@ ANCHORS = {
 
 def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool = False,
                       settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
-                      evolve_options: dict | None = None, progress=None, own: bool = False) -> list[dict]:
+                      evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "auto",
+                      label: str | None = None) -> list[dict]:
     """The zero-shot benchmark, as a researcher with a new space runs it.
 
     For each seed, `zcgp.evolve` with the defaults (or `evolve_options`) on every shipped space
@@ -228,6 +231,10 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
     own : bool
         Evolve on the searched space's own tasks instead (the in-distribution path, objective
         "own": `zcgp evolve --tasks SPACE` then `zcgp search --proxy RUN`).
+    pick : str, default "auto"
+        The search's `--pick` (`zcgp.nas.choice.check_pick`).
+    label : str, optional
+        The records' objective name (default: "own" or "transfer").
 
     Returns
     -------
@@ -236,7 +243,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         evolved_on.
     """
     others = [space.name] if own else [s for s in SUITE_SPACES if s != space.name]
-    label = "own" if own else "transfer"
+    label = label or ("own" if own else "transfer")
     bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
     records = []
     for seed in seeds:
@@ -244,13 +251,55 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         run = evolve(",".join(others), seed=seed, progress=False, data_dir=data_dir, **(evolve_options or {}))
         evolved = time.perf_counter() - start
         result = search(space, run, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
-                        workers=workers, data_dir=data_dir)
+                        workers=workers, pick=pick, data_dir=data_dir)
         record = {**_record(label, seed, result, bench), "evolve_seconds": evolved, "run_formula": run.formula,
                   "evolved_on": others}
         records.append(record)
         if progress is not None:
             progress(record)
     return records
+
+
+def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
+    """Parse a "transfer" or "own" objective with its options, e.g. "transfer:top10:best".
+
+    Each ":"-separated option after the kind is a fitness metric of the evolution
+    (`fitness.families.FITNESS_METRICS`) or a `--pick` of the search (`nas.choice.PICKS`).
+
+    Parameters
+    ----------
+    name : str
+        An objective name.
+
+    Returns
+    -------
+    tuple of (bool, dict, str) or None
+        (own, evolve options, pick), or None when `name` is not a transfer or own objective.
+
+    Raises
+    ------
+    ZcgpError
+        When an option is neither a fitness metric nor a pick, or one is given twice.
+
+    Examples
+    --------
+    >>> evolved_objective("transfer:top10:best")
+    (False, {'metric': 'top10'}, 'best')
+    >>> evolved_objective("synflow") is None
+    True
+    """
+    kind, *options = name.split(":")
+    if kind not in ("transfer", "own"):
+        return None
+    chosen: dict = {}
+    for option in options:
+        key = "metric" if option in FITNESS_METRICS else "pick" if option in PICKS else None
+        if key is None or key in chosen:
+            raise ZcgpError(f"objective '{name}': '{option}' is not a fitness metric ({', '.join(FITNESS_METRICS)}) "
+                            f"or a pick ({', '.join(PICKS)}), or repeats one")
+        chosen[key] = option
+    pick = chosen.pop("pick", "auto")
+    return kind == "own", chosen, pick
 
 
 def _record(label: str, seed: int, result, bench: Benchmark) -> dict:

@@ -26,7 +26,7 @@ from zcgp.spaces.base import task_shape
 from zcgp.spaces.table import TableSpace
 
 __all__ = ["FormulaObjective", "ProxyObjective", "RandomObjective", "check_computable", "make_measure",
-           "make_objective", "table_task"]
+           "make_objective", "measured_terminals", "table_task"]
 
 
 def check_computable(formula) -> None:
@@ -76,7 +76,7 @@ def table_task(space, task: str, data_dir=None):
 
 
 def make_measure(space, names: Sequence[str], task: str, *, lookup: bool = False,
-                 settings: MeasureSettings | None = None, workers: int = 1, data_dir=None):
+                 settings: MeasureSettings | None = None, workers: int = 1, data_dir=None, impute: bool = False):
     """The measure of a search's raw proxy values, and the space to search.
 
     Proxies are computed by torch on freshly built networks (in `workers` processes), or, with
@@ -101,6 +101,9 @@ def make_measure(space, names: Sequence[str], task: str, *, lookup: bool = False
         Worker processes per call of the torch measure.
     data_dir : str or os.PathLike, optional
         The directory of the NAS-Bench-Suite-Zero JSON files (lookup only).
+    impute : bool, default False
+        Lookup only: leave out the names the table lacks (a formula with missing "impute" gives
+        them its neutral value) instead of raising.
 
     Returns
     -------
@@ -111,10 +114,13 @@ def make_measure(space, names: Sequence[str], task: str, *, lookup: bool = False
     Raises
     ------
     ZcgpError
-        When the task is unknown or (lookup) its table is missing or lacks one of `names`.
+        When the task is unknown or (lookup) its table is missing or lacks one of `names` (and
+        `impute` is False).
     """
     if lookup:
         table = table_task(space, task, data_dir)
+        if impute:
+            names = [n for n in names if n in table.proxies]
         return SharedMeasure(TableMeasure(table, space, names), space), TableSpace(space, table.archs)
     num_classes, resolution = task_shape(space, task)
     measure = TorchMeasure(space, names, num_classes, resolution, settings or MeasureSettings(), workers)
@@ -156,9 +162,43 @@ def make_objective(kind: str, measure, space, seed: int, formula=None, reference
     if kind == "formula":
         archs = space.sample_distinct(reference, np.random.default_rng([seed, 1]))
         objective = FormulaObjective(formula, measure)
-        objective.set_reference(measure(list(archs), formula.terminals))
+        objective.set_reference(measure(list(archs), objective.names))
         return objective
     return ProxyObjective(kind, measure)
+
+
+def measured_terminals(formula, measure) -> tuple[str, ...]:
+    """The terminals of `formula` that `measure` provides, in the formula's order.
+
+    Parameters
+    ----------
+    formula : Proxy
+        The formula; its `terminals` and `missing` are read.
+    measure : SharedMeasure or callable
+        A measure; its `available` names the proxies it can provide (a table's columns), and
+        None or no such attribute means every proxy.
+
+    Returns
+    -------
+    tuple of str
+        Every terminal when the measure provides all of them; else those it provides, when the
+        formula imputes the others.
+
+    Raises
+    ------
+    ZcgpError
+        When the measure lacks a terminal and the formula does not impute (missing "exclude"),
+        or lacks every terminal.
+    """
+    have = getattr(measure, "available", None)
+    if have is None:
+        return tuple(formula.terminals)
+    present = tuple(t for t in formula.terminals if t in have)
+    lacking = [t for t in formula.terminals if t not in have]
+    if lacking and (formula.missing != "impute" or not present):
+        why = "none of its terminals" if not present else "missing 'exclude' (it does not impute)"
+        raise ZcgpError(f"the measure lacks {', '.join(lacking)} of formula {formula.formula}: {why}")
+    return present
 
 
 class FormulaObjective:
@@ -169,7 +209,8 @@ class FormulaObjective:
     scale, so a plateau is ordered by the consensus of its proxies instead of by arrival order.
 
     Calling it with a list of architectures returns one float per architecture, -inf where a
-    terminal is not finite.
+    terminal is not finite. Only the terminals the measure has are measured (`measured_terminals`);
+    the formula imputes the others (missing "impute").
 
     Parameters
     ----------
@@ -187,6 +228,7 @@ class FormulaObjective:
     def __init__(self, formula, measure, reference_values: dict | None = None):
         """Without `reference_values`, the architectures of the first call are the reference."""
         self.formula, self.measure, self.reference = formula, measure, None
+        self.names = measured_terminals(formula, measure)
         if reference_values is not None:
             self.set_reference(reference_values)
 
@@ -198,15 +240,15 @@ class FormulaObjective:
         Parameters
         ----------
         values : dict of str to numpy.ndarray
-            Terminal name -> raw values of the reference architectures, aligned; every terminal
-            of the formula must be present.
+            Terminal name -> raw values of the reference architectures, aligned; every measured
+            terminal (`names`) must be present.
 
         Raises
         ------
         ZcgpError
             When fewer than 2 reference architectures have finite values of every terminal.
         """
-        names = self.formula.terminals
+        names = self.names
         usable = np.all([np.isfinite(values[t]) for t in names], axis=0) if names else None
         if names and usable.sum() < 2:
             raise ZcgpError("fewer than 2 reference architectures have finite proxy values")
@@ -215,7 +257,7 @@ class FormulaObjective:
     def _consensus(self, raw: dict, i: int) -> float:
         """Mean over terminals of the candidate's rank in [0, 1] among the reference values."""
         ranks = []
-        for t in self.formula.terminals:
+        for t in self.names:
             ref = self.reference[t]
             below = np.searchsorted(ref, raw[t][i], "left")
             upto = np.searchsorted(ref, raw[t][i], "right")
@@ -223,12 +265,12 @@ class FormulaObjective:
         return float(np.mean(ranks)) if ranks else 0.0
 
     def __call__(self, archs: Sequence) -> np.ndarray:
-        raw = self.measure(list(archs), self.formula.terminals)
+        raw = self.measure(list(archs), self.names)
         if self.reference is None:
             self.set_reference(raw)
         out = np.empty(len(archs))
         for i in range(len(archs)):
-            scores = {t: np.append(self.reference[t], raw[t][i]) for t in self.formula.terminals}
+            scores = {t: np.append(self.reference[t], raw[t][i]) for t in self.names}
             if not all(np.isfinite(v[-1]) for v in scores.values()):
                 out[i] = -np.inf
                 continue
