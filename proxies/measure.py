@@ -381,25 +381,28 @@ class TableMeasure:
     """
 
     def __init__(self, task, space, names: Sequence[str]):
-        missing = [n for n in names if n not in task.proxies]
-        if missing:
-            raise UserInputError(f"task {task.id} has no values for {', '.join(missing)}")
         self.space, self.names, self.task = space, tuple(names), task
         self.available = frozenset(task.proxies)
+        self.values: dict[str, np.ndarray] = {}
+        self._read(self.names)
         self.rows: dict[str, int] = {}
         for i, arch in enumerate(task.archs):
             self.rows.setdefault(space.key(arch), i)
-        self.values = {n: task.column(n) for n in names}
         self.seconds = {"building": 0.0, "proxies": 0.0}
+
+    def _read(self, names: Sequence[str]) -> None:
+        """Load the table columns of `names` not loaded yet; raise naming those the table lacks."""
+        missing = [n for n in names if n not in self.available]
+        if missing:
+            raise UserInputError(f"task {self.task.id} has no values for {', '.join(missing)}")
+        for n in names:
+            if n not in self.values:
+                self.values[n] = self.task.column(n)
 
     def __call__(self, archs: Sequence, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         idx = np.array([self.rows[self.space.key(a)] for a in archs], dtype=int)
         names = tuple(names or self.names)
-        for n in names:
-            if n not in self.values:
-                if n not in self.available:
-                    raise UserInputError(f"task {self.task.id} has no values for {n}")
-                self.values[n] = self.task.column(n)
+        self._read(names)
         return {n: self.values[n][idx] for n in names}
 
 
