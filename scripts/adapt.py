@@ -4,10 +4,11 @@
 shipped suite proxy (suite-without-nb201, ...) or a formula. --data is a long table of the
 labeled architectures (one row per (task, arch): a task column, an arch column, an accuracy
 column, one column per proxy; the format of `zcgp evolve --data`, see `zcgp tasks --to-csv`).
-Methods: select (the candidate with the best Kendall on the labels: the proxy, its run's hall
-of fame and fronts, the shipped suite proxies, each hand-crafted proxy), combine (a ridge
-correction of the formula by the proxies, shrunk towards the formula), evolve (a short,
-parsimonious evolution seeded with the candidates), ensemble (the three best candidates).
+Methods: combine (the default: a ridge regression, alpha 1, of the labels' rank on the formula
+and each proxy's rank, written as a formula), select (the candidate with the best Kendall on
+the labels: the proxy, its run's hall of fame and fronts, the shipped suite proxies that saw
+no label of this space, each hand-crafted proxy), evolve (a short, parsimonious evolution
+seeded with the candidates), ensemble (the three best candidates).
 Only the labels in --data are read. Writes DIR/proxy.py and DIR/proxy.json (with the labels
 used, added to those the proxy had seen), ready for `zcgp search --proxy DIR/proxy.json`.
 
@@ -31,7 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, metavar="TABLE",
                         help="the labeled architectures (long .csv / .parquet)")
     parser.add_argument("--columns", metavar="ROLE=NAME,...", help="column roles of --data (task, arch, accuracy)")
-    parser.add_argument("--method", choices=ADAPT_METHODS, default="select", help="how to adapt (default: select)")
+    parser.add_argument("--method", choices=ADAPT_METHODS, default="combine", help="how to adapt (default: combine)")
     parser.add_argument("--seed", type=int, default=0, help="seed of --method evolve (default: 0)")
     parser.add_argument("--out", required=True, metavar="DIR", help="write proxy.py and proxy.json here")
     parser.add_argument("--overwrite", action="store_true", help="replace the files already in --out")

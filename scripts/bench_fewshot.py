@@ -71,8 +71,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--focus-k", default="20", help="k of the per-space table (default: 20)")
     parser.add_argument("--search", action="store_true", help="also the NB201 search with an adapted proxy")
     parser.add_argument("--search-k", type=int, default=20, help="labels of the adapted proxy (default: 20)")
-    parser.add_argument("--method", choices=ADAPT_METHODS, default="select",
-                        help="adaptation of the search (default: select)")
+    parser.add_argument("--method", choices=ADAPT_METHODS, default="combine",
+                        help="adaptation of the search (default: combine)")
     parser.add_argument("--minutes", type=float, default=3.0, help="search wall time (default: 3)")
     parser.add_argument("--seeds", default="0,1,2,3,4", help="search seeds (default: 0-4)")
     parser.add_argument("--workers", type=int, default=-1, help="search processes (default: every core)")

@@ -76,11 +76,10 @@ def test_adapt_command_writes_a_proxy_search_reads(labeled, tmp_path, capsys):
     _, labels = labeled
     table = write_csv([labels], tmp_path / "labeled.csv")
     out = tmp_path / "adapted"
-    assert main(["adapt", "--proxy", "min(flops, nwot)", "--data", str(table), "--method", "combine",
-                 "--out", str(out)]) == 0
+    assert main(["adapt", "--proxy", "min(flops, nwot)", "--data", str(table), "--out", str(out)]) == 0
     assert "labels seen in all: 30 of nb301" in capsys.readouterr().out
     described = json.loads((out / "proxy.json").read_text())
-    assert described["labels"]["spaces"] == {"nb301": 30} and described["method"] == "combine"
+    assert described["labels"]["spaces"] == {"nb301": 30} and described["method"] == "combine"   # the default
     proxy = zcgp.Proxy(out / "proxy.json")
     assert proxy.info["labels"]["spaces"]["nb301"] == 30
     found = zcgp.search("nb301", out / "proxy.json", evaluations=12, population=6, sample_size=2, lookup=True)

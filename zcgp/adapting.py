@@ -40,7 +40,7 @@ from zcgp.nas.shipped import SUITE_NAMES
 from zcgp.proxy import Proxy
 from zcgp.run import Run
 
-ADAPT_METHODS = ("select", "combine", "evolve", "ensemble")
+ADAPT_METHODS = ("combine", "select", "evolve", "ensemble")
 EVOLVE = GPConfig(population=200, generations=10, max_depth=5, parsimony=2.0, hof_size=5)
 
 __all__ = ["ADAPT_METHODS", "Adaptation", "adapt", "label_tasks"]
@@ -216,7 +216,7 @@ def _merged_labels(used, tasks) -> dict:
             "spaces": {s: before["spaces"].get(s, 0) + own.get(s, 0) for s in {*before["spaces"], *own}}}
 
 
-def adapt(proxy, labels, *, method: str = "select", seed: int = 0, columns: dict | None = None) -> Adaptation:
+def adapt(proxy, labels, *, method: str = "combine", seed: int = 0, columns: dict | None = None) -> Adaptation:
     """Adapt `proxy` to a new space with a few labeled architectures of it.
 
     Parameters
@@ -227,7 +227,8 @@ def adapt(proxy, labels, *, method: str = "select", seed: int = 0, columns: dict
         The labeled architectures: a long table (one row per (task, arch), an accuracy column,
         proxy columns; see `zcgp.load_tasks(data=...)`) or tasks.
     method : str
-        One of ADAPT_METHODS.
+        One of ADAPT_METHODS (default "combine", the best adaptation of `zcgp bench fewshot` at
+        every k).
     seed : int
         Seeds "evolve".
     columns : dict, optional

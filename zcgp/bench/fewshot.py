@@ -22,7 +22,7 @@ import zlib
 
 import numpy as np
 
-from zcgp.adapting import adapt
+from zcgp.adapting import ADAPT_METHODS, adapt
 from zcgp.errors import ZcgpError
 from zcgp.fitness.families import score as family_score
 from zcgp.fitness.rank import RankTarget
@@ -36,13 +36,12 @@ from zcgp.spaces.encoding import one_hot
 KS = (0, 10, 20, 50, 100, "all")
 CEILING_TEST = 0.2                  # k = "all": every architecture but this share is labeled
 METRICS = ("kendall", "spearman", "top10")
-ADAPTS = ("select", "combine", "evolve", "ensemble")
 FEATURES = ("", "+formula", "+onehot", "+formula+onehot", "+gae", "+formula+gae")
 
-__all__ = ["ADAPTS", "FEATURES", "KS", "fewshot", "method_names", "summarize_fewshot"]
+__all__ = ["FEATURES", "KS", "fewshot", "method_names", "summarize_fewshot"]
 
 
-def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPTS) -> list[str]:
+def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_METHODS) -> list[str]:
     """Every method of the benchmark, in table order.
 
     Parameters
@@ -83,7 +82,7 @@ def _proxy_values(proxy: Proxy, task, rows) -> np.ndarray:
 
 
 def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PREDICTORS), features=FEATURES,
-            adapts=ADAPTS, proxies: dict | None = None, data_dir=None, seed: int = 0, n_jobs: int = -1,
+            adapts=ADAPT_METHODS, proxies: dict | None = None, data_dir=None, seed: int = 0, n_jobs: int = -1,
             progress=None) -> list[dict]:
     """The records of the few-shot benchmark (see the module docstring).
 
