@@ -4,12 +4,12 @@ Given a proxy (a formula, a run, a shipped suite proxy, an exported proxy file) 
 table of labeled architectures of the target space (the long-table format of `--data`, or
 Task objects), `adapt` returns a new proxy that is exported, evaluated and searched with
 like any other. Methods (`ADAPT_METHODS`), each reading the k labels only:
+  * "combine" (the default): ridge regression (alpha 1) of the labels' rank on [the formula,
+    each proxy's rank], written as a formula (the ridge predictor over the same inputs, exportable);
   * "select": among candidates (the proxy itself; with a run its hall of fame and Pareto
     fronts; the shipped suite proxies that saw no label of the labeled space; each hand-crafted
     proxy of the table) the one with the best mean Kendall on the labels (ties: the first,
     i.e. the proxy itself);
-  * "combine": ridge regression (alpha 1) of the labels' rank on [the formula, each proxy's
-    rank], written as a formula (the ridge predictor over the same inputs, exportable);
   * "evolve": a short evolution on the labels, its initial population seeded with the
     candidates, under the strongest parsimony;
   * "ensemble": the mean of the transformed values of the three best candidates by "select".
