@@ -33,6 +33,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the labeled architectures (long .csv / .parquet)")
     parser.add_argument("--columns", metavar="ROLE=NAME,...", help="column roles of --data (task, arch, accuracy)")
     parser.add_argument("--method", choices=ADAPT_METHODS, default="combine", help="how to adapt (default: combine)")
+    parser.add_argument("--proxies", metavar="P,...",
+                        help="the hand-crafted proxies the adaptation may add to the proxy's own terminals "
+                             "(default: every proxy of --data); a search computes every terminal on every "
+                             "network, so a cheap set (e.g. synflow,flops,params,l2_norm) buys it more networks")
     parser.add_argument("--seed", type=int, default=0, help="seed of --method evolve (default: 0)")
     parser.add_argument("--out", required=True, metavar="DIR", help="write proxy.py and proxy.json here")
     parser.add_argument("--overwrite", action="store_true", help="replace the files already in --out")
@@ -43,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
         raise ZcgpError(f"--data {args.data}: no such file or directory")
     with claim_dir(args.out, ("proxy.py", "proxy.json"), args.overwrite):
         adapted = adapt(args.proxy, args.data, method=args.method, seed=args.seed,
-                        columns=parse_columns(args.columns))
+                        columns=parse_columns(args.columns),
+                        proxies=None if args.proxies is None else [p.strip() for p in args.proxies.split(",")
+                                                                   if p.strip()])
         path = adapted.export(Path(args.out) / "proxy.py")
     rows = [[c["name"], c["kendall"], c["formula"][:70]] for c in adapted.candidates[:8]]
     print(format_table(["candidate", "Kendall on the labels", "formula"], rows))

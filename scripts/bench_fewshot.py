@@ -68,6 +68,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                            f"{', '.join(f or 'none' for f in FEATURES)} (default: all)")
     parser.add_argument("--adapts", help=f"zcgp.adapt methods, comma list of {', '.join(ADAPT_METHODS)} "
                                          "(default: all)")
+    parser.add_argument("--adapt-proxies", metavar="P,...",
+                        help="the hand-crafted proxies an adaptation may add to the formula's own terminals "
+                             "(default: every proxy of the task; a cheap set buys the search more networks)")
     parser.add_argument("--focus-k", default="20", help="k of the per-space table (default: 20)")
     parser.add_argument("--search", action="store_true", help="also the NB201 search with an adapted proxy")
     parser.add_argument("--search-k", type=int, default=20, help="labels of the adapted proxy (default: 20)")
@@ -154,6 +157,10 @@ def _plot(records: list[dict], path: Path) -> bool:
     return True
 
 
+def _adapt_proxies(args) -> list[str] | None:
+    return None if args.adapt_proxies is None else [p.strip() for p in args.adapt_proxies.split(",") if p.strip()]
+
+
 def _search(args, records_out: list) -> None:
     task = load_tasks("nb201/cifar10")[0]
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -161,10 +168,12 @@ def _search(args, records_out: list) -> None:
     for seed in seeds:
         rng = np.random.default_rng([seed, 7])
         labeled = np.sort(rng.choice(task.n, args.search_k, replace=False))
-        adapted = adapt(default_for("nb201"), [task.subset(labeled)], method=args.method, seed=seed)
+        adapted = adapt(default_for("nb201"), [task.subset(labeled)], method=args.method, seed=seed,
+                        proxies=_adapt_proxies(args))
         result = search("nb201", adapted.proxy, minutes=args.minutes, seed=seed, settings=measure_settings(args, seed),
                         workers=args.workers, pick="best")
-        record = {"objective": f"adapted ({args.method}, k={args.search_k})", "seed": seed,
+        over = "" if args.adapt_proxies is None else f", over {args.adapt_proxies}"
+        record = {"objective": f"adapted ({args.method}, k={args.search_k}{over})", "seed": seed,
                   "best_arch": result.best_string, "evaluations": result.evaluations,
                   "seconds": result.info["seconds"]["total"], "benchmark": result.benchmark, "info": result.info,
                   "formula": adapted.proxy.formula}
@@ -206,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {task} done ({count} records)", flush=True)
 
         records = fewshot(spaces, ks, args.draws, predictors=predictors, features=features, adapts=adapts,
-                          n_jobs=args.n_jobs, progress=progress)
+                          adapt_proxies=_adapt_proxies(args), n_jobs=args.n_jobs, progress=progress)
         print_tables(records, args.focus_k)
         searches: list = []
         if args.search:

@@ -108,3 +108,34 @@ def test_no_candidate_saw_the_labeled_space_and_the_labels_of_the_chosen_are_cou
         assert ensemble.labels["spaces"] == {**seen, "nb101": few.n}
     else:
         assert ensemble.labels["spaces"] == {"nb101": few.n}
+
+
+@pytest.mark.parametrize("method", ADAPT_METHODS)
+def test_proxies_bound_what_an_adaptation_may_add(labeled, method):
+    _, labels = labeled
+    adapted = zcgp.adapt("nwot", [labels], method=method, seed=0, proxies=["synflow", "params"])
+    assert set(adapted.proxy.terminals) <= {"nwot", "synflow", "params"}
+    assert all(set(zcgp.Proxy(c["formula"]).terminals) <= {"nwot", "synflow", "params"} for c in adapted.candidates)
+    assert {c["name"] for c in adapted.candidates} == {"proxy", "synflow", "params"}
+    free = zcgp.adapt("nwot", [labels], method=method, seed=0)
+    assert "suite-without-nb301" in {c["name"] for c in free.candidates}    # min(flops, nwot): flops not allowed
+
+
+def test_combine_over_chosen_proxies_weighs_exactly_those(labeled):
+    _, labels = labeled
+    combined = zcgp.adapt("nwot", [labels], proxies=["synflow", "jacov"]).proxy
+    assert set(combined.terminals) == {"nwot", "synflow", "jacov"}
+    with pytest.raises(zcgp.ZcgpError, match="proxy 'zen' is not in every labeled task"):
+        zcgp.adapt("nwot", [labels], proxies=["zen"])
+
+
+def test_adapt_command_reads_proxies(labeled, tmp_path, capsys):
+    _, labels = labeled
+    table = write_csv([labels], tmp_path / "labeled.csv")
+    out = tmp_path / "cheap"
+    assert main(["adapt", "--proxy", "nwot", "--data", str(table), "--proxies", "synflow,flops", "--out",
+                 str(out)]) == 0
+    assert set(zcgp.Proxy(out / "proxy.json").terminals) == {"nwot", "synflow", "flops"}
+    assert main(["adapt", "--proxy", "nwot", "--data", str(table), "--proxies", "zen", "--out",
+                 str(tmp_path / "bad")]) == 2
+    assert "proxy 'zen' is not in every labeled task" in capsys.readouterr().err

@@ -13,6 +13,8 @@ like any other. Methods (`ADAPT_METHODS`), each reading the k labels only:
   * "evolve": a short evolution on the labels, its initial population seeded with the
     candidates, under the strongest parsimony;
   * "ensemble": the mean of the transformed values of the three best candidates by "select".
+`proxies` restricts what an adaptation may add to the proxy's own terminals (a search computes
+every terminal of its objective on every network, so a cheap set buys more networks).
 The labels it used are recorded in the adapted proxy's provenance: the k labels and those every
 formula it was built from was evolved on (0 labels of a task's other architectures were read).
 """
@@ -134,9 +136,23 @@ def _labels_of(proxy: Proxy) -> dict:
     return {"tasks": dict(labels.get("tasks") or {}), "spaces": dict(labels.get("spaces") or {})}
 
 
-def _candidates(source, proxy: Proxy, tasks) -> list[tuple[str, Proxy]]:
+def _allowed(proxy: Proxy, tasks, proxies) -> list[str]:
+    """The hand-crafted proxies an adaptation may use: every one all the tasks have, or those of
+    `proxies` (each must be in every task), plus the proxy's own terminals."""
+    present = [p for p in tasks[0].proxies if all(p in t.proxies for t in tasks)]
+    if proxies is None:
+        return present
+    wanted = [proxies] if isinstance(proxies, str) else list(proxies)
+    absent = [p for p in wanted if p not in present]
+    if absent:
+        raise ZcgpError(f"proxy '{absent[0]}' is not in every labeled task; they have {', '.join(present)}")
+    return [p for p in present if p in wanted or p in proxy.terminals]
+
+
+def _candidates(source, proxy: Proxy, tasks, allowed, bounded: bool) -> list[tuple[str, Proxy]]:
     """The proxy, its run's hall of fame and fronts, the shipped suite proxies that saw no label
-    of the labeled tasks' spaces, and each hand-crafted proxy the tasks have."""
+    of the labeled tasks' spaces, and each `allowed` hand-crafted proxy; when `bounded`, only
+    those whose terminals are all `allowed` or the proxy's own."""
     out = [("proxy", proxy)]
     run = source if isinstance(source, Run) else (Run.load(source) if isinstance(source, (str, Path))
                                                   and Path(source).is_dir() else None)
@@ -156,19 +172,19 @@ def _candidates(source, proxy: Proxy, tasks) -> list[tuple[str, Proxy]]:
             continue
         if not spaces & set(_labels_of(shipped)["spaces"]):   # never one evolved on the labeled space
             out.append((name, shipped))
-    present = [p for p in tasks[0].proxies if all(p in t.proxies for t in tasks)]
-    out += [(p, Proxy(p, transform=proxy.transform)) for p in present]
+    out += [(p, Proxy(p, transform=proxy.transform)) for p in allowed]
+    usable = {*allowed, *proxy.terminals}
     unique, seen = [], set()
     for name, p in out:
-        if p.formula not in seen:
+        if p.formula not in seen and (not bounded or set(p.terminals) <= usable):
             seen.add(p.formula)
             unique.append((name, p))
     return unique
 
 
-def _combine(proxy: Proxy, tasks) -> Proxy:
-    """Ridge (alpha RIDGE_ALPHA) of the labels' rank on [formula, proxy ranks], written as a formula."""
-    names = [p for p in tasks[0].proxies if all(p in t.proxies for t in tasks)]
+def _combine(proxy: Proxy, tasks, names) -> Proxy:
+    """Ridge (alpha RIDGE_ALPHA) of the labels' rank on [formula, the ranks of proxies `names`],
+    written as a formula."""
     xs, ys = [], []
     for task in tasks:
         f = _values(proxy, task)
@@ -216,7 +232,8 @@ def _merged_labels(used, tasks) -> dict:
             "spaces": {s: before["spaces"].get(s, 0) + own.get(s, 0) for s in {*before["spaces"], *own}}}
 
 
-def adapt(proxy, labels, *, method: str = "combine", seed: int = 0, columns: dict | None = None) -> Adaptation:
+def adapt(proxy, labels, *, method: str = "combine", seed: int = 0, columns: dict | None = None,
+          proxies=None) -> Adaptation:
     """Adapt `proxy` to a new space with a few labeled architectures of it.
 
     Parameters
@@ -233,6 +250,10 @@ def adapt(proxy, labels, *, method: str = "combine", seed: int = 0, columns: dic
         Seeds "evolve".
     columns : dict, optional
         Column roles of the table (see `zcgp.load_tasks`).
+    proxies : sequence of str, optional
+        The hand-crafted proxies the adaptation may add to the proxy's own terminals (default:
+        every proxy the labeled tasks have). A cheap set makes a cheap objective: a search
+        computes every terminal on every network.
 
     Returns
     -------
@@ -241,7 +262,8 @@ def adapt(proxy, labels, *, method: str = "combine", seed: int = 0, columns: dic
     Raises
     ------
     ZcgpError
-        An unknown method, a bad table, fewer than 2 labeled architectures.
+        An unknown method, a bad table, fewer than 2 labeled architectures, a proxy of
+        `proxies` that a labeled task lacks.
     """
     if method not in ADAPT_METHODS:
         raise ZcgpError(f"unknown adaptation '{method}'; choose from {', '.join(ADAPT_METHODS)}")
@@ -249,12 +271,14 @@ def adapt(proxy, labels, *, method: str = "combine", seed: int = 0, columns: dic
     if any(t.n < 2 for t in tasks):
         raise ZcgpError("adapting needs at least 2 labeled architectures per task")
     base = Proxy(proxy)
-    ranked = sorted(((name, p, _kendall(p, tasks)) for name, p in _candidates(proxy, base, tasks)),
+    allowed = _allowed(base, tasks, proxies)
+    ranked = sorted(((name, p, _kendall(p, tasks)) for name, p in _candidates(proxy, base, tasks, allowed,
+                                                                                 proxies is not None)),
                     key=lambda item: -item[2])            # stable: the proxy itself first among ties
     if method == "select":
         adapted, used = ranked[0][1], [ranked[0][1]]
     elif method == "combine":
-        adapted, used = _combine(base, tasks), [base]
+        adapted, used = _combine(base, tasks, allowed), [base]
     elif method == "evolve":
         adapted, used = _evolve(ranked, tasks, seed)
     else:

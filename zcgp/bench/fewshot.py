@@ -82,8 +82,8 @@ def _proxy_values(proxy: Proxy, task, rows) -> np.ndarray:
 
 
 def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PREDICTORS), features=FEATURES,
-            adapts=ADAPT_METHODS, proxies: dict | None = None, data_dir=None, seed: int = 0, n_jobs: int = -1,
-            progress=None) -> list[dict]:
+            adapts=ADAPT_METHODS, proxies: dict | None = None, adapt_proxies=None, data_dir=None, seed: int = 0,
+            n_jobs: int = -1, progress=None) -> list[dict]:
     """The records of the few-shot benchmark (see the module docstring).
 
     Parameters
@@ -98,6 +98,9 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
         The methods compared.
     proxies : dict, optional
         space -> the proxy to adapt (default: the suite proxy that never saw the space).
+    adapt_proxies : sequence of str, optional
+        The hand-crafted proxies an adaptation may add (`zcgp.adapt(proxies=...)`; those a task
+        lacks are skipped); default every proxy of the task.
     data_dir : path, optional
         Another directory of the shipped files.
     seed : int
@@ -129,7 +132,7 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
             if embedder is not None:
                 encodings["gae"] = embedder.embed(task.archs)
             jobs.append(delayed(_task_records)(space_name, task, proxy, encodings, ks, draws, predictors, features,
-                                               adapts))
+                                               adapts, adapt_proxies))
     records = []
     for task_records in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
         records += task_records
@@ -138,7 +141,8 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
     return records
 
 
-def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, features, adapts) -> list[dict]:
+def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, features, adapts,
+                  adapt_proxies=None) -> list[dict]:
     """The records of one task: every k, draw and method (torch fits run on one thread each,
     `zcgp.predictors` sees to it)."""
     formula_all = _proxy_values(proxy, task, np.arange(task.n))
@@ -151,20 +155,22 @@ def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, fea
             results = {"proxy": _scores(target, _proxy_values(proxy, task, rest))}
             if labeled.size >= 2:
                 results.update(_fitted(task, proxy, encodings, formula_all, labeled, rest, draw,
-                                       predictors, features, adapts))
+                                       predictors, features, adapts, adapt_proxies))
             records += [{**row, "method": method, **values} for method, values in results.items()]
     return records
 
 
-def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors, features, adapts) -> dict:
+def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors, features, adapts,
+            adapt_proxies=None) -> dict:
     """Every method fitted on the `labeled` rows of `task`, scored on the `rest`."""
     names, target, labels = list(task.proxies), task.target[rest], task.subset(labeled)
     taus = RankTarget(labels.target).kendall(np.nan_to_num(labels.values.T, nan=-np.inf))
     best = task.column(names[int(np.argmax(taus))])[rest]
     best = np.where(np.isfinite(best), best, np.nanmin(best[np.isfinite(best)], initial=0.0) - 1.0)   # failed: last
     results = {"best proxy (k)": _scores(target, best)}
+    allowed = None if adapt_proxies is None else [p for p in adapt_proxies if p in task.proxies]
     for method in adapts:
-        adapted = adapt(proxy, [labels], method=method, seed=draw).proxy
+        adapted = adapt(proxy, [labels], method=method, seed=draw, proxies=allowed).proxy
         results[f"adapt:{method}"] = _scores(target, _proxy_values(adapted, task, rest))
 
     def features_of(rows, extra: str):
