@@ -6,6 +6,8 @@ One row per (task, architecture): a task column, an architecture column, an accu
 with the shipped files); everything else must be numeric. Any problem is a one-line
 `ZcgpError` naming the file, the row (the header is row 1) and the problem.
 `write_csv` writes tasks in the same format, so the shipped tasks round-trip.
+`read_candidates` reads architectures without labels (an arch column and proxy columns, what
+`zcgp proxies` writes) for a predictor to score.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +24,8 @@ from zcgp.errors import ZcgpError
 from zcgp.fitness.tasks import PROXY_ORDER, Task, make_task
 from zcgp.util import atomic_write_text
 
-__all__ = ["COLUMNS", "MIN_ARCHITECTURES", "SUFFIXES", "read_table", "read_tables", "table_text", "write_csv"]
+__all__ = ["COLUMNS", "MIN_ARCHITECTURES", "SUFFIXES", "Candidates", "read_candidates", "read_table", "read_tables",
+           "table_text", "write_csv"]
 
 COLUMNS = {"task": "task", "arch": "arch", "accuracy": "accuracy"}
 MIN_ARCHITECTURES = 10
@@ -168,6 +172,100 @@ def read_table(path, columns: dict | None = None) -> list[Task]:
         idx = np.asarray(idx)
         tasks.append(make_task(task_id, [archs[i] for i in idx], proxies, values[idx], accuracy[idx], str(path)))
     return tasks
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Architectures to score, with their proxies and no label: a table of `zcgp proxies`.
+
+    Parameters
+    ----------
+    header : tuple of str
+        Every column, in file order.
+    rows : tuple of tuple of str
+        The cells, one tuple per architecture.
+    archs : tuple of str
+        The arch column.
+    source : str
+        Where the table comes from (named in errors).
+    """
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    archs: tuple[str, ...]
+    source: str
+
+    def values(self, proxies) -> np.ndarray:
+        """The named columns as floats, NaN where empty, 'nan' or infinite.
+
+        Parameters
+        ----------
+        proxies : sequence of str
+            Column names.
+
+        Returns
+        -------
+        numpy.ndarray of float, shape (n, len(proxies))
+
+        Raises
+        ------
+        ZcgpError
+            A missing column, or a non-numeric cell (named with its row).
+        """
+        absent = [p for p in proxies if p not in self.header]
+        if absent:
+            raise ZcgpError(f"{self.source}: row 1: no column '{absent[0]}' (a proxy of the labeled table); "
+                            f"columns: {', '.join(self.header)}")
+        cells = np.array(self.rows, dtype=object).reshape(len(self.rows), len(self.header))
+        out = np.column_stack([_numbers(cells[:, self.header.index(p)], Path(self.source), p, 2, allow_missing=True)
+                               for p in proxies]) if proxies else np.zeros((len(self.rows), 0))
+        return np.where(np.isfinite(out), out, np.nan)
+
+
+def read_candidates(path, arch: str = "arch") -> Candidates:
+    """The unlabeled architectures of a .csv / .parquet table: an arch column and proxy columns
+    (what `zcgp proxies --out FILE` writes); other columns are kept as they are.
+
+    Parameters
+    ----------
+    path : str or path
+        The table file.
+    arch : str, default "arch"
+        The architecture column.
+
+    Returns
+    -------
+    Candidates
+
+    Raises
+    ------
+    ZcgpError
+        One line naming the file and the row: a missing file or arch column, a duplicate column or
+        architecture, a row of the wrong length, no data row.
+    """
+    path = Path(path)
+    if path.suffix not in SUFFIXES:
+        raise ZcgpError(f"{path}: unsupported table format '{path.suffix}'; use .csv or .parquet")
+    if not path.is_file():
+        raise ZcgpError(f"table not found: {path}")
+    header, rows = _read_cells(path)
+    if arch not in header:
+        raise ZcgpError(f"{path}: row 1: missing column '{arch}' (arch); columns: {', '.join(header)}")
+    if len(set(header)) != len(header):
+        raise ZcgpError(f"{path}: row 1: duplicate column '{next(c for c in header if header.count(c) > 1)}'")
+    if not rows:
+        raise ZcgpError(f"{path}: row 2: no data rows")
+    seen: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ZcgpError(f"{path}: row {i + 2}: {len(row)} values, the header has {len(header)}")
+        name = row[header.index(arch)].strip()
+        if not name:
+            raise ZcgpError(f"{path}: row {i + 2}: empty arch value")
+        if name in seen:
+            raise ZcgpError(f"{path}: row {i + 2}: duplicate arch {name}, first at row {seen[name] + 2}")
+        seen[name] = i
+    return Candidates(header=tuple(header), rows=tuple(tuple(r) for r in rows), archs=tuple(seen), source=str(path))
 
 
 def table_files(data) -> list[Path]:

@@ -25,6 +25,7 @@ COMMANDS = {
     "evaluate": ("zcgp.scripts.evaluate", "score a formula, a run or a proxy.py on any tasks beside the baselines"),
     "proxies": ("zcgp.scripts.proxies", "compute zero-cost proxies of sampled or listed architectures to CSV"),
     "adapt": ("zcgp.scripts.adapt", "adapt a proxy to a new space with a few labeled architectures (few-shot)"),
+    "predict": ("zcgp.scripts.predict", "rank unlabeled architectures with a predictor fitted on a few trained ones"),
     "suite": ("zcgp.scripts.suite", "regenerate or list the shipped suite proxies (formulas evolved by zcgp)"),
     "search": ("zcgp.scripts.search", "find a strong network of any space with a zero-cost objective"),
     "bench": ("zcgp.scripts.bench", "run a benchmark (rank, gp, proxies, search, scale, transfer, fewshot)"),

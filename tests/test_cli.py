@@ -13,8 +13,8 @@ def _run(*args):
 
 
 # the commands the README documents, written out here (not read from the CLI's own table)
-DOCUMENTED = ("run", "tasks", "baselines", "evolve", "export", "evaluate", "proxies", "adapt", "suite", "search",
-              "bench")
+DOCUMENTED = ("run", "tasks", "baselines", "evolve", "export", "evaluate", "proxies", "adapt", "predict", "suite",
+              "search", "bench")
 
 
 def test_top_level_help_lists_every_command(capsys):

@@ -13,6 +13,8 @@ The API (everything the `zcgp` command does; the command only parses, calls and 
 - `search(space, proxy, *, minutes | evaluations, seed)` -> `SearchResult`: NAS with a proxy.
 - `adapt(proxy, labels, method=...)` -> `Adaptation`: a better proxy from a few labeled
   architectures of a new space (few-shot).
+- `predict(labels, candidates, predictor=..., features=...)` -> `Prediction`: rank a list of
+  unlabeled architectures with a predictor fitted on a few labeled ones (few-shot).
 - `build_suite(name)`: regenerate a shipped suite proxy (`suite`, `suite-without-SPACE`).
 - `ProxyRegressor`: the engine as a scikit-learn estimator (extra `sklearn`).
 - `ZcgpError`: every bad input raises it (a `ValueError`).
@@ -44,6 +46,8 @@ _EXPORTS = {
     "search": "zcgp.searching",
     "adapt": "zcgp.adapting",
     "Adaptation": "zcgp.adapting",
+    "predict": "zcgp.predicting",
+    "Prediction": "zcgp.predicting",
     "build_suite": "zcgp.suite",
     "SearchResult": "zcgp.searching",
 }

@@ -61,8 +61,8 @@ from zcgp.fitness.tasks import Task
 from zcgp.fitness.transforms import apply_transform
 from zcgp.spaces.encoding import graph, one_hot
 
-__all__ = ["LOSSES", "PREDICTORS", "Embedder", "Fitted", "feature_matrix", "fit_embedder", "fit_predictor",
-           "listmle_loss", "pair_weights", "ranking_loss"]
+__all__ = ["FEATURES", "LOSSES", "PREDICTORS", "Embedder", "Fitted", "feature_matrix", "fit_embedder",
+           "fit_predictor", "listmle_loss", "pair_weights", "parse_features", "ranking_loss"]
 
 PREDICTORS = {
     "ridge": "ridge regression of the accuracy rank on the features (closed form; option alpha)",
@@ -73,6 +73,8 @@ PREDICTORS = {
     "mlp-weighted": "small torch MLP, pairwise logistic loss weighted 1/log2(2 + r) towards the top",
 }
 LOSSES = ("mse", "pairwise", "listmle", "weighted")
+# inputs besides the proxies' ranks: the evolved formula's scores and/or an architecture encoding
+FEATURES = ("", "+formula", "+onehot", "+formula+onehot", "+gae", "+formula+gae")
 
 RIDGE_DEFAULTS = {"alpha": 1.0}
 LIGHTGBM_DEFAULTS = {"n_estimators": 100, "num_leaves": 7, "min_child_samples": 3, "learning_rate": 0.1,
@@ -84,6 +86,34 @@ _EMBED_LR = 1e-2
 
 
 # ----------------------------------------------------------------------------- features
+
+def parse_features(extra: str) -> tuple[bool, str | None]:
+    """(with the formula, the encoding: "onehot", "gae" or None) of one of FEATURES.
+
+    Parameters
+    ----------
+    extra : str
+        One of FEATURES ("" or "none": the proxies' ranks alone).
+
+    Returns
+    -------
+    tuple of (bool, str or None)
+
+    Raises
+    ------
+    ZcgpError
+        Anything else.
+
+    Examples
+    --------
+    >>> parse_features("+formula+gae")
+    (True, 'gae')
+    """
+    extra = "" if extra == "none" else extra
+    if extra not in FEATURES:
+        raise ZcgpError(f"unknown features '{extra}'; choose from {', '.join(f or 'none' for f in FEATURES)}")
+    return "formula" in extra, next((e for e in ("onehot", "gae") if e in extra), None)
+
 
 def feature_matrix(task: Task, rows, *, proxies: Sequence[str], formula_scores=None, encoding=None) -> np.ndarray:
     """The predictors' inputs for the architectures `task.archs[rows]`.

@@ -28,7 +28,7 @@ from zcgp.fitness.families import score as family_score
 from zcgp.fitness.rank import RankTarget
 from zcgp.fitness.sources import load_tasks
 from zcgp.nas.shipped import SUITE_SPACES, default_for
-from zcgp.predictors import PREDICTORS, feature_matrix, fit_embedder, fit_predictor
+from zcgp.predictors import FEATURES, PREDICTORS, feature_matrix, fit_embedder, fit_predictor, parse_features
 from zcgp.proxy import Proxy
 from zcgp.spaces import get_space
 from zcgp.spaces.encoding import one_hot
@@ -36,7 +36,6 @@ from zcgp.spaces.encoding import one_hot
 KS = (0, 10, 20, 50, 100, "all")
 CEILING_TEST = 0.2                  # k = "all": every architecture but this share is labeled
 METRICS = ("kendall", "spearman", "top10")
-FEATURES = ("", "+formula", "+onehot", "+formula+onehot", "+gae", "+formula+gae")
 
 __all__ = ["FEATURES", "KS", "fewshot", "method_names", "summarize_fewshot"]
 
@@ -174,9 +173,9 @@ def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors
         results[f"adapt:{method}"] = _scores(target, _proxy_values(adapted, task, rest))
 
     def features_of(rows, extra: str):
-        enc = next((e for e in ("onehot", "gae") if e in extra), None)
-        return feature_matrix(task, rows, proxies=names, formula_scores=formula_all[rows] if "formula" in extra
-                              else None, encoding=encodings[enc][rows] if enc else None)
+        formula, enc = parse_features(extra)
+        return feature_matrix(task, rows, proxies=names, formula_scores=formula_all[rows] if formula else None,
+                              encoding=encodings[enc][rows] if enc else None)
 
     for predictor in predictors:
         for extra in features:
