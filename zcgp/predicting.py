@@ -12,6 +12,8 @@ which of them to trust at which k. Only the labels given are read.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -84,9 +86,6 @@ class Prediction:
         path : path
             The CSV file (written atomically).
         """
-        import csv
-        import io
-
         header = list(self.candidates.header) if self.candidates else ["arch"]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
