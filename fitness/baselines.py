@@ -8,12 +8,15 @@ Across tasks (fitted on the train splits of some tasks, applied to others):
 - `best_train_proxy`: the proxy with the best mean train Kendall;
 - `fit_ridge`: ridge regression of each task's accuracy rank on its proxy ranks
   (`rank_features`, an absent proxy the neutral 0.5), stacked over the tasks;
+- `fit_pairwise`: linear weights under the top-weighted pairwise logistic loss (`pair_weights`),
+  pairs taken within each task;
 - `fit_boosted`: a LightGBM regressor on the same features, when lightgbm is installed.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import minimize
 
 from zcgp.fitness.families import score as family_score
 from zcgp.fitness.rank import METRICS, RankTarget, average_ranks
@@ -21,8 +24,9 @@ from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, task_split
 from zcgp.fitness.tasks import Task
 from zcgp.fitness.transforms import apply_transform, neutral_value, task_columns
 
-__all__ = ["RIDGE_ALPHA", "best_train_proxy", "boost_available", "fit_boosted", "fit_linear_rank", "fit_ridge",
-           "mean_row", "rank_features", "target_rank", "task_baselines", "training_matrix"]
+__all__ = ["PAIRWISE_ALPHA", "RIDGE_ALPHA", "best_train_proxy", "boost_available", "fit_boosted", "fit_linear_rank",
+           "fit_pairwise", "fit_ridge", "mean_row", "pair_weights", "rank_features", "target_rank", "task_baselines",
+           "training_matrix"]
 
 
 def split_scores(scores: np.ndarray, train_target: RankTarget, test_target: RankTarget,
@@ -53,6 +57,7 @@ def split_scores(scores: np.ndarray, train_target: RankTarget, test_target: Rank
 
 
 RIDGE_ALPHA = 1.0
+PAIRWISE_ALPHA = 0.03        # L2 of `fit_pairwise`, on standardized inputs
 
 
 def target_rank(y: np.ndarray) -> np.ndarray:
@@ -261,6 +266,74 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float = RIDGE_ALPHA) -> tuple
     xc = x - xm
     coef = np.linalg.solve(xc.T @ xc + alpha * np.eye(x.shape[1]), xc.T @ (y - ym))
     return coef, float(ym - xm @ coef)
+
+
+def pair_weights(y) -> np.ndarray:
+    """The weighted ranking loss's pair weights: W[i, j] = 1 / log2(2 + r_i) when y_i > y_j, else 0.
+
+    Parameters
+    ----------
+    y : array of float
+        True accuracies (higher = better).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, n) float64; r_i is architecture i's position by true accuracy (0 = the best;
+        the number of strictly better architectures, so ties share a position).
+    """
+    y = np.asarray(y, dtype=float).ravel()
+    better = y[:, None] > y[None, :]
+    position = (y[None, :] > y[:, None]).sum(axis=1)
+    return np.where(better, (1.0 / np.log2(2.0 + position))[:, None], 0.0)
+
+
+def fit_pairwise(x: np.ndarray, y: np.ndarray, groups=None, alpha: float = PAIRWISE_ALPHA) -> np.ndarray:
+    """Linear weights whose scores order `y` under the top-weighted pairwise logistic loss.
+
+    Minimizes sum_ij W_ij log(1 + exp(-(s_i - s_j))) / sum W + alpha |w|^2 over the pairs of
+    each group (`pair_weights`: a mistake near the top costs most), s = standardized x @ w;
+    L-BFGS from zero, deterministic.
+
+    Parameters
+    ----------
+    x : numpy.ndarray of float, shape (N, p)
+        Features.
+    y : numpy.ndarray of float, shape (N,)
+        Accuracies (higher = better); only their order within a group is used.
+    groups : array of int, shape (N,), optional
+        The task of each row (pairs never cross tasks); default one group.
+    alpha : float, default PAIRWISE_ALPHA (0.03)
+        The L2 penalty on the weights of the standardized features.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (p,)
+        Weights in the units of `x`: ``x @ w`` scores the rows (higher = better).
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    groups = np.zeros(y.size, dtype=int) if groups is None else np.asarray(groups)
+    scale = x.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    z = x / scale
+    diffs, weights = [], []
+    for g in np.unique(groups):
+        rows = np.flatnonzero(groups == g)
+        w = pair_weights(y[rows])
+        i, j = np.nonzero(w)
+        diffs.append(z[rows[i]] - z[rows[j]])
+        weights.append(w[i, j])
+    d, w = np.concatenate(diffs), np.concatenate(weights)
+    if not w.size:                                   # every label tied: nothing to order
+        return np.zeros(x.shape[1])
+    w = w / w.sum()
+
+    def loss(coef):
+        margin = d @ coef
+        value = w @ np.logaddexp(0.0, -margin) + alpha * coef @ coef
+        return value, -(d.T @ (w * 0.5 * (1.0 - np.tanh(margin / 2.0)))) + 2.0 * alpha * coef
+
+    return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x / scale
 
 
 def boost_available() -> bool:

@@ -6,6 +6,9 @@ Task objects), `adapt` returns a new proxy that is exported, evaluated and searc
 like any other. Methods (`ADAPT_METHODS`), each reading the k labels only:
   * "combine" (the default): ridge regression (alpha 1) of the labels' rank on [the formula,
     each proxy's rank], written as a formula (the ridge predictor over the same inputs, exportable);
+  * "combine-weighted": the same linear formula, its weights fitted with the top-weighted pairwise
+    logistic loss (`fitness.baselines.fit_pairwise`, the predictors' "weighted" loss): a mistake
+    among the best labeled architectures costs most;
   * "select": among candidates (the proxy itself; with a run its hall of fame and Pareto
     fronts; the shipped suite proxies that saw no label of the labeled space; each hand-crafted
     proxy of the table) the one with the best mean Kendall on the labels (ties: the first,
@@ -27,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from zcgp.errors import ZcgpError
-from zcgp.fitness.baselines import RIDGE_ALPHA, fit_ridge, target_rank
+from zcgp.fitness.baselines import RIDGE_ALPHA, fit_pairwise, fit_ridge, target_rank
 from zcgp.fitness.rank import RankTarget
 from zcgp.fitness.table import read_tables
 from zcgp.fitness.tasks import Task
@@ -42,7 +45,7 @@ from zcgp.nas.shipped import SUITE_NAMES
 from zcgp.proxy import Proxy
 from zcgp.run import Run
 
-ADAPT_METHODS = ("combine", "select", "evolve", "ensemble")
+ADAPT_METHODS = ("combine", "combine-weighted", "select", "evolve", "ensemble")
 EVOLVE = GPConfig(population=200, generations=10, max_depth=5, parsimony=2.0, hof_size=5)
 
 __all__ = ["ADAPT_METHODS", "Adaptation", "adapt", "label_tasks"]
@@ -182,9 +185,9 @@ def _candidates(source, proxy: Proxy, tasks, allowed, bounded: bool) -> list[tup
     return unique
 
 
-def _combine(proxy: Proxy, tasks, names) -> Proxy:
-    """Ridge (alpha RIDGE_ALPHA) of the labels' rank on [formula, the ranks of proxies `names`],
-    written as a formula."""
+def _combine(proxy: Proxy, tasks, names, loss: str = "mse") -> Proxy:
+    """A linear formula over [formula, the ranks of proxies `names`]: ridge (alpha RIDGE_ALPHA) of
+    the labels' rank ("mse") or `fit_pairwise` on the labels' order within each task ("weighted")."""
     xs, ys = [], []
     for task in tasks:
         f = _values(proxy, task)
@@ -193,8 +196,12 @@ def _combine(proxy: Proxy, tasks, names) -> Proxy:
         ranks = apply_transform(np.column_stack([task.column(p) for p in names]), proxy.transform) if names else \
             np.zeros((task.n, 0))
         xs.append(np.column_stack([f, ranks]))
-        ys.append(target_rank(task.target))
-    weights, _ = fit_ridge(np.concatenate(xs), np.concatenate(ys), RIDGE_ALPHA)
+        ys.append(task.target)
+    x = np.concatenate(xs)
+    if loss == "weighted":
+        weights = fit_pairwise(x, np.concatenate(ys), np.repeat(np.arange(len(tasks)), [t.n for t in tasks]))
+    else:
+        weights, _ = fit_ridge(x, np.concatenate([target_rank(y) for y in ys]), RIDGE_ALPHA)
     terms = [f"{weights[0]:.6g}*({proxy.formula})"] + [f"{w:.6g}*{p}" for w, p in zip(weights[1:], names)
                                                          if abs(w) > 1e-6]
     return Proxy(" + ".join(terms), transform=proxy.transform, missing=proxy.missing)
@@ -277,8 +284,8 @@ def adapt(proxy, labels, *, method: str = "combine", seed: int = 0, columns: dic
                     key=lambda item: -item[2])            # stable: the proxy itself first among ties
     if method == "select":
         adapted, used = ranked[0][1], [ranked[0][1]]
-    elif method == "combine":
-        adapted, used = _combine(base, tasks, allowed), [base]
+    elif method.startswith("combine"):
+        adapted, used = _combine(base, tasks, allowed, "weighted" if method == "combine-weighted" else "mse"), [base]
     elif method == "evolve":
         adapted, used = _evolve(ranked, tasks, seed)
     else:

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from zcgp.errors import ZcgpError
-from zcgp.fitness.baselines import fit_ridge, rank_features, target_rank
+from zcgp.fitness.baselines import fit_ridge, pair_weights, rank_features, target_rank
 from zcgp.fitness.tasks import Task
 from zcgp.fitness.transforms import apply_transform
 from zcgp.spaces.encoding import graph, one_hot
@@ -176,26 +176,6 @@ def feature_matrix(task: Task, rows, *, proxies: Sequence[str], formula_scores=N
 
 
 # ----------------------------------------------------------------------------- losses
-
-def pair_weights(y) -> np.ndarray:
-    """The weighted ranking loss's pair weights: W[i, j] = 1 / log2(2 + r_i) when y_i > y_j, else 0.
-
-    Parameters
-    ----------
-    y : array of float
-        True accuracies (higher = better).
-
-    Returns
-    -------
-    numpy.ndarray
-        (n, n) float64; r_i is architecture i's position by true accuracy (0 = the best;
-        the number of strictly better architectures, so ties share a position).
-    """
-    y = np.asarray(y, dtype=float).ravel()
-    better = y[:, None] > y[None, :]
-    position = (y[None, :] > y[:, None]).sum(axis=1)
-    return np.where(better, (1.0 / np.log2(2.0 + position))[:, None], 0.0)
-
 
 def _pair_mask(y: np.ndarray) -> np.ndarray:
     return (y[:, None] > y[None, :]).astype(float)
