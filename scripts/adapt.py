@@ -5,10 +5,12 @@ shipped suite proxy (suite-without-nb201, ...) or a formula. --data is a long ta
 labeled architectures (one row per (task, arch): a task column, an arch column, an accuracy
 column, one column per proxy; the format of `zcgp evolve --data`, see `zcgp tasks --to-csv`).
 Methods: combine (the default: a ridge regression, alpha 1, of the labels' rank on the formula
-and each proxy's rank, written as a formula), select (the candidate with the best Kendall on
-the labels: the proxy, its run's hall of fame and fronts, the shipped suite proxies that saw
-no label of this space, each hand-crafted proxy), evolve (a short, parsimonious evolution
-seeded with the candidates), ensemble (the three best candidates).
+and each proxy's rank, written as a formula), combine-weighted (the same formula, its weights
+fitted with the top-weighted pairwise ranking loss: the top of the labels ordered first),
+select (the candidate with the best Kendall on the labels: the proxy, its run's hall of fame
+and fronts, the shipped suite proxies that saw no label of this space, each hand-crafted
+proxy), evolve (a short, parsimonious evolution seeded with the candidates), ensemble (the
+three best candidates).
 Only the labels in --data are read. Writes DIR/proxy.py and DIR/proxy.json (with the labels
 used, added to those the proxy had seen), ready for `zcgp search --proxy DIR/proxy.json`.
 

@@ -139,3 +139,19 @@ def test_adapt_command_reads_proxies(labeled, tmp_path, capsys):
     assert main(["adapt", "--proxy", "nwot", "--data", str(table), "--proxies", "zen", "--out",
                  str(tmp_path / "bad")]) == 2
     assert "proxy 'zen' is not in every labeled task" in capsys.readouterr().err
+
+
+def test_combine_weighted_is_the_pairwise_fit_on_the_formula_and_the_proxies_ranks(labeled):
+    from zcgp.fitness.baselines import fit_pairwise
+    from zcgp.fitness.transforms import apply_transform
+
+    _, labels = labeled
+    adapted = zcgp.adapt("nwot", [labels], method="combine-weighted", proxies=["synflow", "jacov"]).proxy
+    names = ["nwot", "synflow", "jacov"]
+    ranks = apply_transform(np.column_stack([labels.column(p) for p in names]), adapted.transform)
+    x = np.column_stack([ranks[:, 0], ranks])                 # the formula nwot, then each proxy's rank
+    expected = x @ fit_pairwise(x, labels.target)
+    got = adapted.score({p: labels.column(p) for p in adapted.terminals})
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    ridge = zcgp.adapt("nwot", [labels], method="combine", proxies=["synflow", "jacov"]).proxy
+    assert ridge.formula != adapted.formula

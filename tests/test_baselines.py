@@ -3,7 +3,7 @@ import pytest
 from scipy import stats
 
 from zcgp.fitness import load_tasks
-from zcgp.fitness.baselines import fit_linear_rank, mean_row, task_baselines
+from zcgp.fitness.baselines import PAIRWISE_ALPHA, fit_linear_rank, fit_pairwise, mean_row, pair_weights, task_baselines
 from zcgp.fitness.splits import task_split
 from zcgp.fitness.transforms import TRANSFORMS, apply_transform
 
@@ -78,6 +78,42 @@ def test_fit_linear_rank_recovers_exact_weights():
     ref = LinearRegression().fit(ranks, (stats.rankdata(target) - 1) / (n - 1))
     np.testing.assert_allclose(weights, ref.coef_, atol=1e-12)
     assert intercept == pytest.approx(ref.intercept_, abs=1e-12)
+
+
+
+def _pairwise_objective(x, y, groups, coef, alpha):
+    """The stated objective of fit_pairwise, pair by pair (coef in standardized units)."""
+    z = x / np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
+    total, weight = 0.0, 0.0
+    for g in np.unique(groups):
+        rows = np.flatnonzero(groups == g)
+        w = pair_weights(y[rows])
+        for a, i in enumerate(rows):
+            for b, j in enumerate(rows):
+                if w[a, b]:
+                    total += w[a, b] * np.log1p(np.exp(-(z[i] - z[j]) @ coef))
+                    weight += w[a, b]
+    return total / weight + alpha * coef @ coef
+
+
+def test_fit_pairwise_minimizes_the_top_weighted_pair_loss_within_each_group():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(24, 3)) * [1.0, 5.0, 0.2]
+    y = x @ [1.0, -0.1, 2.0] + rng.normal(scale=0.5, size=24)
+    groups = np.repeat([0, 1], 12)
+    coef = fit_pairwise(x, y, groups) * x.std(axis=0)        # back to standardized units
+    best = _pairwise_objective(x, y, groups, coef, PAIRWISE_ALPHA)
+    for step in np.eye(3) * 1e-3:                            # a minimum: every nudge costs
+        assert _pairwise_objective(x, y, groups, coef + step, PAIRWISE_ALPHA) > best
+        assert _pairwise_objective(x, y, groups, coef - step, PAIRWISE_ALPHA) > best
+    assert coef[0] > 0 and coef[2] > 0
+    # pairs never cross groups: a column constant within each group gets no weight, and an
+    # offset between the groups' accuracies it would explain is ignored
+    shifted = np.column_stack([x, groups.astype(float)])
+    within = fit_pairwise(shifted, y - 10.0 * groups, groups)
+    assert abs(within[3]) < 1e-8
+    assert fit_pairwise(shifted, y - 10.0 * groups)[3] < -0.1
+    np.testing.assert_array_equal(fit_pairwise(x, np.ones(24)), np.zeros(3))   # all tied: nothing to order
 
 
 def test_transforms_fill_missing_and_follow_definitions():
