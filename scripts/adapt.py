@@ -34,7 +34,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, metavar="TABLE",
                         help="the labeled architectures (long .csv / .parquet)")
     parser.add_argument("--columns", metavar="ROLE=NAME,...", help="column roles of --data (task, arch, accuracy)")
-    parser.add_argument("--method", choices=ADAPT_METHODS, default="combine", help="how to adapt (default: combine)")
+    parser.add_argument("--method", choices=ADAPT_METHODS, default="combine",
+                        help="how to adapt (default: combine, the best Kendall; combine-weighted orders the top "
+                             "best, the one to search with)")
     parser.add_argument("--proxies", metavar="P,...",
                         help="the hand-crafted proxies the adaptation may add to the proxy's own terminals "
                              "(default: every proxy of --data); a search computes every terminal on every "
