@@ -7,7 +7,9 @@ the suite proxy as it is, the best hand-crafted proxy on the k labels, `zcgp.ada
 method, and each predictor of `zcgp.predictors` (ridge, LightGBM, a torch MLP with the MSE,
 pairwise, ListMLE and top-weighted losses) on the proxies' ranks, with (+formula) and without
 the suite proxy as an input, and with an architecture encoding (+onehot, +gae: a graph
-autoencoder learned without labels). k = all labels every architecture but a random 20 %.
+autoencoder learned without labels). --transfers adds zero-shot rows: the suite proxy adapted
+on every labeled architecture of the other spaces, none of the held-out one (k unused).
+k = all labels every architecture but a random 20 %.
 Prints mean +/- std over draws of the mean over spaces per k, the per-space table at
 --focus-k, and on NB201 the per-dataset Spearman at k = 100 beside the published XGBoost
 figure (NAS-Bench-Suite-Zero: ZC proxies as features, 100 training architectures).
@@ -68,6 +70,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                            f"{', '.join(f or 'none' for f in FEATURES)} (default: all)")
     parser.add_argument("--adapts", help=f"zcgp.adapt methods, comma list of {', '.join(ADAPT_METHODS)} "
                                          "(default: all)")
+    parser.add_argument("--transfers", metavar="M,...",
+                        help=f"zcgp.adapt methods ({', '.join(ADAPT_METHODS)}) fitted on every labeled architecture "
+                             "of the other spaces, none of the held-out one: zero-shot rows (default: none)")
     parser.add_argument("--adapt-proxies", metavar="P,...",
                         help="the hand-crafted proxies an adaptation may add to the formula's own terminals "
                              "(default: every proxy of the task; a cheap set buys the search more networks)")
@@ -140,7 +145,7 @@ def _plot(records: list[dict], path: Path) -> bool:
     methods = list(dict.fromkeys(r["method"] for r in records))
     best_predictor = max((m for m in methods if m.split("+")[0] in PREDICTORS),
                          key=lambda m: np.nanmean([table[k].get(m, (np.nan,))[0] for k in ks]), default=None)
-    shown = [m for m in methods if m in ("proxy", "best proxy (k)") or m.startswith("adapt:")] + \
+    shown = [m for m in methods if m in ("proxy", "best proxy (k)") or m.startswith(("adapt:", "transfer:"))] + \
         ([best_predictor] if best_predictor else [])
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for m in shown:
@@ -207,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
     predictors = _list(args.predictors, tuple(PREDICTORS), "predictor")
     features = [f if f != "none" else "" for f in _list(args.features, [f or "none" for f in FEATURES], "feature")]
     adapts = _list(args.adapts, ADAPT_METHODS, "adaptation")
+    transfers = [] if args.transfers is None else _list(args.transfers, ADAPT_METHODS, "adaptation")
     with claim_dir(args.out, FILES, args.overwrite):
         out = Path(args.out)
 
@@ -215,13 +221,14 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {task} done ({count} records)", flush=True)
 
         records = fewshot(spaces, ks, args.draws, predictors=predictors, features=features, adapts=adapts,
-                          adapt_proxies=_adapt_proxies(args), n_jobs=args.n_jobs, progress=progress)
+                          transfers=transfers, adapt_proxies=_adapt_proxies(args), n_jobs=args.n_jobs,
+                          progress=progress)
         print_tables(records, args.focus_k)
         searches: list = []
         if args.search:
             _search(args, searches)
         atomic_write_json(out / "fewshot.json", {"config": vars(args), "methods": method_names(predictors, features,
-                                                                                                 adapts),
+                                                                                                 adapts, transfers),
                                                  "records": records, "searches": searches})
         atomic_write_text(out / "fewshot.csv", _csv(records))
         written = ["fewshot.json", "fewshot.csv"] + (["fewshot.png"] if _plot(records, out / "fewshot.png") else [])

@@ -81,3 +81,22 @@ def test_the_best_proxy_on_k_labels_ranks_a_failed_network_last():
     results = _fitted(task, Proxy("suite-without-nb201"), {}, np.zeros(task.n), labeled, rest, 0, ("ridge",), ("",),
                       ("select",))
     assert results["best proxy (k)"]["kendall"] > 0.4
+
+
+def test_a_transfer_row_is_the_suite_proxy_adapted_on_the_other_spaces_alone():
+    import zcgp
+
+    cheap = ["synflow", "params"]
+    got = fewshot(("nb101",), ks=(0, 10), draws=1, predictors=(), features=(), adapts=(),
+                  transfers=("combine-weighted",), adapt_proxies=cheap, n_jobs=1)
+    others = load_tasks("nb201,nb301,tnb101_micro,tnb101_macro")
+    adapted = zcgp.adapt("suite-without-nb101", others, method="combine-weighted", proxies=cheap).proxy
+    task = load_tasks("nb101")[0]
+    for k in (0, 10):
+        _, rest = _draw(task, k, 0)
+        values = adapted.score({t: task.column(t)[rest] for t in adapted.terminals if t in task.proxies})
+        row = next(r for r in got if r["method"] == "transfer:combine-weighted" and r["k"] == k)
+        assert row["kendall"] == pytest.approx(kendalltau(values, task.target[rest])[0], abs=1e-9)
+    assert "nb101" not in adapted.info["labels"]["spaces"]                  # zero-shot for nb101
+    with pytest.raises(zcgp.ZcgpError, match="unknown adaptation 'nope'"):
+        fewshot(("nb101",), ks=(0,), draws=1, predictors=(), features=(), adapts=(), transfers=("nope",))

@@ -34,7 +34,7 @@ from zcgp.fitness.baselines import RIDGE_ALPHA, fit_pairwise, fit_ridge, target_
 from zcgp.fitness.rank import RankTarget
 from zcgp.fitness.table import read_tables
 from zcgp.fitness.tasks import Task
-from zcgp.fitness.transforms import apply_transform
+from zcgp.fitness.transforms import apply_transform, neutral_value
 from zcgp.gp.dataset import Dataset
 from zcgp.gp.evolution import Engine
 from zcgp.gp.export import write_proxy
@@ -141,14 +141,15 @@ def _labels_of(proxy: Proxy) -> dict:
 
 def _allowed(proxy: Proxy, tasks, proxies) -> list[str]:
     """The hand-crafted proxies an adaptation may use: every one all the tasks have, or those of
-    `proxies` (each must be in every task), plus the proxy's own terminals."""
-    present = [p for p in tasks[0].proxies if all(p in t.proxies for t in tasks)]
+    `proxies` (each in at least one task; "combine" gives a task lacking one its neutral value),
+    plus the proxy's own terminals."""
     if proxies is None:
-        return present
+        return [p for p in tasks[0].proxies if all(p in t.proxies for t in tasks)]
+    present = list(dict.fromkeys(p for t in tasks for p in t.proxies))
     wanted = [proxies] if isinstance(proxies, str) else list(proxies)
     absent = [p for p in wanted if p not in present]
     if absent:
-        raise ZcgpError(f"proxy '{absent[0]}' is not in every labeled task; they have {', '.join(present)}")
+        raise ZcgpError(f"proxy '{absent[0]}' is in no labeled task; they have {', '.join(present)}")
     return [p for p in present if p in wanted or p in proxy.terminals]
 
 
@@ -193,8 +194,9 @@ def _combine(proxy: Proxy, tasks, names, loss: str = "mse") -> Proxy:
         f = _values(proxy, task)
         if f is None:
             raise ZcgpError(f"the proxy lacks a terminal on {task.id}: nothing to combine")
-        ranks = apply_transform(np.column_stack([task.column(p) for p in names]), proxy.transform) if names else \
-            np.zeros((task.n, 0))
+        ranks = np.column_stack([apply_transform(task.column(p), proxy.transform)[:, 0] if p in task.proxies
+                                 else np.full(task.n, neutral_value(proxy.transform)) for p in names] or
+                                [np.zeros((task.n, 0))])
         xs.append(np.column_stack([f, ranks]))
         ys.append(task.target)
     x = np.concatenate(xs)
@@ -204,7 +206,8 @@ def _combine(proxy: Proxy, tasks, names, loss: str = "mse") -> Proxy:
         weights, _ = fit_ridge(x, np.concatenate([target_rank(y) for y in ys]), RIDGE_ALPHA)
     terms = [f"{weights[0]:.6g}*({proxy.formula})"] + [f"{w:.6g}*{p}" for w, p in zip(weights[1:], names)
                                                          if abs(w) > 1e-6]
-    return Proxy(" + ".join(terms), transform=proxy.transform, missing=proxy.missing)
+    lacking = any(p not in task.proxies for task in tasks for p in names)    # fitted neutral: scored so too
+    return Proxy(" + ".join(terms), transform=proxy.transform, missing="impute" if lacking else proxy.missing)
 
 
 def _evolve(ranked, tasks, seed: int) -> tuple[Proxy, list[Proxy]]:

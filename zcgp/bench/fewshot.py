@@ -9,7 +9,10 @@ fitted on them alone and scored on all the other architectures of the task:
   * `PREDICTOR[+formula][+onehot|+gae]`: a predictor of `zcgp.predictors` on the proxies'
     ranks, with the suite proxy's value as an extra input, and/or an architecture encoding
     (one-hot, or a graph-autoencoder embedding learned without labels);
-  * "best proxy (k)": the hand-crafted proxy with the best Kendall on the k labels.
+  * "best proxy (k)": the hand-crafted proxy with the best Kendall on the k labels;
+  * "transfer:METHOD" (with `transfers`): `zcgp.adapt` of the suite proxy on every labeled
+    architecture of the four other spaces, none of the held-out one (zero-shot: the k labels
+    unused).
 k = "all" labels every architecture but a random 20 % of the task (a ceiling). Scores:
 Kendall, Spearman, top-10 % precision, each averaged over the space's tasks, then mean and
 std over draws.
@@ -40,7 +43,7 @@ METRICS = ("kendall", "spearman", "top10")
 __all__ = ["FEATURES", "KS", "fewshot", "method_names", "summarize_fewshot"]
 
 
-def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_METHODS) -> list[str]:
+def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_METHODS, transfers=()) -> list[str]:
     """Every method of the benchmark, in table order.
 
     Parameters
@@ -51,12 +54,14 @@ def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_M
         Predictor inputs besides the proxies (FEATURES).
     adapts : sequence of str
         `zcgp.adapt` methods.
+    transfers : sequence of str
+        `zcgp.adapt` methods fitted on the other spaces' labels.
 
     Returns
     -------
     list of str
     """
-    return ["proxy", "best proxy (k)", *(f"adapt:{a}" for a in adapts),
+    return ["proxy", *(f"transfer:{a}" for a in transfers), "best proxy (k)", *(f"adapt:{a}" for a in adapts),
             *(f"{p}{f}" for p in predictors for f in features)]
 
 
@@ -81,8 +86,8 @@ def _proxy_values(proxy: Proxy, task, rows) -> np.ndarray:
 
 
 def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PREDICTORS), features=FEATURES,
-            adapts=ADAPT_METHODS, proxies: dict | None = None, adapt_proxies=None, data_dir=None, seed: int = 0,
-            n_jobs: int = -1, progress=None) -> list[dict]:
+            adapts=ADAPT_METHODS, transfers=(), proxies: dict | None = None, adapt_proxies=None, data_dir=None,
+            seed: int = 0, n_jobs: int = -1, progress=None) -> list[dict]:
     """The records of the few-shot benchmark (see the module docstring).
 
     Parameters
@@ -95,6 +100,9 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
         Random draws per (task, k).
     predictors, features, adapts : sequence of str
         The methods compared.
+    transfers : sequence of str
+        `zcgp.adapt` methods fitted, for each held-out space, on every labeled architecture of
+        the other suite spaces (zero-shot for the held-out space; over `adapt_proxies`).
     proxies : dict, optional
         space -> the proxy to adapt (default: the suite proxy that never saw the space).
     adapt_proxies : sequence of str, optional
@@ -121,9 +129,16 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
     unknown = [p for p in predictors if p not in PREDICTORS]
     if unknown:
         raise ZcgpError(f"unknown predictor '{unknown[0]}'; known: {', '.join(PREDICTORS)}")
+    unknown = [a for a in (*adapts, *transfers) if a not in ADAPT_METHODS]
+    if unknown:
+        raise ZcgpError(f"unknown adaptation '{unknown[0]}'; known: {', '.join(ADAPT_METHODS)}")
     jobs = []
     for space_name in spaces:
         proxy = Proxy((proxies or {}).get(space_name, default_for(space_name)))
+        others = load_tasks(",".join(s for s in SUITE_SPACES if s != space_name), data_dir=data_dir) \
+            if transfers else []
+        fixed = {f"transfer:{m}": adapt(proxy, others, method=m, seed=seed, proxies=adapt_proxies).proxy
+                 for m in transfers}
         space = get_space(space_name)
         embedder = fit_embedder(space, seed=seed) if any("gae" in f for f in features) else None
         for task in load_tasks(space_name, data_dir=data_dir):
@@ -131,7 +146,7 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
             if embedder is not None:
                 encodings["gae"] = embedder.embed(task.archs)
             jobs.append(delayed(_task_records)(space_name, task, proxy, encodings, ks, draws, predictors, features,
-                                               adapts, adapt_proxies))
+                                               adapts, adapt_proxies, fixed))
     records = []
     for task_records in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
         records += task_records
@@ -141,9 +156,9 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
 
 
 def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, features, adapts,
-                  adapt_proxies=None) -> list[dict]:
+                  adapt_proxies=None, fixed=None) -> list[dict]:
     """The records of one task: every k, draw and method (torch fits run on one thread each,
-    `zcgp.predictors` sees to it)."""
+    `zcgp.predictors` sees to it); `fixed`: name -> a proxy that reads none of the task's labels."""
     formula_all = _proxy_values(proxy, task, np.arange(task.n))
     records = []
     for k in ks:
@@ -151,7 +166,8 @@ def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, fea
             labeled, rest = _draw(task, k, draw)
             target = task.target[rest]
             row = {"space": space_name, "task": task.id, "k": k, "draw": draw, "labeled": int(labeled.size)}
-            results = {"proxy": _scores(target, _proxy_values(proxy, task, rest))}
+            results = {"proxy": _scores(target, _proxy_values(proxy, task, rest)),
+                       **{name: _scores(target, _proxy_values(p, task, rest)) for name, p in (fixed or {}).items()}}
             if labeled.size >= 2:
                 results.update(_fitted(task, proxy, encodings, formula_all, labeled, rest, draw,
                                        predictors, features, adapts, adapt_proxies))
