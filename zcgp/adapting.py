@@ -34,7 +34,7 @@ from zcgp.fitness.baselines import RIDGE_ALPHA, fit_pairwise, fit_ridge, target_
 from zcgp.fitness.rank import RankTarget
 from zcgp.fitness.table import read_tables
 from zcgp.fitness.tasks import Task
-from zcgp.fitness.transforms import apply_transform, neutral_value
+from zcgp.fitness.transforms import neutral_value, task_columns
 from zcgp.gp.dataset import Dataset
 from zcgp.gp.evolution import Engine
 from zcgp.gp.export import write_proxy
@@ -46,6 +46,7 @@ from zcgp.proxy import Proxy
 from zcgp.run import Run
 
 ADAPT_METHODS = ("combine", "combine-weighted", "select", "evolve", "ensemble")
+COMBINE_LOSSES = {"combine": "mse", "combine-weighted": "weighted"}      # method -> `_combine`'s loss
 EVOLVE = GPConfig(population=200, generations=10, max_depth=5, parsimony=2.0, hof_size=5)
 
 __all__ = ["ADAPT_METHODS", "Adaptation", "adapt", "label_tasks"]
@@ -194,9 +195,7 @@ def _combine(proxy: Proxy, tasks, names, loss: str = "mse") -> Proxy:
         f = _values(proxy, task)
         if f is None:
             raise ZcgpError(f"the proxy lacks a terminal on {task.id}: nothing to combine")
-        ranks = np.column_stack([apply_transform(task.column(p), proxy.transform)[:, 0] if p in task.proxies
-                                 else np.full(task.n, neutral_value(proxy.transform)) for p in names] or
-                                [np.zeros((task.n, 0))])
+        ranks = task_columns(task, names, np.arange(task.n), proxy.transform, neutral_value(proxy.transform))
         xs.append(np.column_stack([f, ranks]))
         ys.append(task.target)
     x = np.concatenate(xs)
@@ -287,8 +286,8 @@ def adapt(proxy, labels, *, method: str = "combine", seed: int = 0, columns: dic
                     key=lambda item: -item[2])            # stable: the proxy itself first among ties
     if method == "select":
         adapted, used = ranked[0][1], [ranked[0][1]]
-    elif method.startswith("combine"):
-        adapted, used = _combine(base, tasks, allowed, "weighted" if method == "combine-weighted" else "mse"), [base]
+    elif method in COMBINE_LOSSES:
+        adapted, used = _combine(base, tasks, allowed, COMBINE_LOSSES[method]), [base]
     elif method == "evolve":
         adapted, used = _evolve(ranked, tasks, seed)
     else:

@@ -132,11 +132,11 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
     unknown = [a for a in (*adapts, *transfers) if a not in ADAPT_METHODS]
     if unknown:
         raise ZcgpError(f"unknown adaptation '{unknown[0]}'; known: {', '.join(ADAPT_METHODS)}")
+    suite = {s: load_tasks(s, data_dir=data_dir) for s in SUITE_SPACES} if transfers else {}
     jobs = []
     for space_name in spaces:
         proxy = Proxy((proxies or {}).get(space_name, default_for(space_name)))
-        others = load_tasks(",".join(s for s in SUITE_SPACES if s != space_name), data_dir=data_dir) \
-            if transfers else []
+        others = [t for s, tasks in suite.items() if s != space_name for t in tasks]
         fixed = {f"transfer:{m}": adapt(proxy, others, method=m, seed=seed, proxies=adapt_proxies).proxy
                  for m in transfers}
         space = get_space(space_name)
@@ -166,8 +166,8 @@ def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, fea
             labeled, rest = _draw(task, k, draw)
             target = task.target[rest]
             row = {"space": space_name, "task": task.id, "k": k, "draw": draw, "labeled": int(labeled.size)}
-            results = {"proxy": _scores(target, _proxy_values(proxy, task, rest)),
-                       **{name: _scores(target, _proxy_values(p, task, rest)) for name, p in (fixed or {}).items()}}
+            results = {name: _scores(target, _proxy_values(p, task, rest))
+                       for name, p in {"proxy": proxy, **(fixed or {})}.items()}
             if labeled.size >= 2:
                 results.update(_fitted(task, proxy, encodings, formula_all, labeled, rest, draw,
                                        predictors, features, adapts, adapt_proxies))
