@@ -15,6 +15,8 @@ Prints mean +/- std over draws of the mean over spaces per k, the per-space tabl
 figure (NAS-Bench-Suite-Zero: ZC proxies as features, 100 training architectures).
 --search adds a search: NB201 with the suite proxy adapted on k = --search-k NB201 labels
 (draw = seed), --minutes per search, beside "labels alone" (the best of those k).
+--base combined starts every row and the search from the combined suite proxy
+(suite-combined-without-SPACE) instead of the evolved one.
 
 Writes to --out DIR: fewshot.json (every record), fewshot.csv, fewshot.png (curves).
 
@@ -38,7 +40,7 @@ from zcgp.bench.fewshot import FEATURES, KS, fewshot, method_names, summarize_fe
 from zcgp.bench.search import timed_rows
 from zcgp.errors import ZcgpError
 from zcgp.fitness.sources import load_tasks
-from zcgp.nas.shipped import SUITE_SPACES, default_for
+from zcgp.nas.shipped import SUITE_SPACES, default_for, evolved_for
 from zcgp.predictors import PREDICTORS
 from zcgp.scripts.common import add_measure_args, measure_settings
 from zcgp.searching import search
@@ -49,6 +51,7 @@ from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, finish, f
 PUBLISHED_XGBOOST = {"nb201/cifar10": 0.905, "nb201/cifar100": 0.907, "nb201/ImageNet16-120": 0.879,
                      "nb101/cifar10": 0.708, "nb301/cifar10": 0.405}
 FILES = ("fewshot.json", "fewshot.csv", "fewshot.png")
+BASES = {"evolved": evolved_for, "combined": default_for}     # --base -> the shipped proxy of a space
 
 
 def _list(text: str | None, allowed, what: str) -> list:
@@ -70,6 +73,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                            f"{', '.join(f or 'none' for f in FEATURES)} (default: all)")
     parser.add_argument("--adapts", help=f"zcgp.adapt methods, comma list of {', '.join(ADAPT_METHODS)} "
                                          "(default: all)")
+    parser.add_argument("--base", choices=tuple(BASES), default="evolved",
+                        help="the shipped proxy every row (and --search) starts from: the evolved suite proxy "
+                             "that never saw the held-out space (default), or its combined form "
+                             "(suite-combined-without-SPACE, the default objective of zcgp search)")
     parser.add_argument("--transfers", metavar="M,...",
                         help=f"zcgp.adapt methods ({', '.join(ADAPT_METHODS)}) fitted on every labeled architecture "
                              "of the other spaces, none of the held-out one: zero-shot rows (default: none)")
@@ -173,7 +180,7 @@ def _search(args, records_out: list) -> None:
     for seed in seeds:
         rng = np.random.default_rng([seed, 7])
         labeled = np.sort(rng.choice(task.n, args.search_k, replace=False))
-        adapted = adapt(default_for("nb201"), [task.subset(labeled)], method=args.method, seed=seed,
+        adapted = adapt(BASES[args.base]("nb201"), [task.subset(labeled)], method=args.method, seed=seed,
                         proxies=_adapt_proxies(args))
         result = search("nb201", adapted.proxy, minutes=args.minutes, seed=seed, settings=measure_settings(args, seed),
                         workers=args.workers, pick="best")
@@ -222,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
 
         records = fewshot(spaces, ks, args.draws, predictors=predictors, features=features, adapts=adapts,
                           transfers=transfers, adapt_proxies=_adapt_proxies(args), n_jobs=args.n_jobs,
-                          progress=progress)
+                          progress=progress, proxies={s: BASES[args.base](s) for s in spaces})
         print_tables(records, args.focus_k)
         searches: list = []
         if args.search:

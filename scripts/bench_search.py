@@ -71,7 +71,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="time mode: the zero-shot row, one zcgp evolve on every other space per seed, "
                              "then a search with it (objective name: transfer; 'own' in --objectives evolves on "
                              "the searched space's own tasks instead: in distribution; 'transfer:top10:best' "
-                             "evolves with that fitness metric and searches with that --pick)")
+                             "evolves with that fitness metric and searches with that --pick; "
+                             "'transfer:combine-weighted' also combines the run's formula with cheap proxies on "
+                             "those spaces' labels, as the shipped suite-combined proxies are built)")
     parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
                         help="search nothing: print the time-mode tables of saved --out files together")
     parser.add_argument("--seeds", default=None, help="comma list of seeds (default: 0..9; time mode 0..4)")
@@ -154,7 +156,7 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
         if evolved is not None:
             own, options, pick = evolved
             records += transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
-                                         **common)
+                                         combine=options.pop("combine", None), **common)
         else:
             source = {objective: labels.get(objective.partition(":")[0], objective)}
             records += timed_searches(space, source, seeds, population=args.population or POPULATION,

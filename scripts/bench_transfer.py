@@ -3,16 +3,19 @@
 Leave-one-out over --unit (space or task): for each held-out unit and seed, the formula is
 evolved (with the `zcgp evolve` settings and levers given here) on the train splits of the
 other units, and every baseline is fitted there too; all are then scored on ALL
-architectures of the held-out unit. Columns: evolved (mean +/- std over seeds), the best
-single proxy chosen on the training units, ridge over per-task proxy ranks, LightGBM (when
-installed: pip install zcgp[boost]) and the per-task best proxy, which uses the held-out
-labels (a reference, not a method). A second table evolves one formula on all tasks and
-compares it on each task's test split with that task's best proxy picked on its train
-split, counting wins (skip it with --no-all-tasks).
+architectures of the held-out unit. Columns: evolved (mean +/- std over seeds), with
+--combine the evolved formula combined on every label of the training units as the shipped
+suite-combined proxies are (combined), the best single proxy chosen on the training units,
+ridge over per-task proxy ranks, LightGBM (when installed: pip install zcgp[boost]) and the
+per-task best proxy, which uses the held-out labels (a reference, not a method). A second
+table evolves one formula on all tasks and compares it on each task's test split with that
+task's best proxy picked on its train split, counting wins (skip it with --no-all-tasks).
 
 Writes to --out DIR: transfer.csv, transfer.json (every metric, every seed), transfer.png.
 
-example: zcgp bench transfer --unit space --seeds 0 1 2 3 4
+examples:
+  zcgp bench transfer --unit space --seeds 0 1 2 3 4
+  zcgp bench transfer --combine combine-weighted --no-all-tasks --out runs/loso-combined
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import sys
 import time
 from pathlib import Path
 
+from zcgp.adapting import COMBINE_LOSSES
 from zcgp.bench.transfer import (
     METHOD_LABELS,
     REPORT_METRICS,
@@ -57,6 +61,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "unit lacks is the neutral 0.5 there) or heldout (only those every held-out task has: "
                              "known on a new space before any label)")
     parser.add_argument("--no-boost", action="store_true", help="skip the LightGBM baseline")
+    parser.add_argument("--combine", choices=COMBINE_LOSSES, metavar="METHOD",
+                        help="also each fold's formula combined by this zcgp adapt method (combine, "
+                             "combine-weighted) with the cheap proxies on every labeled architecture of the "
+                             "training units, as the shipped suite-combined proxies are built (column: combined)")
     parser.add_argument("--n-jobs", type=int, default=-1,
                         help="processes running the folds (default: every core; the result is the same)")
     parser.add_argument("--no-all-tasks", action="store_true",
@@ -159,8 +167,8 @@ def run(args: argparse.Namespace) -> int:
           f"select {settings.select}, terminals {settings.terminal_set}, depth {c.max_depth}, parsimony {c.parsimony}")
     result = {"runs": [], "summary": {}} if args.no_loo else \
         leave_one_out(tasks, args.unit, args.seeds, settings, all_metrics, boost=not args.no_boost, progress=progress,
-                      n_jobs=args.n_jobs)
-    result["settings"] = settings.to_dict()
+                      n_jobs=args.n_jobs, combine=args.combine)
+    result["settings"] = {**settings.to_dict(), "combine": args.combine}
     if not args.no_loo:
         result["summary"] = {m: summarize(result, m) for m in all_metrics}
         if not args.no_boost and not boost_available():

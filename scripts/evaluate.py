@@ -28,7 +28,7 @@ from zcgp.fitness.rank import METRICS
 from zcgp.fitness.transforms import TRANSFORMS
 from zcgp.gp.dataset import MISSING_MODES
 from zcgp.gp.report import comparison_table
-from zcgp.nas.shipped import SUITE_NAMES
+from zcgp.nas.shipped import SHIPPED_NAMES
 from zcgp.scripts.common import add_data_args, add_overwrite_arg
 from zcgp.util import atomic_write_json, claim_file
 
@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.index is not None and (args.formula or str(args.source).endswith((".py", ".json"))):
         raise ZcgpError("--index needs a run directory")
     source = args.formula or args.source
-    if args.source and args.source not in SUITE_NAMES and not Path(args.source).exists():
+    if args.source and args.source not in SHIPPED_NAMES and not Path(args.source).exists():
         raise ZcgpError(f"no such run directory or proxy file: {args.source}")
     metrics = METRICS if args.metric == "both" else (args.metric,)
     result = evaluate(source, args.tasks, seed=args.seed, train_fraction=args.train_fraction,

@@ -1,9 +1,11 @@
 """The main job: a zero-shot search of NAS-Bench-201 with a proxy that never saw its labels.
 
-The proxy is the shipped `suite-without-nb201`: a formula zcgp evolved on the other four
-NAS-Bench-Suite-Zero spaces (NB101, NB301, TransNAS micro and macro), so no label of NB201
-went into it. With --evolve it is evolved here instead, with the defaults, on those four
-spaces (under a minute on two cores), written to OUT/evolve/. The search runs for --minutes
+The proxy is the shipped `suite-combined-without-nb201`: a formula zcgp evolved on the other
+four NAS-Bench-Suite-Zero spaces (NB101, NB301, TransNAS micro and macro), combined with five
+cheap proxies by weights fitted on those spaces' labels (`zcgp adapt --method
+combine-weighted`), so no label of NB201 went into it. With --evolve it is built here instead,
+with the defaults, on those four spaces (under a minute on two cores), written to OUT/evolve/
+(the run) and OUT/evolve/combined.py / .json (the combined proxy). The search runs for --minutes
 on freshly built, untrained NB201 networks (setup included), writes OUT/search/, and prints
 the network it found with its true benchmark accuracy, the labels the proxy used (none) and
 published zero-cost searches as anchors.
@@ -17,8 +19,10 @@ import argparse
 import time
 from pathlib import Path
 
+from zcgp.adapting import adapt
 from zcgp.bench.search import ANCHORS
 from zcgp.evolving import evolve
+from zcgp.fitness.sources import load_tasks
 from zcgp.nas.shipped import SUITE_SPACES, default_for
 from zcgp.scripts.cli import STARTED
 from zcgp.scripts.common import add_measure_args, measure_settings
@@ -26,6 +30,7 @@ from zcgp.scripts.evolve import labels_line as evolved_labels_line
 from zcgp.scripts.search import print_result
 from zcgp.searching import SEARCH_FILES, search
 from zcgp.spaces import get_space
+from zcgp.suite import COMBINE_METHOD, COMBINE_PROXIES
 from zcgp.util import claim_dir, format_table
 
 
@@ -33,7 +38,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="runs/main", metavar="DIR", help="output directory (default: runs/main)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the search (and of --evolve; default: 0)")
     parser.add_argument("--evolve", action="store_true",
-                        help="evolve the proxy here on the four other spaces instead of using the shipped one")
+                        help="build the proxy here on the four other spaces (evolve, then combine) instead of "
+                             "using the shipped one")
     parser.add_argument("--dataset", default="cifar10", help="search target dataset (default: cifar10)")
     parser.add_argument("--minutes", type=float, default=3.0,
                         help="search wall time, setup included (default: 3; --evolve runs before it)")
@@ -60,13 +66,19 @@ def run(args: argparse.Namespace) -> int:
         if args.evolve:
             others = ",".join(s for s in SUITE_SPACES if s != space.name)
             print(f"== evolve a proxy on {others} (no NB201 label) -> {out / 'evolve'}", flush=True)
-            proxy = evolve(others, seed=args.seed, out=out / "evolve", overwrite=args.overwrite,
-                           progress=not args.quiet)
-            print(f"formula: {proxy.formula}\n{evolved_labels_line(proxy.labels)}")
+            evolved = evolve(others, seed=args.seed, out=out / "evolve", overwrite=args.overwrite,
+                             progress=not args.quiet)
+            combined = adapt(evolved, load_tasks(others), method=COMBINE_METHOD, proxies=list(COMBINE_PROXIES))
+            combined.export(out / "evolve" / "combined.py")
+            proxy = combined.proxy
+            seen = ", ".join(f"{n} of {s}" for s, n in combined.labels["spaces"].items())
+            print(f"evolved: {evolved.formula}\n{evolved_labels_line(evolved.labels)}\n"
+                  f"combined on their labels: {proxy.formula}\nlabeled architectures it read: {seen}")
             started = time.monotonic()
         else:
             proxy = default_for(space.name)
-            print(f"== the shipped {proxy}: evolved by zcgp on the four other spaces, no NB201 label", flush=True)
+            print(f"== the shipped {proxy}: built by zcgp on the four other spaces' labels, no NB201 label",
+                  flush=True)
             started = STARTED[0]
         print(f"== search NAS-Bench-201 for {args.minutes:g} min on untrained networks -> {out / 'search'}",
               flush=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from zcgp.errors import ZcgpError
 from zcgp.nas.choice import check_pick
-from zcgp.nas.shipped import SUITE_NAMES
+from zcgp.nas.shipped import SHIPPED_NAMES
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.scripts.cli import STARTED
 from zcgp.scripts.common import Progress, add_measure_args, measure_settings
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     if args.minutes is None and args.evaluations is None:
         raise ZcgpError("give a budget: --minutes and/or --evaluations")
     check_pick(args.pick)
-    if args.proxy and args.proxy not in SUITE_NAMES:
+    if args.proxy and args.proxy not in SHIPPED_NAMES:
         check_proxy_path(args.proxy)
     if args.objective and args.objective != "random" and args.objective not in PROXY_NAMES:
         raise ZcgpError(f"unknown proxy '{args.objective}'; known: random, {', '.join(PROXY_NAMES)}")

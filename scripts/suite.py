@@ -1,15 +1,18 @@
-"""Regenerate the shipped suite proxies: formulas evolved by zcgp itself with the defaults.
+"""Regenerate the shipped suite proxies: formulas built by zcgp itself with the defaults.
 
 `suite` is evolved on all 19 NAS-Bench-Suite-Zero tasks; `suite-without-SPACE` on every space
-but SPACE (it never sees a label of SPACE, so a search of SPACE with it is zero-shot). Each
-file holds the formula, its provenance (this command, the version, tasks, seed, settings,
-the labels it saw) and its scores per task and on the space it never saw. `zcgp search`
-with no objective uses the suite proxy that never saw the searched space; `zcgp.Proxy(NAME)`,
-`zcgp search --proxy NAME` and `zcgp evaluate NAME` read them.
+but SPACE (it never sees a label of SPACE, so a search of SPACE with it is zero-shot).
+`suite-combined[-without-SPACE]` adapts that formula (`zcgp adapt --method combine-weighted`
+over synflow, flops, params, l2_norm, grad_norm) on all labeled architectures of the same
+tasks: still no label of SPACE. Each file holds the formula, its provenance (this command,
+the version, tasks, seed, settings, the labels it saw) and its scores per task and on the
+space it never saw. `zcgp search` with no objective uses the combined proxy that never saw
+the searched space; `zcgp.Proxy(NAME)`, `zcgp search --proxy NAME` and `zcgp evaluate NAME`
+read them.
 
 examples:
   zcgp suite --list
-  zcgp suite suite-without-nb201 --seed 0 --out runs/suite
+  zcgp suite suite-without-nb201 suite-combined-without-nb201 --seed 0 --out runs/suite
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ import argparse
 import json
 
 from zcgp.errors import ZcgpError
-from zcgp.nas.shipped import SUITE_NAMES, read_shipped, shipped_path
+from zcgp.nas.shipped import SHIPPED_NAMES, read_shipped, shipped_path
 from zcgp.suite import write_suite
 from zcgp.util import claim_dir, format_table
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"suite proxies (default: all of {', '.join(SUITE_NAMES)})")
+                        help=f"suite proxies (default: all of {', '.join(SHIPPED_NAMES)})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the runs (default: 0, as shipped)")
     parser.add_argument("--out", metavar="DIR", help="write NAME.json here (required unless --list)")
     parser.add_argument("--overwrite", action="store_true", help="replace files already in --out")
@@ -34,25 +37,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress")
 
 
+def _short(formula: str, width: int = 60) -> str:
+    return formula if len(formula) <= width else formula[:width - 3] + "..."
+
+
 def _list() -> int:
     rows = []
-    for name in SUITE_NAMES:
+    for name in SHIPPED_NAMES:
         data = read_shipped(name)
         held = data["provenance"]["held_out_space"]
         score = data["scores"]["held_out"].get(held, {}) if held else {}
-        rows.append([name, data["formula_infix"], held or "-", score.get("kendall"), score.get("top10")])
+        rows.append([name, _short(data["formula_infix"]), held or "-", score.get("kendall"), score.get("top10")])
     print(format_table(["suite proxy", "formula", "never saw", "Kendall there", "top-10 % there"], rows))
-    print(f"files: {shipped_path('suite').parent}")
+    print(f"files: {shipped_path('suite').parent}  (whole formulas: zcgp evaluate NAME)")
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
-    names = args.names or list(SUITE_NAMES)
-    unknown = [n for n in names if n not in SUITE_NAMES]
+    names = args.names or list(SHIPPED_NAMES)
+    unknown = [n for n in names if n not in SHIPPED_NAMES]
     if unknown:
-        raise ZcgpError(f"unknown suite proxy '{unknown[0]}'; known: {', '.join(SUITE_NAMES)}")
+        raise ZcgpError(f"unknown suite proxy '{unknown[0]}'; known: {', '.join(SHIPPED_NAMES)}")
     if not args.out:
         raise ZcgpError("--out DIR is required (the shipped files are package data; copy them in by hand)")
     with claim_dir(args.out, [f"{n}.json" for n in names], args.overwrite):

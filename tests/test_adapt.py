@@ -11,6 +11,7 @@ import pytest
 import zcgp
 from zcgp.adapting import ADAPT_METHODS
 from zcgp.fitness.rank import RankTarget
+from zcgp.fitness.splits import split_indices
 from zcgp.fitness.table import write_csv
 from zcgp.scripts.cli import main
 
@@ -178,3 +179,19 @@ def test_combine_over_spaces_gives_a_task_lacking_a_proxy_its_neutral_rank():
     for task, x in zip(labels, xs):
         got = adapted.score({p: task.column(p) for p in adapted.terminals if p in task.proxies})
         np.testing.assert_allclose(got, x @ weights, rtol=1e-5, atol=1e-6)
+
+
+def test_labels_the_source_also_saw_are_counted_once():
+    source = zcgp.Proxy("suite-without-nb201")                # evolved on nb101's train split (seed 0)
+    task = zcgp.load_tasks("nb101/cifar10")[0]
+    few = task.subset(np.arange(0, task.n, 25))
+    train, _ = split_indices(task.id, task.n, source.info["seed"], source.info["train_fraction"])
+    union = {task.archs[i] for i in train} | set(few.archs)
+    assert source.info["labels"]["spaces"]["nb101"] < len(union) < source.info["labels"]["spaces"]["nb101"] + few.n
+    adapted = zcgp.adapt(source, [few], method="combine")
+    assert adapted.labels["spaces"]["nb101"] == len(union) and adapted.labels["tasks"]["nb101/cifar10"] == len(union)
+    assert adapted.labels["spaces"]["nb301"] == source.info["labels"]["spaces"]["nb301"]      # untouched
+    whole = zcgp.adapt(source, zcgp.load_tasks("tnb101_macro"), method="combine", proxies=["flops"])
+    assert whole.labels["spaces"]["tnb101_macro"] == len({a for t in zcgp.load_tasks("tnb101_macro") for a in t.archs})
+    formula = zcgp.adapt("log(flops)", [few], method="combine")                  # a formula saw no label
+    assert formula.labels["spaces"] == {"nb101": few.n}

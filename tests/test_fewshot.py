@@ -10,6 +10,7 @@ from scipy.stats import kendalltau
 
 from zcgp.bench.fewshot import _draw, fewshot, summarize_fewshot
 from zcgp.fitness.sources import load_tasks
+from zcgp.nas.shipped import read_shipped
 from zcgp.proxy import Proxy
 from zcgp.scripts.cli import main
 
@@ -100,3 +101,17 @@ def test_a_transfer_row_is_the_suite_proxy_adapted_on_the_other_spaces_alone():
     assert "nb101" not in adapted.info["labels"]["spaces"]                  # zero-shot for nb101
     with pytest.raises(zcgp.ZcgpError, match="unknown adaptation 'nope'"):
         fewshot(("nb101",), ks=(0,), draws=1, predictors=(), features=(), adapts=(), transfers=("nope",))
+
+
+def test_base_combined_starts_every_row_from_the_combined_suite_proxy(tmp_path):
+    out = tmp_path / "fs"
+    assert main(["bench", "fewshot", "--spaces", "nb101", "--ks", "0", "--draws", "1", "--predictors", "ridge",
+                 "--features", "none", "--adapts", "select", "--base", "combined", "--n-jobs", "1", "--quiet",
+                 "--out", str(out)]) == 0
+    task = load_tasks("nb101")[0]
+    proxy = Proxy("suite-combined-without-nb101")
+    values = proxy.score({t: task.column(t) for t in proxy.terminals if t in task.proxies})
+    row = next(r for r in json.loads((out / "fewshot.json").read_text())["records"] if r["method"] == "proxy")
+    assert row["kendall"] == pytest.approx(kendalltau(values, task.target)[0], abs=1e-9)
+    assert row["kendall"] == pytest.approx(read_shipped("suite-combined-without-nb101")["scores"]["held_out"]["nb101"]
+                                           ["kendall"], abs=1e-9)

@@ -182,7 +182,7 @@ def test_run_searches_nb201_with_a_proxy_that_never_saw_it(tmp_path, capsys):
     assert code == 0
     result = json.loads((out / "search" / "result.json").read_text())
     assert result["evaluations"] == 4 and result["objective"].startswith("formula ")
-    assert result["objective_source"] == "suite-without-nb201" and result["labels"]["space_labels"] == 0
+    assert result["objective_source"] == "suite-combined-without-nb201" and result["labels"]["space_labels"] == 0
     table = load_table()
     assert result["best_index"] == SPACE.describe(result["best_arch"])["index"]
     for dataset in ("cifar10", "cifar100", "ImageNet16-120"):
@@ -331,3 +331,19 @@ def test_table_measure_reads_another_column_on_demand():
     assert np.array_equal(values["synflow"], task.column("synflow")[:5])
     with pytest.raises(ZcgpError, match="no values for bogus"):
         measure(list(task.archs[:5]), ("bogus",))
+
+
+def test_a_combined_transfer_searches_with_the_run_adapted_on_the_other_spaces_labels():
+    from zcgp.bench.search import transfer_searches
+    from zcgp.suite import COMBINE_PROXIES
+
+    options = {"population": 30, "generations": 2}
+    space = get_space("nb301")
+    plain, combined = (transfer_searches(space, [0], minutes=0.01, task="cifar10", lookup=True, workers=1,
+                                         evolve_options=options, combine=c)[0] for c in (None, "combine-weighted"))
+    others = ["nb101", "nb201", "tnb101_micro", "tnb101_macro"]
+    assert plain["run_formula"] == combined["run_formula"] and combined["evolved_on"] == others
+    run = zcgp.evolve(",".join(others), seed=0, **options)
+    expected = zcgp.adapt(run, zcgp.load_tasks(others), method="combine-weighted", proxies=list(COMBINE_PROXIES))
+    assert combined["info"]["formula"] == expected.proxy.formula != plain["info"]["formula"]
+    assert combined["info"]["labels"]["space_labels"] == 0 and not combined["info"]["labels"]["in_distribution"]

@@ -127,3 +127,24 @@ def test_folds_in_worker_processes_give_the_same_result(tasks):
     parallel = leave_one_out(few, "space", [0], TINY, ("kendall",), boost=False, n_jobs=2)
     assert [(r["unit"], r["formula"], r["scores"]) for r in serial["runs"]] == \
         [(r["unit"], r["formula"], r["scores"]) for r in parallel["runs"]]
+
+
+def test_combined_is_the_fold_formula_adapted_on_the_training_tasks_only(tasks):
+    import zcgp
+    from zcgp.gp.formula import infix
+    from zcgp.suite import COMBINE_PROXIES
+
+    train, held = tasks[:1] + tasks[2:], tasks[1:2]
+    hidden = [dataclasses.replace(t, target=np.full(t.n, np.nan)) for t in held]
+    terminals, _ = select_terminals(tasks, "impute")
+    fitted = fit_unit(train, hidden, terminals, TINY, seed=0, boost=False, combine="combine-weighted")
+    base = zcgp.Proxy(infix(fitted["tree"]), transform=TINY.transform, missing="impute")
+    cheap = [p for p in COMBINE_PROXIES if any(p in t.proxies for t in train)]
+    expected = zcgp.adapt(base, train, method="combine-weighted", proxies=cheap).proxy
+    assert fitted["combined"].formula == expected.formula and held[0].space not in expected.info["labels"]["spaces"]
+    scores = score_unit(fitted, held, terminals, TINY)
+    task = held[0]
+    values = expected.score({p: task.column(p) for p in expected.terminals if p in task.proxies})
+    assert scores["combined"][task.id]["kendall"] == pytest.approx(kendall_many(values[None, :], task.target)[0])
+    assert "combined" not in score_unit(fit_unit(train, held, terminals, TINY, seed=0, boost=False), held,
+                                        terminals, TINY)

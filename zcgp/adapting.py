@@ -32,6 +32,8 @@ import numpy as np
 from zcgp.errors import ZcgpError
 from zcgp.fitness.baselines import RIDGE_ALPHA, fit_pairwise, fit_ridge, target_rank
 from zcgp.fitness.rank import RankTarget
+from zcgp.fitness.sources import load_tasks
+from zcgp.fitness.splits import task_split
 from zcgp.fitness.table import read_tables
 from zcgp.fitness.tasks import Task
 from zcgp.fitness.transforms import neutral_value, task_columns
@@ -226,19 +228,48 @@ def _ensemble(ranked) -> tuple[Proxy, list[Proxy]]:
     return Proxy(" + ".join(f"({p.formula})" for p in top), transform=top[0].transform, missing=missing), top
 
 
+def _seen_archs(proxy: Proxy, spaces) -> tuple[dict[str, set], set[str]]:
+    """The architectures a proxy was evolved on in `spaces`, per task, rebuilt from its train
+    splits (a function of the task, seed and fraction), and the spaces where that cannot be done
+    (a task that is not a shipped benchmark task, or no recorded split)."""
+    info, seen = proxy.info or {}, [t for t in _labels_of(proxy)["tasks"] if t.split("/")[0] in spaces]
+    if not seen:
+        return {}, set()
+    try:
+        if info.get("seed") is None or not info.get("train_fraction"):
+            raise ZcgpError("no recorded split")
+        tasks = load_tasks(seen)
+    except ZcgpError:                                # e.g. a user's own task: its rows are not here
+        return {}, {t.split("/")[0] for t in seen}
+    return {t.id: {t.archs[i] for i in task_split(t, info["seed"], info["train_fraction"])[0]} for t in tasks}, set()
+
+
 def _merged_labels(used, tasks) -> dict:
-    """The labels behind an adapted proxy: those of the proxies it was built from (per task and
-    per space the largest count among them), plus the k labels of `tasks`."""
-    before: dict = {"tasks": {}, "spaces": {}}
-    for proxy in used:
-        for key, counts in _labels_of(proxy).items():
-            for name, count in counts.items():
-                before[key][name] = max(before[key].get(name, 0), int(count))
-    own: dict = {}
+    """The labels behind an adapted proxy: those of the proxies it was built from and the k labels
+    of `tasks`, each architecture counted once (a source's train splits rebuilt; where that cannot
+    be done its count is added, an upper bound)."""
+    spaces = {t.space for t in tasks}
+    counts: dict = {"tasks": {}, "spaces": {}}
+    archs: dict[str, set] = {}
     for t in tasks:
-        own[t.space] = own.get(t.space, 0) + t.n
-    return {"tasks": {**before["tasks"], **{t.id: t.n for t in tasks}}, "archs": {t.id: list(t.archs) for t in tasks},
-            "spaces": {s: before["spaces"].get(s, 0) + own.get(s, 0) for s in {*before["spaces"], *own}}}
+        archs.setdefault(t.id, set()).update(t.archs)
+    unknown: dict[str, int] = {}
+    for proxy in used:
+        labels = _labels_of(proxy)
+        for key in counts:
+            for name, count in labels[key].items():
+                counts[key][name] = max(counts[key].get(name, 0), int(count))
+        known, lost = _seen_archs(proxy, spaces)
+        for tid, rows in known.items():
+            archs.setdefault(tid, set()).update(rows)
+        for space in lost:
+            unknown[space] = max(unknown.get(space, 0), int(labels["spaces"].get(space, 0)))
+    for space in spaces:
+        rows = set().union(*(a for tid, a in archs.items() if tid.split("/")[0] == space))
+        counts["spaces"][space] = len(rows) + unknown.get(space, 0)
+    for t in tasks:
+        counts["tasks"][t.id] = len(archs[t.id]) + (unknown.get(t.space, 0) and counts["tasks"].get(t.id, 0))
+    return {**counts, "archs": {t.id: list(t.archs) for t in tasks}}
 
 
 def adapt(proxy, labels, *, method: str = "combine", seed: int = 0, columns: dict | None = None,

@@ -23,7 +23,7 @@ from zcgp.adapting import label_tasks
 from zcgp.errors import ZcgpError
 from zcgp.fitness.table import Candidates, read_candidates
 from zcgp.fitness.tasks import Task
-from zcgp.nas.shipped import default_for
+from zcgp.nas.shipped import evolved_for
 from zcgp.predictors import PREDICTORS, feature_matrix, fit_embedder, fit_predictor, parse_features
 from zcgp.proxy import Proxy
 from zcgp.spaces import get_space
@@ -200,7 +200,7 @@ def predict(labels, candidates, *, predictor: str = "ridge", features: str = "",
         raise ZcgpError(labeled.missing_message(absent[0]))
     pool = Task(id=f"{labeled.space}/candidates", archs=table.archs, proxies=tuple(names),
                 values=table.values(names), target=np.full(len(table.archs), np.nan), cost={})
-    formula = Proxy(proxy if proxy is not None else default_for(labeled.space)) if with_formula else None
+    formula = Proxy(proxy if proxy is not None else evolved_for(labeled.space)) if with_formula else None
     if formula is not None:
         lacking = [t for t in formula.terminals if t not in table.header]
         if lacking and formula.missing != "impute":

@@ -29,7 +29,7 @@ from zcgp.gp.hygiene import check_formula
 from zcgp.gp.primitives import make_pset, parse_tree, run_code, to_code
 from zcgp.gp.results import load_result, result_member
 from zcgp.gp.simplify import to_sympy
-from zcgp.nas.shipped import SUITE_NAMES, read_shipped
+from zcgp.nas.shipped import SHIPPED_NAMES, read_shipped
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
 
@@ -75,7 +75,7 @@ class Proxy:
     ----------
     source : str, Path, Run or Proxy
         A formula ("nwot + log(synflow)"), a shipped suite proxy ("suite",
-        "suite-without-nb201", ...: `zcgp.nas.shipped.SUITE_NAMES`), a run directory, its
+        "suite-without-nb201", ...: `zcgp.nas.shipped.SHIPPED_NAMES`), a run directory, its
         result.json, an exported proxy.py / proxy.json, a `zcgp.Run` (anything with a
         `result` dict) or a Proxy.
     transform : str, optional
@@ -121,7 +121,7 @@ class Proxy:
         if isinstance(source, Proxy):
             self.__dict__.update(source.__dict__)
             return
-        if isinstance(source, str) and source in SUITE_NAMES:
+        if isinstance(source, str) and source in SHIPPED_NAMES:
             self._from_description(read_shipped(source), transform, missing)
             self.info = {"name": source, **self.info.pop("provenance", {})}
             return

@@ -1,10 +1,15 @@
 """Build the shipped suite proxies: `zcgp suite NAME --seed 0 --out DIR` and `zcgp.build_suite`.
 
-Each suite proxy is one `zcgp.evolve` run with the defaults on its tasks (`suite`: all 19;
-`suite-without-SPACE`: every space but SPACE), written as JSON with its provenance and its
-scores: per task (the formula on every task's test split, and whether it was evolved on
-that task) and, for `suite-without-SPACE`, on all architectures of SPACE, the space it never
-saw (leave-one-space-out). The command in the provenance regenerates the identical formula.
+Each evolved suite proxy is one `zcgp.evolve` run with the defaults on its tasks (`suite`:
+all 19; `suite-without-SPACE`: every space but SPACE). Each combined one
+(`suite-combined[-without-SPACE]`) is that run's formula adapted by `zcgp.adapt` with
+COMBINE_METHOD over COMBINE_PROXIES on all the labeled architectures of the same tasks: a
+linear formula that orders those tasks' top architectures first, still without a label of
+SPACE. Each is written as JSON with its provenance and its scores: per task (a task the
+formula was built on is scored on the architectures it did not read: the test split of an
+evolved proxy; none are left for a combined one, which is scored on all of them, in
+distribution) and on all architectures of SPACE, the space it never saw (leave-one-space-out).
+The command in the provenance regenerates the identical formula.
 """
 
 from __future__ import annotations
@@ -15,21 +20,26 @@ from pathlib import Path
 import numpy as np
 
 from zcgp import __version__
+from zcgp.adapting import adapt
 from zcgp.evolving import evolve
 from zcgp.fitness.families import score as family_score
 from zcgp.fitness.sources import load_tasks
 from zcgp.gp.dataset import Dataset
 from zcgp.gp.primitives import to_code
-from zcgp.nas.shipped import SUITE_NAMES, check_name, held_out_space, shipped_path, suite_tasks
+from zcgp.gp.results import simplified
+from zcgp.nas.shipped import SHIPPED_NAMES, check_name, evolved_name, held_out_space, shipped_path, suite_tasks
 from zcgp.proxy import Proxy
 from zcgp.util import atomic_write_json
 
 SCORE_METRICS = ("kendall", "spearman", "top10")
+COMBINE_METHOD = "combine-weighted"
+COMBINE_PROXIES = ("synflow", "flops", "params", "l2_norm", "grad_norm")   # cheap: a search computes each
 
-__all__ = ["SCORE_METRICS", "build_suite", "suite_scores", "write_suite"]
+__all__ = ["COMBINE_METHOD", "COMBINE_PROXIES", "SCORE_METRICS", "build_suite", "suite_scores", "write_suite"]
 
 
-def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[str], data_dir=None) -> dict:
+def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[str], data_dir=None,
+                 seen_split: str = "test") -> dict:
     """A formula's scores on every shipped task.
 
     Parameters
@@ -38,9 +48,12 @@ def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[st
     seed, train_fraction :
         The splits of the run.
     trained : set of str
-        The tasks the formula was evolved on (scored on their test split; the others on all
-        their architectures).
+        The tasks the formula was built on (scored on `seen_split`; the others on all their
+        architectures).
     data_dir : path, optional
+    seen_split : {"test", "all"}
+        What a trained task is scored on: its test split (an evolved formula read only the train
+        split), or all of it (a combined one read every label of it: in distribution).
 
     Returns
     -------
@@ -53,10 +66,10 @@ def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[st
     per_task, held = {}, {}
     for task in tasks:
         seen = task.id in trained
-        data = Dataset.build([task], proxy.terminals, "test" if seen else "all", seed, train_fraction,
-                             proxy.transform, missing="impute")
+        split = seen_split if seen else "all"
+        data = Dataset.build([task], proxy.terminals, split, seed, train_fraction, proxy.transform, missing="impute")
         values = data.outputs([code])[0]
-        row = {"evolved_on": seen, "split": "test" if seen else "all"}
+        row = {"evolved_on": seen, "split": split}
         row.update({m: float(family_score(data.blocks[0].target, values, m)[0]) for m in SCORE_METRICS})
         per_task[task.id] = row
         if not seen:
@@ -66,13 +79,24 @@ def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[st
                          for space, rows in held.items()}}
 
 
-def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = False, data_dir=None) -> dict:
-    """Evolve suite proxy `name` with the defaults and return its JSON description.
+def _combined(name: str, run, seed: int, data_dir) -> tuple[Proxy, dict, dict]:
+    """The run's formula combined on all labeled architectures of its tasks; (proxy, labels, combine)."""
+    tasks = load_tasks(run.config["train_tasks"], data_dir=data_dir)
+    adapted = adapt(Proxy(run), tasks, method=COMBINE_METHOD, proxies=list(COMBINE_PROXIES))
+    labels = {k: v for k, v in adapted.labels.items() if k != "archs"}     # every architecture of the tasks
+    combine = {"method": COMBINE_METHOD, "proxies": list(COMBINE_PROXIES), "evolved": evolved_name(name),
+               "evolved_formula": run.result["best"]["formula_infix"], "split": "all"}
+    return adapted.proxy, labels, combine
+
+
+def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = False, data_dir=None,
+                run=None) -> dict:
+    """Build shipped proxy `name` with the defaults and return its JSON description.
 
     Parameters
     ----------
     name : str
-        One of `nas.shipped.SUITE_NAMES`.
+        One of `nas.shipped.SHIPPED_NAMES`.
     seed : int
         The run's seed (the shipped files use 0).
     n_jobs : int
@@ -81,44 +105,53 @@ def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = 
         Progress on stderr.
     data_dir : path, optional
         Another directory of the NAS-Bench-Suite-Zero files.
+    run : Run, optional
+        The evolution of `name`'s tasks with this seed, when it is at hand (`write_suite` shares
+        one between a suite proxy and its combined form); else it is run here.
 
     Returns
     -------
     dict
         formula, formula_infix, formula_simplified, terminals, transform, missing, provenance
-        (command, version, tasks, seed, train fraction, settings, labels), scores.
+        (command, version, tasks, seed, train fraction, settings, labels; for a combined proxy
+        also "combine": method, proxies, the evolved formula), scores.
     """
     check_name(name)
-    run = evolve(suite_tasks(name), seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir)
+    if run is None:
+        run = evolve(suite_tasks(name), seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir)
     best, config = run.result["best"], run.config
-    proxy = Proxy(run)
+    proxy, labels, extra = Proxy(run), run.labels, {}
+    if name != evolved_name(name):
+        proxy, labels, combine = _combined(name, run, seed, data_dir)
+        extra = {"combine": combine}
     trained = set(config["train_tasks"])
     settings = {k: config[k] for k in ("metric", "transform", "missing", "terminal_set", "select", "aggregation",
                                        "inner_scale", "population", "generations", "max_depth", "parsimony")}
     return {
-        "name": name, "formula": best["formula"], "formula_infix": best["formula_infix"],
-        "formula_simplified": best["formula_simplified"], "terminals": list(proxy.terminals),
+        "name": name, "formula": str(proxy.tree), "formula_infix": proxy.formula,
+        "formula_simplified": simplified(proxy.tree, proxy.transform), "terminals": list(proxy.terminals),
         "transform": proxy.transform, "missing": proxy.missing,
         "provenance": {
             "command": f"zcgp suite {name} --seed {seed} --out DIR", "zcgp_version": __version__,
             "tasks": config["train_tasks"], "held_out_space": held_out_space(name), "seed": seed,
-            "train_fraction": config["train_fraction"], "settings": settings, "labels": run.labels,
+            "train_fraction": config["train_fraction"], "settings": settings, "labels": labels,
             "train_fitness": best["train_fitness"], "size": best["size"],
             "select": run.result["select"]["inner_loso"], "machine": platform.node(),
-            "evolve_seconds": run.result["timings"]["total_s"],
+            "evolve_seconds": run.result["timings"]["total_s"], **extra,
         },
-        "scores": suite_scores(proxy, seed, config["train_fraction"], trained, data_dir),
+        "scores": suite_scores(proxy, seed, config["train_fraction"], trained, data_dir,
+                               "all" if extra else "test"),
     }
 
 
-def write_suite(names=SUITE_NAMES, out=None, *, seed: int = 0, n_jobs: int = -1, progress: bool = False,
+def write_suite(names=SHIPPED_NAMES, out=None, *, seed: int = 0, n_jobs: int = -1, progress: bool = False,
                 data_dir=None) -> list[Path]:
-    """Build every suite proxy of `names` and write NAME.json.
+    """Build every shipped proxy of `names` and write NAME.json.
 
     Parameters
     ----------
     names : sequence of str
-        Suite proxies to build.
+        Shipped proxies to build; a suite proxy and its combined form share one evolution.
     out : path, optional
         Where to write (default: the package's own `zcgp/data/suite/`).
     seed, n_jobs, progress, data_dir :
@@ -129,9 +162,12 @@ def write_suite(names=SUITE_NAMES, out=None, *, seed: int = 0, n_jobs: int = -1,
     list of Path
         The files written.
     """
-    written = []
+    written, runs = [], {}
     for name in names:
-        payload = build_suite(name, seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir)
+        tasks = suite_tasks(name)
+        if tasks not in runs:
+            runs[tasks] = evolve(tasks, seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir)
+        payload = build_suite(name, seed=seed, data_dir=data_dir, run=runs[tasks])
         path = shipped_path(name) if out is None else Path(out) / f"{name}.json"
         atomic_write_json(path, payload)
         written.append(path)

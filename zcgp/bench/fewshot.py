@@ -30,7 +30,7 @@ from zcgp.errors import ZcgpError
 from zcgp.fitness.families import score as family_score
 from zcgp.fitness.rank import RankTarget
 from zcgp.fitness.sources import load_tasks
-from zcgp.nas.shipped import SUITE_SPACES, default_for
+from zcgp.nas.shipped import SUITE_SPACES, evolved_for
 from zcgp.predictors import FEATURES, PREDICTORS, feature_matrix, fit_embedder, fit_predictor, parse_features
 from zcgp.proxy import Proxy
 from zcgp.spaces import get_space
@@ -135,7 +135,7 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
     suite = {s: load_tasks(s, data_dir=data_dir) for s in SUITE_SPACES} if transfers else {}
     jobs = []
     for space_name in spaces:
-        proxy = Proxy((proxies or {}).get(space_name, default_for(space_name)))
+        proxy = Proxy((proxies or {}).get(space_name, evolved_for(space_name)))
         others = [t for s, tasks in suite.items() if s != space_name for t in tasks]
         fixed = {f"transfer:{m}": adapt(proxy, others, method=m, seed=seed, proxies=adapt_proxies).proxy
                  for m in transfers}

@@ -14,9 +14,11 @@ import time
 
 import numpy as np
 
+from zcgp.adapting import COMBINE_LOSSES, adapt
 from zcgp.errors import ZcgpError
 from zcgp.evolving import evolve
 from zcgp.fitness.families import FITNESS_METRICS
+from zcgp.fitness.sources import load_tasks
 from zcgp.nas.benchmark import Benchmark
 from zcgp.nas.choice import PICKS
 from zcgp.nas.objectives import make_measure, make_objective
@@ -26,6 +28,7 @@ from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.searching import load_formula, search
 from zcgp.spaces import get_space
 from zcgp.spaces.search import POPULATION, SAMPLE_SIZE, aging_evolution
+from zcgp.suite import COMBINE_PROXIES
 
 __all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "evolved_objective", "record_labels",
            "seconds_per_network", "timed_rows", "timed_searches", "transfer_searches"]
@@ -199,7 +202,7 @@ ANCHORS = {
 def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool = False,
                       settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
                       evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "auto",
-                      label: str | None = None) -> list[dict]:
+                      label: str | None = None, combine: str | None = None) -> list[dict]:
     """The zero-shot benchmark, as a researcher with a new space runs it.
 
     For each seed, `zcgp.evolve` with the defaults (or `evolve_options`) on every shipped space
@@ -235,6 +238,11 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         The search's `--pick` (`zcgp.nas.choice.check_pick`).
     label : str, optional
         The records' objective name (default: "own" or "transfer").
+    combine : str, optional
+        A combining adaptation ("combine" or "combine-weighted"): the run's formula adapted over
+        the cheap proxies of the shipped combined proxies (`zcgp.suite.COMBINE_PROXIES`) on all
+        labeled architectures of the spaces it was evolved on, as `zcgp suite` builds
+        `suite-combined-without-SPACE`; timed with the evolution.
 
     Returns
     -------
@@ -249,8 +257,12 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
     for seed in seeds:
         start = time.perf_counter()
         run = evolve(",".join(others), seed=seed, progress=False, data_dir=data_dir, **(evolve_options or {}))
+        objective = run
+        if combine is not None:
+            objective = adapt(run, load_tasks(others, data_dir=data_dir), method=combine,
+                              proxies=list(COMBINE_PROXIES)).proxy
         evolved = time.perf_counter() - start
-        result = search(space, run, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
+        result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
                         workers=workers, pick=pick, data_dir=data_dir)
         record = {**_record(label, seed, result, bench), "evolve_seconds": evolved, "run_formula": run.formula,
                   "evolved_on": others}
@@ -264,7 +276,9 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     """Parse a "transfer" or "own" objective with its options, e.g. "transfer:top10:best".
 
     Each ":"-separated option after the kind is a fitness metric of the evolution
-    (`fitness.families.FITNESS_METRICS`) or a `--pick` of the search (`nas.choice.PICKS`).
+    (`fitness.families.FITNESS_METRICS`), a `--pick` of the search (`nas.choice.PICKS`) or a
+    combining adaptation of the evolved formula ("combine", "combine-weighted": options key
+    "combine", see `transfer_searches`).
 
     Parameters
     ----------
@@ -285,6 +299,8 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     --------
     >>> evolved_objective("transfer:top10:best")
     (False, {'metric': 'top10'}, 'best')
+    >>> evolved_objective("transfer:combine-weighted")
+    (False, {'combine': 'combine-weighted'}, 'auto')
     >>> evolved_objective("synflow") is None
     True
     """
@@ -293,10 +309,12 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
         return None
     chosen: dict = {}
     for option in options:
-        key = "metric" if option in FITNESS_METRICS else "pick" if option in PICKS else None
+        key = ("metric" if option in FITNESS_METRICS else "pick" if option in PICKS
+               else "combine" if option in COMBINE_LOSSES else None)
         if key is None or key in chosen:
-            raise ZcgpError(f"objective '{name}': '{option}' is not a fitness metric ({', '.join(FITNESS_METRICS)}) "
-                            f"or a pick ({', '.join(PICKS)}), or repeats one")
+            raise ZcgpError(f"objective '{name}': '{option}' is not a fitness metric ({', '.join(FITNESS_METRICS)}), "
+                            f"a pick ({', '.join(PICKS)}) or a combination ({', '.join(COMBINE_LOSSES)}), "
+                            f"or repeats one")
         chosen[key] = option
     pick = chosen.pop("pick", "auto")
     return kind == "own", chosen, pick

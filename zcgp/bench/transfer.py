@@ -5,6 +5,9 @@ splits of the other units only (`fit_unit`; the held-out targets are never read)
 scored on all architectures of the held-out unit (`score_unit`):
   * evolved: the GP formula (`EvolveSettings`, i.e. the `zcgp evolve` options, final
     formula chosen by `gp.final.final_entry`);
+  * combined (with `combine`): that formula adapted by `zcgp.adapt` (e.g. "combine-weighted")
+    over the cheap proxies `zcgp.suite.COMBINE_PROXIES` on all labeled architectures of the
+    training units, as the shipped `suite-combined-without-SPACE` proxies are built;
   * best proxy (train): the hand-crafted proxy with the best mean train Kendall over the
     training tasks (a proxy absent from a task scores 0 there);
   * ridge: ridge regression (alpha 1) of each task's accuracy rank on its proxy ranks,
@@ -24,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
+from zcgp.adapting import adapt
 from zcgp.errors import ZcgpError
 from zcgp.fitness.baselines import (
     best_train_proxy,
@@ -41,14 +45,17 @@ from zcgp.fitness.splits import task_split
 from zcgp.fitness.transforms import apply_transform
 from zcgp.gp.dataset import Dataset, select_terminals, terminals_for
 from zcgp.gp.final import final_entry, run_engine
+from zcgp.gp.formula import infix
 from zcgp.gp.primitives import to_code
 from zcgp.gp.settings import EvolveSettings
+from zcgp.proxy import Proxy
+from zcgp.suite import COMBINE_PROXIES
 from zcgp.util import finish, pyplot
 
 UNITS = ("space", "task")
 REPORT_METRICS = ("kendall", "spearman", "wkendall", "top10")
-METHODS = ("evolved", "best_proxy", "ridge", "lightgbm", "oracle_proxy")
-METHOD_LABELS = {"evolved": "evolved", "best_proxy": "best proxy (train)", "ridge": "ridge",
+METHODS = ("evolved", "combined", "best_proxy", "ridge", "lightgbm", "oracle_proxy")
+METHOD_LABELS = {"evolved": "evolved", "combined": "combined", "best_proxy": "best proxy (train)", "ridge": "ridge",
                  "lightgbm": "lightgbm", "oracle_proxy": "per-task best proxy (uses held-out labels)"}
 
 
@@ -82,7 +89,7 @@ def evolve_formula(tasks, terminals, settings: EvolveSettings, seed: int):
 
 
 def fit_unit(train_tasks, heldout, terminals, settings: EvolveSettings, seed: int,
-             boost: bool = True) -> dict:
+             boost: bool = True, combine: str | None = None) -> dict:
     """Every choice made on the training side: reads `heldout` proxies, never its targets.
 
     Parameters
@@ -99,12 +106,16 @@ def fit_unit(train_tasks, heldout, terminals, settings: EvolveSettings, seed: in
         The split, engine and lightgbm seed.
     boost : bool
         Also fit lightgbm when it is installed.
+    combine : str, optional
+        A combining method of `zcgp.adapt` ("combine", "combine-weighted"): also the formula
+        combined on every labeled architecture of `train_tasks`.
 
     Returns
     -------
     dict
         formula, train_fitness, size, select (what chose the formula), tree, best_proxy (name),
-        ridge ((coef, intercept)) and lightgbm (task id -> predictions, or None).
+        ridge ((coef, intercept)), lightgbm (task id -> predictions, or None) and combined (a
+        Proxy, or None).
     """
     engine, entry, details = evolve_formula(train_tasks, terminals, settings, seed)
     x, y = training_matrix(train_tasks, terminals, seed, settings.train_fraction)
@@ -112,7 +123,11 @@ def fit_unit(train_tasks, heldout, terminals, settings: EvolveSettings, seed: in
     out = {"formula": entry.key, "train_fitness": entry.fitness, "size": entry.size, "select": details,
            "tree": engine.tree(entry.key),
            "best_proxy": best_train_proxy(train_tasks, seed, settings.train_fraction, terminals),
-           "ridge": (coef, intercept), "lightgbm": None}
+           "ridge": (coef, intercept), "lightgbm": None, "combined": None}
+    if combine is not None:
+        base = Proxy(infix(out["tree"]), transform=settings.transform, missing="impute")
+        cheap = [p for p in COMBINE_PROXIES if any(p in t.proxies for t in train_tasks)]
+        out["combined"] = adapt(base, train_tasks, method=combine, proxies=cheap).proxy
     if boost and boost_available():
         model = fit_boosted(x, y, seed)
         out["lightgbm"] = {t.id: model.predict(rank_features(t, terminals, np.arange(t.n))) for t in heldout}
@@ -143,8 +158,8 @@ def score_unit(fitted: dict, heldout, terminals, settings: EvolveSettings, metri
     Returns
     -------
     dict
-        Per method of `METHODS` (lightgbm only when fitted): task id -> metric -> value; the
-        best_proxy and oracle_proxy entries also name their proxy.
+        Per method of `METHODS` (lightgbm and combined only when fitted): task id -> metric ->
+        value; the best_proxy and oracle_proxy entries also name their proxy.
     """
     data = Dataset.build(heldout, terminals, "all", 0, settings.train_fraction, settings.transform,
                          missing="impute")
@@ -162,13 +177,18 @@ def score_unit(fitted: dict, heldout, terminals, settings: EvolveSettings, metri
         out["ridge"][task.id] = _metrics_of(target, ridge, metrics)
         if fitted["lightgbm"] is not None:
             out["lightgbm"][task.id] = _metrics_of(target, fitted["lightgbm"][task.id], metrics)
+        if fitted.get("combined") is not None:
+            combined = fitted["combined"]
+            values = combined.score({p: task.column(p) for p in combined.terminals if p in task.proxies})
+            out["combined"][task.id] = _metrics_of(target, np.broadcast_to(values, (task.n,)), metrics)
         filled = apply_transform(task.values, "raw")
         taus = target.kendall(filled.T)
         best = int(np.argmax(taus))
         out["oracle_proxy"][task.id] = {**_metrics_of(target, filled[:, best], metrics),
                                         "proxy": task.proxies[best]}
-    if fitted["lightgbm"] is None:
-        del out["lightgbm"]
+    for method in ("lightgbm", "combined"):
+        if fitted.get(method) is None:
+            del out[method]
     return out
 
 
@@ -198,7 +218,8 @@ def units_of(tasks, unit: str) -> list[str]:
 
 
 def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSettings | None = None,
-                  metrics=REPORT_METRICS, boost: bool = True, progress=None, n_jobs: int = 1) -> dict:
+                  metrics=REPORT_METRICS, boost: bool = True, progress=None, n_jobs: int = 1,
+                  combine: str | None = None) -> dict:
     """Per (held-out unit, seed): the fitted choices and every method's held-out scores. The
     folds run in `n_jobs` joblib processes, with the same result for any number.
 
@@ -220,12 +241,15 @@ def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSe
         Called with each fold's record, in fold order.
     n_jobs : int
         joblib processes running the folds.
+    combine : str, optional
+        Also score each fold's formula combined by this `zcgp.adapt` method (`fit_unit`).
 
     Returns
     -------
     dict
         unit, terminals, metrics and runs: per fold, unit, seed, terminals, formula, size,
-        train_fitness, best_proxy, select and scores (`score_unit`'s).
+        train_fitness, best_proxy, select, scores (`score_unit`'s) and, with `combine`,
+        combined_formula.
 
     Raises
     ------
@@ -246,9 +270,9 @@ def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSe
             raise ZcgpError("leave-one-out needs at least two units")
         folds += [(name, train, held, terminals_for(everything, held, settings.terminal_set), seed)
                   for seed in seeds]
-    jobs = (delayed(_fold)(*fold, settings, metrics, boost) for fold in folds)
+    jobs = (delayed(_fold)(*fold, settings, metrics, boost, combine) for fold in folds)
     done = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(jobs) if n_jobs != 1 else \
-        (_fold(*fold, settings, metrics, boost) for fold in folds)
+        (_fold(*fold, settings, metrics, boost, combine) for fold in folds)
     runs = []
     for run in done:                                 # in fold order, whatever finishes first
         runs.append(run)
@@ -257,13 +281,14 @@ def leave_one_out(tasks, unit: str = "space", seeds=range(5), settings: EvolveSe
     return {"unit": unit, "terminals": list(everything), "metrics": list(metrics), "runs": runs}
 
 
-def _fold(name, train, held, terminals, seed, settings, metrics, boost) -> dict:
+def _fold(name, train, held, terminals, seed, settings, metrics, boost, combine=None) -> dict:
     """One held-out unit and seed: fitted on `train`, scored on `held` (a pure function)."""
-    fitted = fit_unit(train, held, terminals, settings, seed, boost)
+    fitted = fit_unit(train, held, terminals, settings, seed, boost, combine)
     scores = score_unit(fitted, held, terminals, settings, metrics)
+    extra = {"combined_formula": fitted["combined"].formula} if fitted["combined"] is not None else {}
     return {"unit": name, "seed": seed, "terminals": list(terminals), "formula": fitted["formula"],
             "size": fitted["size"], "train_fitness": fitted["train_fitness"], "best_proxy": fitted["best_proxy"],
-            "select": fitted["select"], "scores": scores}
+            "select": fitted["select"], "scores": scores, **extra}
 
 
 def summarize(result: dict, metric: str = "kendall") -> dict:

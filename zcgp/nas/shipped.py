@@ -1,10 +1,14 @@
-"""The suite proxies shipped with zcgp: formulas evolved by zcgp itself on NAS-Bench-Suite-Zero.
+"""The suite proxies shipped with zcgp: formulas built by zcgp itself on NAS-Bench-Suite-Zero.
 
 `suite` was evolved on all 19 tasks; `suite-without-SPACE` on every space but SPACE, so it
-never saw a label of SPACE. Each is a JSON file in `zcgp/data/suite/` with the formula and
-its provenance (the command that regenerates it, the version, tasks, seed, settings, the
-labels it saw) and its scores (`zcgp.suite`). A search of a space with no objective given
-uses the suite proxy that never saw that space (`default_for`).
+never saw a label of SPACE. `suite-combined` and `suite-combined-without-SPACE` are those
+formulas combined with cheap proxies (`zcgp adapt --method combine-weighted`) on all the
+labeled architectures of the same tasks: still no label of SPACE. Each is a JSON file in
+`zcgp/data/suite/` with the formula and its provenance (the command that regenerates it, the
+version, tasks, seed, settings, the labels it saw) and its scores (`zcgp.suite`). A search of
+a space with no objective given uses the combined proxy that never saw that space
+(`default_for`); the few-shot benchmark and the predictors start from the evolved one
+(`evolved_for`).
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from zcgp.fitness.data import SPACE_FILES
 SUITE_DIR = Path(__file__).resolve().parents[1] / "data" / "suite"
 SUITE_SPACES = tuple(SPACE_FILES)
 SUITE_NAMES = ("suite", *(f"suite-without-{s}" for s in SUITE_SPACES))
+COMBINED_PREFIX = "suite-combined"
+COMBINED_NAMES = tuple(name.replace("suite", COMBINED_PREFIX, 1) for name in SUITE_NAMES)
+SHIPPED_NAMES = SUITE_NAMES + COMBINED_NAMES
 
-__all__ = ["SUITE_DIR", "SUITE_NAMES", "SUITE_SPACES", "check_name", "default_for", "held_out_space", "read_shipped",
-           "shipped_path", "suite_tasks"]
+__all__ = ["COMBINED_NAMES", "SHIPPED_NAMES", "SUITE_DIR", "SUITE_NAMES", "SUITE_SPACES", "check_name", "default_for",
+           "evolved_for", "evolved_name", "held_out_space", "read_shipped", "shipped_path", "suite_tasks"]
 
 
 def held_out_space(name: str) -> str | None:
@@ -29,34 +36,57 @@ def held_out_space(name: str) -> str | None:
     Parameters
     ----------
     name : str
-        A suite proxy name, "suite" or "suite-without-SPACE"; it is not checked.
+        A shipped proxy name, e.g. "suite", "suite-without-SPACE", "suite-combined-without-SPACE";
+        it is not checked.
 
     Returns
     -------
     str or None
-        SPACE for "suite-without-SPACE"; None for "suite", which saw every space.
+        SPACE for "...-without-SPACE"; None for "suite" and "suite-combined", which saw every space.
+
+    Examples
+    --------
+    >>> held_out_space("suite-combined-without-nb201"), held_out_space("suite")
+    ('nb201', None)
     """
-    return name.removeprefix("suite-without-") if name != "suite" else None
+    return name.partition("-without-")[2] or None
 
 
-def suite_tasks(name: str) -> str:
-    """The task selection a suite proxy is evolved on, as `zcgp evolve` reads it.
+def evolved_name(name: str) -> str:
+    """The evolved suite proxy a shipped proxy is built from: itself, or for a combined one the
+    evolved formula it combines ("suite-combined-without-nb201" -> "suite-without-nb201").
 
     Parameters
     ----------
     name : str
-        One of SUITE_NAMES.
+        One of SHIPPED_NAMES.
 
     Returns
     -------
     str
-        "all" for "suite", else the comma-separated spaces other than the held-out one, e.g.
-        "nb201,nb301,tnb101_micro,tnb101_macro" for "suite-without-nb101".
+        One of SUITE_NAMES.
+    """
+    return check_name(name).replace(COMBINED_PREFIX, "suite", 1)
+
+
+def suite_tasks(name: str) -> str:
+    """The task selection a shipped proxy is built on, as `zcgp evolve` reads it.
+
+    Parameters
+    ----------
+    name : str
+        One of SHIPPED_NAMES.
+
+    Returns
+    -------
+    str
+        "all" for "suite" and "suite-combined", else the comma-separated spaces other than the
+        held-out one, e.g. "nb201,nb301,tnb101_micro,tnb101_macro" for "suite-without-nb101".
 
     Raises
     ------
     ZcgpError
-        When `name` is not one of SUITE_NAMES.
+        When `name` is not one of SHIPPED_NAMES.
     """
     check_name(name)
     held = held_out_space(name)
@@ -64,7 +94,7 @@ def suite_tasks(name: str) -> str:
 
 
 def check_name(name: str) -> str:
-    """Check that `name` is a shipped suite proxy.
+    """Check that `name` is a shipped proxy.
 
     Parameters
     ----------
@@ -79,20 +109,20 @@ def check_name(name: str) -> str:
     Raises
     ------
     ZcgpError
-        When `name` is not one of SUITE_NAMES; the message lists them.
+        When `name` is not one of SHIPPED_NAMES; the message lists them.
     """
-    if name not in SUITE_NAMES:
-        raise ZcgpError(f"unknown suite proxy '{name}'; shipped: {', '.join(SUITE_NAMES)}")
+    if name not in SHIPPED_NAMES:
+        raise ZcgpError(f"unknown suite proxy '{name}'; shipped: {', '.join(SHIPPED_NAMES)}")
     return name
 
 
-def default_for(space: str) -> str:
-    """The suite proxy a search of `space` uses by default: the one that never saw it.
+def evolved_for(space: str) -> str:
+    """The evolved suite proxy that never saw `space`.
 
     Parameters
     ----------
     space : str
-        The searched space's name.
+        A space's name.
 
     Returns
     -------
@@ -102,12 +132,36 @@ def default_for(space: str) -> str:
 
     Examples
     --------
-    >>> default_for("nb201")
+    >>> evolved_for("nb201")
     'suite-without-nb201'
-    >>> default_for("my_space")
+    >>> evolved_for("my_space")
     'suite'
     """
     return f"suite-without-{space}" if space in SUITE_SPACES else "suite"
+
+
+def default_for(space: str) -> str:
+    """The proxy a search of `space` uses by default: the combined suite proxy that never saw it.
+
+    Parameters
+    ----------
+    space : str
+        The searched space's name.
+
+    Returns
+    -------
+    str
+        "suite-combined-without-SPACE" for a space of SUITE_SPACES; "suite-combined" for any
+        other space.
+
+    Examples
+    --------
+    >>> default_for("nb201")
+    'suite-combined-without-nb201'
+    >>> default_for("my_space")
+    'suite-combined'
+    """
+    return evolved_for(space).replace("suite", COMBINED_PREFIX, 1)
 
 
 def shipped_path(name: str) -> Path:
@@ -116,7 +170,7 @@ def shipped_path(name: str) -> Path:
     Parameters
     ----------
     name : str
-        One of SUITE_NAMES.
+        One of SHIPPED_NAMES.
 
     Returns
     -------
@@ -126,7 +180,7 @@ def shipped_path(name: str) -> Path:
     Raises
     ------
     ZcgpError
-        When `name` is not one of SUITE_NAMES.
+        When `name` is not one of SHIPPED_NAMES.
     """
     return SUITE_DIR / f"{check_name(name)}.json"
 
@@ -137,7 +191,7 @@ def read_shipped(name: str) -> dict:
     Parameters
     ----------
     name : str
-        One of SUITE_NAMES.
+        One of SHIPPED_NAMES.
 
     Returns
     -------
@@ -148,7 +202,7 @@ def read_shipped(name: str) -> dict:
     Raises
     ------
     ZcgpError
-        When `name` is not one of SUITE_NAMES, or the file is missing, not valid JSON or lacks one
+        When `name` is not one of SHIPPED_NAMES, or the file is missing, not valid JSON or lacks one
         of those keys; the message says how to regenerate it.
     """
     path = shipped_path(name)
