@@ -80,6 +80,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_generalization_args(parser, with_budget=True)
 
 
+SEEDED = ("evolved", "combined")                 # methods printed with their spread over seeds
+
+
 def _pm(mean_std) -> str:
     mean, std = mean_std
     return f"{mean:.3f} +/- {std:.3f}"
@@ -93,9 +96,9 @@ def _methods(table: dict) -> list[str]:
 def loo_table(table: dict, unit: str) -> str:
     methods = _methods(table)
     header = [f"held-out {unit}"] + [METHOD_LABELS[m] for m in methods]
-    rows = [[u] + [_pm(row[m]) if m == "evolved" else f"{row[m][0]:.3f}" for m in methods]
+    rows = [[u] + [_pm(row[m]) if m in SEEDED else f"{row[m][0]:.3f}" for m in methods]
             for u, row in table.items() if u != "mean"]
-    footer = [["mean"] + [_pm(table["mean"][m]) if m == "evolved" else f"{table['mean'][m][0]:.3f}"
+    footer = [["mean"] + [_pm(table["mean"][m]) if m in SEEDED else f"{table['mean'][m][0]:.3f}"
                           for m in methods]]
     return format_table(header, rows, footer)
 
@@ -134,7 +137,7 @@ def _print_saved(sources, metrics) -> int:
     print(f"{len(sources)} file(s), seeds {','.join(map(str, seeds))}")
     for m in metrics:
         print(f"\nleave-one-{unit}-out: mean {m} over all architectures of the held-out {unit}'s tasks "
-              f"(evolved: mean +/- std over seeds)")
+              f"(evolved, combined: mean +/- std over seeds)")
         print(loo_table(summarize({"runs": runs}, m), unit))
     return 0
 
@@ -175,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
             print("note: lightgbm is not installed (pip install zcgp[boost]); its column is left out")
         for m in metrics:
             print(f"\nleave-one-{args.unit}-out: mean {m} over all architectures of the held-out {args.unit}'s "
-                  f"tasks (evolved: mean +/- std over seeds)")
+                  f"tasks (evolved, combined: mean +/- std over seeds)")
             print(loo_table(result["summary"][m], args.unit))
     if not args.no_all_tasks:
         table = all_tasks_table(tasks, args.seeds, settings, all_metrics,

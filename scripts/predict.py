@@ -6,7 +6,7 @@ an arch column, an accuracy column, one column per proxy; the format of `zcgp ev
 same proxy columns, e.g. what `zcgp proxies --archs N --out FILE` writes. The predictor is
 fitted on the labeled architectures of one task (--task when --data holds several); its
 inputs are the proxies' ranks within each table, and with --features the scores of an evolved
-formula (+formula: --proxy, default the suite proxy that never saw the space) and/or an
+formula (+formula: --proxy, default the evolved suite proxy that never saw the space) and/or an
 architecture encoding (+onehot, or +gae: a graph-autoencoder embedding learned without labels).
 `zcgp bench fewshot` measures them: ridge over the ranks leads up to 20 labels, the pairwise
 MLP with one-hot from 50 on (docs/results/fewshot.md). Only the labels in --data are read.
@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--features", choices=[f or "none" for f in FEATURES], default="none",
                         help="inputs besides the proxies' ranks (default: none)")
     parser.add_argument("--proxy", help="the formula of +formula (run directory, proxy file, suite name, formula; "
-                                        "default: the suite proxy that never saw the space)")
+                                        "default: the evolved suite proxy that never saw the space)")
     parser.add_argument("--proxies", metavar="P,...", help="the proxies whose ranks are inputs (default: every "
                                                            "proxy of the labeled task)")
     parser.add_argument("--space", help="the architectures' space, for +onehot / +gae (default: the task's)")

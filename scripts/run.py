@@ -19,7 +19,6 @@ import argparse
 import time
 from pathlib import Path
 
-from zcgp.adapting import adapt
 from zcgp.bench.search import ANCHORS
 from zcgp.evolving import evolve
 from zcgp.fitness.sources import load_tasks
@@ -30,7 +29,7 @@ from zcgp.scripts.evolve import labels_line as evolved_labels_line
 from zcgp.scripts.search import print_result
 from zcgp.searching import SEARCH_FILES, search
 from zcgp.spaces import get_space
-from zcgp.suite import COMBINE_METHOD, COMBINE_PROXIES
+from zcgp.suite import combine
 from zcgp.util import claim_dir, format_table
 
 
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"== evolve a proxy on {others} (no NB201 label) -> {out / 'evolve'}", flush=True)
             evolved = evolve(others, seed=args.seed, out=out / "evolve", overwrite=args.overwrite,
                              progress=not args.quiet)
-            combined = adapt(evolved, load_tasks(others), method=COMBINE_METHOD, proxies=list(COMBINE_PROXIES))
+            combined = combine(evolved, load_tasks(others))
             combined.export(out / "evolve" / "combined.py")
             proxy = combined.proxy
             seen = ", ".join(f"{n} of {s}" for s, n in combined.labels["spaces"].items())

@@ -43,8 +43,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--proxy", metavar="PATH", help="evolved formula: a run directory (see --pick), its "
                       "proxy.json / proxy.py (read as data, never imported), or a shipped suite proxy name "
-                      "(suite, suite-without-nb201, ...). Without --proxy, --formula or --objective: the "
-                      "suite proxy that never saw the searched space (zero-shot)")
+                      "(suite, suite-without-nb201, suite-combined-without-nb201, ...). Without --proxy, --formula or "
+                      "--objective: the combined suite proxy that never saw the searched space (zero-shot; "
+                      "suite-combined for a space of your own)")
     what.add_argument("--formula", metavar="F", help='a formula over proxy names, e.g. "nwot + synflow"')
     what.add_argument("--objective", metavar="NAME", help="a hand-crafted proxy name, or 'random'")
     parser.add_argument("--space", default="nb201",

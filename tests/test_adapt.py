@@ -195,3 +195,12 @@ def test_labels_the_source_also_saw_are_counted_once():
     assert whole.labels["spaces"]["tnb101_macro"] == len({a for t in zcgp.load_tasks("tnb101_macro") for a in t.archs})
     formula = zcgp.adapt("log(flops)", [few], method="combine")                  # a formula saw no label
     assert formula.labels["spaces"] == {"nb101": few.n}
+
+
+def test_a_combined_source_counts_every_architecture_it_read():
+    source = zcgp.Proxy("suite-combined-without-nb201")         # read all 500 NB101 architectures
+    task = zcgp.load_tasks("nb101/cifar10")[0]
+    few = task.subset(np.arange(0, task.n, 25))
+    assert source.info["labels"]["spaces"]["nb101"] == task.n
+    adapted = zcgp.adapt(source, [few], method="combine")
+    assert adapted.labels["spaces"]["nb101"] == task.n and adapted.labels["tasks"]["nb101/cifar10"] == task.n

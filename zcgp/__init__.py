@@ -15,7 +15,8 @@ The API (everything the `zcgp` command does; the command only parses, calls and 
   architectures of a new space (few-shot).
 - `predict(labels, candidates, predictor=..., features=...)` -> `Prediction`: rank a list of
   unlabeled architectures with a predictor fitted on a few labeled ones (few-shot).
-- `build_suite(name)`: regenerate a shipped suite proxy (`suite`, `suite-without-SPACE`).
+- `build_suite(name)`: regenerate a shipped suite proxy (`suite`, `suite-without-SPACE`,
+  `suite-combined`, `suite-combined-without-SPACE`).
 - `ProxyRegressor`: the engine as a scikit-learn estimator (extra `sklearn`).
 - `ZcgpError`: every bad input raises it (a `ValueError`).
 

@@ -229,19 +229,27 @@ def _ensemble(ranked) -> tuple[Proxy, list[Proxy]]:
 
 
 def _seen_archs(proxy: Proxy, spaces) -> tuple[dict[str, set], set[str]]:
-    """The architectures a proxy was evolved on in `spaces`, per task, rebuilt from its train
-    splits (a function of the task, seed and fraction), and the spaces where that cannot be done
-    (a task that is not a shipped benchmark task, or no recorded split)."""
-    info, seen = proxy.info or {}, [t for t in _labels_of(proxy)["tasks"] if t.split("/")[0] in spaces]
+    """The architectures a proxy was built on in `spaces`, per task: its train split rebuilt (a
+    function of the task, seed and fraction) or, where it read every row, all of them; and the
+    spaces where neither matches its recorded count (a user's own task, no recorded split)."""
+    info, counts = proxy.info or {}, _labels_of(proxy)["tasks"]
+    seen = [t for t in counts if t.split("/")[0] in spaces]
     if not seen:
         return {}, set()
     try:
-        if info.get("seed") is None or not info.get("train_fraction"):
-            raise ZcgpError("no recorded split")
         tasks = load_tasks(seen)
     except ZcgpError:                                # e.g. a user's own task: its rows are not here
         return {}, {t.split("/")[0] for t in seen}
-    return {t.id: {t.archs[i] for i in task_split(t, info["seed"], info["train_fraction"])[0]} for t in tasks}, set()
+    known, lost = {}, set()
+    for t in tasks:
+        rows = (np.arange(t.n) if counts[t.id] == t.n else
+                task_split(t, info["seed"], info["train_fraction"])[0] if info.get("seed") is not None
+                and info.get("train_fraction") else None)
+        if rows is None or rows.size != counts[t.id]:
+            lost.add(t.space)
+        else:
+            known[t.id] = {t.archs[i] for i in rows}
+    return known, lost
 
 
 def _merged_labels(used, tasks) -> dict:

@@ -162,7 +162,7 @@ def predict(labels, candidates, *, predictor: str = "ridge", features: str = "",
         One of `zcgp.predictors.FEATURES`: "" (or "none", the proxies' ranks alone), "+formula",
         "+onehot", "+gae", "+formula+onehot", "+formula+gae".
     proxy : optional
-        The formula of "+formula" (what `zcgp.Proxy` takes; default: the shipped suite proxy
+        The formula of "+formula" (what `zcgp.Proxy` takes; default: the shipped evolved suite proxy
         that never saw the labeled space).
     task : str, optional
         The labeled task, when the labels hold several ("nb201/cifar10" or "cifar10").

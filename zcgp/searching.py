@@ -442,8 +442,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     proxy : str, Path, Proxy or Run, optional
         An evolved formula (Proxy, Run, run directory, proxy.py / proxy.json, a shipped suite
         proxy name, a formula string), a hand-crafted proxy name, or "random". Default: the
-        shipped suite proxy that never saw this space (`nas.shipped.default_for`): a
-        zero-shot search.
+        shipped combined suite proxy that never saw this space (`nas.shipped.default_for`,
+        e.g. "suite-combined-without-nb201"): a zero-shot search.
     minutes : float, optional
         Wall-time budget, setup included.
     evaluations : int, optional

@@ -35,7 +35,8 @@ SCORE_METRICS = ("kendall", "spearman", "top10")
 COMBINE_METHOD = "combine-weighted"
 COMBINE_PROXIES = ("synflow", "flops", "params", "l2_norm", "grad_norm")   # cheap: a search computes each
 
-__all__ = ["COMBINE_METHOD", "COMBINE_PROXIES", "SCORE_METRICS", "build_suite", "suite_scores", "write_suite"]
+__all__ = ["COMBINE_METHOD", "COMBINE_PROXIES", "SCORE_METRICS", "build_suite", "combine", "suite_scores",
+           "write_suite"]
 
 
 def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[str], data_dir=None,
@@ -79,14 +80,35 @@ def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[st
                          for space, rows in held.items()}}
 
 
-def _combined(name: str, run, seed: int, data_dir) -> tuple[Proxy, dict, dict]:
+def combine(proxy, tasks, method: str = COMBINE_METHOD):
+    """A formula combined with the cheap proxies on labeled tasks, as the combined suite proxies are.
+
+    Parameters
+    ----------
+    proxy : str, Path, Proxy or Run
+        What `zcgp.adapt` takes (an evolved run, usually).
+    tasks : list of Task
+        The labeled tasks (for a zero-shot proxy: every task of the spaces it was evolved on).
+    method : str, default COMBINE_METHOD ("combine-weighted")
+        A combining method of `zcgp.adapt`: "combine" or "combine-weighted".
+
+    Returns
+    -------
+    Adaptation
+        `zcgp.adapt(proxy, tasks, method=method, proxies=...)` over COMBINE_PROXIES (those that no
+        task has left out).
+    """
+    cheap = [p for p in COMBINE_PROXIES if any(p in t.proxies for t in tasks)]
+    return adapt(proxy, tasks, method=method, proxies=cheap)
+
+
+def _combined(name: str, run, data_dir) -> tuple[Proxy, dict, dict]:
     """The run's formula combined on all labeled architectures of its tasks; (proxy, labels, combine)."""
-    tasks = load_tasks(run.config["train_tasks"], data_dir=data_dir)
-    adapted = adapt(Proxy(run), tasks, method=COMBINE_METHOD, proxies=list(COMBINE_PROXIES))
+    adapted = combine(run, load_tasks(run.config["train_tasks"], data_dir=data_dir))
     labels = {k: v for k, v in adapted.labels.items() if k != "archs"}     # every architecture of the tasks
-    combine = {"method": COMBINE_METHOD, "proxies": list(COMBINE_PROXIES), "evolved": evolved_name(name),
-               "evolved_formula": run.result["best"]["formula_infix"], "split": "all"}
-    return adapted.proxy, labels, combine
+    how = {"method": COMBINE_METHOD, "proxies": list(COMBINE_PROXIES), "evolved": evolved_name(name),
+           "evolved_formula": run.result["best"]["formula_infix"], "split": "all"}
+    return adapted.proxy, labels, how
 
 
 def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = False, data_dir=None,
@@ -122,8 +144,8 @@ def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = 
     best, config = run.result["best"], run.config
     proxy, labels, extra = Proxy(run), run.labels, {}
     if name != evolved_name(name):
-        proxy, labels, combine = _combined(name, run, seed, data_dir)
-        extra = {"combine": combine}
+        proxy, labels, combined = _combined(name, run, data_dir)
+        extra = {"combine": combined}
     trained = set(config["train_tasks"])
     settings = {k: config[k] for k in ("metric", "transform", "missing", "terminal_set", "select", "aggregation",
                                        "inner_scale", "population", "generations", "max_depth", "parsimony")}

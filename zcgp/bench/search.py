@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from zcgp.adapting import COMBINE_LOSSES, adapt
+from zcgp.adapting import COMBINE_LOSSES
 from zcgp.errors import ZcgpError
 from zcgp.evolving import evolve
 from zcgp.fitness.families import FITNESS_METRICS
@@ -28,7 +28,7 @@ from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.searching import load_formula, search
 from zcgp.spaces import get_space
 from zcgp.spaces.search import POPULATION, SAMPLE_SIZE, aging_evolution
-from zcgp.suite import COMBINE_PROXIES
+from zcgp.suite import combine as combine_run
 
 __all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "evolved_objective", "record_labels",
            "seconds_per_network", "timed_rows", "timed_searches", "transfer_searches"]
@@ -239,10 +239,9 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
     label : str, optional
         The records' objective name (default: "own" or "transfer").
     combine : str, optional
-        A combining adaptation ("combine" or "combine-weighted"): the run's formula adapted over
-        the cheap proxies of the shipped combined proxies (`zcgp.suite.COMBINE_PROXIES`) on all
-        labeled architectures of the spaces it was evolved on, as `zcgp suite` builds
-        `suite-combined-without-SPACE`; timed with the evolution.
+        A combining adaptation ("combine" or "combine-weighted"): the run's formula combined
+        (`zcgp.suite.combine`) on all labeled architectures of the spaces it was evolved on, as
+        `zcgp suite` builds `suite-combined-without-SPACE`; timed with the evolution.
 
     Returns
     -------
@@ -259,8 +258,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         run = evolve(",".join(others), seed=seed, progress=False, data_dir=data_dir, **(evolve_options or {}))
         objective = run
         if combine is not None:
-            objective = adapt(run, load_tasks(others, data_dir=data_dir), method=combine,
-                              proxies=list(COMBINE_PROXIES)).proxy
+            objective = combine_run(run, load_tasks(others, data_dir=data_dir), combine).proxy
         evolved = time.perf_counter() - start
         result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
                         workers=workers, pick=pick, data_dir=data_dir)

@@ -5,9 +5,9 @@ splits of the other units only (`fit_unit`; the held-out targets are never read)
 scored on all architectures of the held-out unit (`score_unit`):
   * evolved: the GP formula (`EvolveSettings`, i.e. the `zcgp evolve` options, final
     formula chosen by `gp.final.final_entry`);
-  * combined (with `combine`): that formula adapted by `zcgp.adapt` (e.g. "combine-weighted")
-    over the cheap proxies `zcgp.suite.COMBINE_PROXIES` on all labeled architectures of the
-    training units, as the shipped `suite-combined-without-SPACE` proxies are built;
+  * combined (with `combine`): that formula combined (`zcgp.suite.combine`, e.g. by
+    "combine-weighted") on all labeled architectures of the training units, as the shipped
+    `suite-combined-without-SPACE` proxies are built;
   * best proxy (train): the hand-crafted proxy with the best mean train Kendall over the
     training tasks (a proxy absent from a task scores 0 there);
   * ridge: ridge regression (alpha 1) of each task's accuracy rank on its proxy ranks,
@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
-from zcgp.adapting import adapt
 from zcgp.errors import ZcgpError
 from zcgp.fitness.baselines import (
     best_train_proxy,
@@ -49,7 +48,7 @@ from zcgp.gp.formula import infix
 from zcgp.gp.primitives import to_code
 from zcgp.gp.settings import EvolveSettings
 from zcgp.proxy import Proxy
-from zcgp.suite import COMBINE_PROXIES
+from zcgp.suite import combine as combine_formula
 from zcgp.util import finish, pyplot
 
 UNITS = ("space", "task")
@@ -126,8 +125,7 @@ def fit_unit(train_tasks, heldout, terminals, settings: EvolveSettings, seed: in
            "ridge": (coef, intercept), "lightgbm": None, "combined": None}
     if combine is not None:
         base = Proxy(infix(out["tree"]), transform=settings.transform, missing="impute")
-        cheap = [p for p in COMBINE_PROXIES if any(p in t.proxies for t in train_tasks)]
-        out["combined"] = adapt(base, train_tasks, method=combine, proxies=cheap).proxy
+        out["combined"] = combine_formula(base, train_tasks, combine).proxy
     if boost and boost_available():
         model = fit_boosted(x, y, seed)
         out["lightgbm"] = {t.id: model.predict(rank_features(t, terminals, np.arange(t.n))) for t in heldout}
