@@ -347,3 +347,14 @@ def test_a_combined_transfer_searches_with_the_run_adapted_on_the_other_spaces_l
     expected = zcgp.adapt(run, zcgp.load_tasks(others), method="combine-weighted", proxies=list(COMBINE_PROXIES))
     assert combined["info"]["formula"] == expected.proxy.formula != plain["info"]["formula"]
     assert combined["info"]["labels"]["space_labels"] == 0 and not combined["info"]["labels"]["in_distribution"]
+
+
+@pytest.mark.slow
+def test_run_evolve_builds_the_combined_proxy_on_the_spot(tmp_path):
+    out = tmp_path / "main"
+    assert main(["run", "--evolve", "--out", str(out), "--evaluations", "4", "--workers", "1", "--quiet"]) == 0
+    combined = zcgp.Proxy(out / "evolve" / "combined.json")
+    assert combined.formula == zcgp.Proxy("suite-combined-without-nb201").formula     # seed 0, as shipped
+    result = json.loads((out / "search" / "result.json").read_text())
+    assert combined.formula in result["objective"]
+    assert result["labels"]["space_labels"] == 0 and "nb201" not in combined.info["labels"]["spaces"]
