@@ -90,6 +90,20 @@ def test_proxy_from_a_formula_and_a_dataframe(nb201):
         zcgp.Proxy("__import__('os')")
 
 
+def test_proxy_on_task_scores_the_task_rows_and_imputes_what_it_lacks():
+    task = zcgp.load_tasks("nb101/cifar10")[0]                      # NB101 has no nwot column
+    proxy = zcgp.Proxy("flops + synflow")
+    rows = np.arange(0, task.n, 7)
+    expected = proxy.score({p: task.column(p)[rows] for p in proxy.terminals})
+    np.testing.assert_array_equal(proxy.on_task(task, rows), expected)
+    assert proxy.on_task(task).shape == (task.n,)
+    imputing = zcgp.Proxy("flops + nwot", missing="impute")
+    np.testing.assert_array_equal(imputing.on_task(task, rows), imputing.score({"flops": task.column("flops")[rows]}))
+    with pytest.raises(ZcgpError, match="missing proxy scores: nwot"):
+        zcgp.Proxy("flops + nwot").on_task(task)
+    assert zcgp.Proxy("nwot", missing="impute").on_task(task, rows).shape == (rows.size,)    # nothing to read
+
+
 def test_proxy_scores_torch_networks():
     torch = pytest.importorskip("torch")
     from zcgp.proxies.compute import compute_proxies

@@ -122,10 +122,9 @@ def label_tasks(labels, columns: dict | None = None) -> list[Task]:
 
 def _values(proxy: Proxy, task: Task) -> np.ndarray | None:
     """The proxy's values on every row of `task`, None when it lacks a terminal (unless imputed)."""
-    have = {t: task.column(t) for t in proxy.terminals if t in task.proxies}
-    if len(have) < len(proxy.terminals) and proxy.missing != "impute":
+    if proxy.missing != "impute" and any(t not in task.proxies for t in proxy.terminals):
         return None
-    return np.broadcast_to(proxy.score(have if proxy.terminals else {"_": np.zeros(task.n)}), (task.n,))
+    return proxy.on_task(task)
 
 
 def _kendall(proxy: Proxy, tasks) -> float:

@@ -219,6 +219,26 @@ class Proxy:
             out = np.asarray(run_code(self.code, x), dtype=float)
         return np.broadcast_to(out, (n,)).copy()
 
+    def on_task(self, task, rows=None) -> np.ndarray:
+        """The formula's value on rows of a table task.
+
+        Parameters
+        ----------
+        task : Task
+            A task with proxy columns (`zcgp.load_tasks`); a terminal it lacks is left out, so the
+            formula imputes it or raises, as its `missing` says (`score`).
+        rows : array of int, optional
+            The rows scored (default: all of them).
+
+        Returns
+        -------
+        numpy.ndarray
+            One float per row.
+        """
+        rows = np.arange(task.n) if rows is None else np.asarray(rows)
+        values = {t: task.column(t)[rows] for t in self.terminals if t in task.proxies}
+        return np.broadcast_to(self.score(values), (rows.size,))
+
     def compute(self, networks, inputs=None, targets=None, *, num_classes: int = 10, resolution: int = 32,
                 data: str = MeasureSettings.data, batch_size: int = MeasureSettings.batch_size, seed: int = 0,
                 device="auto", progress: bool = False) -> dict[str, np.ndarray]:

@@ -80,11 +80,6 @@ def _scores(target: np.ndarray, values: np.ndarray) -> dict:
     return {m: float(family_score(rank, np.asarray(values, dtype=float)[None, :], m)[0]) for m in METRICS}
 
 
-def _proxy_values(proxy: Proxy, task, rows) -> np.ndarray:
-    values = {t: task.column(t)[rows] for t in proxy.terminals if t in task.proxies}
-    return np.broadcast_to(proxy.score(values), (rows.size,))
-
-
 def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PREDICTORS), features=FEATURES,
             adapts=ADAPT_METHODS, transfers=(), proxies: dict | None = None, adapt_proxies=None, data_dir=None,
             seed: int = 0, n_jobs: int = -1, progress=None) -> list[dict]:
@@ -159,14 +154,14 @@ def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, fea
                   adapt_proxies=None, fixed=None) -> list[dict]:
     """The records of one task: every k, draw and method (torch fits run on one thread each,
     `zcgp.predictors` sees to it); `fixed`: name -> a proxy that reads none of the task's labels."""
-    formula_all = _proxy_values(proxy, task, np.arange(task.n))
+    formula_all = proxy.on_task(task)
     records = []
     for k in ks:
         for draw in range(draws):
             labeled, rest = _draw(task, k, draw)
             target = task.target[rest]
             row = {"space": space_name, "task": task.id, "k": k, "draw": draw, "labeled": int(labeled.size)}
-            results = {name: _scores(target, _proxy_values(p, task, rest))
+            results = {name: _scores(target, p.on_task(task, rest))
                        for name, p in {"proxy": proxy, **(fixed or {})}.items()}
             if labeled.size >= 2:
                 results.update(_fitted(task, proxy, encodings, formula_all, labeled, rest, draw,
@@ -186,7 +181,7 @@ def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors
     allowed = None if adapt_proxies is None else [p for p in adapt_proxies if p in task.proxies]
     for method in adapts:
         adapted = adapt(proxy, [labels], method=method, seed=draw, proxies=allowed).proxy
-        results[f"adapt:{method}"] = _scores(target, _proxy_values(adapted, task, rest))
+        results[f"adapt:{method}"] = _scores(target, adapted.on_task(task, rest))
 
     def features_of(rows, extra: str):
         formula, enc = parse_features(extra)

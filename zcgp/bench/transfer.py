@@ -176,9 +176,7 @@ def score_unit(fitted: dict, heldout, terminals, settings: EvolveSettings, metri
         if fitted["lightgbm"] is not None:
             out["lightgbm"][task.id] = _metrics_of(target, fitted["lightgbm"][task.id], metrics)
         if fitted.get("combined") is not None:
-            combined = fitted["combined"]
-            values = combined.score({p: task.column(p) for p in combined.terminals if p in task.proxies})
-            out["combined"][task.id] = _metrics_of(target, np.broadcast_to(values, (task.n,)), metrics)
+            out["combined"][task.id] = _metrics_of(target, fitted["combined"].on_task(task), metrics)
         filled = apply_transform(task.values, "raw")
         taus = target.kendall(filled.T)
         best = int(np.argmax(taus))
