@@ -274,8 +274,9 @@ def _merged_labels(used, tasks) -> dict:
     for space in spaces:
         rows = set().union(*(a for tid, a in archs.items() if tid.split("/")[0] == space))
         counts["spaces"][space] = len(rows) + unknown.get(space, 0)
-    for t in tasks:
-        counts["tasks"][t.id] = len(archs[t.id]) + (unknown.get(t.space, 0) and counts["tasks"].get(t.id, 0))
+    for t in tasks:                                  # a source whose rows are lost: its count on top
+        lost_count = counts["tasks"].get(t.id, 0) if unknown.get(t.space, 0) else 0
+        counts["tasks"][t.id] = len(archs[t.id]) + lost_count
     return {**counts, "archs": {t.id: list(t.archs) for t in tasks}}
 
 

@@ -95,8 +95,8 @@ def combine(proxy, tasks, method: str = COMBINE_METHOD):
     Returns
     -------
     Adaptation
-        `zcgp.adapt(proxy, tasks, method=method, proxies=...)` over COMBINE_PROXIES (those that no
-        task has left out).
+        `zcgp.adapt(proxy, tasks, method=method, proxies=...)` over those of COMBINE_PROXIES that
+        at least one task has (a task lacking one gives it its neutral value).
     """
     cheap = [p for p in COMBINE_PROXIES if any(p in t.proxies for t in tasks)]
     return adapt(proxy, tasks, method=method, proxies=cheap)
@@ -142,10 +142,11 @@ def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = 
     if run is None:
         run = evolve(suite_tasks(name), seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir)
     best, config = run.result["best"], run.config
+    combined = name != evolved_name(name)
     proxy, labels, extra = Proxy(run), run.labels, {}
-    if name != evolved_name(name):
-        proxy, labels, combined = _combined(name, run, data_dir)
-        extra = {"combine": combined}
+    if combined:
+        proxy, labels, how = _combined(name, run, data_dir)
+        extra = {"combine": how}
     trained = set(config["train_tasks"])
     settings = {k: config[k] for k in ("metric", "transform", "missing", "terminal_set", "select", "aggregation",
                                        "inner_scale", "population", "generations", "max_depth", "parsimony")}
@@ -162,7 +163,7 @@ def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = 
             "evolve_seconds": run.result["timings"]["total_s"], **extra,
         },
         "scores": suite_scores(proxy, seed, config["train_fraction"], trained, data_dir,
-                               "all" if extra else "test"),
+                               "all" if combined else "test"),
     }
 
 

@@ -252,13 +252,12 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
     others = [space.name] if own else [s for s in SUITE_SPACES if s != space.name]
     label = label or ("own" if own else "transfer")
     bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
+    labeled = load_tasks(others, data_dir=data_dir) if combine is not None else None    # once, for every seed
     records = []
     for seed in seeds:
         start = time.perf_counter()
         run = evolve(",".join(others), seed=seed, progress=False, data_dir=data_dir, **(evolve_options or {}))
-        objective = run
-        if combine is not None:
-            objective = combine_run(run, load_tasks(others, data_dir=data_dir), combine).proxy
+        objective = run if combine is None else combine_run(run, labeled, combine).proxy
         evolved = time.perf_counter() - start
         result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
                         workers=workers, pick=pick, data_dir=data_dir)
