@@ -288,12 +288,13 @@ def pair_weights(y) -> np.ndarray:
     return np.where(better, (1.0 / np.log2(2.0 + position))[:, None], 0.0)
 
 
-def fit_pairwise(x: np.ndarray, y: np.ndarray, groups=None, alpha: float = PAIRWISE_ALPHA) -> np.ndarray:
+def fit_pairwise(x: np.ndarray, y: np.ndarray, groups=None, alpha: float = PAIRWISE_ALPHA,
+                 monotone: bool = False) -> np.ndarray:
     """Linear weights whose scores order `y` under the top-weighted pairwise logistic loss.
 
     Minimizes sum_ij W_ij log(1 + exp(-(s_i - s_j))) / sum W + alpha |w|^2 over the pairs of
     each group (`pair_weights`: a mistake near the top costs most), s = standardized x @ w;
-    L-BFGS from zero, deterministic.
+    L-BFGS-B from zero, deterministic.
 
     Parameters
     ----------
@@ -305,6 +306,9 @@ def fit_pairwise(x: np.ndarray, y: np.ndarray, groups=None, alpha: float = PAIRW
         The task of each row (pairs never cross tasks); default one group.
     alpha : float, default PAIRWISE_ALPHA (0.03)
         The L2 penalty on the weights of the standardized features.
+    monotone : bool, default False
+        Every weight >= 0: the score never falls when a feature rises (each feature already
+        oriented so that higher = better).
 
     Returns
     -------
@@ -333,7 +337,8 @@ def fit_pairwise(x: np.ndarray, y: np.ndarray, groups=None, alpha: float = PAIRW
         value = w @ np.logaddexp(0.0, -margin) + alpha * coef @ coef
         return value, -(d.T @ (w * 0.5 * (1.0 - np.tanh(margin / 2.0)))) + 2.0 * alpha * coef
 
-    return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x / scale
+    bounds = [(0.0, None)] * x.shape[1] if monotone else None
+    return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds).x / scale
 
 
 def boost_available() -> bool:

@@ -9,6 +9,11 @@ Every family takes a `RankTarget` (one task's target) and scores of shape (k, n)
     boundary count fractionally (the expectation over random tie-breaking).
   * "ndcg", "ndcg10": sklearn.metrics.ndcg_score (ties averaged) with the target's
     rank in [0, 1] as relevance, over the whole list or its top 10 %.
+  * "sample500", "sample500_p10": what a search that scores 500 random architectures keeps:
+    the accuracy percentile (the target's rank in [0, 1], 1 = the best) of the best-scored
+    architecture of a uniform random sample of min(500, n), its expectation or its lower
+    decile (one sample in ten keeps one no better), exactly (no sampling; ties in a
+    candidate's scores broken at random).
 A candidate with a non-finite value or no variance, or any candidate against a constant
 target, scores WORST, as in `fitness.rank`; a perfect ranking gets NDCG exactly 1, never more.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import gammaln
 
 from zcgp.errors import ZcgpError
 from zcgp.fitness.rank import (
@@ -28,11 +34,13 @@ from zcgp.fitness.rank import (
     _run_starts,
 )
 
-__all__ = ["FAMILIES", "FITNESS_METRICS", "NDCG_FRACTIONS", "TOP_FRACTIONS", "discordant_counts", "score", "score_many"]
+__all__ = ["FAMILIES", "FITNESS_METRICS", "NDCG_FRACTIONS", "SAMPLES", "TOP_FRACTIONS", "discordant_counts", "score",
+           "score_many"]
 
 TOP_FRACTIONS = {"top1": 0.01, "top5": 0.05, "top10": 0.10}
 NDCG_FRACTIONS = {"ndcg": None, "ndcg10": 0.10}
-FAMILIES = ("wkendall", *TOP_FRACTIONS, *NDCG_FRACTIONS)
+SAMPLES = {"sample500": (500, None), "sample500_p10": (500, 0.10)}   # name -> (sample size, quantile or mean)
+FAMILIES = ("wkendall", *TOP_FRACTIONS, *NDCG_FRACTIONS, *SAMPLES)
 FITNESS_METRICS = METRICS + FAMILIES
 
 
@@ -214,6 +222,34 @@ def _ndcg_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
     return np.where(perfect, 1.0, np.minimum(dcg / ideal, 1.0))
 
 
+def _none_above(n: int, size: int) -> np.ndarray:
+    """f[x] = C(n - x, size) / C(n, size), x = 0..n: the chance a random sample of `size` of n
+    holds none of x given architectures."""
+    x = np.arange(n + 1)
+    left = n - x
+    with np.errstate(invalid="ignore"):
+        log = gammaln(left + 1.0) - gammaln(left - size + 1.0) - gammaln(n + 1.0) + gammaln(n - size + 1.0)
+    return np.where(left >= size, np.exp(np.where(left >= size, log, 0.0)), 0.0)
+
+
+def _sample_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
+    size, quantile = SAMPLES[name]
+    n = s.shape[1]
+    order = np.argsort(-s, axis=1, kind="stable")              # best-scored first
+    ss = -np.take_along_axis(s, order, axis=1)
+    _, start = _run_starts(ss)
+    end = start + _run_lengths(ss)                             # a run of equal scores: [start, end)
+    f = _none_above(n, min(size, n))
+    prob = (f[start] - f[end]) / (end - start)                 # the sample's best is this one
+    percentile = prep.relevance[order]
+    if quantile is None:
+        return (prob * percentile).sum(axis=1)
+    by = np.argsort(percentile, axis=1, kind="stable")
+    cumulative = np.cumsum(np.take_along_axis(prob, by, axis=1), axis=1)
+    first = np.argmax(cumulative >= quantile - 1e-12, axis=1)
+    return np.take_along_axis(np.take_along_axis(percentile, by, axis=1), first[:, None], axis=1)[:, 0]
+
+
 def score(target: RankTarget, scores, metric: str = "kendall") -> np.ndarray:
     """The value of `metric` of k candidates against one task.
 
@@ -260,6 +296,8 @@ def score(target: RankTarget, scores, metric: str = "kendall") -> np.ndarray:
         return target._by_chunks(scores, lambda s: _top_rows(prep, s, metric))
     if metric in NDCG_FRACTIONS:
         return target._by_chunks(scores, lambda s: _ndcg_rows(prep, s, metric))
+    if metric in SAMPLES:
+        return target._by_chunks(scores, lambda s: _sample_rows(prep, s, metric))
     raise ZcgpError(f"unknown metric '{metric}'; choose from {', '.join(FITNESS_METRICS)}")
 
 

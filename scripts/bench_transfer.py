@@ -63,8 +63,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-boost", action="store_true", help="skip the LightGBM baseline")
     parser.add_argument("--combine", choices=COMBINE_LOSSES, metavar="METHOD",
                         help="also each fold's formula combined by this zcgp adapt method (combine, "
-                             "combine-weighted) with the cheap proxies on every labeled architecture of the "
-                             "training units, as the shipped suite-combined proxies are built (column: combined)")
+                             "combine-weighted, combine-monotone) with the cheap proxies on every labeled "
+                             "architecture of the training units, as the shipped suite-combined proxies are built "
+                             "(column: combined)")
     parser.add_argument("--n-jobs", type=int, default=-1,
                         help="processes running the folds (default: every core; the result is the same)")
     parser.add_argument("--no-all-tasks", action="store_true",

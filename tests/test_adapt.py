@@ -158,6 +158,18 @@ def test_combine_weighted_is_the_pairwise_fit_on_the_formula_and_the_proxies_ran
     assert ridge.formula != adapted.formula
 
 
+def test_combine_monotone_keeps_every_weight_non_negative(labeled):
+    _, labels = labeled
+    names = ["synflow", "jacov", "params", "grad_norm", "l2_norm"]
+    free = zcgp.adapt("nwot", [labels], method="combine-weighted", proxies=names).proxy
+    bound = zcgp.adapt("nwot", [labels], method="combine-monotone", proxies=names).proxy
+    assert "(-" in free.formula and "-" not in bound.formula           # a negative weight dropped, none left
+    assert set(bound.terminals) < set(free.terminals) and "nwot" in bound.terminals
+    rows = {p: labels.column(p) for p in free.terminals}
+    up = {**rows, "jacov": rows["jacov"] * 2.0 + 1.0}                  # one proxy rises: no score falls
+    assert np.all(bound.score(up) >= bound.score(rows) - 1e-9)
+
+
 def test_combine_over_spaces_gives_a_task_lacking_a_proxy_its_neutral_rank():
     from zcgp.fitness.baselines import fit_pairwise
     from zcgp.fitness.transforms import apply_transform

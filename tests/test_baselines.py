@@ -116,6 +116,24 @@ def test_fit_pairwise_minimizes_the_top_weighted_pair_loss_within_each_group():
     np.testing.assert_array_equal(fit_pairwise(x, np.ones(24)), np.zeros(3))   # all tied: nothing to order
 
 
+def test_fit_pairwise_monotone_zeroes_the_weights_the_loss_would_make_negative():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(24, 3)) * [1.0, 5.0, 0.2]
+    y = x @ [1.0, -0.5, 2.0] + rng.normal(scale=0.3, size=24)
+    groups = np.repeat([0, 1], 12)
+    free = fit_pairwise(x, y, groups)
+    bound = fit_pairwise(x, y, groups, monotone=True)
+    assert free[1] < -0.01 and bound[1] == 0.0 and bound[0] > 0 and bound[2] > 0
+    coef = bound * x.std(axis=0)
+    best = _pairwise_objective(x, y, groups, coef, PAIRWISE_ALPHA)
+    for step in np.eye(3)[[0, 2]] * 1e-3:                    # a minimum over the free weights
+        assert _pairwise_objective(x, y, groups, coef + step, PAIRWISE_ALPHA) > best
+        assert _pairwise_objective(x, y, groups, coef - step, PAIRWISE_ALPHA) > best
+    assert _pairwise_objective(x, y, groups, coef + np.eye(3)[1] * 1e-3, PAIRWISE_ALPHA) > best   # into the bound
+    np.testing.assert_allclose(fit_pairwise(x[:, [0, 2]], y, groups, monotone=True),   # no negative weight: as free
+                               fit_pairwise(x[:, [0, 2]], y, groups), rtol=1e-2)
+
+
 def test_transforms_fill_missing_and_follow_definitions():
     x = np.array([[1.0, np.nan], [3.0, 2.0], [2.0, 2.0], [-4.0, 5.0]])
     ranks = apply_transform(x, "rank")

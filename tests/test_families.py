@@ -78,3 +78,38 @@ def test_every_family_scores_a_perfect_ranking_best():
     for metric in FITNESS_METRICS:
         assert score_many(y[None], y, metric)[0] == pytest.approx(1.0), metric
         assert score_many(-y[None], y, metric)[0] < score_many(y[None], y, metric)[0] - 0.2, metric
+
+
+@pytest.mark.parametrize("seed,ties", [(0, False), (1, True), (2, True)])
+def test_sample_families_equal_every_sample_enumerated(monkeypatch, seed, ties):
+    import itertools
+
+    import zcgp.fitness.families as families
+
+    monkeypatch.setitem(families.SAMPLES, "sample3", (3, None))
+    monkeypatch.setitem(families.SAMPLES, "sample3_p30", (3, 0.30))
+    x, y = _problem(seed, 8, 4, ties)
+    percentile = (stats.rankdata(y) - 1.0) / 7.0
+    for row, mean, low in zip(x, score_many(x, y, "sample3"), score_many(x, y, "sample3_p30")):
+        kept = []                                     # (percentile, probability) of each sample's best
+        for sample in itertools.combinations(range(8), 3):
+            sample = np.array(sample)
+            best = sample[row[sample] == row[sample].max()]
+            kept += [(percentile[b], 1.0 / best.size / 56.0) for b in best]
+        assert mean == pytest.approx(sum(p * w for p, w in kept))
+        kept.sort()
+        cumulative = np.cumsum([w for _, w in kept])
+        assert low == pytest.approx(kept[int(np.argmax(cumulative >= 0.30 - 1e-12))][0])
+
+
+def test_sample500_of_a_space_of_500_or_fewer_keeps_the_top_scored():
+    x, y = _problem(6, 300, 3, False)
+    percentile = (stats.rankdata(y) - 1.0) / 299.0
+    np.testing.assert_allclose(score_many(x, y, "sample500"), percentile[x.argmax(axis=1)])
+    np.testing.assert_allclose(score_many(x, y, "sample500_p10"), percentile[x.argmax(axis=1)])
+    x, y = _problem(7, 2000, 1, False)                # a larger space: the mean over samples
+    rng = np.random.default_rng(0)
+    percentile = (stats.rankdata(y) - 1.0) / 1999.0
+    draws = [percentile[s[x[0, s].argmax()]] for s in (rng.choice(2000, 500, replace=False) for _ in range(4000))]
+    assert score_many(x, y, "sample500")[0] == pytest.approx(np.mean(draws), abs=0.005)
+    assert score_many(x, y, "sample500_p10")[0] == pytest.approx(np.quantile(draws, 0.10), abs=0.01)

@@ -9,6 +9,8 @@ like any other. Methods (`ADAPT_METHODS`), each reading the k labels only:
   * "combine-weighted": the same linear formula, its weights fitted with the top-weighted pairwise
     logistic loss (`fitness.baselines.fit_pairwise`, the predictors' "weighted" loss): a mistake
     among the best labeled architectures costs most;
+  * "combine-monotone": as "combine-weighted" with every weight >= 0, so the score never falls
+    when the formula or a proxy rises (no proxy is turned upside down by the labels);
   * "select": among candidates (the proxy itself; with a run its hall of fame and Pareto
     fronts; the shipped suite proxies that saw no label of the labeled space; each hand-crafted
     proxy of the table) the one with the best mean Kendall on the labels (ties: the first,
@@ -47,8 +49,8 @@ from zcgp.nas.shipped import SUITE_NAMES
 from zcgp.proxy import Proxy
 from zcgp.run import Run
 
-ADAPT_METHODS = ("combine", "combine-weighted", "select", "evolve", "ensemble")
-COMBINE_LOSSES = {"combine": "mse", "combine-weighted": "weighted"}      # method -> `_combine`'s loss
+ADAPT_METHODS = ("combine", "combine-weighted", "combine-monotone", "select", "evolve", "ensemble")
+COMBINE_LOSSES = {"combine": "mse", "combine-weighted": "weighted", "combine-monotone": "monotone"}  # -> `_combine`
 EVOLVE = GPConfig(population=200, generations=10, max_depth=5, parsimony=2.0, hof_size=5)
 
 __all__ = ["ADAPT_METHODS", "Adaptation", "adapt", "label_tasks"]
@@ -190,7 +192,8 @@ def _candidates(source, proxy: Proxy, tasks, allowed, bounded: bool) -> list[tup
 
 def _combine(proxy: Proxy, tasks, names, loss: str = "mse") -> Proxy:
     """A linear formula over [formula, the ranks of proxies `names`]: ridge (alpha RIDGE_ALPHA) of
-    the labels' rank ("mse") or `fit_pairwise` on the labels' order within each task ("weighted")."""
+    the labels' rank ("mse") or `fit_pairwise` on the labels' order within each task ("weighted";
+    "monotone": every weight >= 0)."""
     xs, ys = [], []
     for task in tasks:
         f = _values(proxy, task)
@@ -200,8 +203,9 @@ def _combine(proxy: Proxy, tasks, names, loss: str = "mse") -> Proxy:
         xs.append(np.column_stack([f, ranks]))
         ys.append(task.target)
     x = np.concatenate(xs)
-    if loss == "weighted":
-        weights = fit_pairwise(x, np.concatenate(ys), np.repeat(np.arange(len(tasks)), [t.n for t in tasks]))
+    if loss in ("weighted", "monotone"):
+        weights = fit_pairwise(x, np.concatenate(ys), np.repeat(np.arange(len(tasks)), [t.n for t in tasks]),
+                               monotone=loss == "monotone")
     else:
         weights, _ = fit_ridge(x, np.concatenate([target_rank(y) for y in ys]), RIDGE_ALPHA)
     terms = [f"{weights[0]:.6g}*({proxy.formula})"] + [f"{w:.6g}*{p}" for w, p in zip(weights[1:], names)

@@ -274,7 +274,7 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
 
     Each ":"-separated option after the kind is a fitness metric of the evolution
     (`fitness.families.FITNESS_METRICS`), a `--pick` of the search (`nas.choice.PICKS`) or a
-    combining adaptation of the evolved formula ("combine", "combine-weighted": options key
+    combining adaptation of the evolved formula (`adapting.COMBINE_LOSSES`: options key
     "combine", see `transfer_searches`).
 
     Parameters

@@ -52,7 +52,7 @@ from zcgp.suite import combine as combine_formula
 from zcgp.util import finish, pyplot
 
 UNITS = ("space", "task")
-REPORT_METRICS = ("kendall", "spearman", "wkendall", "top10")
+REPORT_METRICS = ("kendall", "spearman", "wkendall", "top10", "sample500", "sample500_p10")
 METHODS = ("evolved", "combined", "best_proxy", "ridge", "lightgbm", "oracle_proxy")
 METHOD_LABELS = {"evolved": "evolved", "combined": "combined", "best_proxy": "best proxy (train)", "ridge": "ridge",
                  "lightgbm": "lightgbm", "oracle_proxy": "per-task best proxy (uses held-out labels)"}
