@@ -4,7 +4,7 @@ The proxy is the shipped `suite-combined-without-nb201`: a formula zcgp evolved 
 four NAS-Bench-Suite-Zero spaces (NB101, NB301, TransNAS micro and macro), combined with five
 cheap proxies by weights fitted on those spaces' labels (`zcgp adapt --method
 combine-weighted`), so no label of NB201 went into it. With --evolve it is built here instead,
-with the defaults, on those four spaces (under a minute on two cores), written to OUT/evolve/
+the same way on those four spaces (under a minute on two cores), written to OUT/evolve/
 (the run) and OUT/evolve/combined.py / .json (the combined proxy). The search runs for --minutes
 on freshly built, untrained NB201 networks (setup included), writes OUT/search/, and prints
 the network it found with its true benchmark accuracy, the labels the proxy used (none) and
@@ -29,7 +29,7 @@ from zcgp.scripts.evolve import labels_line as evolved_labels_line
 from zcgp.scripts.search import print_result
 from zcgp.searching import SEARCH_FILES, search
 from zcgp.spaces import get_space
-from zcgp.suite import combine
+from zcgp.suite import COMBINE_METRIC, combine
 from zcgp.util import claim_dir, format_table
 
 
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             others = ",".join(s for s in SUITE_SPACES if s != space.name)
             print(f"== evolve a proxy on {others} (no NB201 label) -> {out / 'evolve'}", flush=True)
             evolved = evolve(others, seed=args.seed, out=out / "evolve", overwrite=args.overwrite,
-                             progress=not args.quiet)
+                             progress=not args.quiet, metric=COMBINE_METRIC)
             combined = combine(evolved, load_tasks(others))
             combined.export(out / "evolve" / "combined.py")
             proxy = combined.proxy

@@ -2,9 +2,10 @@
 
 `suite` is evolved on all 19 NAS-Bench-Suite-Zero tasks; `suite-without-SPACE` on every space
 but SPACE (it never sees a label of SPACE, so a search of SPACE with it is zero-shot).
-`suite-combined[-without-SPACE]` adapts that formula (`zcgp adapt --method combine-weighted`
-over synflow, flops, params, l2_norm, grad_norm) on all labeled architectures of the same
-tasks: still no label of SPACE. Each file holds the formula, its provenance (this command,
+`suite-combined[-without-SPACE]` evolves on the same tasks with the fitness sample500 (the
+top of the ranking), then adapts that formula (`zcgp adapt --method combine-weighted` over
+synflow, flops, params, l2_norm, grad_norm) on all their labeled architectures: still no
+label of SPACE. Each file holds the formula, its provenance (this command,
 the version, tasks, seed, settings, the labels it saw) and its scores per task and on the
 space it never saw. `zcgp search` with no objective uses the combined proxy that never saw
 the searched space; `zcgp.Proxy(NAME)`, `zcgp search --proxy NAME` and `zcgp evaluate NAME`

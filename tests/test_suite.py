@@ -22,7 +22,7 @@ from zcgp.nas.shipped import (
 )
 from zcgp.proxy import Proxy
 from zcgp.scripts.cli import main
-from zcgp.suite import COMBINE_METHOD, COMBINE_PROXIES, suite_scores
+from zcgp.suite import COMBINE_METHOD, COMBINE_METRIC, COMBINE_PROXIES, suite_scores
 
 PROVENANCE = {"command", "zcgp_version", "tasks", "held_out_space", "seed", "train_fraction", "settings", "labels"}
 
@@ -47,13 +47,13 @@ def test_every_shipped_suite_proxy_parses_has_provenance_and_scores_as_recorded(
         for metric in ("kendall", "spearman", "top10"):
             assert scores["per_task"][task][metric] == pytest.approx(row[metric], abs=1e-12), (task, metric)
     assert set(scores["held_out"]) == ({held} if held else set())
-    if combined:                          # the evolved formula, combined on every label of the same tasks
-        evolved = read_shipped(evolved_name(name))
-        assert provenance["combine"]["evolved_formula"] == evolved["formula_infix"]
-        assert evolved["formula_infix"] in proxy.formula
-        assert set(proxy.terminals) <= {*evolved["terminals"], *COMBINE_PROXIES}
-        assert provenance["combine"]["method"] == COMBINE_METHOD
-        assert provenance["tasks"] == evolved["provenance"]["tasks"]
+    assert provenance["settings"]["metric"] == (COMBINE_METRIC if combined else "kendall")
+    if combined:                          # a formula evolved for the top, combined on every label of the same tasks
+        evolved = Proxy(provenance["combine"]["evolved_formula"])
+        assert provenance["combine"]["metric"] == COMBINE_METRIC and provenance["combine"]["method"] == COMBINE_METHOD
+        assert evolved.formula in proxy.formula
+        assert set(proxy.terminals) <= {*evolved.terminals, *COMBINE_PROXIES}
+        assert provenance["tasks"] == read_shipped(evolved_name(name))["provenance"]["tasks"]
         every = {}
         for task in zcgp.load_tasks(provenance["tasks"]):
             assert provenance["labels"]["tasks"][task.id] == task.n
@@ -82,7 +82,7 @@ def test_suite_proxies_are_read_by_name_everywhere(capsys):
 
 @pytest.mark.slow
 def test_a_suite_proxy_regenerates_from_its_recorded_command(tmp_path):
-    name = "suite-combined-without-nb201"                  # evolves suite-without-nb201, then combines it
+    name = "suite-combined-without-nb201"                  # evolves for the top, then combines
     recorded = read_shipped(name)
     command = recorded["provenance"]["command"].split()[1:]
     assert main([*command[:-1], str(tmp_path), "--quiet"]) == 0
@@ -90,4 +90,4 @@ def test_a_suite_proxy_regenerates_from_its_recorded_command(tmp_path):
     assert again["formula"] == recorded["formula"] and again["provenance"]["labels"] == recorded["provenance"]["labels"]
     for task, row in recorded["scores"]["per_task"].items():
         assert again["scores"]["per_task"][task] == pytest.approx(row, abs=1e-12)
-    assert again["provenance"]["combine"]["evolved_formula"] == read_shipped("suite-without-nb201")["formula_infix"]
+    assert again["provenance"]["combine"] == recorded["provenance"]["combine"]

@@ -2,11 +2,12 @@
 
 Each evolved suite proxy is one `zcgp.evolve` run with the defaults on its tasks (`suite`:
 all 19; `suite-without-SPACE`: every space but SPACE). Each combined one
-(`suite-combined[-without-SPACE]`) is that run's formula adapted by `zcgp.adapt` with
-COMBINE_METHOD over COMBINE_PROXIES on all the labeled architectures of the same tasks: a
-linear formula that orders those tasks' top architectures first, still without a label of
-SPACE. Each is written as JSON with its provenance and its scores: per task (a task the
-formula was built on is scored on the architectures it did not read: the test split of an
+(`suite-combined[-without-SPACE]`) is a run on the same tasks with the fitness COMBINE_METRIC
+(the top of the ranking: what a search keeps), its formula then adapted by `zcgp.adapt` with
+COMBINE_METHOD over COMBINE_PROXIES on all the labeled architectures of those tasks: a
+linear formula that orders their top architectures first, still without a label of SPACE.
+Each is written as JSON with its provenance and its scores: per task (a task the formula was
+built on is scored on the architectures it did not read: the test split of an
 evolved proxy; none are left for a combined one, which is scored on all of them, in
 distribution) and on all architectures of SPACE, the space it never saw (leave-one-space-out).
 The command in the provenance regenerates the identical formula.
@@ -33,10 +34,11 @@ from zcgp.util import atomic_write_json
 
 SCORE_METRICS = ("kendall", "spearman", "top10")
 COMBINE_METHOD = "combine-weighted"
+COMBINE_METRIC = "sample500"        # chosen for the search without NB201: docs/results/transfer.md
 COMBINE_PROXIES = ("synflow", "flops", "params", "l2_norm", "grad_norm")   # cheap: a search computes each
 
-__all__ = ["COMBINE_METHOD", "COMBINE_PROXIES", "SCORE_METRICS", "build_suite", "combine", "suite_scores",
-           "write_suite"]
+__all__ = ["COMBINE_METHOD", "COMBINE_METRIC", "COMBINE_PROXIES", "SCORE_METRICS", "build_suite", "combine",
+           "suite_scores", "write_suite"]
 
 
 def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[str], data_dir=None,
@@ -106,7 +108,7 @@ def _combined(name: str, run, data_dir) -> tuple[Proxy, dict, dict]:
     """The run's formula combined on all labeled architectures of its tasks; (proxy, labels, combine)."""
     adapted = combine(run, load_tasks(run.config["train_tasks"], data_dir=data_dir))
     labels = {k: v for k, v in adapted.labels.items() if k != "archs"}     # every architecture of the tasks
-    how = {"method": COMBINE_METHOD, "proxies": list(COMBINE_PROXIES), "evolved": evolved_name(name),
+    how = {"method": COMBINE_METHOD, "proxies": list(COMBINE_PROXIES), "metric": run.config["metric"],
            "evolved_formula": run.result["best"]["formula_infix"], "split": "all"}
     return adapted.proxy, labels, how
 
@@ -128,8 +130,8 @@ def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = 
     data_dir : path, optional
         Another directory of the NAS-Bench-Suite-Zero files.
     run : Run, optional
-        The evolution of `name`'s tasks with this seed, when it is at hand (`write_suite` shares
-        one between a suite proxy and its combined form); else it is run here.
+        The evolution of `name`'s tasks with this seed (and, for a combined proxy, the fitness
+        COMBINE_METRIC), when it is at hand (`write_suite` runs each once); else it is run here.
 
     Returns
     -------
@@ -139,10 +141,11 @@ def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = 
         also "combine": method, proxies, the evolved formula), scores.
     """
     check_name(name)
-    if run is None:
-        run = evolve(suite_tasks(name), seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir)
-    best, config = run.result["best"], run.config
     combined = name != evolved_name(name)
+    if run is None:
+        run = evolve(suite_tasks(name), seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir,
+                     metric=COMBINE_METRIC if combined else None)
+    best, config = run.result["best"], run.config
     proxy, labels, extra = Proxy(run), run.labels, {}
     if combined:
         proxy, labels, how = _combined(name, run, data_dir)
@@ -174,7 +177,7 @@ def write_suite(names=SHIPPED_NAMES, out=None, *, seed: int = 0, n_jobs: int = -
     Parameters
     ----------
     names : sequence of str
-        Shipped proxies to build; a suite proxy and its combined form share one evolution.
+        Shipped proxies to build; each evolution (tasks, fitness) runs once.
     out : path, optional
         Where to write (default: the package's own `zcgp/data/suite/`).
     seed, n_jobs, progress, data_dir :
@@ -187,10 +190,10 @@ def write_suite(names=SHIPPED_NAMES, out=None, *, seed: int = 0, n_jobs: int = -
     """
     written, runs = [], {}
     for name in names:
-        tasks = suite_tasks(name)
-        if tasks not in runs:
-            runs[tasks] = evolve(tasks, seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir)
-        payload = build_suite(name, seed=seed, data_dir=data_dir, run=runs[tasks])
+        key = (suite_tasks(name), COMBINE_METRIC if name != evolved_name(name) else None)
+        if key not in runs:
+            runs[key] = evolve(key[0], seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir, metric=key[1])
+        payload = build_suite(name, seed=seed, data_dir=data_dir, run=runs[key])
         path = shipped_path(name) if out is None else Path(out) / f"{name}.json"
         atomic_write_json(path, payload)
         written.append(path)

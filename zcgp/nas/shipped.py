@@ -1,9 +1,10 @@
 """The suite proxies shipped with zcgp: formulas built by zcgp itself on NAS-Bench-Suite-Zero.
 
 `suite` was evolved on all 19 tasks; `suite-without-SPACE` on every space but SPACE, so it
-never saw a label of SPACE. `suite-combined` and `suite-combined-without-SPACE` are those
-formulas combined with cheap proxies (`zcgp adapt --method combine-weighted`) on all the
-labeled architectures of the same tasks: still no label of SPACE. Each is a JSON file in
+never saw a label of SPACE. `suite-combined` and `suite-combined-without-SPACE` are formulas
+evolved on the same tasks for the top of their rankings (fitness sample500), combined with
+cheap proxies (`zcgp adapt --method combine-weighted`) on all their labeled architectures:
+still no label of SPACE. Each is a JSON file in
 `zcgp/data/suite/` with the formula and its provenance (the command that regenerates it, the
 version, tasks, seed, settings, the labels it saw) and its scores (`zcgp.suite`). A search of
 a space with no objective given uses the combined proxy that never saw that space
