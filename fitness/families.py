@@ -225,11 +225,12 @@ def _ndcg_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
 def _none_above(n: int, size: int) -> np.ndarray:
     """f[x] = C(n - x, size) / C(n, size), x = 0..n: the chance a random sample of `size` of n
     holds none of x given architectures."""
-    x = np.arange(n + 1)
-    left = n - x
-    with np.errstate(invalid="ignore"):
-        log = gammaln(left + 1.0) - gammaln(left - size + 1.0) - gammaln(n + 1.0) + gammaln(n - size + 1.0)
-    return np.where(left >= size, np.exp(np.where(left >= size, log, 0.0)), 0.0)
+    left = n - np.arange(n + 1)
+    some = left >= size
+    f = np.zeros(n + 1)
+    f[some] = np.exp(gammaln(left[some] + 1.0) - gammaln(left[some] - size + 1.0)
+                     - gammaln(n + 1.0) + gammaln(n - size + 1.0))
+    return f
 
 
 def _sample_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
@@ -241,13 +242,13 @@ def _sample_rows(prep: _Prepared, s: np.ndarray, name: str) -> np.ndarray:
     end = start + _run_lengths(ss)                             # a run of equal scores: [start, end)
     f = _none_above(n, min(size, n))
     prob = (f[start] - f[end]) / (end - start)                 # the sample's best is this one
-    percentile = prep.relevance[order]
     if quantile is None:
-        return (prob * percentile).sum(axis=1)
-    by = np.argsort(percentile, axis=1, kind="stable")
-    cumulative = np.cumsum(np.take_along_axis(prob, by, axis=1), axis=1)
-    first = np.argmax(cumulative >= quantile - 1e-12, axis=1)
-    return np.take_along_axis(np.take_along_axis(percentile, by, axis=1), first[:, None], axis=1)[:, 0]
+        return (prob * prep.relevance[order]).sum(axis=1)
+    kept = np.empty_like(prob)                                 # per architecture, in the target's order
+    np.put_along_axis(kept, order, prob, axis=1)
+    worst_first = prep.by_target[::-1]
+    first = np.argmax(np.cumsum(kept[:, worst_first], axis=1) >= quantile - 1e-12, axis=1)
+    return prep.relevance[worst_first][first]
 
 
 def score(target: RankTarget, scores, metric: str = "kendall") -> np.ndarray:

@@ -62,8 +62,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "known on a new space before any label)")
     parser.add_argument("--no-boost", action="store_true", help="skip the LightGBM baseline")
     parser.add_argument("--combine", choices=COMBINE_LOSSES, metavar="METHOD",
-                        help="also each fold's formula combined by this zcgp adapt method (combine, "
-                             "combine-weighted, combine-monotone) with the cheap proxies on every labeled "
+                        help=f"also each fold's formula combined by this zcgp adapt method "
+                             f"({', '.join(COMBINE_LOSSES)}) with the cheap proxies on every labeled "
                              "architecture of the training units, as the shipped suite-combined proxies are built "
                              "(column: combined)")
     parser.add_argument("--n-jobs", type=int, default=-1,

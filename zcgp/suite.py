@@ -104,6 +104,12 @@ def combine(proxy, tasks, method: str = COMBINE_METHOD):
     return adapt(proxy, tasks, method=method, proxies=cheap)
 
 
+def _metric(name: str) -> str | None:
+    """The fitness shipped proxy `name` is evolved with: COMBINE_METRIC for a combined one, else
+    the default (None)."""
+    return COMBINE_METRIC if name != evolved_name(name) else None
+
+
 def _combined(name: str, run, data_dir) -> tuple[Proxy, dict, dict]:
     """The run's formula combined on all labeled architectures of its tasks; (proxy, labels, combine)."""
     adapted = combine(run, load_tasks(run.config["train_tasks"], data_dir=data_dir))
@@ -144,7 +150,7 @@ def build_suite(name: str, *, seed: int = 0, n_jobs: int = -1, progress: bool = 
     combined = name != evolved_name(name)
     if run is None:
         run = evolve(suite_tasks(name), seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir,
-                     metric=COMBINE_METRIC if combined else None)
+                     metric=_metric(name))
     best, config = run.result["best"], run.config
     proxy, labels, extra = Proxy(run), run.labels, {}
     if combined:
@@ -190,7 +196,7 @@ def write_suite(names=SHIPPED_NAMES, out=None, *, seed: int = 0, n_jobs: int = -
     """
     written, runs = [], {}
     for name in names:
-        key = (suite_tasks(name), COMBINE_METRIC if name != evolved_name(name) else None)
+        key = (suite_tasks(name), _metric(name))
         if key not in runs:
             runs[key] = evolve(key[0], seed=seed, n_jobs=n_jobs, progress=progress, data_dir=data_dir, metric=key[1])
         payload = build_suite(name, seed=seed, data_dir=data_dir, run=runs[key])
