@@ -19,6 +19,7 @@ import argparse
 import time
 from pathlib import Path
 
+from zcgp.adapting import combine
 from zcgp.bench.search import ANCHORS
 from zcgp.evolving import evolve
 from zcgp.fitness.sources import load_tasks
@@ -29,7 +30,7 @@ from zcgp.scripts.evolve import labels_line as evolved_labels_line
 from zcgp.scripts.search import print_result
 from zcgp.searching import SEARCH_FILES, search
 from zcgp.spaces import get_space
-from zcgp.suite import COMBINE_METRIC, combine
+from zcgp.suite import COMBINE_METRIC
 from zcgp.util import claim_dir, format_table
 
 

@@ -51,11 +51,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--space", default="nb201",
                         help="nb101, nb201 (default), nb301, tnb101_micro, tnb101_macro or package.module:Class")
     parser.add_argument("--dataset", default=None, help="task of the space (default: its first, e.g. cifar10)")
-    parser.add_argument("--pick", default="auto",
-                        help="with --proxy RUN: which formula of the run: auto (default: the one expected to "
-                             "find the best network in --minutes, from its cost per network measured here and "
-                             "its precision at the top of the table), best (the run's choice), cheapest, or an "
-                             "index into [best, cost front...]")
+    parser.add_argument("--pick", default="combined",
+                        help="with --proxy RUN: what to search with. combined (default): the run's formula "
+                             "combined (combine-weighted) with synflow, flops, params, l2_norm and grad_norm on "
+                             "the labeled architectures it was evolved on, no label more; auto: the member of "
+                             "its cost front expected to find the best network in --minutes (cost measured "
+                             "here, precision at the top of its labeled rows); best: the run's own choice; "
+                             "cheapest; or an index into [best, cost front...]")
     parser.add_argument("--minutes", type=float, help="wall-time budget in minutes, setup included")
     parser.add_argument("--evaluations", type=int, help="budget in distinct networks scored")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")

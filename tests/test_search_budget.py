@@ -212,3 +212,47 @@ def test_pick_auto_reads_only_the_labels_the_run_saw(small_run):
         assert pick_formula(chosen, "auto", seconds=seconds, costs=costs, labeled=labeled) == \
             pick_formula(chosen, "auto", seconds=seconds, costs=costs, labeled=hidden)
     assert pick_formula(chosen, "auto", seconds=30.0, costs=costs, labeled=[])[0] == 0
+
+
+def test_a_run_searches_combined_on_its_own_train_splits_by_default(small_run):
+    """The default pick: the run's formula combined with the cheap proxies on exactly the
+    train-split rows it was evolved on (no label more), its labels and "labels alone" the run's."""
+    from zcgp.adapting import COMBINE_METHOD, COMBINE_PROXIES
+    from zcgp.fitness.splits import task_split
+
+    run = zcgp.Run.load(small_run)
+    adapted = zcgp.combine(run)
+    for task in zcgp.load_tasks(run.config["train_tasks"]):
+        rows = task_split(task, run.result["seed"], run.config["train_fraction"])[0]
+        assert adapted.labels["archs"][task.id] == [task.archs[i] for i in rows]
+    assert adapted.labels["spaces"] == run.labels["spaces"] and adapted.method == COMBINE_METHOD
+    assert set(adapted.proxy.terminals) <= {*zcgp.Proxy(run).terminals, *COMBINE_PROXIES}
+    options = {"evaluations": 12, "population": 6, "sample_size": 3, "lookup": True}
+    found = zcgp.search("nb201", small_run, **options)
+    assert found.info["pick"]["chosen"] == "combined"
+    assert found.info["formula"] == adapted.proxy.formula != run.formula
+    best = zcgp.search("nb201", small_run, pick="best", **options)
+    assert found.info["labels"] == best.info["labels"]
+    assert found.info["labels_alone"] == best.info["labels_alone"]
+
+
+def test_a_run_whose_table_has_moved_searches_with_its_formula_and_says_why(tmp_path, capsys):
+    task = zcgp.load_tasks("nb201/cifar10")[0]
+    import csv
+
+    table = tmp_path / "mine.csv"
+    cols = [task.proxies.index(p) for p in ("synflow", "nwot", "flops")]
+    with table.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["task", "arch", "accuracy", "synflow", "nwot", "flops"])
+        for arch, acc, row in zip(task.archs[:80], task.target[:80], task.values[:80]):
+            writer.writerow(["mine/c10", arch, float(acc), *(float(row[c]) for c in cols)])
+    run = zcgp.evolve(tasks="all", data=table, population=30, generations=2, progress=False,
+                      out=tmp_path / "run", plots=False)
+    assert zcgp.combine(run).labels["tasks"] == {"mine/c10": run.labels["tasks"]["mine/c10"]}
+    table.unlink()
+    with pytest.raises(zcgp.ZcgpError, match="table not found"):
+        zcgp.combine(tmp_path / "run")
+    found = zcgp.search("nb201", tmp_path / "run", evaluations=6, population=4, sample_size=2, lookup=True)
+    assert found.info["pick"]["chosen"] == "best" and "cannot be read to combine" in found.info["pick"]["reason"]
+    assert found.info["formula"] == run.formula

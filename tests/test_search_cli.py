@@ -334,8 +334,8 @@ def test_table_measure_reads_another_column_on_demand():
 
 
 def test_a_combined_transfer_searches_with_the_run_adapted_on_the_other_spaces_labels():
+    from zcgp.adapting import COMBINE_PROXIES
     from zcgp.bench.search import transfer_searches
-    from zcgp.suite import COMBINE_PROXIES
 
     options = {"population": 30, "generations": 2}
     space = get_space("nb301")

@@ -8,6 +8,7 @@ import json
 import pytest
 
 import zcgp
+from zcgp.adapting import COMBINE_METHOD, COMBINE_PROXIES
 from zcgp.nas.shipped import (
     COMBINED_NAMES,
     SHIPPED_NAMES,
@@ -22,7 +23,7 @@ from zcgp.nas.shipped import (
 )
 from zcgp.proxy import Proxy
 from zcgp.scripts.cli import main
-from zcgp.suite import COMBINE_METHOD, COMBINE_METRIC, COMBINE_PROXIES, suite_scores
+from zcgp.suite import COMBINE_METRIC, suite_scores
 
 PROVENANCE = {"command", "zcgp_version", "tasks", "held_out_space", "seed", "train_fraction", "settings", "labels"}
 

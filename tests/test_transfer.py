@@ -131,8 +131,8 @@ def test_folds_in_worker_processes_give_the_same_result(tasks):
 
 def test_combined_is_the_fold_formula_adapted_on_the_training_tasks_only(tasks):
     import zcgp
+    from zcgp.adapting import COMBINE_PROXIES
     from zcgp.gp.formula import infix
-    from zcgp.suite import COMBINE_PROXIES
 
     train, held = tasks[:1] + tasks[2:], tasks[1:2]
     hidden = [dataclasses.replace(t, target=np.full(t.n, np.nan)) for t in held]

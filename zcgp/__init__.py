@@ -12,7 +12,8 @@ The API (everything the `zcgp` command does; the command only parses, calls and 
 - `evaluate(source, tasks)`, `baselines(tasks)`: what `zcgp evaluate` / `zcgp baselines` print.
 - `search(space, proxy, *, minutes | evaluations, seed)` -> `SearchResult`: NAS with a proxy.
 - `adapt(proxy, labels, method=...)` -> `Adaptation`: a better proxy from a few labeled
-  architectures of a new space (few-shot).
+  architectures of a new space (few-shot); `combine(run)`: a run's formula combined with cheap
+  proxies on the labels it was evolved on (what `search` does with a run by default).
 - `predict(labels, candidates, predictor=..., features=...)` -> `Prediction`: rank a list of
   unlabeled architectures with a predictor fitted on a few labeled ones (few-shot).
 - `build_suite(name)`: regenerate a shipped suite proxy (`suite`, `suite-without-SPACE`,
@@ -47,6 +48,7 @@ _EXPORTS = {
     "search": "zcgp.searching",
     "adapt": "zcgp.adapting",
     "Adaptation": "zcgp.adapting",
+    "combine": "zcgp.adapting",
     "predict": "zcgp.predicting",
     "Prediction": "zcgp.predicting",
     "build_suite": "zcgp.suite",

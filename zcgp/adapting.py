@@ -51,9 +51,11 @@ from zcgp.run import Run
 
 ADAPT_METHODS = ("combine", "combine-weighted", "combine-monotone", "select", "evolve", "ensemble")
 COMBINE_LOSSES = {"combine": "mse", "combine-weighted": "weighted", "combine-monotone": "monotone"}  # -> `_combine`
+COMBINE_METHOD = "combine-weighted"      # `combine`'s: the top of the labeled ranking first
+COMBINE_PROXIES = ("synflow", "flops", "params", "l2_norm", "grad_norm")   # cheap: a search computes each
 EVOLVE = GPConfig(population=200, generations=10, max_depth=5, parsimony=2.0, hof_size=5)
 
-__all__ = ["ADAPT_METHODS", "Adaptation", "adapt", "label_tasks"]
+__all__ = ["ADAPT_METHODS", "COMBINE_METHOD", "COMBINE_PROXIES", "Adaptation", "adapt", "combine", "label_tasks"]
 
 
 @dataclass
@@ -234,14 +236,14 @@ def _ensemble(ranked) -> tuple[Proxy, list[Proxy]]:
 def _seen_archs(proxy: Proxy, spaces) -> tuple[dict[str, set], set[str]]:
     """The architectures a proxy was built on in `spaces`, per task: its train split rebuilt (a
     function of the task, seed and fraction) or, where it read every row, all of them; and the
-    spaces where neither matches its recorded count (a user's own task, no recorded split)."""
+    spaces where neither matches its recorded count (a user's table that has moved)."""
     info, counts = proxy.info or {}, _labels_of(proxy)["tasks"]
     seen = [t for t in counts if t.split("/")[0] in spaces]
     if not seen:
         return {}, set()
     try:
-        tasks = load_tasks(seen)
-    except ZcgpError:                                # e.g. a user's own task: its rows are not here
+        tasks = load_tasks(seen, data=info.get("data"), columns=info.get("data_columns"))
+    except ZcgpError:                                # e.g. a user's table that has moved
         return {}, {t.split("/")[0] for t in seen}
     known, lost = {}, set()
     for t in tasks:
@@ -340,3 +342,49 @@ def adapt(proxy, labels, *, method: str = "combine", seed: int = 0, columns: dic
     adapted.info = {**(adapted.info or {}), "labels": merged, "adapted_from": base.formula, "method": method}
     table = [{"name": n, "formula": p.formula, "kendall": tau} for n, p, tau in ranked]
     return Adaptation(adapted, method, table, merged, base.formula)
+
+
+def combine(proxy, tasks=None, method: str = COMBINE_METHOD, data_dir=None):
+    """A formula combined with the cheap proxies on labeled tasks, as the combined suite proxies are.
+
+    Parameters
+    ----------
+    proxy : str, Path, Proxy or Run
+        What `zcgp.adapt` takes (an evolved run, usually).
+    tasks : list of Task, optional
+        The labeled tasks (for a zero-shot proxy: every task of the spaces it was evolved on).
+        Default: the train splits of the tasks `proxy`, a run, was evolved on (the labels it read,
+        and no more: its in-distribution use).
+    method : str, default COMBINE_METHOD ("combine-weighted")
+        A combining method of `zcgp.adapt` (a key of COMBINE_LOSSES).
+    data_dir : path, optional
+        Another directory of the shipped files (without `tasks`).
+
+    Returns
+    -------
+    Adaptation
+        `zcgp.adapt(proxy, tasks, method=method, proxies=...)` over those of COMBINE_PROXIES that
+        at least one task has (a task lacking one gives it its neutral value).
+
+    Raises
+    ------
+    ZcgpError
+        Without `tasks`, when `proxy` is not an evolved run or its tasks cannot be read again.
+    """
+    if tasks is None:
+        tasks = _train_splits(proxy, data_dir)
+    cheap = [p for p in COMBINE_PROXIES if any(p in t.proxies for t in tasks)]
+    return adapt(proxy, tasks, method=method, proxies=cheap)
+
+
+def _train_splits(run, data_dir=None) -> list:
+    """The labeled rows an evolved run read: the train split of each of its tasks (of the shipped
+    tables, or of the user's table the run names, read again)."""
+    run = Run.load(run) if isinstance(run, (str, Path)) and Path(run).is_dir() else run
+    if not isinstance(run, Run):
+        raise ZcgpError("combining without labeled tasks needs an evolved run (a Run or its directory)")
+    config = run.config
+    seed, fraction = run.result.get("seed", 0), config["train_fraction"]
+    tasks = load_tasks(config["train_tasks"], data=config.get("data"), columns=config.get("data_columns"),
+                       data_dir=data_dir)
+    return [t.subset(task_split(t, seed, fraction)[0]) for t in tasks]

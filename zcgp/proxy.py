@@ -140,8 +140,10 @@ class Proxy:
             config = result["config"]
             self._setup(tree, tuple(config["terminals"]), transform or config["transform"],
                         missing or config.get("missing", "exclude"))
+            data = {"data": config["data"], "data_columns": config.get("data_columns")} \
+                if config.get("data") is not None else {}            # a user's table: where its rows are
             self.info = {"seed": result.get("seed"), "train_fraction": config.get("train_fraction"),
-                         **{k: result[k] for k in ("labels",) if k in result}}
+                         **{k: result[k] for k in ("labels",) if k in result}, **data}
             return
         if not isinstance(source, str):
             raise ZcgpError(f"cannot make a proxy from {type(source).__name__}; give a formula, a Run or a run "

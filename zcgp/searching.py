@@ -7,8 +7,10 @@ computed by the batched torch module on freshly built networks (`proxies.measure
 NAS-Bench-Suite-Zero table (only its architectures are searched). The budget is `minutes`
 (wall time, setup included; a batch is cut to the time left) and/or `evaluations`. A
 formula is ranked against the search's own initial population (scored once, counted as
-evaluations, cached on disk). With a run as the proxy, `pick` chooses from the run's cost
-Pareto front the formula expected to find the best network in the budget (`nas.choice`).
+evaluations, cached on disk). With a run as the proxy, `pick` says what to search with: by
+default its formula combined with cheap proxies on the labels it was evolved on
+(`combined_formula`), or a member of its cost Pareto front (`nas.choice`; "auto": the one
+expected to find the best network in the budget).
 The found network is looked up in the benchmark (`nas.benchmark`): read only to report.
 """
 
@@ -24,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from zcgp.adapting import COMBINE_METHOD, COMBINE_PROXIES, combine
 from zcgp.errors import ZcgpError
 from zcgp.fitness.data import SPACE_FILES
 from zcgp.fitness.sources import load_tasks
@@ -56,8 +59,8 @@ SEARCH_FILES = ("result.json", "trajectory.csv", "search.png")
 STOP_REASONS = {"evaluations": "evaluation budget reached", "time": "time budget reached",
                 "interrupted": "interrupted", "exhausted": "no new network in the last 200 batches"}
 
-__all__ = ["SEARCH_FILES", "STOP_REASONS", "SearchResult", "benchmark_of", "candidates", "labeled_rows", "load_formula",
-           "resolve_workers", "search"]
+__all__ = ["SEARCH_FILES", "STOP_REASONS", "SearchResult", "benchmark_of", "candidates", "combined_formula",
+           "labeled_rows", "load_formula", "resolve_workers", "search"]
 
 
 @dataclass
@@ -319,6 +322,35 @@ def labeled_rows(run: Run, data_dir=None) -> list:
             for task in load_tasks(run.config["train_tasks"], data_dir=data_dir)]
 
 
+def combined_formula(run: Run, data_dir=None) -> tuple[Proxy, dict]:
+    """What `--pick combined` searches with: the run's formula combined (`zcgp.adapting.combine`)
+    with the cheap proxies on the train splits it was evolved on, and why.
+
+    Parameters
+    ----------
+    run : Run
+    data_dir : path, optional
+        Another directory of the shipped files.
+
+    Returns
+    -------
+    tuple of (Proxy, dict)
+        The formula and {"chosen", "formula", "reason"}: "combined", or "best" (the run's formula
+        alone) when its labeled rows cannot be read again (a user's table that has moved).
+    """
+    try:
+        adapted = combine(run, data_dir=data_dir)
+    except ZcgpError as error:
+        formula = Proxy(run)
+        return formula, {"chosen": "best", "formula": formula.formula,
+                         "reason": f"the run's formula alone: its labels cannot be read to combine ({error})"}
+    added = [t for t in adapted.proxy.terminals if t in COMBINE_PROXIES]
+    seen = ", ".join(f"{n} of {s}" for s, n in adapted.labels["spaces"].items())
+    reason = (f"the run's formula combined ({COMBINE_METHOD}) with {', '.join(added)} on the labeled "
+              f"architectures it was evolved on ({seen}; no label more)")
+    return adapted.proxy, {"chosen": "combined", "formula": adapted.proxy.formula, "reason": reason}
+
+
 def _run_of(proxy) -> Run | None:
     if isinstance(proxy, Run):
         return proxy
@@ -366,12 +398,15 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
     if run is None:
         formula = load_formula(proxy)
         chosen = [(None, formula)]
+    elif pick == "combined":
+        formula, details["pick"] = combined_formula(run, data_dir)
+        chosen = [(details["pick"]["chosen"], formula)]
     else:
         chosen = [(n, load_formula(p)) for n, p in candidates(run)]
     names = tuple(dict.fromkeys(t for _, p in chosen for t in p.terminals))
     impute = any(p.missing == "impute" for _, p in chosen)      # lookup: a table may lack a terminal
     measure, searched = make_measure(space, names, task, impute=impute, **measure_options)
-    if run is not None:
+    if run is not None and pick != "combined":
         formula, details["pick"] = choose_formula(chosen, pick, measure, space, labeled_rows(run, data_dir),
                                                   minutes=minutes, start=start, lookup=lookup,
                                                   population=population)
@@ -431,7 +466,7 @@ def benchmark_of(space, task: str, *, nb201_table=None, data_dir=None) -> Benchm
 def search(space, proxy=None, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
            task: str | None = None, lookup: bool = False, population: int = POPULATION,
            sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
-           workers: int = 1, pick: str = "auto", data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
+           workers: int = 1, pick: str = "combined", data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
     """Search `space` for the network `proxy` scores highest, training nothing.
 
     Parameters
@@ -463,8 +498,10 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     workers : int
         Processes scoring networks (-1: every core); values are identical for any number.
     pick : str
-        With a run: "auto" (the formula expected to find the best network in the budget),
-        "best" (the run's choice), "cheapest", or an index into [best, cost front...].
+        With a run: "combined" (the default: its formula combined with cheap proxies on the labels
+        it was evolved on, `combined_formula`), "auto" (the member of its cost front expected to
+        find the best network in the budget), "best" (the run's choice), "cheapest", or an index
+        into [best, cost front...].
     data_dir : path, optional
         NAS-Bench-Suite-Zero files (default: the shipped copy).
     nb201_table : path, optional

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from zcgp import __version__
-from zcgp.adapting import adapt
+from zcgp.adapting import COMBINE_METHOD, COMBINE_PROXIES, combine
 from zcgp.evolving import evolve
 from zcgp.fitness.families import score as family_score
 from zcgp.fitness.sources import load_tasks
@@ -33,12 +33,9 @@ from zcgp.proxy import Proxy
 from zcgp.util import atomic_write_json
 
 SCORE_METRICS = ("kendall", "spearman", "top10")
-COMBINE_METHOD = "combine-weighted"
 COMBINE_METRIC = "sample500"        # chosen for the search without NB201: docs/results/transfer.md
-COMBINE_PROXIES = ("synflow", "flops", "params", "l2_norm", "grad_norm")   # cheap: a search computes each
 
-__all__ = ["COMBINE_METHOD", "COMBINE_METRIC", "COMBINE_PROXIES", "SCORE_METRICS", "build_suite", "combine",
-           "suite_scores", "write_suite"]
+__all__ = ["COMBINE_METRIC", "SCORE_METRICS", "build_suite", "suite_scores", "write_suite"]
 
 
 def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[str], data_dir=None,
@@ -80,28 +77,6 @@ def suite_scores(proxy: Proxy, seed: int, train_fraction: float, trained: set[st
     return {"per_task": per_task,
             "held_out": {space: {m: float(np.mean([r[m] for r in rows])) for m in SCORE_METRICS}
                          for space, rows in held.items()}}
-
-
-def combine(proxy, tasks, method: str = COMBINE_METHOD):
-    """A formula combined with the cheap proxies on labeled tasks, as the combined suite proxies are.
-
-    Parameters
-    ----------
-    proxy : str, Path, Proxy or Run
-        What `zcgp.adapt` takes (an evolved run, usually).
-    tasks : list of Task
-        The labeled tasks (for a zero-shot proxy: every task of the spaces it was evolved on).
-    method : str, default COMBINE_METHOD ("combine-weighted")
-        A combining method of `zcgp.adapt`: "combine" or "combine-weighted".
-
-    Returns
-    -------
-    Adaptation
-        `zcgp.adapt(proxy, tasks, method=method, proxies=...)` over those of COMBINE_PROXIES that
-        at least one task has (a task lacking one gives it its neutral value).
-    """
-    cheap = [p for p in COMBINE_PROXIES if any(p in t.proxies for t in tasks)]
-    return adapt(proxy, tasks, method=method, proxies=cheap)
 
 
 def _metric(name: str) -> str | None:

@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from zcgp.adapting import COMBINE_LOSSES
+from zcgp.adapting import combine as combine_run
 from zcgp.errors import ZcgpError
 from zcgp.evolving import evolve
 from zcgp.fitness.families import FITNESS_METRICS
@@ -28,7 +29,6 @@ from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.searching import load_formula, search
 from zcgp.spaces import get_space
 from zcgp.spaces.search import POPULATION, SAMPLE_SIZE, aging_evolution
-from zcgp.suite import combine as combine_run
 
 __all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "evolved_objective", "record_labels",
            "seconds_per_network", "timed_rows", "timed_searches", "transfer_searches"]
@@ -74,7 +74,7 @@ def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str,
     bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
     records = []
     for label, source in objectives.items():
-        mode = label.partition(":")[2] or "auto"
+        mode = label.partition(":")[2] or "combined"
         for seed in seeds:
             result = search(space, source, minutes=minutes, seed=seed, task=task, lookup=lookup,
                             population=population, sample_size=sample_size, settings=settings, workers=workers,
@@ -201,7 +201,7 @@ ANCHORS = {
 
 def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool = False,
                       settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
-                      evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "auto",
+                      evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "combined",
                       label: str | None = None, combine: str | None = None) -> list[dict]:
     """The zero-shot benchmark, as a researcher with a new space runs it.
 
@@ -234,14 +234,15 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
     own : bool
         Evolve on the searched space's own tasks instead (the in-distribution path, objective
         "own": `zcgp evolve --tasks SPACE` then `zcgp search --proxy RUN`).
-    pick : str, default "auto"
+    pick : str, default "combined"
         The search's `--pick` (`zcgp.nas.choice.check_pick`).
     label : str, optional
         The records' objective name (default: "own" or "transfer").
     combine : str, optional
         A combining adaptation ("combine" or "combine-weighted"): the run's formula combined
-        (`zcgp.suite.combine`) on all labeled architectures of the spaces it was evolved on, as
-        `zcgp suite` builds `suite-combined-without-SPACE`; timed with the evolution.
+        (`zcgp.adapting.combine`) on all labeled architectures of the spaces it was evolved on, as
+        `zcgp suite` builds `suite-combined-without-SPACE` (with `own`: on the train splits the
+        run was evolved on, no more labels); timed with the evolution.
 
     Returns
     -------
@@ -252,12 +253,14 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
     others = [space.name] if own else [s for s in SUITE_SPACES if s != space.name]
     label = label or ("own" if own else "transfer")
     bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
-    labeled = load_tasks(others, data_dir=data_dir) if combine is not None else None    # once, for every seed
+    # the combination's labels: every architecture of the other spaces (zero-shot), or only the
+    # train splits the run read (own: in distribution, no label more than the evolution's)
+    labeled = load_tasks(others, data_dir=data_dir) if combine is not None and not own else None
     records = []
     for seed in seeds:
         start = time.perf_counter()
         run = evolve(",".join(others), seed=seed, progress=False, data_dir=data_dir, **(evolve_options or {}))
-        objective = run if combine is None else combine_run(run, labeled, combine).proxy
+        objective = run if combine is None else combine_run(run, labeled, combine, data_dir).proxy
         evolved = time.perf_counter() - start
         result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
                         workers=workers, pick=pick, data_dir=data_dir)
@@ -297,7 +300,7 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     >>> evolved_objective("transfer:top10:best")
     (False, {'metric': 'top10'}, 'best')
     >>> evolved_objective("transfer:combine-weighted")
-    (False, {'combine': 'combine-weighted'}, 'auto')
+    (False, {'combine': 'combine-weighted'}, 'combined')
     >>> evolved_objective("synflow") is None
     True
     """
@@ -313,7 +316,7 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
                             f"a pick ({', '.join(PICKS)}) or a combination ({', '.join(COMBINE_LOSSES)}), "
                             f"or repeats one")
         chosen[key] = option
-    pick = chosen.pop("pick", "auto")
+    pick = chosen.pop("pick", "combined")
     return kind == "own", chosen, pick
 
 

@@ -5,7 +5,7 @@ splits of the other units only (`fit_unit`; the held-out targets are never read)
 scored on all architectures of the held-out unit (`score_unit`):
   * evolved: the GP formula (`EvolveSettings`, i.e. the `zcgp evolve` options, final
     formula chosen by `gp.final.final_entry`);
-  * combined (with `combine`): that formula combined (`zcgp.suite.combine`, e.g. by
+  * combined (with `combine`): that formula combined (`zcgp.adapting.combine`, e.g. by
     "combine-weighted") on all labeled architectures of the training units, as the shipped
     `suite-combined-without-SPACE` proxies are built;
   * best proxy (train): the hand-crafted proxy with the best mean train Kendall over the
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
+from zcgp.adapting import combine as combine_formula
 from zcgp.errors import ZcgpError
 from zcgp.fitness.baselines import (
     best_train_proxy,
@@ -48,7 +49,6 @@ from zcgp.gp.formula import infix
 from zcgp.gp.primitives import to_code
 from zcgp.gp.settings import EvolveSettings
 from zcgp.proxy import Proxy
-from zcgp.suite import combine as combine_formula
 from zcgp.util import finish, pyplot
 
 UNITS = ("space", "task")

@@ -22,7 +22,7 @@ import numpy as np
 from zcgp.errors import ZcgpError
 from zcgp.nas.cost import measured_cost
 
-PICKS = ("auto", "best", "cheapest")
+PICKS = ("combined", "auto", "best", "cheapest")    # "combined": `zcgp.searching`, the rest here
 COST_SHARE = 0.1              # at most this share of a time budget goes to measuring costs
 MAX_CANDIDATES = 6            # the run's choice + up to 5 members of the cost front, spread over cost
 
@@ -36,7 +36,7 @@ def check_pick(pick: str) -> str:
     Parameters
     ----------
     pick : str
-        "auto", "best", "cheapest", or a non-negative integer such as "2".
+        "combined", "auto", "best", "cheapest", or a non-negative integer such as "2".
 
     Returns
     -------
@@ -50,7 +50,7 @@ def check_pick(pick: str) -> str:
     """
     if pick in PICKS or (isinstance(pick, str) and pick.isdigit()):
         return pick
-    raise ZcgpError(f"--pick must be auto, best, cheapest or a cost-front index, got '{pick}'")
+    raise ZcgpError(f"--pick must be combined, auto, best, cheapest or a cost-front index, got '{pick}'")
 
 
 def expected_best_of(scores: np.ndarray, accuracy: np.ndarray, n: int) -> float:
