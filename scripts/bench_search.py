@@ -71,9 +71,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="time mode: the zero-shot row, one zcgp evolve on every other space per seed, "
                              "then a search with it (objective name: transfer; 'own' in --objectives evolves on "
                              "the searched space's own tasks instead: in distribution; 'transfer:top10:best' "
-                             "evolves with that fitness metric and searches with that --pick; "
-                             "'transfer:combine-weighted' also combines the run's formula with cheap proxies on "
-                             "those spaces' labels, as the shipped suite-combined proxies are built)")
+                             "evolves with that fitness metric and searches with that --pick (default: combined, as "
+                             "zcgp search --proxy RUN); 'transfer:combine-weighted' combines the run's formula "
+                             "with cheap proxies on all those spaces' labels, as the shipped suite-combined "
+                             "proxies are built)")
     parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
                         help="search nothing: print the time-mode tables of saved --out files together")
     parser.add_argument("--seeds", default=None, help="comma list of seeds (default: 0..9; time mode 0..4)")
