@@ -1,6 +1,11 @@
 """Fitness families beyond Kendall / Spearman, each scoring many candidates at once.
 
 Every family takes a `RankTarget` (one task's target) and scores of shape (k, n):
+  * "kendall_tiebreak": Kendall's tau-b with the candidate's ties broken at random (its
+    expectation): tied pairs count zero and stay in the denominator, so a formula cannot
+    gain by tying architectures (clipping ``min(0.5, x)`` under the rank transform ties the
+    top half, which raises tau-b while it hides the top from a search). Equal to tau-b
+    times sqrt(1 - candidate-tied pairs / all pairs).
   * "wkendall": scipy.stats.weightedtau with its defaults (hyperbolic weigher 1/(r+1),
     additive, averaged over the rank by (x, y) and by (y, x)); O(n log n) per candidate
     via per-element discordance counts from one bottom-up merge over all candidates.
@@ -40,7 +45,7 @@ __all__ = ["FAMILIES", "FITNESS_METRICS", "NDCG_FRACTIONS", "SAMPLES", "TOP_FRAC
 TOP_FRACTIONS = {"top1": 0.01, "top5": 0.05, "top10": 0.10}
 NDCG_FRACTIONS = {"ndcg": None, "ndcg10": 0.10}
 SAMPLES = {"sample500": (500, None), "sample500_p10": (500, 0.10)}   # name -> (sample size, quantile or mean)
-FAMILIES = ("wkendall", *TOP_FRACTIONS, *NDCG_FRACTIONS, *SAMPLES)
+FAMILIES = ("kendall_tiebreak", "wkendall", *TOP_FRACTIONS, *NDCG_FRACTIONS, *SAMPLES)
 FITNESS_METRICS = METRICS + FAMILIES
 
 
@@ -291,6 +296,8 @@ def score(target: RankTarget, scores, metric: str = "kendall") -> np.ndarray:
         # a constant target ranks nothing: WORST, as kendall / spearman give (where scipy's
         # weightedtau gives NaN, and sklearn's ndcg_score 1 to every candidate)
         return target._by_chunks(scores, lambda s: np.full(s.shape[0], WORST))
+    if metric == "kendall_tiebreak":
+        return target._by_chunks(scores, lambda s: target._kendall_rows(s, untied=True))
     if metric == "wkendall":
         return target._by_chunks(scores, lambda s: _weighted_kendall_rows(prep, s))
     if metric in TOP_FRACTIONS:

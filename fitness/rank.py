@@ -234,17 +234,22 @@ class RankTarget:
         """
         return self._by_chunks(scores, self._kendall_rows)
 
-    def _kendall_rows(self, s: np.ndarray) -> np.ndarray:
+    def _kendall_rows(self, s: np.ndarray, untied: bool = False) -> np.ndarray:
+        """Tau-b of valid rows; `untied`: the candidate's tied pairs stay in the denominator
+        (`fitness.families` "kendall_tiebreak")."""
         if self.n >= LONG_ROWS:
-            return self._kendall_long_rows(s)
-        return self._kendall_merge(s)
+            tau = self._kendall_long_rows(s)
+            if untied:
+                tau = np.where(tau > WORST, tau * np.sqrt(1.0 - _dense_ranks_and_ties(s)[1] / self.total_pairs), WORST)
+            return tau
+        return self._kendall_merge(s, untied)
 
     def _kendall_long_rows(self, s: np.ndarray) -> np.ndarray:
         from scipy.stats import kendalltau
         tau = np.array([kendalltau(row, self.y).statistic for row in s], dtype=float)
         return np.where(np.isfinite(tau), np.clip(tau, -1.0, 1.0), WORST)
 
-    def _kendall_merge(self, s: np.ndarray) -> np.ndarray:
+    def _kendall_merge(self, s: np.ndarray, untied: bool = False) -> np.ndarray:
         x_dense, x_ties = _dense_ranks_and_ties(s)
         joint = np.sort(self.y_group_key + x_dense, axis=1)        # order by (y, x)
         joint_ties = _tied_pairs_sorted(joint) if x_ties.any() else 0
@@ -252,7 +257,7 @@ class RankTarget:
         tot = self.total_pairs
         con_minus_dis = tot - x_ties - self.y_ties + joint_ties - 2 * discordant
         with np.errstate(divide="ignore", invalid="ignore"):
-            tau = con_minus_dis / np.sqrt(tot - x_ties) / np.sqrt(tot - self.y_ties)
+            tau = con_minus_dis / np.sqrt(tot if untied else tot - x_ties) / np.sqrt(tot - self.y_ties)
         return np.where(np.isfinite(tau), np.clip(tau, -1.0, 1.0), WORST)
 
     def spearman(self, scores) -> np.ndarray:

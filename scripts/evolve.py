@@ -67,10 +67,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--transform", choices=TRANSFORMS, help="input transform of every proxy, "
                       f"per task within the scored set (default: {RUN.transform})")
     data.add_argument("--metric", choices=FITNESS_METRICS,
-                      help="fitness per task: kendall (default), spearman, wkendall (weighted Kendall, "
-                           "scipy weightedtau), top1/top5/top10 (precision at the top p%% by accuracy), "
-                           "ndcg, ndcg10 (NDCG over all / the top 10%%), sample500 / sample500_p10 (accuracy "
-                           "percentile of the best-scored of 500 random architectures: mean / lower decile)")
+                      help="fitness per task: kendall (default), spearman, kendall_tiebreak (Kendall with the "
+                           "formula's ties broken at random: tying architectures never pays), "
+                           "wkendall (weighted Kendall, scipy weightedtau), top1/top5/top10 (precision at the "
+                           "top p%% by accuracy), ndcg, ndcg10 (NDCG over all / the top 10%%), "
+                           "sample500 / sample500_p10 (accuracy percentile of the best-scored of 500 random "
+                           "architectures: mean / lower decile)")
     data.add_argument("--proxies", metavar="LIST", help="comma list restricting the terminals")
     data.add_argument("--terminals", dest="terminal_set", choices=TERMINAL_SETS,
                       help=f"all: every proxy of the tasks; heldout: only the proxies that every "

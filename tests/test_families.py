@@ -113,3 +113,48 @@ def test_sample500_of_a_space_of_500_or_fewer_keeps_the_top_scored():
     draws = [percentile[s[x[0, s].argmax()]] for s in (rng.choice(2000, 500, replace=False) for _ in range(4000))]
     assert score_many(x, y, "sample500")[0] == pytest.approx(np.mean(draws), abs=0.005)
     assert score_many(x, y, "sample500_p10")[0] == pytest.approx(np.quantile(draws, 0.10), abs=0.01)
+
+
+@pytest.mark.parametrize("seed,n,ties", [(0, 2, False), (1, 7, True), (3, 61, True), (4, 300, True), (5, 513, False)])
+def test_kendall_tiebreak_is_pairwise_sign_sum_over_untied_denominator(seed, n, ties):
+    x, y = _problem(seed, n, 9, ties)
+    x[0] = 1.0                                        # constant: WORST
+    got = score_many(x, y, "kendall_tiebreak")
+    assert got[0] == WORST
+    i, j = np.triu_indices(n, 1)
+    y_tied = int((y[i] == y[j]).sum())
+    for r in range(1, 9):
+        s = float((np.sign(x[r, i] - x[r, j]) * np.sign(y[i] - y[j])).sum())
+        want = s / np.sqrt(i.size * (i.size - y_tied))
+        assert got[r] == pytest.approx(want, abs=1e-12)
+        if not ties:                                  # no candidate ties: tau-b itself
+            assert got[r] == pytest.approx(stats.kendalltau(x[r], y).statistic, abs=1e-12)
+
+
+def test_kendall_tiebreak_same_on_scipy_path(monkeypatch):
+    from zcgp.fitness import rank as rank_module
+    x, y = _problem(9, 80, 6, True)
+    merged = score_many(x, y, "kendall_tiebreak")
+    monkeypatch.setattr(rank_module, "LONG_ROWS", 10)          # scipy's kendalltau, then the untie factor
+    np.testing.assert_allclose(score_many(x, y, "kendall_tiebreak"), merged, atol=1e-12)
+    assert (np.abs(merged) < np.abs(score_many(x, y, "kendall"))).all()   # every row has ties: shrunk
+
+
+def test_kendall_tiebreak_is_the_mean_tau_b_over_random_tie_breaking():
+    x, y = _problem(8, 12, 1, True)
+    rng = np.random.default_rng(0)
+    draws = [stats.kendalltau(x[0] + 1e-6 * rng.random(12), y).statistic for _ in range(4000)]
+    assert score_many(x, y, "kendall_tiebreak")[0] == pytest.approx(np.mean(draws), abs=0.01)
+
+
+def test_kendall_tiebreak_refuses_the_clipping_gain():
+    """Tying the top of a ranking that is random there raises tau-b; the tie-broken Kendall falls."""
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=400)
+    top = np.quantile(y, 0.7)
+    x = np.where(y < top, y, top + rng.random(400))              # no signal in the top 30 %
+    clipped = np.minimum(x, top)
+    tau_b = score_many(np.stack([x, clipped]), y, "kendall")
+    broken = score_many(np.stack([x, clipped]), y, "kendall_tiebreak")
+    assert tau_b[1] > tau_b[0]
+    assert broken[1] < broken[0]
