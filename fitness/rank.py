@@ -16,7 +16,7 @@ import numpy as np
 from zcgp.errors import ZcgpError
 
 __all__ = ["LONG_ROWS", "METRICS", "WORST", "RankTarget", "average_ranks", "count_inversions", "kendall_many",
-           "spearman_many"]
+           "largest_tie", "spearman_many"]
 
 WORST = -1.0
 METRICS = ("kendall", "spearman")
@@ -85,6 +85,29 @@ def _dense_ranks_and_ties(values: np.ndarray):
     new_run, start = _run_starts(sorted_rows)
     np.put_along_axis(dense, order, np.cumsum(new_run, axis=1) - 1, axis=1)
     return dense, (np.arange(n) - start).sum(axis=1)
+
+
+def largest_tie(values) -> np.ndarray:
+    """The size of the largest group of equal values in each row (NaN equals nothing).
+
+    Parameters
+    ----------
+    values : array_like of float, shape (k, n) or (n,)
+        One row per candidate.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (k,)
+        1 for a row without ties, n for a constant row.
+
+    Examples
+    --------
+    >>> largest_tie([[1.0, 1.0, 2.0, 1.0], [1.0, 2.0, 3.0, np.nan]])
+    array([3, 1])
+    """
+    rows = np.sort(np.atleast_2d(np.asarray(values, dtype=float)), axis=1)
+    _, start = _run_starts(rows)
+    return (np.arange(rows.shape[1]) - start).max(axis=1) + 1
 
 
 def _tied_pairs_sorted(sorted_rows: np.ndarray) -> np.ndarray:

@@ -11,7 +11,11 @@
     of the main run and of each other, so they run in `n_jobs` processes with the same result
     for any number. With one training space it is "train".
 Every choice reads the archives and the train splits only, so a resumed run picks the same
-formula and no held-out label is read.
+formula and no held-out label is read. The final pick of "validation" and "inner-loso" passes
+over a member that ties architectures its terminals tell apart (`collapsed`): under the rank
+transform ``min(0.5, x)`` ties the top half of x, which Kendall's tau-b excuses and a search
+cannot use. The inner folds score every cap's best member as it is, so the cap is chosen as
+without the check.
 """
 
 from __future__ import annotations
@@ -20,17 +24,20 @@ from dataclasses import replace
 
 import numpy as np
 
+from zcgp.fitness.rank import largest_tie
 from zcgp.gp.archive import Entry, rank_key
 from zcgp.gp.dataset import Dataset
 from zcgp.gp.evolution import Engine
 from zcgp.gp.parallel import Evaluator
-from zcgp.gp.primitives import to_code
+from zcgp.gp.primitives import code_terminals, to_code
 from zcgp.gp.settings import EvolveSettings
 
 SIZE_CAPS = (3, 5, 7, 9, 13, 17, 25, None)     # inner-loso candidates (None = no cap)
+TIE_SLACK = 0.05     # share of a task's architectures a final formula may tie beyond its terminals
+TIE_FLOOR = 5        # ... and at least this many
 
-__all__ = ["SIZE_CAPS", "InnerLoso", "archive_members", "capped_best", "final_entry", "inner_loso_cap", "run_engine",
-           "select_final"]
+__all__ = ["SIZE_CAPS", "TIE_FLOOR", "TIE_SLACK", "InnerLoso", "archive_members", "capped_best", "collapsed",
+           "final_entry", "inner_loso_cap", "run_engine", "select_final"]
 
 
 def run_engine(tasks, terminals, settings: EvolveSettings, seed: int, n_jobs: int = 1) -> Engine:
@@ -59,13 +66,61 @@ def run_engine(tasks, terminals, settings: EvolveSettings, seed: int, n_jobs: in
     return Engine(dataset, config, Evaluator(dataset, n_jobs)).run()
 
 
-def archive_members(engine: Engine) -> list[Entry]:
+def collapsed(dataset: Dataset, codes) -> np.ndarray:
+    """Which formulas tie architectures their terminals tell apart.
+
+    A formula collapses when, on some task of `dataset`, its largest group of equal values
+    exceeds the largest of any of its terminals there by more than TIE_SLACK of the task's
+    architectures (and TIE_FLOOR); a formula of no terminal never does. Clipping the top or
+    the bottom tenth of a terminal's ranks does; ``min(a, b)``, whose values coincide only
+    where a rank of a meets the same rank of b, does not.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The fitness cases (the train splits).
+    codes : sequence of tuple
+        Flat prefix codes.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (k,)
+
+    Examples
+    --------
+    >>> from zcgp.fitness.tasks import make_task
+    >>> from zcgp.gp.primitives import make_pset, parse_tree
+    >>> x = np.arange(400.0)
+    >>> task = make_task("toy/a", [str(i) for i in x], ["x"], x[:, None], x, "toy")
+    >>> data = Dataset.build([task], ["x"])
+    >>> pset = make_pset(["x"])
+    >>> collapsed(data, [to_code(parse_tree(f, pset)) for f in ("x", "fmin(0.5, x)")])
+    array([False,  True])
+    """
+    out = dataset.outputs(codes)
+    used = [sorted(code_terminals(c)) for c in codes]
+    bad = np.zeros(len(codes), dtype=bool)
+    for b in dataset.blocks:
+        n = b.stop - b.start
+        group = largest_tie(out[:, b.start:b.stop])
+        base = {name: largest_tie(np.broadcast_to(dataset.columns[name], (dataset.n,))[b.start:b.stop])[0]
+                for name in set().union(*used)}
+        slack = max(TIE_SLACK * n, TIE_FLOOR)
+        bad |= np.array([bool(names) and group[i] > max(base[t] for t in names) + slack
+                         for i, names in enumerate(used)])
+    return bad
+
+
+def archive_members(engine: Engine, usable: bool = False) -> list[Entry]:
     """The distinct members of the hall of fame and the size Pareto front, best first.
 
     Parameters
     ----------
     engine : Engine
         A run's engine.
+    usable : bool, default False
+        Leave out the members that `collapsed` on the run's train splits (keep all of them
+        when every one does).
 
     Returns
     -------
@@ -75,10 +130,14 @@ def archive_members(engine: Engine) -> list[Entry]:
     members: dict[str, Entry] = {}
     for e in list(engine.hof) + list(engine.front_size):
         members.setdefault(e.key, e)
-    return sorted(members.values(), key=rank_key)
+    ordered = sorted(members.values(), key=rank_key)
+    if not usable:
+        return ordered
+    bad = collapsed(engine.dataset, [to_code(engine.tree(e.key)) for e in ordered])
+    return [e for e, b in zip(ordered, bad) if not b] or ordered
 
 
-def capped_best(engine: Engine, cap: int | None) -> Entry:
+def capped_best(engine: Engine, cap: int | None, usable: bool = False) -> Entry:
     """Best archive member with at most `cap` nodes (the smallest member when none fits).
 
     Parameters
@@ -87,13 +146,15 @@ def capped_best(engine: Engine, cap: int | None) -> Entry:
         A run's engine.
     cap : int or None
         The largest size allowed; None for no cap.
+    usable : bool, default False
+        Pass over the members that `collapsed` (see `archive_members`).
 
     Returns
     -------
     Entry
         The member.
     """
-    members = archive_members(engine)
+    members = archive_members(engine, usable)
     fitting = [e for e in members if cap is None or e.size <= cap]
     return fitting[0] if fitting else min(members, key=lambda e: (e.size, *rank_key(e)))
 
@@ -120,7 +181,7 @@ def select_final(engine: Engine, validation: Dataset | None = None) -> tuple[Ent
     """
     if validation is None:
         return engine.best, []
-    entries = archive_members(engine)
+    entries = archive_members(engine, usable=True)
     scores = validation.score([to_code(engine.tree(e.key)) for e in entries])
     rows = [{"entry": e, "validation": validation.aggregate(row),
              "validation_per_task": tuple(float(x) for x in row)} for e, row in zip(entries, scores)]
@@ -252,6 +313,6 @@ def final_entry(engine: Engine, settings: EvolveSettings, tasks, terminals, seed
     """
     if settings.select == "inner-loso":
         cap, scores = inner if inner is not None else inner_loso_cap(tasks, terminals, settings, seed, n_jobs)
-        return capped_best(engine, cap), {"size_cap": cap, "inner_scores": scores}
+        return capped_best(engine, cap, usable=True), {"size_cap": cap, "inner_scores": scores}
     entry, candidates = select_final(engine, validation if settings.select == "validation" else None)
     return entry, {"candidates": candidates}

@@ -11,7 +11,9 @@ Tasks: the shipped NAS-Bench-Suite-Zero tables, or your own long table (--data F
 FILE.parquet | DIR: one row per (task, arch), proxy columns, an accuracy column).
 Final formula (--select): by default, when the tasks span several spaces, an inner
 leave-one-space-out on the training spaces (one extra run per space) chooses a size cap, and
-the best formula under it is kept (measured in the docs: results, transfer).
+the best formula under it is kept (measured in the docs: results, transfer). That pick, and
+--select validation's, pass over a formula that ties architectures its own proxies tell apart
+(min(0.5, x) ties the top half of x): a search could not order them.
 --select train keeps the best train fitness; --select validation evolves on 75% of each
 task's train split and picks the final formula (among the hall of fame and the size Pareto
 front) by mean score on the other 25%.
@@ -87,7 +89,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                       help="how the final formula is chosen: inner-loso (default) = the best member "
                            "of the hall of fame and size front under the size cap that does best in an "
                            "inner leave-one-space-out on the train tasks' spaces (one extra run per "
-                           "space; with one space it is train); train = best train fitness; "
+                           "space; with one space, the best train fitness); both pass over a member that ties "
+                           "architectures its terminals tell apart, as min(0.5, x) does; train = best train fitness; "
                            f"validation = evolve on {round(100 * (1 - DEFAULT_VALIDATION_FRACTION))}%% of each "
                            f"task's train split and pick, among the hall of fame and the size "
                            f"Pareto front, the best mean score on the other "

@@ -17,7 +17,7 @@ from zcgp.gp.evolution import Engine, Individual, _clone
 from zcgp.gp.formula import parse_formula
 from zcgp.gp.parallel import Evaluator
 from zcgp.gp.primitives import to_code
-from zcgp.gp.settings import GPConfig
+from zcgp.gp.settings import EvolveSettings, GPConfig
 
 
 def synthetic_task(task_id="syn/a", n=300, seed=0, target=lambda a, b, c: a * b, proxies=("a", "b", "c")):
@@ -427,3 +427,28 @@ def test_inner_validation_split_and_final_selection(nb201):
     assert [r["validation_per_task"] for r in rows] == [tuple(float(x) for x in s) for s in scores]
     assert chosen is rows[0]["entry"] and rows[0]["validation"] == max(r["validation"] for r in rows)
     assert len(rows) == len({e.key for e in list(engine.hof) + list(engine.front_size)})
+
+
+def test_final_pick_passes_over_a_member_that_ties_what_its_terminals_tell_apart(monkeypatch):
+    from zcgp.gp import final
+    a = synthetic_task("syn/a", proxies=("a", "b", "c"), target=lambda a, b, c: a + b)
+    b = synthetic_task("syn/b", seed=1, proxies=("a", "b"), target=lambda a, b, c: a)
+    terms, _ = select_terminals([a, b], "impute")
+    data = Dataset.build([a, b], terms, "train", missing="impute")
+    engine = Engine(data, GPConfig(population=20, generations=1, seed=0)).run()
+    codes = [to_code(engine.tree(k)) for k in ("fmin(0.5, a)", "a", "fmin(a, b)", "fmin(a, c)", "fmin(0.9, a)", "0.5")]
+    # clipping at the median ties half the architectures; c, the neutral 0.5 on syn/b, ties them all there
+    assert final.collapsed(data, codes).tolist() == [True, False, False, False, False, False]
+    clip = Entry("fmin(0.5, a)", 2.0, 3, 1, 0.0, (2.0, 2.0))        # the best train fitness of all
+    engine.hof.update([clip])
+    assert engine.hof[0] == clip
+    kept = final.archive_members(engine, usable=True)
+    assert kept and clip not in kept
+    assert final.capped_best(engine, None, usable=True) == kept[0] and final.capped_best(engine, 3, usable=True) != clip
+    assert final.archive_members(engine)[0] == clip == final.capped_best(engine, 3)   # the inner folds' view
+    settings = EvolveSettings(select="inner-loso")
+    entry, info = final.final_entry(engine, settings, [a, b], terms, 0, inner=(3, {}))
+    assert entry == final.capped_best(engine, 3, usable=True) != clip and info["size_cap"] == 3
+    monkeypatch.setattr(final, "TIE_SLACK", -1.0)                    # every member collapses: all kept
+    monkeypatch.setattr(final, "TIE_FLOOR", -1000)
+    assert final.archive_members(engine, usable=True)[0] == clip
