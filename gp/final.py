@@ -9,7 +9,8 @@
     member (`capped_best`) scored on the held-back space's train split; the cap with the best
     mean wins and the main run's best member under it is kept. The inner runs are independent
     of the main run and of each other, so they run in `n_jobs` processes with the same result
-    for any number. With one training space it is "train".
+    for any number. With one training space it is the best train fitness among the members
+    the check below leaves.
 Every choice reads the archives and the train splits only, so a resumed run picks the same
 formula and no held-out label is read. The final pick of "validation" and "inner-loso" passes
 over a member that ties architectures its terminals tell apart (`collapsed`): under the rank
@@ -103,8 +104,7 @@ def collapsed(dataset: Dataset, codes) -> np.ndarray:
     for b in dataset.blocks:
         n = b.stop - b.start
         group = largest_tie(out[:, b.start:b.stop])
-        base = {name: largest_tie(np.broadcast_to(dataset.columns[name], (dataset.n,))[b.start:b.stop])[0]
-                for name in set().union(*used)}
+        base = {name: largest_tie(dataset.columns[name][b.start:b.stop])[0] for name in set().union(*used)}
         slack = max(TIE_SLACK * n, TIE_FLOOR)
         bad |= np.array([bool(names) and group[i] > max(base[t] for t in names) + slack
                          for i, names in enumerate(used)])
