@@ -46,6 +46,7 @@ from zcgp.bench.search import (
 from zcgp.errors import ZcgpError
 from zcgp.nas.benchmark import Benchmark
 from zcgp.nas.objectives import table_task
+from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.scripts.common import add_measure_args, measure_settings
 from zcgp.searching import load_formula
 from zcgp.spaces import get_space
@@ -125,15 +126,21 @@ def _run(args: argparse.Namespace) -> int:
         args.minutes, args.seeds = 1.0, args.seeds or "0,1,2"
     seeds = [int(s) for s in (args.seeds or ("0,1,2,3,4" if timed else "0,1,2,3,4,5,6,7,8,9")).split(",")
              if s.strip()]
+    needed = args.lookup or not (timed or args.objectives)        # the table's proxies are searched
+    present = table_task(space, task, args.data_dir).proxies if needed else None
     if args.objectives:
         objectives = [o.strip() for o in args.objectives.split(",") if o.strip()]
     elif timed:
-        objectives = [*labels, *(["transfer"] if args.transfer else []), *TIMED_HAND_CRAFTED, "random"]
+        objectives = [*labels, *(["transfer"] if args.transfer else []),
+                      *(p for p in TIMED_HAND_CRAFTED if present is None or p in present), "random"]
     else:
-        present = table_task(space, task, args.data_dir).proxies
         objectives = [*labels, "random", *(p for p in HAND_CRAFTED if p in present)]
     if not objectives or not seeds:
         raise ZcgpError("need at least one objective and one seed")
+    lacking = [o for o in objectives if args.lookup and o in PROXY_NAMES and o not in present]
+    if lacking:                      # before any search runs, not after the others have
+        raise ZcgpError(f"the {space.name}/{task} table has no values for {', '.join(lacking)}: leave "
+                        f"{'it' if len(lacking) == 1 else 'them'} out of --objectives (it has {', '.join(present)})")
     return (_timed if timed else _equal_evaluations)(args, space, task, labels, objectives, seeds)
 
 

@@ -239,6 +239,19 @@ def test_bench_search_lookup_mode_compares_objectives(tmp_path, capsys):
     assert all(r["percentile"] == pytest.approx(100 * (task.target < r["accuracy"]).mean()) for r in runs)
 
 
+def test_bench_search_lookup_refuses_a_proxy_the_table_lacks_before_searching(tmp_path, capsys, monkeypatch):
+    from zcgp.bench import search as bench_search
+
+    searched = []
+    monkeypatch.setattr(bench_search, "search", lambda *a, **k: searched.append(a))
+    out = tmp_path / "bench.json"
+    code = main(["bench", "search", "--space", "nb101", "--lookup", "--minutes", "0.02", "--seeds", "0",
+                 "--objectives", "flops,nwot,random", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "nb101/cifar10 table has no values for nwot" in err and "\n" not in err
+    assert searched == [] and not out.exists()
+
+
 def test_bench_search_time_mode_runs_user_paths(tmp_path, capsys):
     run = tmp_path / "run"
     assert zcgp_main(["evolve", "--tasks", "nb201", "--population", "40", "--generations", "2", "--quiet",
