@@ -14,6 +14,8 @@ Two budgets:
     run, beside the hand-crafted proxies, random search and, on nb201, the published anchors.
     Prints mean +/- std over seeds of the found network's accuracy and percentile, the worst
     seed, networks scored and wall seconds per network. --from prints saved runs together.
+    With --out every finished search is written at once; Ctrl-C stops the bench and keeps
+    them (the file says "complete": false; the cut search is not recorded).
   * evaluations (the default, `--evaluations N`): every objective runs the same aging
     evolution for N distinct networks; a shared cache computes each network's proxies once.
     With --lookup the searches run over the space's NAS-Bench-Suite-Zero table (table proxies,
@@ -43,7 +45,7 @@ from zcgp.bench.search import (
     timed_searches,
     transfer_searches,
 )
-from zcgp.errors import ZcgpError
+from zcgp.errors import Interrupted, ZcgpError
 from zcgp.nas.benchmark import Benchmark
 from zcgp.nas.objectives import table_task
 from zcgp.proxies.registry import PROXY_NAMES
@@ -156,24 +158,39 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
         print(f"  {record['objective']:<16} seed {record['seed']}: {shown}  {record['evaluations']} networks in "
               f"{record['seconds']:.0f} s{extra}", flush=True)
 
+    config = {**vars(args), "space": space.name, "dataset": task, "metric": bench.metric, "seeds": seeds}
+    done: list[dict] = []
+
+    def keep(record):                     # every finished search is on disk at once
+        progress(record)
+        done.append(record)
+        if args.out:
+            atomic_write_json(args.out, {"config": config, "runs": done, "complete": False})
+
     common = {"minutes": args.minutes, "task": task, "lookup": args.lookup, "settings": measure_settings(args, seed=0),
-              "workers": args.workers, "data_dir": args.data_dir, "progress": progress}
-    records = []
+              "workers": args.workers, "data_dir": args.data_dir, "progress": keep}
+    try:
+        _run_objectives(args, space, labels, objectives, seeds, common)
+    except Interrupted as exc:
+        kept = f"; the {len(done)} finished search(es) are in {args.out}" if args.out and done else ""
+        raise Interrupted(f"{exc}{kept}", exc.signum) from None
+    _print_timed(done, config)
+    if args.out:
+        atomic_write_json(args.out, {"config": config, "runs": done, "complete": True})
+    return 0
+
+
+def _run_objectives(args, space, labels, objectives, seeds, common) -> None:
     for objective in objectives:
         evolved = evolved_objective(objective)
         if evolved is not None:
             own, options, pick = evolved
-            records += transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
-                                         combine=options.pop("combine", None), **common)
+            transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
+                              combine=options.pop("combine", None), **common)
         else:
             source = {objective: labels.get(objective.partition(":")[0], objective)}
-            records += timed_searches(space, source, seeds, population=args.population or POPULATION,
-                                      sample_size=args.sample_size or SAMPLE_SIZE, **common)
-    config = {**vars(args), "space": space.name, "dataset": task, "metric": bench.metric, "seeds": seeds}
-    _print_timed(records, config)
-    if args.out:
-        atomic_write_json(args.out, {"config": config, "runs": records})
-    return 0
+            timed_searches(space, source, seeds, population=args.population or POPULATION,
+                           sample_size=args.sample_size or SAMPLE_SIZE, **common)
 
 
 def _workers(workers) -> str:
@@ -214,6 +231,8 @@ def _print_saved(sources) -> int:
             raise ZcgpError(f"{source} searched another space or dataset than {sources[0]}")
         config = config or this
         records += runs
+        if saved.get("complete") is False:
+            print(f"{source}: incomplete, {len(runs)} finished search(es) (the bench was interrupted)")
     _print_timed(records, config)
     return 0
 

@@ -252,6 +252,34 @@ def test_bench_search_lookup_refuses_a_proxy_the_table_lacks_before_searching(tm
     assert searched == [] and not out.exists()
 
 
+def test_bench_search_keeps_finished_searches_and_stops_at_an_interrupted_one(tmp_path, capsys, monkeypatch):
+    from zcgp.bench import search as bench_search
+
+    real, results = bench_search.search, []
+
+    def cut_short(*args, **kwargs):
+        result = real(*args, **kwargs)
+        results.append(result)
+        result.interrupted = len(results) == 2          # what Ctrl-C leaves of the second search
+        return result
+
+    monkeypatch.setattr(bench_search, "search", cut_short)
+    out = tmp_path / "bench.json"
+    code = main(["bench", "search", "--lookup", "--minutes", "0.02", "--seeds", "0,1,2", "--objectives", "nwot,flops",
+                 "--population", "5", "--sample-size", "2", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 130 and len(results) == 2
+    assert "interrupted during the search of nwot seed 1 (not recorded)" in err
+    assert f"the 1 finished search(es) are in {out}" in err
+    saved = json.loads(out.read_text())
+    assert saved["complete"] is False
+    assert [(r["objective"], r["seed"]) for r in saved["runs"]] == [("nwot", 0)]
+    assert main(["bench", "search", "--from", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "incomplete, 1 finished search(es)" in text
+    assert [line.split()[0] for line in text.splitlines() if line.startswith("nwot")] == ["nwot"]
+
+
 def test_bench_search_time_mode_runs_user_paths(tmp_path, capsys):
     run = tmp_path / "run"
     assert zcgp_main(["evolve", "--tasks", "nb201", "--population", "40", "--generations", "2", "--quiet",
@@ -263,7 +291,9 @@ def test_bench_search_time_mode_runs_user_paths(tmp_path, capsys):
     text = capsys.readouterr().out
     rows = {line.split()[0]: line for line in text.splitlines() if line.split()[:1] in (["ev"], ["ev:best"], ["nwot"])}
     assert set(rows) == {"ev", "ev:best", "nwot"}
-    runs = json.loads(out.read_text())["runs"]
+    saved = json.loads(out.read_text())
+    runs = saved["runs"]
+    assert saved["complete"] is True
     assert len(runs) == 6 and all(r["seconds"] <= 0.02 * 60 + 2.0 for r in runs)
     assert {r["info"]["pick"]["chosen"] for r in runs if r["objective"] == "ev:best"} == {"best"}
     task = load_tasks("nb201/cifar10")[0]

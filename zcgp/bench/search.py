@@ -10,13 +10,14 @@ random search, side by side.
 
 from __future__ import annotations
 
+import signal
 import time
 
 import numpy as np
 
 from zcgp.adapting import COMBINE_LOSSES
 from zcgp.adapting import combine as combine_run
-from zcgp.errors import ZcgpError
+from zcgp.errors import Interrupted, ZcgpError
 from zcgp.evolving import evolve
 from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.sources import load_tasks
@@ -70,6 +71,11 @@ def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str,
     list of dict
         One record per search: objective, seed, best_arch, evaluations, seconds, benchmark,
         info (the search's `info`: labels, pick, time).
+
+    Raises
+    ------
+    Interrupted
+        When Ctrl-C cut a search short; the searches before it went to `progress`.
     """
     bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
     records = []
@@ -79,7 +85,7 @@ def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str,
             result = search(space, source, minutes=minutes, seed=seed, task=task, lookup=lookup,
                             population=population, sample_size=sample_size, settings=settings, workers=workers,
                             pick=mode, data_dir=data_dir)
-            record = _record(label, seed, result, bench)
+            record = _record(label, seed, _finished(result, label, seed), bench)
             records.append(record)
             if progress is not None:
                 progress(record)
@@ -249,6 +255,11 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
     list of dict
         One record per seed, as `timed_searches`'s, plus evolve_seconds, run_formula and
         evolved_on.
+
+    Raises
+    ------
+    Interrupted
+        When Ctrl-C cut a search short; the searches before it went to `progress`.
     """
     others = [space.name] if own else [s for s in SUITE_SPACES if s != space.name]
     label = label or ("own" if own else "transfer")
@@ -264,7 +275,8 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         evolved = time.perf_counter() - start
         result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
                         workers=workers, pick=pick, data_dir=data_dir)
-        record = {**_record(label, seed, result, bench), "evolve_seconds": evolved, "run_formula": run.formula,
+        record = {**_record(label, seed, _finished(result, label, seed), bench), "evolve_seconds": evolved,
+                  "run_formula": run.formula,
                   "evolved_on": others}
         records.append(record)
         if progress is not None:
@@ -318,6 +330,14 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
         chosen[key] = option
     pick = chosen.pop("pick", "combined")
     return kind == "own", chosen, pick
+
+
+def _finished(result, label: str, seed: int):
+    """`result`, unless Ctrl-C cut its search short: a truncated search is not a measurement,
+    and the bench stops there."""
+    if result.interrupted:
+        raise Interrupted(f"interrupted during the search of {label} seed {seed} (not recorded)", signal.SIGINT)
+    return result
 
 
 def _record(label: str, seed: int, result, bench: Benchmark) -> dict:
