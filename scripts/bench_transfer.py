@@ -44,8 +44,11 @@ from zcgp.fitness.baselines import boost_available
 from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.sources import load_tasks
 from zcgp.gp.dataset import TERMINAL_SETS
+from zcgp.scripts.common import add_overwrite_arg
 from zcgp.scripts.evolve import RUN, add_generalization_args, settings_from_args
-from zcgp.util import atomic_write_json, atomic_write_text, format_table
+from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, format_table
+
+FILES = ("transfer.json", "transfer.csv", "transfer.png")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +78,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
                         help="evolve nothing: print the leave-one-out tables of saved transfer.json files "
                              "together (e.g. one per seed, run in parallel)")
-    parser.add_argument("--out", metavar="DIR", default="runs/bench_transfer", help="output directory")
+    parser.add_argument("--out", metavar="DIR", default="runs/bench_transfer",
+                        help="output directory; transfer.json is written after every fold (\"complete\": false "
+                             "until the last), so an interrupted run keeps its finished folds")
+    add_overwrite_arg(parser)
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     add_generalization_args(parser, with_budget=True)
@@ -131,6 +137,8 @@ def _print_saved(sources, metrics) -> int:
             raise ZcgpError(f"{source} is not a transfer.json of zcgp bench transfer")
         runs += saved["runs"]
         units.add(saved.get("unit"))
+        if saved.get("complete") is False:
+            print(f"{source}: incomplete, {len(saved['runs'])} finished fold(s) (the run was interrupted)")
     if len(units) != 1:
         raise ZcgpError("the files mix --unit space and --unit task")
     unit = units.pop()
@@ -150,20 +158,29 @@ def run(args: argparse.Namespace) -> int:
         raise ZcgpError(f"unknown metric '{bad[0] if bad else ''}'; choose from {', '.join(FITNESS_METRICS)}")
     if args.sources:
         return _print_saved(args.sources, metrics)
+    if args.no_loo and args.no_all_tasks:
+        raise ZcgpError("--no-loo and --no-all-tasks leave nothing to run")
+    with claim_dir(args.out, FILES, args.overwrite):
+        return _run(args, metrics)
+
+
+def _run(args: argparse.Namespace, metrics: list[str]) -> int:
     settings = settings_from_args(args)
     tasks = load_tasks(args.tasks, data_dir=args.data_dir)
     out = Path(args.out)
     all_metrics = list(dict.fromkeys(REPORT_METRICS + tuple(metrics)))
     start = time.perf_counter()
+    finished: list[dict] = []
 
     def progress(run):
+        finished.append(run)
+        atomic_write_json(out / "transfer.json", {"unit": args.unit, "runs": finished, "complete": False,
+                                                  "settings": {**settings.to_dict(), "combine": args.combine}})
         if not args.quiet:
             ev = sum(v["kendall"] for v in run["scores"]["evolved"].values()) / len(run["scores"]["evolved"])
             print(f"  {run['unit']} seed {run['seed']}: evolved kendall {ev:.3f} ({time.perf_counter() - start:.0f} s) "
                   f"{run['formula']}", file=sys.stderr, flush=True)
 
-    if args.no_loo and args.no_all_tasks:
-        raise ZcgpError("--no-loo and --no-all-tasks leave nothing to run")
     c = settings.gp
     print(f"seeds {','.join(map(str, args.seeds))}, {c.population}x{c.generations}, fitness {settings.metric} "
           f"({settings.aggregation}), parents {c.parents}"
@@ -198,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
             print(format_table(["task", "evolved", "best proxy", "win", "seeds won"], rows,
                                [["mean", f"{ev:.3f}", f"{bp:.3f}", f"{n_wins}/{len(w)}", ""]]))
     result["seconds"] = time.perf_counter() - start
-    out.mkdir(parents=True, exist_ok=True)
+    result["complete"] = True
     atomic_write_json(out / "transfer.json", result)
     atomic_write_text(out / "transfer.csv", _csv(result, all_metrics))
     written = ["transfer.json", "transfer.csv"]

@@ -113,6 +113,32 @@ def test_bench_transfer_command(tmp_path, capsys):
     loo = printed[printed.index("leave-one-space-out: mean kendall"):printed.index("leave-one-space-out: mean top10")]
     assert main(["bench", "transfer", "--from", str(out / "transfer.json")]) == 0
     assert loo.strip() in capsys.readouterr().out          # the saved runs print the same table
+    assert result["complete"] is True
+    before = (out / "transfer.json").read_bytes()
+    assert main(["bench", "transfer", "--tasks", "nb301", "--seeds", "0", "--out", str(out), "--quiet"]) == 2
+    assert "already holds results (transfer.json, transfer.csv); pass --overwrite" in capsys.readouterr().err
+    assert (out / "transfer.json").read_bytes() == before   # an earlier result is never replaced silently
+
+
+def test_bench_transfer_keeps_the_finished_folds_of_an_interrupted_run(tmp_path, capsys, monkeypatch):
+    from zcgp.scripts import bench_transfer
+
+    def stop_after_one(*args, progress=None, **kwargs):
+        def then_stop(run):
+            progress(run)
+            raise KeyboardInterrupt                     # Ctrl-C while the second fold runs
+        return leave_one_out(*args, progress=then_stop, **kwargs)
+
+    monkeypatch.setattr(bench_transfer, "leave_one_out", stop_after_one)
+    out = tmp_path / "bt"
+    code = main(["bench", "transfer", "--tasks", "nb201/cifar10,nb301", "--seeds", "0", "--population", "30",
+                 "--generations", "2", "--no-boost", "--no-plots", "--n-jobs", "1", "--out", str(out), "--quiet"])
+    assert code == 130
+    saved = json.loads((out / "transfer.json").read_text())
+    assert saved["complete"] is False and [r["unit"] for r in saved["runs"]] == ["nb201"]
+    capsys.readouterr()
+    assert main(["bench", "transfer", "--from", str(out / "transfer.json")]) == 0
+    assert "incomplete, 1 finished fold(s)" in capsys.readouterr().out
 
 
 def test_bench_transfer_bad_metric(capsys):
