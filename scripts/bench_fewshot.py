@@ -207,10 +207,13 @@ def run(args: argparse.Namespace) -> int:
         records = []
         for source in args.sources:
             try:
-                records += json.loads(Path(source).read_text(encoding="utf-8"))["records"]
+                saved = json.loads(Path(source).read_text(encoding="utf-8"))
+                records += saved["records"]
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise ZcgpError(f"{source} is not a fewshot.json of zcgp bench fewshot ({type(exc).__name__})") \
                     from None
+            if saved.get("complete") is False:
+                print(f"{source}: incomplete, {len(saved['records'])} records (the run was interrupted)")
         print_tables(records, args.focus_k)
         return 0
     spaces = _list(args.spaces, SUITE_SPACES, "space")
@@ -223,9 +226,13 @@ def run(args: argparse.Namespace) -> int:
     with claim_dir(args.out, FILES, args.overwrite):
         out = Path(args.out)
 
-        def progress(task, count):
+        methods = method_names(predictors, features, adapts, transfers)
+
+        def progress(task, records):           # the finished tasks are on disk at once
+            atomic_write_json(out / "fewshot.json", {"config": vars(args), "methods": methods, "records": records,
+                                                     "searches": [], "complete": False})
             if not args.quiet:
-                print(f"  {task} done ({count} records)", flush=True)
+                print(f"  {task} done ({len(records)} records)", flush=True)
 
         records = fewshot(spaces, ks, args.draws, predictors=predictors, features=features, adapts=adapts,
                           transfers=transfers, adapt_proxies=_adapt_proxies(args), n_jobs=args.n_jobs,
@@ -234,9 +241,8 @@ def run(args: argparse.Namespace) -> int:
         searches: list = []
         if args.search:
             _search(args, searches)
-        atomic_write_json(out / "fewshot.json", {"config": vars(args), "methods": method_names(predictors, features,
-                                                                                                 adapts, transfers),
-                                                 "records": records, "searches": searches})
+        atomic_write_json(out / "fewshot.json", {"config": vars(args), "methods": methods, "records": records,
+                                                 "searches": searches, "complete": True})
         atomic_write_text(out / "fewshot.csv", _csv(records))
         written = ["fewshot.json", "fewshot.csv"] + (["fewshot.png"] if _plot(records, out / "fewshot.png") else [])
         print(f"\nwrote {out}/ ({', '.join(written)})")

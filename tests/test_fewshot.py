@@ -71,6 +71,31 @@ def test_cli_writes_records_and_reads_them_back(tmp_path, capsys):
     assert main(["bench", "fewshot", "--from", str(out / "fewshot.json")]) == 0
     assert "ridge" in capsys.readouterr().out
     assert main(["bench", "fewshot", "--spaces", "nb101", "--out", str(out), "--quiet"]) == 2
+    assert saved["complete"] is True
+
+
+def test_cli_keeps_the_finished_tasks_of_an_interrupted_run(tmp_path, capsys, monkeypatch):
+    from zcgp.bench import fewshot as bench
+
+    real = bench._task_records
+    calls = []
+
+    def stop_at_the_second(*args, **kwargs):
+        calls.append(args[1].id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt                     # Ctrl-C while the second task runs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bench, "_task_records", stop_at_the_second)
+    out = tmp_path / "fs"
+    code = main(["bench", "fewshot", "--spaces", "nb201", "--ks", "0,10", "--draws", "1", "--predictors", "ridge",
+                 "--features", "none", "--adapts", "select", "--n-jobs", "1", "--quiet", "--out", str(out)])
+    assert code == 130 and len(calls) == 2
+    saved = json.loads((out / "fewshot.json").read_text())
+    assert saved["complete"] is False and {r["task"] for r in saved["records"]} == {calls[0]}
+    capsys.readouterr()
+    assert main(["bench", "fewshot", "--from", str(out / "fewshot.json")]) == 0
+    assert f"incomplete, {len(saved['records'])} records" in capsys.readouterr().out
 
 
 def test_the_best_proxy_on_k_labels_ranks_a_failed_network_last():

@@ -111,7 +111,7 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
         Tasks scored at once in joblib worker processes (-1: every core); the records are the
         same for any value.
     progress : callable, optional
-        Called with (task id, records so far) after each task.
+        Called with (task id, the list of records so far) after each task.
 
     Returns
     -------
@@ -146,7 +146,7 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
     for task_records in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
         records += task_records
         if progress is not None and task_records:
-            progress(task_records[0]["task"], len(records))
+            progress(task_records[0]["task"], records)
     return records
 
 
