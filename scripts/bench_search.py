@@ -149,7 +149,13 @@ def _run(args: argparse.Namespace) -> int:
 def _timed(args, space, task, labels, objectives, seeds) -> int:
     bench = Benchmark(space, task, table_only=args.lookup, data_dir=args.data_dir)
 
-    def progress(record):
+    config = {**vars(args), "space": space.name, "dataset": task, "metric": bench.metric, "seeds": seeds}
+    done: list[dict] = []
+
+    def progress(record):                 # every finished search is on disk at once
+        done.append(record)
+        if args.out:
+            atomic_write_json(args.out, {"config": config, "runs": done, "complete": False})
         entry = record["benchmark"]
         shown = "not in the table" if entry is None else f"{entry[task][bench.metric]:.2f}"
         extra = f"  [{record['info']['pick']['chosen']}]" if "pick" in record["info"] else ""
@@ -158,17 +164,8 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
         print(f"  {record['objective']:<16} seed {record['seed']}: {shown}  {record['evaluations']} networks in "
               f"{record['seconds']:.0f} s{extra}", flush=True)
 
-    config = {**vars(args), "space": space.name, "dataset": task, "metric": bench.metric, "seeds": seeds}
-    done: list[dict] = []
-
-    def keep(record):                     # every finished search is on disk at once
-        progress(record)
-        done.append(record)
-        if args.out:
-            atomic_write_json(args.out, {"config": config, "runs": done, "complete": False})
-
     common = {"minutes": args.minutes, "task": task, "lookup": args.lookup, "settings": measure_settings(args, seed=0),
-              "workers": args.workers, "data_dir": args.data_dir, "progress": keep}
+              "workers": args.workers, "data_dir": args.data_dir, "progress": progress}
     try:
         _run_objectives(args, space, labels, objectives, seeds, common)
     except Interrupted as exc:

@@ -170,12 +170,13 @@ def _run(args: argparse.Namespace, metrics: list[str]) -> int:
     out = Path(args.out)
     all_metrics = list(dict.fromkeys(REPORT_METRICS + tuple(metrics)))
     start = time.perf_counter()
+    recorded = {**settings.to_dict(), "combine": args.combine}
     finished: list[dict] = []
 
     def progress(run):
         finished.append(run)
         atomic_write_json(out / "transfer.json", {"unit": args.unit, "runs": finished, "complete": False,
-                                                  "settings": {**settings.to_dict(), "combine": args.combine}})
+                                                  "settings": recorded})
         if not args.quiet:
             ev = sum(v["kendall"] for v in run["scores"]["evolved"].values()) / len(run["scores"]["evolved"])
             print(f"  {run['unit']} seed {run['seed']}: evolved kendall {ev:.3f} ({time.perf_counter() - start:.0f} s) "
@@ -189,7 +190,7 @@ def _run(args: argparse.Namespace, metrics: list[str]) -> int:
     result = {"runs": [], "summary": {}} if args.no_loo else \
         leave_one_out(tasks, args.unit, args.seeds, settings, all_metrics, boost=not args.no_boost, progress=progress,
                       n_jobs=args.n_jobs, combine=args.combine)
-    result["settings"] = {**settings.to_dict(), "combine": args.combine}
+    result["settings"] = recorded
     if not args.no_loo:
         result["summary"] = {m: summarize(result, m) for m in all_metrics}
         if not args.no_boost and not boost_available():
