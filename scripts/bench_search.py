@@ -89,6 +89,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference", type=int, default=64,
                         help="evaluations mode: reference networks of the formula (default: 64)")
     parser.add_argument("--lookup", action="store_true", help="search the table's architectures, table proxies")
+    parser.add_argument("--screens", default="1", metavar="LIST",
+                        help="time mode: comma list of screen factors (zcgp search --screen); every objective runs "
+                             "at each, rows 'OBJECTIVE screen N' (default: 1, no screening)")
     add_measure_args(parser)
     parser.add_argument("--workers", type=int, default=-1, help="time mode: scoring processes (default: every core)")
     parser.add_argument("--timing-networks", type=int, default=4,
@@ -128,6 +131,7 @@ def _run(args: argparse.Namespace) -> int:
         args.minutes, args.seeds = 1.0, args.seeds or "0,1,2"
     seeds = [int(s) for s in (args.seeds or ("0,1,2,3,4" if timed else "0,1,2,3,4,5,6,7,8,9")).split(",")
              if s.strip()]
+    parse_screens(args.screens)                  # a bad list stops here, before any search
     needed = args.lookup or not (timed or args.objectives)        # the table's proxies are searched
     present = table_task(space, task, args.data_dir).proxies if needed else None
     if args.objectives:
@@ -178,16 +182,29 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
 
 
 def _run_objectives(args, space, labels, objectives, seeds, common) -> None:
+    screens = parse_screens(args.screens)
     for objective in objectives:
-        evolved = evolved_objective(objective)
-        if evolved is not None:
-            own, options, pick = evolved
-            transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
-                              combine=options.pop("combine", None), **common)
-        else:
-            source = {objective: labels.get(objective.partition(":")[0], objective)}
-            timed_searches(space, source, seeds, population=args.population or POPULATION,
-                           sample_size=args.sample_size or SAMPLE_SIZE, **common)
+        for screen in screens:
+            evolved = evolved_objective(objective)
+            if evolved is not None:
+                own, options, pick = evolved
+                transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
+                                  combine=options.pop("combine", None), screen=screen, **common)
+            else:
+                source = {objective: labels.get(objective.partition(":")[0], objective)}
+                timed_searches(space, source, seeds, population=args.population or POPULATION,
+                               sample_size=args.sample_size or SAMPLE_SIZE, screen=screen, **common)
+
+
+def parse_screens(text: str) -> list[int]:
+    """The --screens list: whole numbers >= 1, in order, each once."""
+    try:
+        screens = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ZcgpError(f"--screens needs a comma list of whole numbers >= 1, got '{text}'") from None
+    if not screens or min(screens) < 1:
+        raise ZcgpError(f"--screens needs a comma list of whole numbers >= 1, got '{text}'")
+    return list(dict.fromkeys(screens))
 
 
 def _workers(workers) -> str:

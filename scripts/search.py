@@ -69,6 +69,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=BATCH, help=f"networks scored per proxy call (default: {BATCH})")
     parser.add_argument("--lookup", action="store_true",
                         help="search the table's architectures only, proxies read from the table (no torch)")
+    parser.add_argument("--screen", type=int, default=1, metavar="N",
+                        help="propose N children per network scored: their flops, params and synflow (cheap) "
+                             "predict the objective, fitted on the networks scored so far, and only the best-"
+                             "predicted are scored in full (default: 1, no screening)")
     add_measure_args(parser)
     parser.add_argument("--workers", type=int, default=-1,
                         help="worker processes scoring networks, one torch thread each; -1 = every core "
@@ -91,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
     if args.minutes is None and args.evaluations is None:
         raise ZcgpError("give a budget: --minutes and/or --evaluations")
     check_pick(args.pick)
+    if args.screen < 1:
+        raise ZcgpError(f"--screen must be >= 1, got {args.screen}")
     if args.proxy and args.proxy not in SHIPPED_NAMES:
         check_proxy_path(args.proxy)
     if args.objective and args.objective != "random" and args.objective not in PROXY_NAMES:
@@ -117,9 +123,14 @@ def print_result(result) -> None:
           f"{60.0 * result.evaluations / max(result.seconds, 1e-9):.1f} networks/minute "
           f"({STOP_REASONS[result.stop_reason]})")
     print(f"  time: setup {sec['setup']:.1f} s, scoring {sec['scoring']:.1f} s (building {sec['building_cpu']:.1f} "
-          f"+ proxies {sec['proxies_cpu']:.1f} CPU s over {info['workers']} worker(s)), selection "
+          f"+ proxies {sec['proxies_cpu']:.1f} CPU s over {info['workers']} worker(s)), "
+          + (f"screening {sec['screening']:.1f} s, " if "screen" in info else "") + "selection "
           f"{sec['selection']:.1f} s" + (", reference from cache" if info.get("reference", {}).get("from_cache")
                                          else ""))
+    if "screen" in info:
+        screen = info["screen"]
+        print(f"  screen: {screen['screened']} children proposed, measured by {', '.join(screen['proxies'])}, "
+              f"the best-predicted 1 in {screen['factor']} scored")
     print("  " + labels_line(info.get("labels"), result.space.name, info.get("labels_alone"), result.task))
     table = result.table
     if result.benchmark is None:
@@ -162,7 +173,7 @@ def _run(args: argparse.Namespace, space) -> int:
                         evaluations=args.evaluations, seed=args.seed, task=args.dataset, lookup=args.lookup,
                         population=args.population, sample_size=args.sample_size, batch=args.batch,
                         settings=measure_settings(args), workers=args.workers, pick=args.pick,
-                        data_dir=args.data_dir, nb201_table=args.benchmark, on_batch=on_batch)
+                        screen=args.screen, data_dir=args.data_dir, nb201_table=args.benchmark, on_batch=on_batch)
     finally:
         bar.close()
     print_result(result)

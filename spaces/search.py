@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from zcgp.errors import UserInputError
+from zcgp.spaces.screen import Screen
 
 __all__ = ["BATCH", "POPULATION", "SAMPLE_SIZE", "AgingResult", "Objective", "aging_evolution"]
 
@@ -78,7 +79,7 @@ class _ScoreCache:
     """Scores by canonical key; only unseen keys reach the objective."""
 
     def __init__(self, space, objective: Objective):
-        self.space, self.objective, self.scores = space, objective, {}
+        self.space, self.objective, self.scores, self.archs = space, objective, {}, {}
 
     def score(self, archs: list) -> np.ndarray:
         keys = [self.space.key(a) for a in archs]
@@ -92,6 +93,7 @@ class _ScoreCache:
                 raise UserInputError(f"objective returned {values.size} scores for {len(fresh)} architectures")
             values = np.where(np.isfinite(values), values, -np.inf)     # failed networks rank last
             self.scores.update(zip(fresh, values.tolist()))
+            self.archs.update(fresh)
         return np.array([self.scores[k] for k in keys])
 
 
@@ -108,10 +110,20 @@ def _novel(space, child, scored, batch_keys, rng) -> tuple[Any, str]:
     return child, space.key(child)
 
 
+def _proposals(space, propose: Callable[[], Any], count: int, scored, rng) -> list:
+    """`count` children from `propose`, each unseen and distinct (`_novel`)."""
+    children, keys = [], set()
+    for _ in range(count):
+        child, key = _novel(space, propose(), scored, keys, rng)
+        children.append(child)
+        keys.add(key)
+    return children
+
+
 def aging_evolution(space, objective: Objective, *, population: int = POPULATION, sample_size: int = SAMPLE_SIZE,
                     max_evaluations: int | None = None, max_seconds: float | None = None,
                     batch: int = BATCH, seed: int = 0, on_batch: Callable[[dict], None] | None = None,
-                    initial: Sequence[Any] = ()) -> AgingResult:
+                    initial: Sequence[Any] = (), screen: Screen | None = None) -> AgingResult:
     """Real et al.'s aging evolution: tournament parent, one mutation, oldest member dies.
 
     The population starts with `initial`, scored together as the first batch (a formula's
@@ -145,6 +157,10 @@ def aging_evolution(space, objective: Objective, *, population: int = POPULATION
         Called with each history row after its batch is scored.
     initial : sequence
         Architectures that open the population, scored as the first batch.
+    screen : Screen, optional
+        Once the population is full, `screen.factor` times as many children are proposed and
+        the screen keeps the batch it predicts best from cheap values (`spaces.screen`); its
+        time counts in the budget.
 
     Returns
     -------
@@ -185,6 +201,10 @@ def aging_evolution(space, objective: Objective, *, population: int = POPULATION
             left = min(left, int((max_seconds - (time.perf_counter() - start)) / per_eval))
         return min(batch, left)
 
+    def mutant():
+        picks = rng.choice(len(members), size=sample_size, replace=False)
+        return space.mutate(max((members[i] for i in picks), key=lambda m: m[1])[0], rng)
+
     pending = list(initial)
     timed = [0.0, 0]                    # objective seconds and fresh networks after the initial batch
 
@@ -195,19 +215,19 @@ def aging_evolution(space, objective: Objective, *, population: int = POPULATION
                 break
             if pending and not history:                   # the initial architectures, in one batch
                 size = len(pending) if max_evaluations is None else min(len(pending), max_evaluations)
-            if len(members) < population:
+            filling = len(members) < population
+            if filling:
                 size = min(size, population - len(members))
+            factor = screen.factor if screen is not None and history and not pending else 1
+            if filling and factor == 1:
                 children = [pending.pop(0) if pending else space.sample(rng) for _ in range(size)]
             else:
-                children, keys = [], set()
-                for _ in range(size):
-                    picks = rng.choice(len(members), size=sample_size, replace=False)
-                    parent = max((members[i] for i in picks), key=lambda m: m[1])
-                    child, key = _novel(space, space.mutate(parent[0], rng), cache.scores, keys, rng)
-                    children.append(child)
-                    keys.add(key)
+                children = _proposals(space, (lambda: space.sample(rng)) if filling else mutant, size * factor,
+                                      cache.scores, rng)
             seen = len(cache.scores)
             before = time.perf_counter()
+            if len(children) > size:                      # screened: the best-predicted batch goes on
+                children = screen.pick(children, size, cache.scores, cache.archs)
             scores = cache.score(children)
             if history or not initial:                    # the initial batch may come from a cache
                 timed[0] += time.perf_counter() - before

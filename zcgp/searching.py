@@ -50,11 +50,13 @@ from zcgp.proxy import Proxy
 from zcgp.run import Run
 from zcgp.spaces import get_space
 from zcgp.spaces.nb201 import to_index
+from zcgp.spaces.screen import Screen
 from zcgp.spaces.search import BATCH, POPULATION, SAMPLE_SIZE, aging_evolution
 from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, finish, pyplot
 
 REFERENCE_SHARE = 0.5      # at most this share of the time left goes to the reference (first batch)
 MIN_REFERENCE = 8
+SCREEN_PROXIES = ("flops", "params", "synflow")    # one hooked forward and synflow's pass per network
 SEARCH_FILES = ("result.json", "trajectory.csv", "search.png")
 STOP_REASONS = {"evaluations": "evaluation budget reached", "time": "time budget reached",
                 "interrupted": "interrupted", "exhausted": "no new network in the last 200 batches"}
@@ -428,6 +430,24 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
     return _Objective(function, searched, f"formula {formula.formula}", initial, measure, formula, details)
 
 
+def _screen(factor: int, measure, space) -> Screen | None:
+    """The screen of a search with `factor` (None at 1, or without a measure: random search)."""
+    if int(factor) != factor or factor < 1:
+        raise ZcgpError(f"screen must be a whole number >= 1, got {factor}")
+    if factor == 1 or measure is None:
+        return None
+    have = getattr(measure, "available", None)
+    names = tuple(n for n in SCREEN_PROXIES if have is None or n in have)
+    if not names:
+        raise ZcgpError(f"the measure has none of the screen's proxies ({', '.join(SCREEN_PROXIES)})")
+
+    def cheap(archs):
+        values = measure(list(archs), names)
+        return np.column_stack([values[n] for n in names])
+
+    return Screen(cheap, space.key, int(factor), names)
+
+
 def _provenance(run: Run | None, formula: Proxy) -> dict:
     """Where the formula came from: its seed and train fraction (for "labels alone") and name."""
     if run is not None:
@@ -466,7 +486,8 @@ def benchmark_of(space, task: str, *, nb201_table=None, data_dir=None) -> Benchm
 def search(space, proxy=None, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
            task: str | None = None, lookup: bool = False, population: int = POPULATION,
            sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
-           workers: int = 1, pick: str = "combined", data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
+           workers: int = 1, pick: str = "combined", screen: int = 1, data_dir=None, nb201_table=None,
+           on_batch=None) -> SearchResult:
     """Search `space` for the network `proxy` scores highest, training nothing.
 
     Parameters
@@ -502,6 +523,10 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         it was evolved on, `combined_formula`), "auto" (the member of its cost front expected to
         find the best network in the budget), "best" (the run's choice), "cheapest", or an index
         into [best, cost front...].
+    screen : int
+        Children proposed per child fully scored (1: no screening). Above 1, the cheap proxies
+        SCREEN_PROXIES of every proposed child predict the objective (`spaces.screen.Screen`,
+        fitted on the networks scored so far) and only the best-predicted batch is scored.
     data_dir : path, optional
         NAS-Bench-Suite-Zero files (default: the shipped copy).
     nb201_table : path, optional
@@ -563,16 +588,23 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     before = dict(measure.seconds) if measure is not None else {"building": 0.0, "proxies": 0.0}
     seconds = None if minutes is None else max(minutes * 60 - setup, 1e-3)
     size = 10**12 if objective.description == "random search" else population   # never fills: uniform
+    screener = _screen(screen, measure, objective.searched)
+    if screener is not None:
+        info["screen"] = {"factor": screener.factor, "proxies": list(screener.names)}
     found = aging_evolution(objective.searched, timed, population=size, sample_size=sample_size,
                             max_evaluations=evaluations, max_seconds=seconds, batch=batch, seed=seed,
-                            on_batch=on_batch, initial=objective.initial)
+                            on_batch=on_batch, initial=objective.initial, screen=screener)
+    if screener is not None:
+        info["screen"]["screened"] = screener.screened
     if found.best_arch is None:
         raise ZcgpError("the search stopped before scoring any network")
     if objective.initial and not objective.details["reference"]["from_cache"]:
         store_reference(measure, objective.initial, objective.function.names)
     spent = {k: (measure.seconds[k] if measure is not None else 0.0) - before[k] for k in before}
     # scoring: wall time in the objective; building / proxies: CPU seconds summed over workers
-    info["seconds"] = {"setup": setup, "scoring": scoring[0], "selection": found.seconds - scoring[0],
+    screening = screener.seconds if screener is not None else 0.0
+    info["seconds"] = {"setup": setup, "scoring": scoring[0], **({"screening": screening} if screener else {}),
+                       "selection": found.seconds - scoring[0] - screening,
                        "total": time.perf_counter() - start, "building_cpu": spent["building"],
                        "proxies_cpu": spent["proxies"]}
     provenance = info.pop("provenance", {})

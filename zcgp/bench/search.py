@@ -38,7 +38,7 @@ __all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "evolved_objective", 
 def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str, lookup: bool = False,
                    population: int = POPULATION, sample_size: int = SAMPLE_SIZE,
                    settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
-                   progress=None) -> list[dict]:
+                   progress=None, screen: int = 1) -> list[dict]:
     """One `zcgp.search` per (objective, seed), as a user runs it.
 
     Parameters
@@ -65,6 +65,8 @@ def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str,
         label -> what `zcgp.search` takes as its proxy; a label "NAME:MODE" picks with MODE.
     population, sample_size : int
         Aging evolution settings.
+    screen : int, default 1
+        The searches' `screen` factor; above 1 the records' objective reads "LABEL screen N".
 
     Returns
     -------
@@ -84,8 +86,8 @@ def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str,
         for seed in seeds:
             result = search(space, source, minutes=minutes, seed=seed, task=task, lookup=lookup,
                             population=population, sample_size=sample_size, settings=settings, workers=workers,
-                            pick=mode, data_dir=data_dir)
-            record = _record(label, seed, _finished(result, label, seed), bench)
+                            pick=mode, screen=screen, data_dir=data_dir)
+            record = _record(screened_label(label, screen), seed, _finished(result, label, seed), bench)
             records.append(record)
             if progress is not None:
                 progress(record)
@@ -208,7 +210,7 @@ ANCHORS = {
 def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool = False,
                       settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
                       evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "combined",
-                      label: str | None = None, combine: str | None = None) -> list[dict]:
+                      label: str | None = None, combine: str | None = None, screen: int = 1) -> list[dict]:
     """The zero-shot benchmark, as a researcher with a new space runs it.
 
     For each seed, `zcgp.evolve` with the defaults (or `evolve_options`) on every shipped space
@@ -249,6 +251,8 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         (`zcgp.adapting.combine`) on all labeled architectures of the spaces it was evolved on, as
         `zcgp suite` builds `suite-combined-without-SPACE` (with `own`: on the train splits the
         run was evolved on, no more labels); timed with the evolution.
+    screen : int, default 1
+        The searches' `screen` factor (`timed_searches`).
 
     Returns
     -------
@@ -262,7 +266,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         When Ctrl-C cut a search short; the searches before it went to `progress`.
     """
     others = [space.name] if own else [s for s in SUITE_SPACES if s != space.name]
-    label = label or ("own" if own else "transfer")
+    label = screened_label(label or ("own" if own else "transfer"), screen)
     bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
     # the combination's labels: every architecture of the other spaces (zero-shot), or only the
     # train splits the run read (own: in distribution, no label more than the evolution's)
@@ -274,7 +278,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         objective = run if combine is None else combine_run(run, labeled, combine, data_dir).proxy
         evolved = time.perf_counter() - start
         result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
-                        workers=workers, pick=pick, data_dir=data_dir)
+                        workers=workers, pick=pick, screen=screen, data_dir=data_dir)
         record = {**_record(label, seed, _finished(result, label, seed), bench), "evolve_seconds": evolved,
                   "run_formula": run.formula,
                   "evolved_on": others}
@@ -330,6 +334,11 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
         chosen[key] = option
     pick = chosen.pop("pick", "combined")
     return kind == "own", chosen, pick
+
+
+def screened_label(label: str, screen: int) -> str:
+    """A record's objective name: `label`, with " screen N" when the searches screened (N > 1)."""
+    return label if screen == 1 else f"{label} screen {screen}"
 
 
 def _finished(result, label: str, seed: int):
