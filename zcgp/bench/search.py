@@ -355,7 +355,8 @@ def _record(label: str, seed: int, result, bench: Benchmark) -> dict:
     if info.get("labels_alone"):
         alone = info["labels_alone"]
         info["labels_alone"] = {**alone, "benchmark": bench.lookup(alone["arch"])}
-    return {"objective": label, "seed": seed, "best_arch": result.best_string, "evaluations": result.evaluations,
+    return {"objective": label, "seed": seed, "best_arch": result.best_string, "best_score": result.best_score,
+            "evaluations": result.evaluations,
             "seconds": result.info["seconds"]["total"], "benchmark": bench.lookup(result.best_arch), "info": info}
 
 

@@ -1,0 +1,118 @@
+"""Screening: cheap values choose which children a search scores in full (`spaces.screen`)."""
+
+import json
+
+import numpy as np
+import pytest
+
+import zcgp
+from zcgp.errors import UserInputError, ZcgpError
+from zcgp.scripts.cli import main
+from zcgp.spaces.screen import Screen
+from zcgp.spaces.search import aging_evolution
+
+
+class BitSpace:
+    """64-bit strings; the objective is the weighted count of ones, the cheap value its first half."""
+
+    bits = 64
+
+    def sample(self, rng):
+        return tuple(int(b) for b in rng.integers(0, 2, self.bits))
+
+    def mutate(self, arch, rng):
+        i = int(rng.integers(self.bits))
+        return arch[:i] + (1 - arch[i],) + arch[i + 1:]
+
+    def key(self, arch):
+        return "".join(map(str, arch))
+
+
+def objective(archs):
+    return np.array([sum(a[:32]) + 0.5 * sum(a[32:]) for a in archs], dtype=float)
+
+
+def first_half(archs):
+    return np.array([[sum(a[:32])] for a in archs], dtype=float)
+
+
+def test_pick_keeps_the_best_predicted_candidates_in_proposal_order():
+    calls = []
+
+    def cheap(archs):
+        calls.append(len(archs))
+        return np.array([[a] for a in archs], dtype=float)
+
+    screen = Screen(cheap, key=str, factor=3)
+    scored = {str(v): 2.0 * v for v in range(10)}            # the objective rises with the cheap value
+    chosen = screen.pick([4.5, 9.5, 0.5, 7.5, 8.5, 1.5], 3, scored, {str(v): v for v in range(10)})
+    assert chosen == [9.5, 7.5, 8.5]
+    assert screen.screened == 6 and calls == [16]              # 10 scored + 6 candidates, measured once
+    falling = {str(v): -float(v) for v in range(10)}
+    assert Screen(cheap, key=str, factor=3).pick([4.5, 9.5, 0.5, 7.5], 2, falling,
+                                                  {str(v): v for v in range(10)}) == [4.5, 0.5]
+
+
+def test_pick_with_too_few_scored_networks_keeps_the_first_candidates():
+    screen = Screen(lambda archs: np.array([[a, -a] for a in archs], dtype=float), key=str, factor=2)
+    scored = {"1": 1.0, "2": 2.0, "3": -np.inf}              # two finite: fewer than columns + 2
+    assert screen.pick([5, 0, 9], 2, scored, {"1": 1, "2": 2, "3": 3}) == [5, 0]
+
+
+def test_screen_factor_must_be_a_whole_number_of_two_or_more():
+    with pytest.raises(UserInputError, match="at least 2"):
+        Screen(first_half, key=str, factor=1)
+    with pytest.raises(UserInputError, match="at least 2"):
+        Screen(first_half, key=str, factor=2.5)
+
+
+def test_a_screened_search_scores_the_same_number_of_networks_and_finds_more():
+    space = BitSpace()
+    plain = [aging_evolution(space, objective, population=20, sample_size=5, max_evaluations=120, seed=s)
+             for s in range(5)]
+    screens = [Screen(first_half, space.key, factor=4) for _ in range(5)]
+    screened = [aging_evolution(space, objective, population=20, sample_size=5, max_evaluations=120, seed=s,
+                                screen=sc) for s, sc in enumerate(screens)]
+    assert all(r.evaluations == 120 for r in plain + screened)
+    assert np.mean([r.best_score for r in screened]) > np.mean([r.best_score for r in plain]) + 2.0
+    assert all(sc.screened == 4 * 112 for sc in screens)      # every child after the first batch of 8
+    again = aging_evolution(space, objective, population=20, sample_size=5, max_evaluations=120, seed=0,
+                            screen=Screen(first_half, space.key, factor=4))
+    untimed = [[{k: v for k, v in row.items() if k != "seconds"} for row in r.history] for r in (again, screened[0])]
+    assert untimed[0] == untimed[1]                            # deterministic
+
+
+def test_search_records_the_screen_and_its_time():
+    found = zcgp.search("nb201", evaluations=60, lookup=True, population=20, seed=0, screen=3)
+    assert found.info["screen"] == {"factor": 3, "proxies": ["flops", "params", "synflow"], "screened": 3 * 40}
+    assert found.info["seconds"]["screening"] >= 0.0 and found.evaluations == 60
+    unscreened = zcgp.search("nb201", evaluations=60, lookup=True, population=20, seed=0)
+    assert "screen" not in unscreened.info and "screening" not in unscreened.info["seconds"]
+
+
+@pytest.mark.parametrize("factor", [0, -2, 1.5])
+def test_search_refuses_a_screen_below_one_or_fractional(factor):
+    with pytest.raises(ZcgpError, match="screen must be a whole number"):
+        zcgp.search("nb201", evaluations=10, lookup=True, population=5, screen=factor)
+
+
+def test_cli_screen_prints_what_it_screened_and_bad_factors_are_one_line(capsys):
+    assert main(["search", "--lookup", "--evaluations", "40", "--population", "10", "--screen", "4", "--quiet"]) == 0
+    assert "screen: 120 children proposed, measured by flops, params, synflow, the best-predicted 1 in 4 scored" \
+        in capsys.readouterr().out
+    assert main(["search", "--lookup", "--evaluations", "5", "--screen", "0", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--screen must be >= 1, got 0" in err and "\n" not in err
+
+
+def test_bench_search_runs_every_objective_at_each_screen(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "search", "--lookup", "--minutes", "0.02", "--seeds", "0", "--objectives", "nwot",
+                 "--screens", "1,3", "--population", "5", "--sample-size", "2", "--out", str(out)]) == 0
+    runs = json.loads(out.read_text())["runs"]
+    assert [r["objective"] for r in runs] == ["nwot", "nwot screen 3"]
+    assert "screen" not in runs[0]["info"] and runs[1]["info"]["screen"]["factor"] == 3
+    assert main(["bench", "search", "--lookup", "--minutes", "0.02", "--objectives", "nwot", "--screens", "1,x",
+                 "--out", str(tmp_path / "other.json")]) == 2
+    assert "--screens needs a comma list of whole numbers >= 1, got '1,x'" in capsys.readouterr().err
+    assert not (tmp_path / "other.json").exists()
