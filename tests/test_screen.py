@@ -4,28 +4,13 @@ import json
 
 import numpy as np
 import pytest
+from test_search_algorithm import BitSpace  # 64 bits here: the objective weighs the first half double
 
 import zcgp
 from zcgp.errors import UserInputError, ZcgpError
 from zcgp.scripts.cli import main
 from zcgp.spaces.screen import Screen
 from zcgp.spaces.search import aging_evolution
-
-
-class BitSpace:
-    """64-bit strings; the objective is the weighted count of ones, the cheap value its first half."""
-
-    bits = 64
-
-    def sample(self, rng):
-        return tuple(int(b) for b in rng.integers(0, 2, self.bits))
-
-    def mutate(self, arch, rng):
-        i = int(rng.integers(self.bits))
-        return arch[:i] + (1 - arch[i],) + arch[i + 1:]
-
-    def key(self, arch):
-        return "".join(map(str, arch))
 
 
 def objective(archs):
@@ -67,7 +52,7 @@ def test_screen_factor_must_be_a_whole_number_of_two_or_more():
 
 
 def test_a_screened_search_scores_the_same_number_of_networks_and_finds_more():
-    space = BitSpace()
+    space = BitSpace(64)
     plain = [aging_evolution(space, objective, population=20, sample_size=5, max_evaluations=120, seed=s)
              for s in range(5)]
     screens = [Screen(first_half, space.key, factor=4) for _ in range(5)]
