@@ -16,7 +16,7 @@ import numpy as np
 from zcgp.errors import ZcgpError
 
 __all__ = ["LONG_ROWS", "METRICS", "WORST", "RankTarget", "average_ranks", "count_inversions", "kendall_many",
-           "largest_tie", "spearman_many"]
+           "largest_tie", "ranks_among", "spearman_many"]
 
 WORST = -1.0
 METRICS = ("kendall", "spearman")
@@ -36,6 +36,27 @@ def _run_starts(sorted_rows: np.ndarray):
     np.not_equal(sorted_rows[:, 1:], sorted_rows[:, :-1], out=new_run[:, 1:])
     start = np.maximum.accumulate(new_run * np.arange(n), axis=1)
     return new_run, start
+
+
+def ranks_among(reference: np.ndarray, values) -> np.ndarray:
+    """Mid-rank of each value among a sorted reference, in [0, 1]; a NaN value ranks 0.
+
+    Parameters
+    ----------
+    reference : numpy.ndarray
+        Sorted finite values.
+    values : float or array
+        The values ranked.
+
+    Returns
+    -------
+    numpy.ndarray
+        (number of reference values below + number at or below) / (2 * reference size), shaped
+        like `values`.
+    """
+    below = np.searchsorted(reference, values, "left")
+    upto = np.searchsorted(reference, values, "right")
+    return np.where(np.isnan(values), 0.0, (below + upto) / (2.0 * max(reference.size, 1)))
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:

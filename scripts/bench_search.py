@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
         args.minutes, args.seeds = 1.0, args.seeds or "0,1,2"
     seeds = [int(s) for s in (args.seeds or ("0,1,2,3,4" if timed else "0,1,2,3,4,5,6,7,8,9")).split(",")
              if s.strip()]
-    parse_screens(args.screens)                  # a bad list stops here, before any search
+    args.screens = parse_screens(args.screens)   # a bad list stops here, before any search
     needed = args.lookup or not (timed or args.objectives)        # the table's proxies are searched
     present = table_task(space, task, args.data_dir).proxies if needed else None
     if args.objectives:
@@ -182,9 +182,8 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
 
 
 def _run_objectives(args, space, labels, objectives, seeds, common) -> None:
-    screens = parse_screens(args.screens)
     for objective in objectives:
-        for screen in screens:
+        for screen in args.screens:
             evolved = evolved_objective(objective)
             if evolved is not None:
                 own, options, pick = evolved

@@ -18,18 +18,11 @@ from typing import Any
 import numpy as np
 
 from zcgp.errors import UserInputError
+from zcgp.fitness.rank import ranks_among
 
 __all__ = ["Screen"]
 
 _RIDGE = 1e-3        # relative to the number of rows: enough to keep collinear columns solvable
-
-
-def _ranks_among(reference: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Mid-rank of each value among the sorted finite `reference`, in [0, 1]; NaN ranks 0."""
-    below = np.searchsorted(reference, values, "left")
-    upto = np.searchsorted(reference, values, "right")
-    out = (below + upto) / (2.0 * max(reference.size, 1))
-    return np.where(np.isnan(values), 0.0, out)
 
 
 class Screen:
@@ -101,10 +94,10 @@ class Screen:
             return list(candidates[:keep])
         x_new = np.array([self.features[self.key(a)] for a in candidates], dtype=float)
         columns = [np.sort(c[np.isfinite(c)]) for c in x_fit.T]
-        fit = np.column_stack([_ranks_among(ref, x_fit[:, j]) for j, ref in enumerate(columns)])
-        new = np.column_stack([_ranks_among(ref, x_new[:, j]) for j, ref in enumerate(columns)])
+        fit = np.column_stack([ranks_among(ref, x_fit[:, j]) for j, ref in enumerate(columns)])
+        new = np.column_stack([ranks_among(ref, x_new[:, j]) for j, ref in enumerate(columns)])
         y = np.array([scored[k] for k in finite])
-        target = _ranks_among(np.sort(y), y)
+        target = ranks_among(np.sort(y), y)
         mean_x, mean_y = fit.mean(axis=0), target.mean()
         centred = fit - mean_x
         gram = centred.T @ centred + _RIDGE * len(finite) * np.eye(centred.shape[1])

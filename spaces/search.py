@@ -158,9 +158,9 @@ def aging_evolution(space, objective: Objective, *, population: int = POPULATION
     initial : sequence
         Architectures that open the population, scored as the first batch.
     screen : Screen, optional
-        Once the population is full, `screen.factor` times as many children are proposed and
-        the screen keeps the batch it predicts best from cheap values (`spaces.screen`); its
-        time counts in the budget.
+        After the first batch, `screen.factor` times as many children (random samples while the
+        population fills, mutants after) are proposed and the screen keeps the batch it
+        predicts best from cheap values (`spaces.screen`); its time counts in the budget.
 
     Returns
     -------

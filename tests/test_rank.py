@@ -15,6 +15,7 @@ from zcgp.fitness.rank import (
     average_ranks,
     count_inversions,
     kendall_many,
+    ranks_among,
     spearman_many,
 )
 
@@ -173,3 +174,10 @@ def test_large_batch_crosses_chunks():
     got = kendall_many(scores, target)
     for k in (0, 255, 256, 599):
         assert got[k] == pytest.approx(stats.kendalltau(scores[k], target).statistic, abs=1e-12)
+
+
+def test_ranks_among_is_the_mid_rank_in_the_reference_and_nan_ranks_last():
+    reference = np.array([1.0, 2.0, 2.0, 4.0])
+    np.testing.assert_allclose(ranks_among(reference, np.array([0.5, 2.0, 3.0, 9.0, np.nan])),
+                               [0.0, 0.5, 0.75, 1.0, 0.0])
+    assert float(ranks_among(reference, 1.0)) == 0.125

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from zcgp.errors import ZcgpError
+from zcgp.fitness.rank import ranks_among
 from zcgp.fitness.sources import space_task
 from zcgp.proxies.measure import MeasureSettings, SharedMeasure, TableMeasure, TorchMeasure
 from zcgp.proxies.registry import PROXY_NAMES
@@ -256,12 +257,7 @@ class FormulaObjective:
 
     def _consensus(self, raw: dict, i: int) -> float:
         """Mean over terminals of the candidate's rank in [0, 1] among the reference values."""
-        ranks = []
-        for t in self.names:
-            ref = self.reference[t]
-            below = np.searchsorted(ref, raw[t][i], "left")
-            upto = np.searchsorted(ref, raw[t][i], "right")
-            ranks.append((below + upto) / (2.0 * ref.size))
+        ranks = [ranks_among(self.reference[t], raw[t][i]) for t in self.names]
         return float(np.mean(ranks)) if ranks else 0.0
 
     def __call__(self, archs: Sequence) -> np.ndarray:
