@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from zcgp.errors import UserInputError
-from zcgp.spaces.screen import Screen
 
 __all__ = ["BATCH", "POPULATION", "SAMPLE_SIZE", "AgingResult", "Objective", "aging_evolution"]
 
@@ -123,7 +122,7 @@ def _proposals(space, propose: Callable[[], Any], count: int, scored, rng) -> li
 def aging_evolution(space, objective: Objective, *, population: int = POPULATION, sample_size: int = SAMPLE_SIZE,
                     max_evaluations: int | None = None, max_seconds: float | None = None,
                     batch: int = BATCH, seed: int = 0, on_batch: Callable[[dict], None] | None = None,
-                    initial: Sequence[Any] = (), screen: Screen | None = None) -> AgingResult:
+                    initial: Sequence[Any] = (), screen=None) -> AgingResult:
     """Real et al.'s aging evolution: tournament parent, one mutation, oldest member dies.
 
     The population starts with `initial`, scored together as the first batch (a formula's
@@ -157,10 +156,11 @@ def aging_evolution(space, objective: Objective, *, population: int = POPULATION
         Called with each history row after its batch is scored.
     initial : sequence
         Architectures that open the population, scored as the first batch.
-    screen : Screen, optional
-        After the first batch, `screen.factor` times as many children (random samples while the
+    screen : object, optional
+        Has `factor` and ``pick(children, keep, scores, archs)`` (`zcgp.nas.screen.Screen`).
+        After the first batch, `factor` times as many children (random samples while the
         population fills, mutants after) are proposed and the screen keeps the batch it
-        predicts best from cheap values (`spaces.screen`); its time counts in the budget.
+        predicts best from cheap values; its time counts in the budget.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Screening: cheap values choose which children a search scores in full (`spaces.screen`)."""
+"""Screening: cheap values choose which children a search scores in full (`nas.screen`)."""
 
 import json
 
@@ -8,8 +8,8 @@ from test_search_algorithm import BitSpace  # 64 bits here: the objective weighs
 
 import zcgp
 from zcgp.errors import UserInputError, ZcgpError
+from zcgp.nas.screen import Screen
 from zcgp.scripts.cli import main
-from zcgp.spaces.screen import Screen
 from zcgp.spaces.search import aging_evolution
 
 

@@ -43,6 +43,7 @@ from zcgp.nas.objectives import (
     check_computable,
     make_measure,
 )
+from zcgp.nas.screen import Screen
 from zcgp.nas.shipped import default_for
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
@@ -50,7 +51,6 @@ from zcgp.proxy import Proxy
 from zcgp.run import Run
 from zcgp.spaces import get_space
 from zcgp.spaces.nb201 import to_index
-from zcgp.spaces.screen import Screen
 from zcgp.spaces.search import BATCH, POPULATION, SAMPLE_SIZE, aging_evolution
 from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, finish, pyplot
 
@@ -525,7 +525,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         into [best, cost front...].
     screen : int
         Children proposed per child fully scored (1: no screening). Above 1, the cheap proxies
-        SCREEN_PROXIES of every proposed child predict the objective (`spaces.screen.Screen`,
+        SCREEN_PROXIES of every proposed child predict the objective (`nas.screen.Screen`,
         fitted on the networks scored so far) and only the best-predicted batch is scored.
     data_dir : path, optional
         NAS-Bench-Suite-Zero files (default: the shipped copy).
