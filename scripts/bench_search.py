@@ -77,7 +77,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "evolves with that fitness metric and searches with that --pick (default: combined, as "
                              "zcgp search --proxy RUN); 'transfer:combine-weighted' combines the run's formula "
                              "with cheap proxies on all those spaces' labels, as the shipped suite-combined "
-                             "proxies are built)")
+                             "proxies are built; 'own:warm10' starts each search from the 10 best labeled "
+                             "architectures, zcgp search --warm-start 10)")
     parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
                         help="search nothing: print the time-mode tables of saved --out files together")
     parser.add_argument("--seeds", default=None, help="comma list of seeds (default: 0..9; time mode 0..4)")
@@ -188,7 +189,8 @@ def _run_objectives(args, space, labels, objectives, seeds, common) -> None:
             if evolved is not None:
                 own, options, pick = evolved
                 transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
-                                  combine=options.pop("combine", None), screen=screen, **common)
+                                  combine=options.pop("combine", None), screen=screen,
+                                  warm_start=options.pop("warm_start", None), **common)
             else:
                 source = {objective: labels.get(objective.partition(":")[0], objective)}
                 timed_searches(space, source, seeds, population=args.population or POPULATION,

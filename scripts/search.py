@@ -73,6 +73,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="propose N children per network scored: their flops, params and synflow (cheap) "
                              "predict the objective, fitted on the networks scored so far, and only the best-"
                              "predicted are scored in full (default: 1, no screening)")
+    parser.add_argument("--warm-start", type=int, default=None, metavar="N",
+                        help="with an objective evolved on labels of this space (in distribution): the N labeled "
+                             "architectures with the best validation accuracy join the population right after "
+                             "the reference, as parents (default: 0)")
     add_measure_args(parser)
     parser.add_argument("--workers", type=int, default=-1,
                         help="worker processes scoring networks, one torch thread each; -1 = every core "
@@ -97,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     check_pick(args.pick)
     if args.screen < 1:
         raise ZcgpError(f"--screen must be >= 1, got {args.screen}")
+    if args.warm_start is not None and args.warm_start < 0:
+        raise ZcgpError(f"--warm-start must be >= 0, got {args.warm_start}")
     if args.proxy and args.proxy not in SHIPPED_NAMES:
         check_proxy_path(args.proxy)
     if args.objective and args.objective != "random" and args.objective not in PROXY_NAMES:
@@ -127,6 +133,10 @@ def print_result(result) -> None:
           + (f"screening {sec['screening']:.1f} s, " if "screen" in info else "") + "selection "
           f"{sec['selection']:.1f} s" + (", reference from cache" if info.get("reference", {}).get("from_cache")
                                          else ""))
+    if "warm_start" in info:
+        warm = info["warm_start"]
+        print(f"  warm start: the {warm['networks']} best labeled architectures of {warm['labeled_task']} "
+              f"(validation {warm['val_accuracy'][0]:.2f}-{warm['val_accuracy'][-1]:.2f} %) joined the population")
     if "screen" in info:
         screen = info["screen"]
         print(f"  screen: {screen['screened']} children proposed, measured by {', '.join(screen['proxies'])}, "
@@ -173,7 +183,8 @@ def _run(args: argparse.Namespace, space) -> int:
                         evaluations=args.evaluations, seed=args.seed, task=args.dataset, lookup=args.lookup,
                         population=args.population, sample_size=args.sample_size, batch=args.batch,
                         settings=measure_settings(args), workers=args.workers, pick=args.pick,
-                        screen=args.screen, data_dir=args.data_dir, nb201_table=args.benchmark, on_batch=on_batch)
+                        screen=args.screen, warm_start=args.warm_start, data_dir=args.data_dir,
+                        nb201_table=args.benchmark, on_batch=on_batch)
     finally:
         bar.close()
     print_result(result)

@@ -122,13 +122,13 @@ def _proposals(space, propose: Callable[[], Any], count: int, scored, rng) -> li
 def aging_evolution(space, objective: Objective, *, population: int = POPULATION, sample_size: int = SAMPLE_SIZE,
                     max_evaluations: int | None = None, max_seconds: float | None = None,
                     batch: int = BATCH, seed: int = 0, on_batch: Callable[[dict], None] | None = None,
-                    initial: Sequence[Any] = (), screen=None) -> AgingResult:
+                    initial: Sequence[Any] = (), parents: Sequence[Any] = (), screen=None) -> AgingResult:
     """Real et al.'s aging evolution: tournament parent, one mutation, oldest member dies.
 
     The population starts with `initial`, scored together as the first batch (a formula's
-    reference sample), then random samples. A child already scored is walked on by further
-    mutations (`_novel`), so the whole budget goes to unseen networks. Stops at
-    `max_evaluations` distinct scored architectures or after
+    reference sample), then `parents`, scored together as the next batch, then random samples.
+    A child already scored is walked on by further mutations (`_novel`), so the whole budget
+    goes to unseen networks. Stops at `max_evaluations` distinct scored architectures or after
     `max_seconds`, whichever comes first: a batch is cut to what the remaining time allows at
     the mean cost per network so far, so the budget is kept, not overshot by a batch. Ctrl-C
     stops cleanly and returns what was found so far.
@@ -156,6 +156,9 @@ def aging_evolution(space, objective: Objective, *, population: int = POPULATION
         Called with each history row after its batch is scored.
     initial : sequence
         Architectures that open the population, scored as the first batch.
+    parents : sequence
+        Architectures scored as the batch after `initial` (not screened), joining the
+        population as its youngest members: a warm start from known good networks.
     screen : object, optional
         Has `factor` and ``pick(children, keep, scores, archs)`` (`zcgp.nas.screen.Screen`).
         After the first batch, `factor` times as many children (random samples while the
@@ -194,18 +197,18 @@ def aging_evolution(space, objective: Objective, *, population: int = POPULATION
         over_time = max_seconds is not None and time.perf_counter() - start >= max_seconds
         return over_evals or over_time
 
-    def room() -> int:
-        left = batch if max_evaluations is None else max_evaluations - len(cache.scores)
+    def room(cap: int = batch) -> int:
+        left = cap if max_evaluations is None else min(cap, max_evaluations - len(cache.scores))
         if max_seconds is not None and timed[1]:
             per_eval = timed[0] / timed[1]
             left = min(left, int((max_seconds - (time.perf_counter() - start)) / per_eval))
-        return min(batch, left)
+        return left
 
     def mutant():
         picks = rng.choice(len(members), size=sample_size, replace=False)
         return space.mutate(max((members[i] for i in picks), key=lambda m: m[1])[0], rng)
 
-    pending = list(initial)
+    queued = [list(b) for b in (initial, parents) if len(b)]     # fixed batches, scored first
     timed = [0.0, 0]                    # objective seconds and fresh networks after the initial batch
 
     try:
@@ -213,15 +216,16 @@ def aging_evolution(space, objective: Objective, *, population: int = POPULATION
             size = max(room(), 0 if history else 1)
             if size == 0:                                 # not even one more network fits in the time left
                 break
-            if pending and not history:                   # the initial architectures, in one batch
-                size = len(pending) if max_evaluations is None else min(len(pending), max_evaluations)
             filling = len(members) < population
-            if filling:
-                size = min(size, population - len(members))
-            factor = screen.factor if screen is not None and history and not pending else 1
-            if filling and factor == 1:
-                children = [pending.pop(0) if pending else space.sample(rng) for _ in range(size)]
+            factor = screen.factor if screen is not None and history and not queued else 1
+            if queued:                                    # initial, then parents: each in one batch
+                fixed = queued.pop(0)
+                children = fixed[:max(room(len(fixed)), 0 if history else 1)]
+                size = len(children)
+            elif filling and factor == 1:
+                children = [space.sample(rng) for _ in range(min(size, population - len(members)))]
             else:
+                size = min(size, population - len(members)) if filling else size
                 children = _proposals(space, (lambda: space.sample(rng)) if filling else mutant, size * factor,
                                       cache.scores, rng)
             seen = len(cache.scores)

@@ -32,7 +32,7 @@ from zcgp.fitness.data import SPACE_FILES
 from zcgp.fitness.sources import load_tasks
 from zcgp.fitness.splits import task_split
 from zcgp.fitness.tasks import task_ids
-from zcgp.nas.benchmark import Benchmark, labels_alone, objective_labels
+from zcgp.nas.benchmark import Benchmark, labeled_best, labels_alone, objective_labels
 from zcgp.nas.cache import load_reference, store_reference
 from zcgp.nas.choice import MAX_CANDIDATES, check_pick, choose_formula, spread
 from zcgp.nas.cost import measured_cost
@@ -57,6 +57,7 @@ from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, finish, p
 REFERENCE_SHARE = 0.5      # at most this share of the time left goes to the reference (first batch)
 MIN_REFERENCE = 8
 SCREEN_PROXIES = ("flops", "params", "synflow")    # one hooked forward and synflow's pass per network
+WARM_START = 0             # the best labeled architectures an in-distribution search starts from
 SEARCH_FILES = ("result.json", "trajectory.csv", "search.png")
 STOP_REASONS = {"evaluations": "evaluation budget reached", "time": "time budget reached",
                 "interrupted": "interrupted", "exhausted": "no new network in the last 200 batches"}
@@ -448,6 +449,28 @@ def _screen(factor: int, measure, space) -> Screen | None:
     return Screen(cheap, space.key, int(factor), names)
 
 
+def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tuple[list, dict | None]:
+    """The warm start of a search: the `count` labeled architectures of the searched space with
+    the best validation accuracy (None: WARM_START when the objective saw labels of the space, else
+    none), and what to record of them."""
+    seen = bool(details["labels"]["in_distribution"])
+    if count is None:
+        count = WARM_START if seen else 0
+    if int(count) != count or count < 0:
+        raise ZcgpError(f"warm start must be a whole number >= 0, got {count}")
+    if count == 0:
+        return [], None
+    provenance = details.get("provenance", {})
+    found = labeled_best(space, task, provenance.get("labels"), provenance.get("seed") or 0,
+                         provenance.get("train_fraction") or 0.2, int(count), data_dir) if seen else None
+    if found is None:
+        raise ZcgpError(f"warm start needs labeled architectures of {space.name} that the objective was evolved "
+                        "on and that the shipped tables hold; this objective has none")
+    task_id, best = found
+    return [arch for arch, _ in best], {"networks": len(best), "labeled_task": task_id,
+                                        "val_accuracy": [accuracy for _, accuracy in best]}
+
+
 def _provenance(run: Run | None, formula: Proxy) -> dict:
     """Where the formula came from: its seed and train fraction (for "labels alone") and name."""
     if run is not None:
@@ -486,8 +509,8 @@ def benchmark_of(space, task: str, *, nb201_table=None, data_dir=None) -> Benchm
 def search(space, proxy=None, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
            task: str | None = None, lookup: bool = False, population: int = POPULATION,
            sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
-           workers: int = 1, pick: str = "combined", screen: int = 1, data_dir=None, nb201_table=None,
-           on_batch=None) -> SearchResult:
+           workers: int = 1, pick: str = "combined", screen: int = 1, warm_start: int | None = None,
+           data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
     """Search `space` for the network `proxy` scores highest, training nothing.
 
     Parameters
@@ -527,6 +550,11 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         Children proposed per child fully scored (1: no screening). Above 1, the cheap proxies
         SCREEN_PROXIES of every proposed child predict the objective (`nas.screen.Screen`,
         fitted on the networks scored so far) and only the best-predicted batch is scored.
+    warm_start : int, optional
+        The labeled architectures of the searched space with the best validation accuracy
+        (`nas.benchmark.labeled_best`) that join the population right after the reference, as
+        parents: only for an objective evolved on labels of this space (in distribution; the
+        labels it saw, no more). Default: WARM_START for such an objective, else 0.
     data_dir : path, optional
         NAS-Bench-Suite-Zero files (default: the shipped copy).
     nb201_table : path, optional
@@ -575,6 +603,9 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     info: dict = {"space": space.name, "task": task, "seed": seed, "lookup": lookup, "default_objective": default,
                   "workers": getattr(measure.measure, "workers", workers) if measure is not None else workers,
                   "inits": settings.inits, "measure": settings.to_dict(), **objective.details}
+    parents, warm = _parents(warm_start, objective.details, space, task, data_dir)
+    if warm is not None:
+        info["warm_start"] = warm
     setup = time.perf_counter() - start
     scoring = [0.0]
 
@@ -593,7 +624,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         info["screen"] = {"factor": screener.factor, "proxies": list(screener.names)}
     found = aging_evolution(objective.searched, timed, population=size, sample_size=sample_size,
                             max_evaluations=evaluations, max_seconds=seconds, batch=batch, seed=seed,
-                            on_batch=on_batch, initial=objective.initial, screen=screener)
+                            on_batch=on_batch, initial=objective.initial, parents=parents, screen=screener)
     if screener is not None:
         info["screen"]["screened"] = screener.screened
     if found.best_arch is None:

@@ -10,6 +10,7 @@ random search, side by side.
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 
@@ -210,7 +211,8 @@ ANCHORS = {
 def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool = False,
                       settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
                       evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "combined",
-                      label: str | None = None, combine: str | None = None, screen: int = 1) -> list[dict]:
+                      label: str | None = None, combine: str | None = None, screen: int = 1,
+                      warm_start: int | None = None) -> list[dict]:
     """The zero-shot benchmark, as a researcher with a new space runs it.
 
     For each seed, `zcgp.evolve` with the defaults (or `evolve_options`) on every shipped space
@@ -253,6 +255,8 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         run was evolved on, no more labels); timed with the evolution.
     screen : int, default 1
         The searches' `screen` factor (`timed_searches`).
+    warm_start : int, optional
+        The searches' `warm_start` (`zcgp.search`; default: its own).
 
     Returns
     -------
@@ -278,7 +282,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         objective = run if combine is None else combine_run(run, labeled, combine, data_dir).proxy
         evolved = time.perf_counter() - start
         result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
-                        workers=workers, pick=pick, screen=screen, data_dir=data_dir)
+                        workers=workers, pick=pick, screen=screen, warm_start=warm_start, data_dir=data_dir)
         record = {**_record(label, seed, _finished(result, label, seed), bench), "evolve_seconds": evolved,
                   "run_formula": run.formula,
                   "evolved_on": others}
@@ -292,9 +296,10 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     """Parse a "transfer" or "own" objective with its options, e.g. "transfer:top10:best".
 
     Each ":"-separated option after the kind is a fitness metric of the evolution
-    (`fitness.families.FITNESS_METRICS`), a `--pick` of the search (`nas.choice.PICKS`) or a
+    (`fitness.families.FITNESS_METRICS`), a `--pick` of the search (`nas.choice.PICKS`), a
     combining adaptation of the evolved formula (`adapting.COMBINE_LOSSES`: options key
-    "combine", see `transfer_searches`).
+    "combine", see `transfer_searches`) or "warmN", the search's warm start from the N best
+    labeled architectures (options key "warm_start").
 
     Parameters
     ----------
@@ -317,6 +322,8 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     (False, {'metric': 'top10'}, 'best')
     >>> evolved_objective("transfer:combine-weighted")
     (False, {'combine': 'combine-weighted'}, 'combined')
+    >>> evolved_objective("own:warm10")
+    (True, {'warm_start': 10}, 'combined')
     >>> evolved_objective("synflow") is None
     True
     """
@@ -325,13 +332,14 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
         return None
     chosen: dict = {}
     for option in options:
+        warm = re.fullmatch(r"warm(\d+)", option)
         key = ("metric" if option in FITNESS_METRICS else "pick" if option in PICKS
-               else "combine" if option in COMBINE_LOSSES else None)
+               else "combine" if option in COMBINE_LOSSES else "warm_start" if warm else None)
         if key is None or key in chosen:
             raise ZcgpError(f"objective '{name}': '{option}' is not a fitness metric ({', '.join(FITNESS_METRICS)}), "
-                            f"a pick ({', '.join(PICKS)}) or a combination ({', '.join(COMBINE_LOSSES)}), "
-                            f"or repeats one")
-        chosen[key] = option
+                            f"a pick ({', '.join(PICKS)}), a combination ({', '.join(COMBINE_LOSSES)}) or a warm "
+                            f"start (warmN), or repeats one")
+        chosen[key] = int(warm.group(1)) if warm else option
     pick = chosen.pop("pick", "combined")
     return kind == "own", chosen, pick
 

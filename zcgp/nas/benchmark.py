@@ -15,7 +15,7 @@ from zcgp.fitness.splits import task_split
 from zcgp.nas.objectives import table_task
 from zcgp.spaces.nb201 import load_table, to_index
 
-__all__ = ["Benchmark", "labels_alone", "objective_labels"]
+__all__ = ["Benchmark", "labeled_best", "labels_alone", "objective_labels"]
 
 
 class Benchmark:
@@ -139,17 +139,20 @@ def objective_labels(labels: dict | None, space: str) -> dict:
     return {"tasks": sorted(labels.get("tasks", {})), "space_labels": seen, "in_distribution": seen > 0}
 
 
-def labels_alone(benchmark: Benchmark, labels: dict, seed: int, train_fraction: float, data_dir=None) -> dict | None:
-    """What the labels of the searched space buy alone, the baseline a search should beat.
+def labeled_best(space, task: str, labels: dict, seed: int, train_fraction: float, count: int = 1,
+                 data_dir=None) -> tuple[str, list] | None:
+    """The labeled architectures of the searched space with the best validation accuracy.
 
-    Among the labeled rows of the searched task (else of the space's labeled tasks, compared by
-    their percentile within their own labeled rows), the architecture with the best validation
-    accuracy, looked up in the benchmark.
+    Among the labeled rows of the searched task (else of the space's labeled tasks, the one
+    whose best row ranks highest within its own labeled rows), the `count` best by validation
+    accuracy.
 
     Parameters
     ----------
-    benchmark : Benchmark
-        The benchmark of the search; its space and task are used.
+    space : SearchSpace
+        The searched space; its `name` and `normalize` are used.
+    task : str
+        The searched task, e.g. "cifar10".
     labels : dict
         `fitness.splits.label_counts` of the objective, optionally with "archs" ({task id:
         labeled architectures}, written by an adapted proxy); "tasks" and "archs" are read.
@@ -158,9 +161,55 @@ def labels_alone(benchmark: Benchmark, labels: dict, seed: int, train_fraction: 
     train_fraction : float
         The train fraction of that run, in (0, 1); the labeled rows are the train split
         (`fitness.splits.task_split`) unless "archs" lists them.
+    count : int, default 1
     data_dir : str or os.PathLike, optional
         The directory of the NAS-Bench-Suite-Zero JSON files (default: $ZCGP_DATA_DIR, else the
         shipped copies).
+
+    Returns
+    -------
+    tuple of (str, list of (architecture, float)) or None
+        The labeled task id and its best architectures (standard form) with their validation
+        accuracy, best first; None when the space has no labels or they are of a user's own
+        table.
+    """
+    ids = [t for t in (labels or {}).get("tasks", {}) if t.split("/", 1)[0] == space.name]
+    if not ids:
+        return None
+    own = f"{space.name}/{task}"
+    ids = [own] if own in ids else ids
+    listed = labels.get("archs", {})             # an adapted proxy names its labeled architectures
+    try:
+        loaded = load_tasks(ids, data_dir=data_dir)
+    except ZcgpError:                             # labels of a user's own table: not shipped
+        return None
+    best = None
+    for labeled in loaded:
+        if labeled.id in listed:
+            keys = {space.key(a) for a in listed[labeled.id]}
+            rows = np.array([i for i, a in enumerate(labeled.archs) if space.key(a) in keys], dtype=int)
+        else:
+            rows = task_split(labeled, seed, train_fraction)[0]
+        values = labeled.target[rows]
+        i = int(np.argmax(values))
+        rank = float((values < values[i]).mean() if len(ids) > 1 else values[i])
+        if best is None or rank > best[0]:
+            best = (rank, labeled, rows[np.argsort(-values, kind="stable")[:count]])
+    _, labeled, rows = best
+    return labeled.id, [(space.normalize(labeled.archs[r]), float(labeled.target[r])) for r in rows]
+
+
+def labels_alone(benchmark: Benchmark, labels: dict, seed: int, train_fraction: float, data_dir=None) -> dict | None:
+    """What the labels of the searched space buy alone, the baseline a search should beat: the
+    labeled architecture with the best validation accuracy (`labeled_best`), looked up in the
+    benchmark.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark of the search; its space and task are used.
+    labels, seed, train_fraction, data_dir
+        As `labeled_best`.
 
     Returns
     -------
@@ -169,31 +218,13 @@ def labels_alone(benchmark: Benchmark, labels: dict, seed: int, train_fraction: 
         "labeled_architectures": labels of the space's tasks, "benchmark": `Benchmark.lookup` of
         the architecture}; None when the space has no labels or they are of a user's own table.
     """
+    found = labeled_best(benchmark.space, benchmark.task, labels, seed, train_fraction, 1, data_dir)
+    if found is None:
+        return None
+    task_id, [(arch, accuracy)] = found
     space = benchmark.space.name
-    ids = [t for t in (labels or {}).get("tasks", {}) if t.split("/", 1)[0] == space]
-    if not ids:
-        return None
-    own = f"{space}/{benchmark.task}"
-    ids = [own] if own in ids else ids
-    listed = labels.get("archs", {})             # an adapted proxy names its labeled architectures
-    try:
-        loaded = load_tasks(ids, data_dir=data_dir)
-    except ZcgpError:                             # labels of a user's own table: not shipped
-        return None
-    best = None
-    for task in loaded:
-        if task.id in listed:
-            keys = {benchmark.space.key(a) for a in listed[task.id]}
-            rows = np.array([i for i, a in enumerate(task.archs) if benchmark.space.key(a) in keys], dtype=int)
-        else:
-            rows = task_split(task, seed, train_fraction)[0]
-        values = task.target[rows]
-        i = int(np.argmax(values))
-        rank = float((values < values[i]).mean() if len(ids) > 1 else values[i])
-        if best is None or rank > best[0]:
-            best = (rank, task, rows[i])
-    _, task, row = best
-    arch = benchmark.space.normalize(task.archs[row])
-    return {"arch": benchmark.space.to_string(arch), "labeled_task": task.id, "val_accuracy": float(task.target[row]),
+    ids = [t for t in labels["tasks"] if t.split("/", 1)[0] == space]
+    ids = [task_id] if task_id == f"{space}/{benchmark.task}" else ids
+    return {"arch": benchmark.space.to_string(arch), "labeled_task": task_id, "val_accuracy": accuracy,
             "labeled_architectures": int(sum(labels["tasks"].get(i, 0) for i in ids)),
             "benchmark": benchmark.lookup(arch)}

@@ -1,0 +1,98 @@
+"""Warm start: an in-distribution search starts from the best labeled architectures it saw."""
+
+import numpy as np
+import pytest
+from test_search_algorithm import BitSpace, CountingSpace, ones
+
+import zcgp
+from zcgp.bench.search import evolved_objective
+from zcgp.errors import ZcgpError
+from zcgp.fitness.splits import task_split
+from zcgp.nas.benchmark import labeled_best
+from zcgp.scripts.cli import main
+from zcgp.spaces import get_space
+from zcgp.spaces.search import aging_evolution
+
+
+def test_parents_are_the_batch_after_the_initial_one_and_breed_first():
+    calls = []
+
+    def spy(archs):
+        calls.append(list(archs))
+        return ones(archs)
+
+    rng = np.random.default_rng(0)
+    initial = [tuple(int(b) for b in rng.random(12) < 0.2) for _ in range(6)]
+    parents = [(1,) * 11 + (0,), (1,) * 10 + (0, 0), (0, 1) * 6]
+    space = CountingSpace()
+    result = aging_evolution(space, spy, population=6, sample_size=6, max_evaluations=20, batch=2, seed=0,
+                             initial=initial, parents=parents)
+    assert calls[0] == initial and calls[1] == parents      # one batch each, whatever the batch size
+    assert all(len(c) <= 2 for c in calls[2:]) and result.evaluations == 20
+    # the whole population is the tournament: the first mutant's parent is the best warm-start parent
+    assert space.parents[0][0] == parents[0]
+    plain = aging_evolution(BitSpace(), ones, population=6, sample_size=6, max_evaluations=20, batch=2, seed=0,
+                            initial=initial)
+    assert result.best_score > plain.best_score
+
+
+def test_parents_without_an_initial_batch_open_the_search():
+    calls = []
+
+    def spy(archs):
+        calls.append(list(archs))
+        return ones(archs)
+
+    parents = [(1,) * 12, (0,) * 12]
+    result = aging_evolution(BitSpace(), spy, population=4, sample_size=2, max_evaluations=6, batch=1, seed=1,
+                             parents=parents)
+    assert calls[0] == parents and result.best_score == 12.0 and result.evaluations == 6
+
+
+def test_labeled_best_are_the_train_split_rows_with_the_best_validation_accuracy(small_run):
+    run = zcgp.Run.load(small_run)
+    task = zcgp.load_tasks("nb201/cifar100")[0]
+    rows = task_split(task, run.result["seed"], run.config["train_fraction"])[0]
+    top = rows[np.argsort(-task.target[rows], kind="stable")[:4]]
+    space = get_space("nb201")
+    task_id, best = labeled_best(space, "cifar100", run.labels, run.result["seed"], run.config["train_fraction"], 4)
+    assert task_id == "nb201/cifar100"
+    assert [a for a, _ in best] == [space.normalize(task.archs[i]) for i in top]
+    assert [v for _, v in best] == list(task.target[top]) and best[0][1] > best[-1][1]
+    assert labeled_best(space, "cifar100", {}, 0, 0.2, 4) is None            # no label of the space
+
+
+def test_an_in_distribution_search_starts_from_its_best_labels(small_run):
+    options = {"evaluations": 20, "population": 8, "sample_size": 3, "lookup": True, "pick": "best"}
+    rows = []
+    found = zcgp.search("nb201", small_run, warm_start=3, on_batch=rows.append, **options)
+    warm = found.info["warm_start"]
+    assert warm["networks"] == 3 and warm["labeled_task"] == "nb201/cifar10"
+    assert warm["val_accuracy"][0] == found.info["labels_alone"]["val_accuracy"]
+    assert warm["val_accuracy"] == sorted(warm["val_accuracy"], reverse=True)
+    assert [r["evaluations"] for r in rows[:2]] == [8, 11]     # the reference, then the three parents
+    plain = zcgp.search("nb201", small_run, **options)
+    assert "warm_start" not in plain.info                        # off by default
+    with pytest.raises(ZcgpError, match="warm start needs labeled architectures of nb201"):
+        zcgp.search("nb201", "nwot", warm_start=2, **options)
+    with pytest.raises(ZcgpError, match="warm start must be a whole number >= 0"):
+        zcgp.search("nb201", small_run, warm_start=-1, **options)
+
+
+def test_cli_warm_start_prints_its_parents_and_bad_input_is_one_line(small_run, capsys):
+    common = ["search", "--lookup", "--evaluations", "20", "--population", "8", "--sample-size", "3", "--quiet"]
+    assert main([*common, "--proxy", str(small_run), "--warm-start", "2"]) == 0
+    assert "warm start: the 2 best labeled architectures of nb201/cifar10" in capsys.readouterr().out
+    needs = "warm start needs labeled architectures of nb201"
+    for bad, message in ((["--warm-start", "-1"], "--warm-start must be >= 0, got -1"),
+                         (["--objective", "nwot", "--warm-start", "2"], needs)):
+        assert main([*common, *bad]) == 2
+        err = capsys.readouterr().err.strip()
+        assert message in err and "\n" not in err
+
+
+def test_bench_objective_option_warm_start():
+    assert evolved_objective("own:warm10") == (True, {"warm_start": 10}, "combined")
+    assert evolved_objective("own:top10:warm5:best") == (True, {"metric": "top10", "warm_start": 5}, "best")
+    with pytest.raises(ZcgpError, match="or a warm start"):
+        evolved_objective("own:warm")
