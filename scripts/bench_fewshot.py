@@ -89,6 +89,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", choices=ADAPT_METHODS, default="combine",
                         help="adaptation of the search (default: combine)")
     parser.add_argument("--minutes", type=float, default=3.0, help="search wall time (default: 3)")
+    parser.add_argument("--warm-start", type=int, default=None, metavar="N",
+                        help="the search's warm start from the N best of the k labels (zcgp search --warm-start; "
+                             "default: zcgp search's)")
     parser.add_argument("--seeds", default="0,1,2,3,4", help="search seeds (default: 0-4)")
     parser.add_argument("--workers", type=int, default=-1, help="search processes (default: every core)")
     add_measure_args(parser)
@@ -183,9 +186,10 @@ def _search(args, records_out: list) -> None:
         adapted = adapt(BASES[args.base]("nb201"), [task.subset(labeled)], method=args.method, seed=seed,
                         proxies=_adapt_proxies(args))
         result = search("nb201", adapted.proxy, minutes=args.minutes, seed=seed, settings=measure_settings(args, seed),
-                        workers=args.workers, pick="best")
+                        workers=args.workers, pick="best", warm_start=args.warm_start)
         over = "" if args.adapt_proxies is None else f", over {args.adapt_proxies}"
-        record = {"objective": f"adapted ({args.method}, k={args.search_k}{over})", "seed": seed,
+        warm = "" if args.warm_start is None else f", warm start {args.warm_start}"
+        record = {"objective": f"adapted ({args.method}, k={args.search_k}{over}{warm})", "seed": seed,
                   "best_arch": result.best_string, "evaluations": result.evaluations,
                   "seconds": result.info["seconds"]["total"], "benchmark": result.benchmark, "info": result.info,
                   "formula": adapted.proxy.formula}
@@ -203,6 +207,8 @@ def _search(args, records_out: list) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.warm_start is not None and args.warm_start < 0:
+        raise ZcgpError(f"--warm-start must be >= 0, got {args.warm_start}")
     if args.sources:
         records = []
         for source in args.sources:

@@ -10,6 +10,7 @@ from zcgp.errors import ZcgpError
 from zcgp.fitness.splits import task_split
 from zcgp.nas.benchmark import labeled_best
 from zcgp.scripts.cli import main
+from zcgp.searching import WARM_START
 from zcgp.spaces import get_space
 from zcgp.spaces.search import aging_evolution
 
@@ -71,8 +72,10 @@ def test_an_in_distribution_search_starts_from_its_best_labels(small_run):
     assert warm["val_accuracy"][0] == found.info["labels_alone"]["val_accuracy"]
     assert warm["val_accuracy"] == sorted(warm["val_accuracy"], reverse=True)
     assert [r["evaluations"] for r in rows[:2]] == [8, 11]     # the reference, then the three parents
-    plain = zcgp.search("nb201", small_run, **options)
-    assert "warm_start" not in plain.info                        # off by default
+    default = zcgp.search("nb201", small_run, **options)
+    assert default.info["warm_start"]["networks"] == WARM_START == 10     # on by default in distribution
+    off = zcgp.search("nb201", small_run, warm_start=0, **options)
+    assert "warm_start" not in off.info and "warm_start" not in zcgp.search("nb201", "nwot", **options).info
     with pytest.raises(ZcgpError, match="warm start needs labeled architectures of nb201"):
         zcgp.search("nb201", "nwot", warm_start=2, **options)
     with pytest.raises(ZcgpError, match="warm start must be a whole number >= 0"):

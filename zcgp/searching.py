@@ -57,7 +57,7 @@ from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, finish, p
 REFERENCE_SHARE = 0.5      # at most this share of the time left goes to the reference (first batch)
 MIN_REFERENCE = 8
 SCREEN_PROXIES = ("flops", "params", "synflow")    # one hooked forward and synflow's pass per network
-WARM_START = 0             # the best labeled architectures an in-distribution search starts from
+WARM_START = 10            # the best labeled architectures an in-distribution search starts from
 SEARCH_FILES = ("result.json", "trajectory.csv", "search.png")
 STOP_REASONS = {"evaluations": "evaluation budget reached", "time": "time budget reached",
                 "interrupted": "interrupted", "exhausted": "no new network in the last 200 batches"}
@@ -453,8 +453,8 @@ def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tu
     """The warm start of a search: the `count` labeled architectures of the searched space with
     the best validation accuracy (None: WARM_START when the objective saw labels of the space, else
     none), and what to record of them."""
-    seen = bool(details["labels"]["in_distribution"])
-    if count is None:
+    seen, default = bool(details["labels"]["in_distribution"]), count is None
+    if default:
         count = WARM_START if seen else 0
     if int(count) != count or count < 0:
         raise ZcgpError(f"warm start must be a whole number >= 0, got {count}")
@@ -463,6 +463,8 @@ def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tu
     provenance = details.get("provenance", {})
     found = labeled_best(space, task, provenance.get("labels"), provenance.get("seed") or 0,
                          provenance.get("train_fraction") or 0.2, int(count), data_dir) if seen else None
+    if found is None and default:           # labels of a user's table: nothing to start from
+        return [], None
     if found is None:
         raise ZcgpError(f"warm start needs labeled architectures of {space.name} that the objective was evolved "
                         "on and that the shipped tables hold; this objective has none")
@@ -554,7 +556,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         The labeled architectures of the searched space with the best validation accuracy
         (`nas.benchmark.labeled_best`) that join the population right after the reference, as
         parents: only for an objective evolved on labels of this space (in distribution; the
-        labels it saw, no more). Default: WARM_START for such an objective, else 0.
+        labels it saw, no more). Default: WARM_START for such an objective whose labels are
+        in the shipped tables, else 0.
     data_dir : path, optional
         NAS-Bench-Suite-Zero files (default: the shipped copy).
     nb201_table : path, optional
