@@ -222,12 +222,14 @@ def aging_evolution(space, objective: Objective, *, population: int = POPULATION
                 fixed = queued.pop(0)
                 children = fixed[:max(room(len(fixed)), 0 if history else 1)]
                 size = len(children)
-            elif filling and factor == 1:
-                children = [space.sample(rng) for _ in range(min(size, population - len(members)))]
             else:
-                size = min(size, population - len(members)) if filling else size
-                children = _proposals(space, (lambda: space.sample(rng)) if filling else mutant, size * factor,
-                                      cache.scores, rng)
+                if filling:
+                    size = min(size, population - len(members))
+                if filling and factor == 1:
+                    children = [space.sample(rng) for _ in range(size)]
+                else:
+                    children = _proposals(space, (lambda: space.sample(rng)) if filling else mutant, size * factor,
+                                          cache.scores, rng)
             seen = len(cache.scores)
             before = time.perf_counter()
             if len(children) > size:                      # screened: the best-predicted batch goes on

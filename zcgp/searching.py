@@ -461,8 +461,8 @@ def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tu
     if count == 0:
         return [], None
     provenance = details.get("provenance", {})
-    found = labeled_best(space, task, provenance.get("labels"), provenance.get("seed") or 0,
-                         provenance.get("train_fraction") or 0.2, int(count), data_dir) if seen else None
+    found = labeled_best(space, task, provenance.get("labels"), *_split_of(provenance), int(count),
+                         data_dir) if seen else None
     if found is None and default:           # labels of a user's table: nothing to start from
         return [], None
     if found is None:
@@ -471,6 +471,11 @@ def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tu
     task_id, best = found
     return [arch for arch, _ in best], {"networks": len(best), "labeled_task": task_id,
                                         "val_accuracy": [accuracy for _, accuracy in best]}
+
+
+def _split_of(provenance: dict) -> tuple[int, float]:
+    """The split seed and train fraction that chose the objective's labeled rows."""
+    return provenance.get("seed") or 0, provenance.get("train_fraction") or 0.2
 
 
 def _provenance(run: Run | None, formula: Proxy) -> dict:
@@ -643,8 +648,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
                        "proxies_cpu": spent["proxies"]}
     provenance = info.pop("provenance", {})
     if table is not None and info["labels"]["in_distribution"] and provenance.get("labels"):
-        info["labels_alone"] = labels_alone(table, provenance["labels"], provenance.get("seed") or 0,
-                                            provenance.get("train_fraction") or 0.2, data_dir)
+        info["labels_alone"] = labels_alone(table, provenance["labels"], *_split_of(provenance), data_dir)
     info["objective_source"] = provenance.get("name")
     return SearchResult(space=space, task=task, objective=objective.description, best_arch=found.best_arch,
                         best_string=space.to_string(found.best_arch), best_score=found.best_score,

@@ -139,6 +139,14 @@ def objective_labels(labels: dict | None, space: str) -> dict:
     return {"tasks": sorted(labels.get("tasks", {})), "space_labels": seen, "in_distribution": seen > 0}
 
 
+def _labeled_tasks(labels: dict | None, space: str, task: str) -> list[str]:
+    """The labeled task ids of `space` that count: the searched task's alone when it is labeled,
+    else every labeled task of the space."""
+    ids = [t for t in (labels or {}).get("tasks", {}) if t.split("/", 1)[0] == space]
+    own = f"{space}/{task}"
+    return [own] if own in ids else ids
+
+
 def labeled_best(space, task: str, labels: dict, seed: int, train_fraction: float, count: int = 1,
                  data_dir=None) -> tuple[str, list] | None:
     """The labeled architectures of the searched space with the best validation accuracy.
@@ -173,11 +181,9 @@ def labeled_best(space, task: str, labels: dict, seed: int, train_fraction: floa
         accuracy, best first; None when the space has no labels or they are of a user's own
         table.
     """
-    ids = [t for t in (labels or {}).get("tasks", {}) if t.split("/", 1)[0] == space.name]
+    ids = _labeled_tasks(labels, space.name, task)
     if not ids:
         return None
-    own = f"{space.name}/{task}"
-    ids = [own] if own in ids else ids
     listed = labels.get("archs", {})             # an adapted proxy names its labeled architectures
     try:
         loaded = load_tasks(ids, data_dir=data_dir)
@@ -222,9 +228,7 @@ def labels_alone(benchmark: Benchmark, labels: dict, seed: int, train_fraction: 
     if found is None:
         return None
     task_id, [(arch, accuracy)] = found
-    space = benchmark.space.name
-    ids = [t for t in labels["tasks"] if t.split("/", 1)[0] == space]
-    ids = [task_id] if task_id == f"{space}/{benchmark.task}" else ids
+    ids = _labeled_tasks(labels, benchmark.space.name, benchmark.task)
     return {"arch": benchmark.space.to_string(arch), "labeled_task": task_id, "val_accuracy": accuracy,
             "labeled_architectures": int(sum(labels["tasks"].get(i, 0) for i in ids)),
             "benchmark": benchmark.lookup(arch)}
