@@ -91,7 +91,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=float, default=3.0, help="search wall time (default: 3)")
     parser.add_argument("--warm-start", type=int, default=None, metavar="N",
                         help="the search's warm start from the N best of the k labels (zcgp search --warm-start; "
-                             "default: zcgp search's)")
+                             "default: zcgp search's, 0 for an adapted proxy)")
     parser.add_argument("--seeds", default="0,1,2,3,4", help="search seeds (default: 0-4)")
     parser.add_argument("--workers", type=int, default=-1, help="search processes (default: every core)")
     add_measure_args(parser)

@@ -76,7 +76,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warm-start", type=int, default=None, metavar="N",
                         help="with an objective evolved on labels of this space (in distribution): the N labeled "
                              "architectures with the best validation accuracy join the population right after "
-                             "the reference, as parents (default: 10 for such an objective, 0 is off)")
+                             "the reference, as parents (default: 10 for such an objective, 0 for an adapted proxy; "
+                             "0 is off)")
     add_measure_args(parser)
     parser.add_argument("--workers", type=int, default=-1,
                         help="worker processes scoring networks, one torch thread each; -1 = every core "

@@ -99,3 +99,16 @@ def test_bench_objective_option_warm_start():
     assert evolved_objective("own:top10:warm5:best") == (True, {"metric": "top10", "warm_start": 5}, "best")
     with pytest.raises(ZcgpError, match="or a warm start"):
         evolved_objective("own:warm")
+
+
+def test_an_adapted_proxy_starts_cold_unless_asked(tmp_path):
+    task = zcgp.load_tasks("nb201/cifar10")[0]
+    labels = task.subset(np.arange(0, task.n, 36))
+    out = tmp_path / "adapted"
+    zcgp.adapt("nwot", [labels], method="combine", seed=0).export(out / "proxy.py")
+    options = {"evaluations": 16, "population": 6, "sample_size": 2, "lookup": True}
+    cold = zcgp.search("nb201", out / "proxy.json", **options)
+    assert cold.info["labels"]["in_distribution"] and "warm_start" not in cold.info
+    warm = zcgp.search("nb201", out / "proxy.json", warm_start=2, **options)
+    best = np.sort(labels.target)[::-1][:2]
+    assert warm.info["warm_start"]["networks"] == 2 and warm.info["warm_start"]["val_accuracy"] == list(best)

@@ -451,16 +451,18 @@ def _screen(factor: int, measure, space) -> Screen | None:
 
 def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tuple[list, dict | None]:
     """The warm start of a search: the `count` labeled architectures of the searched space with
-    the best validation accuracy (None: WARM_START when the objective saw labels of the space, else
-    none), and what to record of them."""
+    the best validation accuracy (None: WARM_START when the objective was evolved on labels of the
+    space, else none; an adapted proxy, whose labels list their architectures, starts cold), and
+    what to record of them."""
     seen, default = bool(details["labels"]["in_distribution"]), count is None
+    provenance = details.get("provenance", {})
+    adapted = "archs" in (provenance.get("labels") or {})
     if default:
-        count = WARM_START if seen else 0
+        count = WARM_START if seen and not adapted else 0
     if int(count) != count or count < 0:
         raise ZcgpError(f"warm start must be a whole number >= 0, got {count}")
     if count == 0:
         return [], None
-    provenance = details.get("provenance", {})
     found = labeled_best(space, task, provenance.get("labels"), *_split_of(provenance), int(count),
                          data_dir) if seen else None
     if found is None and default:           # labels of a user's table: nothing to start from
@@ -562,7 +564,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         (`nas.benchmark.labeled_best`) that join the population right after the reference, as
         parents: only for an objective evolved on labels of this space (in distribution; the
         labels it saw, no more). Default: WARM_START for such an objective whose labels are
-        in the shipped tables, else 0.
+        in the shipped tables, else 0; 0 for an adapted proxy (`zcgp.adapt`), whose k = 20
+        search measured lower with it (docs/results/fewshot.md).
     data_dir : path, optional
         NAS-Bench-Suite-Zero files (default: the shipped copy).
     nb201_table : path, optional

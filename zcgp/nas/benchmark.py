@@ -192,8 +192,7 @@ def labeled_best(space, task: str, labels: dict, seed: int, train_fraction: floa
     best = None
     for labeled in loaded:
         if labeled.id in listed:
-            keys = {space.key(a) for a in listed[labeled.id]}
-            rows = np.array([i for i, a in enumerate(labeled.archs) if space.key(a) in keys], dtype=int)
+            rows = _listed_rows(space, labeled, listed[labeled.id])
         else:
             rows = task_split(labeled, seed, train_fraction)[0]
         values = labeled.target[rows]
@@ -203,6 +202,17 @@ def labeled_best(space, task: str, labels: dict, seed: int, train_fraction: floa
             best = (rank, labeled, rows[np.argsort(-values, kind="stable")[:count]])
     _, labeled, rows = best
     return labeled.id, [(space.normalize(labeled.archs[r]), float(labeled.target[r])) for r in rows]
+
+
+def _listed_rows(space, task, archs) -> np.ndarray:
+    """The row of each listed architecture: its own string, else the first row of its cell (a
+    table may spell a cell otherwise); never a second row of a cell, whose label was not given."""
+    exact, first = {}, {}
+    for i, a in enumerate(task.archs):
+        exact.setdefault(a, i)
+        first.setdefault(space.key(a), i)
+    rows = {exact[a] if a in exact else first.get(space.key(a)) for a in archs}
+    return np.array(sorted(rows - {None}), dtype=int)
 
 
 def labels_alone(benchmark: Benchmark, labels: dict, seed: int, train_fraction: float, data_dir=None) -> dict | None:
