@@ -50,7 +50,7 @@ from zcgp.nas.benchmark import Benchmark
 from zcgp.nas.objectives import table_task
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.scripts.common import add_measure_args, measure_settings
-from zcgp.searching import load_formula
+from zcgp.searching import SCREEN_BY, load_formula
 from zcgp.spaces import get_space
 from zcgp.spaces.search import POPULATION, SAMPLE_SIZE
 from zcgp.util import atomic_write_json, claim_file, format_table
@@ -93,6 +93,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screens", default="1", metavar="LIST",
                         help="time mode: comma list of screen factors (zcgp search --screen); every objective runs "
                              "at each, rows 'OBJECTIVE screen N' (default: 1, no screening)")
+    parser.add_argument("--screen-by", choices=SCREEN_BY, default=None,
+                        help="time mode: what the screens predict from (zcgp search --screen-by; default: its own); "
+                             "rows 'OBJECTIVE screen N by BY'")
     add_measure_args(parser)
     parser.add_argument("--workers", type=int, default=-1, help="time mode: scoring processes (default: every core)")
     parser.add_argument("--timing-networks", type=int, default=4,
@@ -189,12 +192,13 @@ def _run_objectives(args, space, labels, objectives, seeds, common) -> None:
             if evolved is not None:
                 own, options, pick = evolved
                 transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
-                                  combine=options.pop("combine", None), screen=screen,
+                                  combine=options.pop("combine", None), screen=screen, screen_by=args.screen_by,
                                   warm_start=options.pop("warm_start", None), **common)
             else:
                 source = {objective: labels.get(objective.partition(":")[0], objective)}
                 timed_searches(space, source, seeds, population=args.population or POPULATION,
-                               sample_size=args.sample_size or SAMPLE_SIZE, screen=screen, **common)
+                               sample_size=args.sample_size or SAMPLE_SIZE, screen=screen, screen_by=args.screen_by,
+                               **common)
 
 
 def parse_screens(text: str) -> list[int]:

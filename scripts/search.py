@@ -33,7 +33,7 @@ from zcgp.nas.shipped import SHIPPED_NAMES
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.scripts.cli import STARTED
 from zcgp.scripts.common import Progress, add_measure_args, measure_settings
-from zcgp.searching import SEARCH_FILES, STOP_REASONS, search
+from zcgp.searching import SCREEN_BY, SEARCH_FILES, STOP_REASONS, search
 from zcgp.spaces import get_space
 from zcgp.spaces.search import BATCH, POPULATION, SAMPLE_SIZE
 from zcgp.util import claim_dir, pyplot
@@ -70,9 +70,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lookup", action="store_true",
                         help="search the table's architectures only, proxies read from the table (no torch)")
     parser.add_argument("--screen", type=int, default=1, metavar="N",
-                        help="propose N children per network scored: their flops, params and synflow (cheap) "
-                             "predict the objective, fitted on the networks scored so far, and only the best-"
-                             "predicted are scored in full (default: 1, no screening)")
+                        help="propose N children per network scored: their features (--screen-by) predict the "
+                             "objective, fitted on the networks scored so far, and only the best-predicted are "
+                             "scored in full (default: 1, no screening)")
+    parser.add_argument("--screen-by", choices=SCREEN_BY, default=None,
+                        help="the screen's features: 'encoding', the architecture's one-hot (no network built), or "
+                             "'proxies', flops, params and synflow (a forward and synflow's pass per child; "
+                             "default: encoding where the space has one)")
     parser.add_argument("--warm-start", type=int, default=None, metavar="N",
                         help="with an objective evolved on labels of this space (in distribution): the N labeled "
                              "architectures with the best validation accuracy join the population right after "
@@ -140,7 +144,7 @@ def print_result(result) -> None:
               f"(validation {warm['val_accuracy'][0]:.2f}-{warm['val_accuracy'][-1]:.2f} %) joined the population")
     if "screen" in info:
         screen = info["screen"]
-        print(f"  screen: {screen['screened']} children proposed, measured by {', '.join(screen['proxies'])}, "
+        print(f"  screen: {screen['screened']} children proposed, measured by {', '.join(screen['features'])}, "
               f"the best-predicted 1 in {screen['factor']} scored")
     print("  " + labels_line(info.get("labels"), result.space.name, info.get("labels_alone"), result.task))
     table = result.table
@@ -184,8 +188,8 @@ def _run(args: argparse.Namespace, space) -> int:
                         evaluations=args.evaluations, seed=args.seed, task=args.dataset, lookup=args.lookup,
                         population=args.population, sample_size=args.sample_size, batch=args.batch,
                         settings=measure_settings(args), workers=args.workers, pick=args.pick,
-                        screen=args.screen, warm_start=args.warm_start, data_dir=args.data_dir,
-                        nb201_table=args.benchmark, on_batch=on_batch)
+                        screen=args.screen, screen_by=args.screen_by, warm_start=args.warm_start,
+                        data_dir=args.data_dir, nb201_table=args.benchmark, on_batch=on_batch)
     finally:
         bar.close()
     print_result(result)

@@ -45,7 +45,7 @@ import numpy as np
 from zcgp.errors import ZcgpError
 from zcgp.spaces import nb101, nb201, nb301, tnb101
 
-__all__ = ["ENCODED_SPACES", "GRAPH_SPACES", "encoding_size", "graph", "one_hot"]
+__all__ = ["ENCODED_SPACES", "GRAPH_SPACES", "encoding_size", "graph", "has_encoding", "one_hot"]
 
 # the registered spaces with a built-in one-hot encoding, and those with a built-in graph
 ENCODED_SPACES = ("nb101", "nb201", "nb301", "tnb101_micro", "tnb101_macro")
@@ -180,6 +180,11 @@ def one_hot(space: Any, archs: Sequence[Any]) -> np.ndarray:
     if len(widths) > 1:
         raise ZcgpError(f"space {_space_name(space)}: encode returned rows of different lengths {sorted(widths)}")
     return np.vstack(rows)
+
+
+def has_encoding(space: Any) -> bool:
+    """Whether `one_hot` encodes the space: a registered encoded space, or one defining `encode`."""
+    return callable(getattr(space, "encode", None)) or _builtin(space, ENCODED_SPACES) is not None
 
 
 def encoding_size(space: Any) -> int:

@@ -10,6 +10,8 @@ import zcgp
 from zcgp.errors import UserInputError, ZcgpError
 from zcgp.nas.screen import Screen
 from zcgp.scripts.cli import main
+from zcgp.searching import _screen_by
+from zcgp.spaces import get_space
 from zcgp.spaces.search import aging_evolution
 
 
@@ -68,11 +70,32 @@ def test_a_screened_search_scores_the_same_number_of_networks_and_finds_more():
 
 
 def test_search_records_the_screen_and_its_time():
-    found = zcgp.search("nb201", evaluations=60, lookup=True, population=20, seed=0, screen=3)
-    assert found.info["screen"] == {"factor": 3, "proxies": ["flops", "params", "synflow"], "screened": 3 * 40}
+    found = zcgp.search("nb201", evaluations=60, lookup=True, population=20, seed=0, screen=3, screen_by="proxies")
+    assert found.info["screen"] == {"factor": 3, "by": "proxies", "features": ["flops", "params", "synflow"],
+                                    "screened": 3 * 40}
     assert found.info["seconds"]["screening"] >= 0.0 and found.evaluations == 60
     unscreened = zcgp.search("nb201", evaluations=60, lookup=True, population=20, seed=0)
     assert "screen" not in unscreened.info and "screening" not in unscreened.info["seconds"]
+
+
+def test_a_space_with_an_encoding_is_screened_by_it_and_that_finds_better_cells():
+    options = {"evaluations": 80, "lookup": True, "population": 20}
+    found = zcgp.search("nb201", seed=0, screen=4, **options)
+    assert found.info["screen"] == {"factor": 4, "by": "encoding", "features": ["one-hot encoding"],
+                                    "screened": 4 * 60}
+    screened = [zcgp.search("nb201", seed=s, screen=4, **options).best_score for s in range(5)]
+    plain = [zcgp.search("nb201", seed=s, **options).best_score for s in range(5)]
+    assert np.mean(screened) > np.mean(plain) + 0.03
+
+
+def test_screen_by_must_be_known_and_the_encoding_must_exist():
+    with pytest.raises(ZcgpError, match="unknown screen_by 'graph'; choose from encoding, proxies"):
+        zcgp.search("nb201", evaluations=10, lookup=True, population=5, screen=2, screen_by="graph")
+    space = get_space("nb201")
+    plain = type("Plain", (), {"name": "mine", "tasks": space.tasks})()
+    with pytest.raises(ZcgpError, match="space mine has no architecture encoding to screen by"):
+        _screen_by("encoding", plain)
+    assert _screen_by(None, plain) == "proxies" and _screen_by(None, space) == "encoding"
 
 
 @pytest.mark.parametrize("factor", [0, -2, 1.5])
@@ -82,9 +105,12 @@ def test_search_refuses_a_screen_below_one_or_fractional(factor):
 
 
 def test_cli_screen_prints_what_it_screened_and_bad_factors_are_one_line(capsys):
-    assert main(["search", "--lookup", "--evaluations", "40", "--population", "10", "--screen", "4", "--quiet"]) == 0
+    common = ["search", "--lookup", "--evaluations", "40", "--population", "10", "--screen", "4", "--quiet"]
+    assert main([*common, "--screen-by", "proxies"]) == 0
     assert "screen: 120 children proposed, measured by flops, params, synflow, the best-predicted 1 in 4 scored" \
         in capsys.readouterr().out
+    assert main(common) == 0
+    assert "measured by one-hot encoding, the best-predicted 1 in 4" in capsys.readouterr().out
     assert main(["search", "--lookup", "--evaluations", "5", "--screen", "0", "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert "--screen must be >= 1, got 0" in err and "\n" not in err

@@ -50,6 +50,7 @@ from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.proxy import Proxy
 from zcgp.run import Run
 from zcgp.spaces import get_space
+from zcgp.spaces.encoding import has_encoding, one_hot
 from zcgp.spaces.nb201 import to_index
 from zcgp.spaces.search import BATCH, POPULATION, SAMPLE_SIZE, aging_evolution
 from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, finish, pyplot
@@ -57,6 +58,7 @@ from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, finish, p
 REFERENCE_SHARE = 0.5      # at most this share of the time left goes to the reference (first batch)
 MIN_REFERENCE = 8
 SCREEN_PROXIES = ("flops", "params", "synflow")    # one hooked forward and synflow's pass per network
+SCREEN_BY = ("encoding", "proxies")     # what a screen predicts from: the architecture's one-hot (free), or those
 WARM_START = 10            # the best labeled architectures an in-distribution search starts from
 SEARCH_FILES = ("result.json", "trajectory.csv", "search.png")
 STOP_REASONS = {"evaluations": "evaluation budget reached", "time": "time budget reached",
@@ -431,12 +433,24 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
     return _Objective(function, searched, f"formula {formula.formula}", initial, measure, formula, details)
 
 
-def _screen(factor: int, measure, space) -> Screen | None:
+def _screen_by(by: str | None, space) -> str:
+    """What a screen predicts from (None: the encoding when the space has one, else the proxies)."""
+    if by is None:
+        return "encoding" if has_encoding(space) else "proxies"
+    if by not in SCREEN_BY:
+        raise ZcgpError(f"unknown screen_by '{by}'; choose from {', '.join(SCREEN_BY)}")
+    if by == "encoding" and not has_encoding(space):
+        raise ZcgpError(f"space {space.name} has no architecture encoding to screen by; define encode(arch) "
+                        "on it, or screen by proxies")
+    return by
+
+
+def _screen(factor: int, measure, space, by: str) -> Screen | None:
     """The screen of a search with `factor` (None at 1, or without a measure: random search)."""
-    if int(factor) != factor or factor < 1:
-        raise ZcgpError(f"screen must be a whole number >= 1, got {factor}")
     if factor == 1 or measure is None:
         return None
+    if by == "encoding":
+        return Screen(lambda archs: one_hot(space, list(archs)), space.key, int(factor), ("one-hot encoding",))
     have = getattr(measure, "available", None)
     names = tuple(n for n in SCREEN_PROXIES if have is None or n in have)
     if not names:
@@ -518,7 +532,8 @@ def benchmark_of(space, task: str, *, nb201_table=None, data_dir=None) -> Benchm
 def search(space, proxy=None, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
            task: str | None = None, lookup: bool = False, population: int = POPULATION,
            sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
-           workers: int = 1, pick: str = "combined", screen: int = 1, warm_start: int | None = None,
+           workers: int = 1, pick: str = "combined", screen: int = 1, screen_by: str | None = None,
+           warm_start: int | None = None,
            data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
     """Search `space` for the network `proxy` scores highest, training nothing.
 
@@ -556,9 +571,13 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         find the best network in the budget), "best" (the run's choice), "cheapest", or an index
         into [best, cost front...].
     screen : int
-        Children proposed per child fully scored (1: no screening). Above 1, the cheap proxies
-        SCREEN_PROXIES of every proposed child predict the objective (`nas.screen.Screen`,
-        fitted on the networks scored so far) and only the best-predicted batch is scored.
+        Children proposed per child fully scored (1: no screening). Above 1, every proposed
+        child's features predict the objective (`nas.screen.Screen`, fitted on the networks
+        scored so far) and only the best-predicted batch is scored.
+    screen_by : {"encoding", "proxies"}, optional
+        The screen's features: the architecture's one-hot encoding (`spaces.encoding.one_hot`,
+        no network built) or the cheap proxies SCREEN_PROXIES (a hooked forward and synflow's
+        pass per child). Default: the encoding when the space has one, else the proxies.
     warm_start : int, optional
         The labeled architectures of the searched space with the best validation accuracy
         (`nas.benchmark.labeled_best`) that join the population right after the reference, as
@@ -597,7 +616,10 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     if evaluations is not None and evaluations < 1:
         raise ZcgpError(f"evaluations must be >= 1, got {evaluations}")
     check_pick(pick)
+    if int(screen) != screen or screen < 1:
+        raise ZcgpError(f"screen must be a whole number >= 1, got {screen}")
     space = get_space(space) if isinstance(space, str) else space
+    screen_by = _screen_by(screen_by, space)
     task = task or next(iter(space.tasks))
     if task not in space.tasks:
         raise ZcgpError(f"unknown task '{space.name}/{task}'; known: "
@@ -630,9 +652,9 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     before = dict(measure.seconds) if measure is not None else {"building": 0.0, "proxies": 0.0}
     seconds = None if minutes is None else max(minutes * 60 - setup, 1e-3)
     size = 10**12 if objective.description == "random search" else population   # never fills: uniform
-    screener = _screen(screen, measure, objective.searched)
+    screener = _screen(screen, measure, objective.searched, screen_by)
     if screener is not None:
-        info["screen"] = {"factor": screener.factor, "proxies": list(screener.names)}
+        info["screen"] = {"factor": screener.factor, "by": screen_by, "features": list(screener.names)}
     found = aging_evolution(objective.searched, timed, population=size, sample_size=sample_size,
                             max_evaluations=evaluations, max_seconds=seconds, batch=batch, seed=seed,
                             on_batch=on_batch, initial=objective.initial, parents=parents, screen=screener)

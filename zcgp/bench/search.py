@@ -39,7 +39,7 @@ __all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "evolved_objective", 
 def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str, lookup: bool = False,
                    population: int = POPULATION, sample_size: int = SAMPLE_SIZE,
                    settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
-                   progress=None, screen: int = 1) -> list[dict]:
+                   progress=None, screen: int = 1, screen_by: str | None = None) -> list[dict]:
     """One `zcgp.search` per (objective, seed), as a user runs it.
 
     Parameters
@@ -67,7 +67,10 @@ def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str,
     population, sample_size : int
         Aging evolution settings.
     screen : int, default 1
-        The searches' `screen` factor; above 1 the records' objective reads "LABEL screen N".
+        The searches' `screen` factor; above 1 the records' objective reads "LABEL screen N"
+        (and " by BY" with an explicit `screen_by`).
+    screen_by : str, optional
+        The searches' `screen_by` (`zcgp.search`; default: its own).
 
     Returns
     -------
@@ -87,8 +90,8 @@ def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str,
         for seed in seeds:
             result = search(space, source, minutes=minutes, seed=seed, task=task, lookup=lookup,
                             population=population, sample_size=sample_size, settings=settings, workers=workers,
-                            pick=mode, screen=screen, data_dir=data_dir)
-            record = _record(screened_label(label, screen), seed, _finished(result, label, seed), bench)
+                            pick=mode, screen=screen, screen_by=screen_by, data_dir=data_dir)
+            record = _record(screened_label(label, screen, screen_by), seed, _finished(result, label, seed), bench)
             records.append(record)
             if progress is not None:
                 progress(record)
@@ -212,7 +215,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
                       settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
                       evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "combined",
                       label: str | None = None, combine: str | None = None, screen: int = 1,
-                      warm_start: int | None = None) -> list[dict]:
+                      screen_by: str | None = None, warm_start: int | None = None) -> list[dict]:
     """The zero-shot benchmark, as a researcher with a new space runs it.
 
     For each seed, `zcgp.evolve` with the defaults (or `evolve_options`) on every shipped space
@@ -255,6 +258,8 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         run was evolved on, no more labels); timed with the evolution.
     screen : int, default 1
         The searches' `screen` factor (`timed_searches`).
+    screen_by : str, optional
+        The searches' `screen_by` (`timed_searches`).
     warm_start : int, optional
         The searches' `warm_start` (`zcgp.search`; default: its own).
 
@@ -270,7 +275,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         When Ctrl-C cut a search short; the searches before it went to `progress`.
     """
     others = [space.name] if own else [s for s in SUITE_SPACES if s != space.name]
-    label = screened_label(label or ("own" if own else "transfer"), screen)
+    label = screened_label(label or ("own" if own else "transfer"), screen, screen_by)
     bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
     # the combination's labels: every architecture of the other spaces (zero-shot), or only the
     # train splits the run read (own: in distribution, no label more than the evolution's)
@@ -282,7 +287,8 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         objective = run if combine is None else combine_run(run, labeled, combine, data_dir).proxy
         evolved = time.perf_counter() - start
         result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
-                        workers=workers, pick=pick, screen=screen, warm_start=warm_start, data_dir=data_dir)
+                        workers=workers, pick=pick, screen=screen, screen_by=screen_by, warm_start=warm_start,
+                        data_dir=data_dir)
         record = {**_record(label, seed, _finished(result, label, seed), bench), "evolve_seconds": evolved,
                   "run_formula": run.formula,
                   "evolved_on": others}
@@ -344,9 +350,10 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     return kind == "own", chosen, pick
 
 
-def screened_label(label: str, screen: int) -> str:
-    """A record's objective name: `label`, with " screen N" when the searches screened (N > 1)."""
-    return label if screen == 1 else f"{label} screen {screen}"
+def screened_label(label: str, screen: int, screen_by: str | None = None) -> str:
+    """A record's objective name: `label`, with " screen N" when the searches screened (N > 1),
+    and " by BY" when they were told what to screen by."""
+    return label if screen == 1 else f"{label} screen {screen}" + (f" by {screen_by}" if screen_by else "")
 
 
 def _finished(result, label: str, seed: int):
