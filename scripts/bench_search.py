@@ -90,9 +90,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference", type=int, default=64,
                         help="evaluations mode: reference networks of the formula (default: 64)")
     parser.add_argument("--lookup", action="store_true", help="search the table's architectures, table proxies")
-    parser.add_argument("--screens", default="1", metavar="LIST",
-                        help="time mode: comma list of screen factors (zcgp search --screen); every objective runs "
-                             "at each, rows 'OBJECTIVE screen N' (default: 1, no screening)")
+    parser.add_argument("--screens", default=None, metavar="LIST",
+                        help="time mode: comma list of screen factors (zcgp search --screen, 1: none); every "
+                             "objective runs at each, rows 'OBJECTIVE screen N' (default: zcgp search's own)")
     parser.add_argument("--screen-by", choices=SCREEN_BY, default=None,
                         help="time mode: what the screens predict from (zcgp search --screen-by; default: its own); "
                              "rows 'OBJECTIVE screen N by BY'")
@@ -201,8 +201,10 @@ def _run_objectives(args, space, labels, objectives, seeds, common) -> None:
                                **common)
 
 
-def parse_screens(text: str) -> list[int]:
-    """The --screens list: whole numbers >= 1, in order, each once."""
+def parse_screens(text: str | None) -> list[int | None]:
+    """The --screens list: whole numbers >= 1, in order, each once (None: [None], the search's own)."""
+    if text is None:
+        return [None]
     try:
         screens = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:

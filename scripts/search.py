@@ -33,7 +33,7 @@ from zcgp.nas.shipped import SHIPPED_NAMES
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.scripts.cli import STARTED
 from zcgp.scripts.common import Progress, add_measure_args, measure_settings
-from zcgp.searching import SCREEN_BY, SEARCH_FILES, STOP_REASONS, search
+from zcgp.searching import SCREEN, SCREEN_BY, SEARCH_FILES, STOP_REASONS, search
 from zcgp.spaces import get_space
 from zcgp.spaces.search import BATCH, POPULATION, SAMPLE_SIZE
 from zcgp.util import claim_dir, pyplot
@@ -69,10 +69,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=BATCH, help=f"networks scored per proxy call (default: {BATCH})")
     parser.add_argument("--lookup", action="store_true",
                         help="search the table's architectures only, proxies read from the table (no torch)")
-    parser.add_argument("--screen", type=int, default=1, metavar="N",
+    parser.add_argument("--screen", type=int, default=None, metavar="N",
                         help="propose N children per network scored: their features (--screen-by) predict the "
                              "objective, fitted on the networks scored so far, and only the best-predicted are "
-                             "scored in full (default: 1, no screening)")
+                             f"scored in full (default: {SCREEN} where the space has an encoding, else 1: no "
+                             "screening)")
     parser.add_argument("--screen-by", choices=SCREEN_BY, default=None,
                         help="the screen's features: 'encoding', the architecture's one-hot (no network built), or "
                              "'proxies', flops, params and synflow (a forward and synflow's pass per child; "
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.minutes is None and args.evaluations is None:
         raise ZcgpError("give a budget: --minutes and/or --evaluations")
     check_pick(args.pick)
-    if args.screen < 1:
+    if args.screen is not None and args.screen < 1:
         raise ZcgpError(f"--screen must be >= 1, got {args.screen}")
     if args.warm_start is not None and args.warm_start < 0:
         raise ZcgpError(f"--warm-start must be >= 0, got {args.warm_start}")

@@ -183,7 +183,19 @@ def one_hot(space: Any, archs: Sequence[Any]) -> np.ndarray:
 
 
 def has_encoding(space: Any) -> bool:
-    """Whether `one_hot` encodes the space: a registered encoded space, or one defining `encode`."""
+    """Whether `one_hot` encodes the space.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        A registered space or a user space.
+
+    Returns
+    -------
+    bool
+        True for a registered space with a built-in encoding (ENCODED_SPACES) and for a space
+        defining `encode(arch)`.
+    """
     return callable(getattr(space, "encode", None)) or _builtin(space, ENCODED_SPACES) is not None
 
 

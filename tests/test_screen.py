@@ -10,7 +10,7 @@ import zcgp
 from zcgp.errors import UserInputError, ZcgpError
 from zcgp.nas.screen import Screen
 from zcgp.scripts.cli import main
-from zcgp.searching import _screen_by
+from zcgp.searching import SCREEN, _screen_by, _screening
 from zcgp.spaces import get_space
 from zcgp.spaces.search import aging_evolution
 
@@ -74,17 +74,17 @@ def test_search_records_the_screen_and_its_time():
     assert found.info["screen"] == {"factor": 3, "by": "proxies", "features": ["flops", "params", "synflow"],
                                     "screened": 3 * 40}
     assert found.info["seconds"]["screening"] >= 0.0 and found.evaluations == 60
-    unscreened = zcgp.search("nb201", evaluations=60, lookup=True, population=20, seed=0)
+    unscreened = zcgp.search("nb201", evaluations=60, lookup=True, population=20, seed=0, screen=1)
     assert "screen" not in unscreened.info and "screening" not in unscreened.info["seconds"]
 
 
 def test_a_space_with_an_encoding_is_screened_by_it_and_that_finds_better_cells():
     options = {"evaluations": 80, "lookup": True, "population": 20}
-    found = zcgp.search("nb201", seed=0, screen=4, **options)
-    assert found.info["screen"] == {"factor": 4, "by": "encoding", "features": ["one-hot encoding"],
+    found = zcgp.search("nb201", seed=0, **options)                       # the default: 4, by the encoding
+    assert found.info["screen"] == {"factor": SCREEN, "by": "encoding", "features": ["one-hot encoding"],
                                     "screened": 4 * 60}
     screened = [zcgp.search("nb201", seed=s, screen=4, **options).best_score for s in range(5)]
-    plain = [zcgp.search("nb201", seed=s, **options).best_score for s in range(5)]
+    plain = [zcgp.search("nb201", seed=s, screen=1, **options).best_score for s in range(5)]
     assert np.mean(screened) > np.mean(plain) + 0.03
 
 
@@ -96,6 +96,9 @@ def test_screen_by_must_be_known_and_the_encoding_must_exist():
     with pytest.raises(ZcgpError, match="space mine has no architecture encoding to screen by"):
         _screen_by("encoding", plain)
     assert _screen_by(None, plain) == "proxies" and _screen_by(None, space) == "encoding"
+    # the default factor: SCREEN by the encoding; without one, no screen unless told to screen by proxies
+    assert _screening(None, None, space) == (SCREEN, "encoding") and _screening(None, None, plain) == (1, "proxies")
+    assert _screening(None, "proxies", plain) == (SCREEN, "proxies") and _screening(1, None, space) == (1, "encoding")
 
 
 @pytest.mark.parametrize("factor", [0, -2, 1.5])
@@ -121,7 +124,7 @@ def test_bench_search_runs_every_objective_at_each_screen(tmp_path, capsys):
     assert main(["bench", "search", "--lookup", "--minutes", "0.02", "--seeds", "0", "--objectives", "nwot",
                  "--screens", "1,3", "--population", "5", "--sample-size", "2", "--out", str(out)]) == 0
     runs = json.loads(out.read_text())["runs"]
-    assert [r["objective"] for r in runs] == ["nwot", "nwot screen 3"]
+    assert [r["objective"] for r in runs] == ["nwot screen 1", "nwot screen 3"]
     assert "screen" not in runs[0]["info"] and runs[1]["info"]["screen"]["factor"] == 3
     assert main(["bench", "search", "--lookup", "--minutes", "0.02", "--objectives", "nwot", "--screens", "1,x",
                  "--out", str(tmp_path / "other.json")]) == 2

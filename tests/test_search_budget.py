@@ -80,7 +80,8 @@ def test_minutes_budget_is_kept_with_setup_included(tmp_path, one_torch_thread):
     per_network = result["time"]["scoring"] / result["evaluations"]
     assert result["time"]["total"] <= 9.0 + 2 * per_network + 0.5
     assert elapsed <= 9.0 + 2 * per_network + 2.0     # + writing result.json, trajectory and the plot
-    assert set(result["time"]) == {"setup", "scoring", "selection", "total", "building_cpu", "proxies_cpu"}
+    assert set(result["time"]) == {"setup", "scoring", "screening", "selection", "total", "building_cpu",
+                                   "proxies_cpu"}      # nb201 screens by its encoding by default
 
 
 def test_pick_chooses_by_budget_from_the_cost_front(tmp_path, capsys):

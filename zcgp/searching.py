@@ -58,6 +58,7 @@ from zcgp.util import atomic_write_json, atomic_write_text, claim_dir, finish, p
 REFERENCE_SHARE = 0.5      # at most this share of the time left goes to the reference (first batch)
 MIN_REFERENCE = 8
 SCREEN_PROXIES = ("flops", "params", "synflow")    # one hooked forward and synflow's pass per network
+SCREEN = 4                 # children proposed per network scored, where the space has an encoding
 SCREEN_BY = ("encoding", "proxies")     # what a screen predicts from: the architecture's one-hot (free), or those
 WARM_START = 10            # the best labeled architectures an in-distribution search starts from
 SEARCH_FILES = ("result.json", "trajectory.csv", "search.png")
@@ -433,6 +434,18 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
     return _Objective(function, searched, f"formula {formula.formula}", initial, measure, formula, details)
 
 
+def _screening(factor: int | None, by: str | None, space) -> tuple[int, str]:
+    """A search's screen factor and features (None: SCREEN by the encoding where the space has
+    one, else no screen; told to screen by proxies, SCREEN by them)."""
+    if factor is not None and (int(factor) != factor or factor < 1):
+        raise ZcgpError(f"screen must be a whole number >= 1, got {factor}")
+    told = by is not None
+    by = _screen_by(by, space)
+    if factor is None:
+        factor = SCREEN if by == "encoding" or told else 1
+    return int(factor), by
+
+
 def _screen_by(by: str | None, space) -> str:
     """What a screen predicts from (None: the encoding when the space has one, else the proxies)."""
     if by is None:
@@ -532,7 +545,7 @@ def benchmark_of(space, task: str, *, nb201_table=None, data_dir=None) -> Benchm
 def search(space, proxy=None, *, minutes: float | None = None, evaluations: int | None = None, seed: int = 0,
            task: str | None = None, lookup: bool = False, population: int = POPULATION,
            sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
-           workers: int = 1, pick: str = "combined", screen: int = 1, screen_by: str | None = None,
+           workers: int = 1, pick: str = "combined", screen: int | None = None, screen_by: str | None = None,
            warm_start: int | None = None,
            data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
     """Search `space` for the network `proxy` scores highest, training nothing.
@@ -570,10 +583,11 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         it was evolved on, `combined_formula`), "auto" (the member of its cost front expected to
         find the best network in the budget), "best" (the run's choice), "cheapest", or an index
         into [best, cost front...].
-    screen : int
+    screen : int, optional
         Children proposed per child fully scored (1: no screening). Above 1, every proposed
         child's features predict the objective (`nas.screen.Screen`, fitted on the networks
-        scored so far) and only the best-predicted batch is scored.
+        scored so far) and only the best-predicted batch is scored. Default: SCREEN where the
+        space has an encoding (or `screen_by` is given), else 1.
     screen_by : {"encoding", "proxies"}, optional
         The screen's features: the architecture's one-hot encoding (`spaces.encoding.one_hot`,
         no network built) or the cheap proxies SCREEN_PROXIES (a hooked forward and synflow's
@@ -616,10 +630,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     if evaluations is not None and evaluations < 1:
         raise ZcgpError(f"evaluations must be >= 1, got {evaluations}")
     check_pick(pick)
-    if int(screen) != screen or screen < 1:
-        raise ZcgpError(f"screen must be a whole number >= 1, got {screen}")
     space = get_space(space) if isinstance(space, str) else space
-    screen_by = _screen_by(screen_by, space)
+    screen, screen_by = _screening(screen, screen_by, space)
     task = task or next(iter(space.tasks))
     if task not in space.tasks:
         raise ZcgpError(f"unknown task '{space.name}/{task}'; known: "

@@ -39,7 +39,7 @@ __all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "evolved_objective", 
 def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str, lookup: bool = False,
                    population: int = POPULATION, sample_size: int = SAMPLE_SIZE,
                    settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
-                   progress=None, screen: int = 1, screen_by: str | None = None) -> list[dict]:
+                   progress=None, screen: int | None = None, screen_by: str | None = None) -> list[dict]:
     """One `zcgp.search` per (objective, seed), as a user runs it.
 
     Parameters
@@ -66,9 +66,9 @@ def timed_searches(space, objectives: dict, seeds, *, minutes: float, task: str,
         label -> what `zcgp.search` takes as its proxy; a label "NAME:MODE" picks with MODE.
     population, sample_size : int
         Aging evolution settings.
-    screen : int, default 1
-        The searches' `screen` factor; above 1 the records' objective reads "LABEL screen N"
-        (and " by BY" with an explicit `screen_by`).
+    screen : int, optional
+        The searches' `screen` factor (default: `zcgp.search`'s own); given, the records'
+        objective reads "LABEL screen N" (and " by BY" with an explicit `screen_by`).
     screen_by : str, optional
         The searches' `screen_by` (`zcgp.search`; default: its own).
 
@@ -214,7 +214,7 @@ ANCHORS = {
 def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool = False,
                       settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
                       evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "combined",
-                      label: str | None = None, combine: str | None = None, screen: int = 1,
+                      label: str | None = None, combine: str | None = None, screen: int | None = None,
                       screen_by: str | None = None, warm_start: int | None = None) -> list[dict]:
     """The zero-shot benchmark, as a researcher with a new space runs it.
 
@@ -256,7 +256,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         (`zcgp.adapting.combine`) on all labeled architectures of the spaces it was evolved on, as
         `zcgp suite` builds `suite-combined-without-SPACE` (with `own`: on the train splits the
         run was evolved on, no more labels); timed with the evolution.
-    screen : int, default 1
+    screen : int, optional
         The searches' `screen` factor (`timed_searches`).
     screen_by : str, optional
         The searches' `screen_by` (`timed_searches`).
@@ -350,10 +350,10 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     return kind == "own", chosen, pick
 
 
-def screened_label(label: str, screen: int, screen_by: str | None = None) -> str:
-    """A record's objective name: `label`, with " screen N" when the searches screened (N > 1),
-    and " by BY" when they were told what to screen by."""
-    return label if screen == 1 else f"{label} screen {screen}" + (f" by {screen_by}" if screen_by else "")
+def screened_label(label: str, screen: int | None, screen_by: str | None = None) -> str:
+    """A record's objective name: `label`, with " screen N" when the searches were given a screen
+    factor, and " by BY" when they were told what to screen by."""
+    return label + ("" if screen is None else f" screen {screen}") + (f" by {screen_by}" if screen_by else "")
 
 
 def _finished(result, label: str, seed: int):
