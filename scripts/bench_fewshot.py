@@ -92,6 +92,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warm-start", type=int, default=None, metavar="N",
                         help="the search's warm start from the N best of the k labels (zcgp search --warm-start; "
                              "default: zcgp search's, 0 for an adapted proxy)")
+    parser.add_argument("--screen", type=int, default=None, metavar="N",
+                        help="the search's screen factor (zcgp search --screen; default: zcgp search's)")
     parser.add_argument("--seeds", default="0,1,2,3,4", help="search seeds (default: 0-4)")
     parser.add_argument("--workers", type=int, default=-1, help="search processes (default: every core)")
     add_measure_args(parser)
@@ -186,9 +188,10 @@ def _search(args, records_out: list) -> None:
         adapted = adapt(BASES[args.base]("nb201"), [task.subset(labeled)], method=args.method, seed=seed,
                         proxies=_adapt_proxies(args))
         result = search("nb201", adapted.proxy, minutes=args.minutes, seed=seed, settings=measure_settings(args, seed),
-                        workers=args.workers, pick="best", warm_start=args.warm_start)
+                        workers=args.workers, pick="best", warm_start=args.warm_start, screen=args.screen)
         over = "" if args.adapt_proxies is None else f", over {args.adapt_proxies}"
-        warm = "" if args.warm_start is None else f", warm start {args.warm_start}"
+        warm = ("" if args.warm_start is None else f", warm start {args.warm_start}") + \
+            ("" if args.screen is None else f", screen {args.screen}")
         record = {"objective": f"adapted ({args.method}, k={args.search_k}{over}{warm})", "seed": seed,
                   "best_arch": result.best_string, "evaluations": result.evaluations,
                   "seconds": result.info["seconds"]["total"], "benchmark": result.benchmark, "info": result.info,
@@ -209,6 +212,8 @@ def _search(args, records_out: list) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.warm_start is not None and args.warm_start < 0:
         raise ZcgpError(f"--warm-start must be >= 0, got {args.warm_start}")
+    if args.screen is not None and args.screen < 1:
+        raise ZcgpError(f"--screen must be >= 1, got {args.screen}")
     if args.sources:
         records = []
         for source in args.sources:

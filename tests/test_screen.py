@@ -130,3 +130,10 @@ def test_bench_search_runs_every_objective_at_each_screen(tmp_path, capsys):
                  "--out", str(tmp_path / "other.json")]) == 2
     assert "--screens needs a comma list of whole numbers >= 1, got '1,x'" in capsys.readouterr().err
     assert not (tmp_path / "other.json").exists()
+
+
+def test_bench_fewshot_refuses_a_screen_below_one_before_any_work(tmp_path, capsys):
+    out = tmp_path / "f"
+    assert main(["bench", "fewshot", "--spaces", "nb201", "--search", "--screen", "0", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--screen must be >= 1, got 0" in err and "\n" not in err and not out.exists()
