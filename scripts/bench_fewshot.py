@@ -190,9 +190,9 @@ def _search(args, records_out: list) -> None:
         result = search("nb201", adapted.proxy, minutes=args.minutes, seed=seed, settings=measure_settings(args, seed),
                         workers=args.workers, pick="best", warm_start=args.warm_start, screen=args.screen)
         over = "" if args.adapt_proxies is None else f", over {args.adapt_proxies}"
-        warm = ("" if args.warm_start is None else f", warm start {args.warm_start}") + \
+        told = ("" if args.warm_start is None else f", warm start {args.warm_start}") + \
             ("" if args.screen is None else f", screen {args.screen}")
-        record = {"objective": f"adapted ({args.method}, k={args.search_k}{over}{warm})", "seed": seed,
+        record = {"objective": f"adapted ({args.method}, k={args.search_k}{over}{told})", "seed": seed,
                   "best_arch": result.best_string, "evaluations": result.evaluations,
                   "seconds": result.info["seconds"]["total"], "benchmark": result.benchmark, "info": result.info,
                   "formula": adapted.proxy.formula}

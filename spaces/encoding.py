@@ -140,14 +140,19 @@ def _user_row(space: Any, arch: Any) -> np.ndarray:
     return row
 
 
-def _row_function(space: Any):
-    if callable(getattr(space, "encode", None)):
-        return lambda arch: _user_row(space, arch)
+def _encoded_name(space: Any) -> str:
+    """The registered name of a space with a built-in encoding; an error for any other."""
     name = _builtin(space, ENCODED_SPACES)
     if name is None:
         raise ZcgpError(f"space {_space_name(space)} has no architecture encoding; define "
                         "encode(arch) -> 1-d array on it")
-    return _ROWS[name]
+    return name
+
+
+def _row_function(space: Any):
+    if callable(getattr(space, "encode", None)):
+        return lambda arch: _user_row(space, arch)
+    return _ROWS[_encoded_name(space)]
 
 
 def one_hot(space: Any, archs: Sequence[Any]) -> np.ndarray:
@@ -219,11 +224,7 @@ def encoding_size(space: Any) -> int:
     """
     if callable(getattr(space, "encode", None)):
         return int(_user_row(space, space.sample(0)).size)
-    name = _builtin(space, ENCODED_SPACES)
-    if name is None:
-        raise ZcgpError(f"space {_space_name(space)} has no architecture encoding; define "
-                        "encode(arch) -> 1-d array on it")
-    return _SIZES[name]
+    return _SIZES[_encoded_name(space)]
 
 
 # ----------------------------------------------------------------------------- graphs

@@ -463,7 +463,7 @@ def _screen(factor: int, measure, space, by: str) -> Screen | None:
     if factor == 1 or measure is None:
         return None
     if by == "encoding":
-        return Screen(lambda archs: one_hot(space, list(archs)), space.key, int(factor), ("one-hot encoding",))
+        return Screen(lambda archs: one_hot(space, list(archs)), space.key, factor, ("one-hot encoding",))
     have = getattr(measure, "available", None)
     names = tuple(n for n in SCREEN_PROXIES if have is None or n in have)
     if not names:
