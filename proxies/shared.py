@@ -3,9 +3,9 @@
 From that forward (with only the hooks the requested proxies need):
 - one backward of the loss to the conv/linear weights (and, for fisher, to their outputs)
   serves grad_norm, snip, plain and fisher;
-- grasp adds a Hessian-gradient product (a create_graph backward of the loss plus one
-  through it; g = that gradient), zico the gradients of the two halves of the batch (two
-  more backwards of the same graph);
+- grasp adds a Hessian-gradient product: that loss backward becomes a create_graph one (its
+  gradients still serve the scores above) plus one through it (g = that gradient);
+- zico takes the gradients of the two halves of the batch (two more backwards of the graph);
 - ReLU codes (nwot, swap) and feature-map correlations (meco) come from the forward hooks;
 - one backward of the summed outputs to the input gives the Jacobian (jacov, epe_nas).
 A failing score yields a reason string instead of a value; the other scores still count.
@@ -93,7 +93,9 @@ def shared_pass(net: nn.Module, params: Tensors, buffers: Tensors, inputs: torch
     if meco is not None:
         out["meco"] = _safe(meco.meco_score)
     main = want & {"grad_norm", "snip", "plain", "fisher"}
-    backwards = _Backwards(bool(want & JACOBIAN) + 2 * ("zico" in want) + 2 * ("grasp" in want) + bool(main))
+    # grasp's create_graph backward of the loss also gives the main scores their gradients
+    backwards = _Backwards(bool(want & JACOBIAN) + 2 * ("zico" in want) + 2 * ("grasp" in want)
+                           + bool(main and "grasp" not in want))
     # the graph is freed by the last backward: keeping it alive slows a CPU backward by ~1.5x,
     # so the cheaper, retaining ones go first and the main loss backward last
     if want & JACOBIAN:
@@ -105,10 +107,14 @@ def shared_pass(net: nn.Module, params: Tensors, buffers: Tensors, inputs: torch
             return {**out, **{n: f"{type(exc).__name__}: {exc}" for n in want & GRADIENT}}
         if "zico" in want:
             out["zico"] = _safe(_zico, backwards, y, targets, loss_fn, weights)
+        activations = [act for _, act in layer_calls]
+        grads: list | str | None = None
         if "grasp" in want:
-            out["grasp"] = _safe(_grasp, backwards, loss, weights)
+            grads, out["grasp"] = _grasp(backwards, loss, weights, activations)
         if main:
-            out.update(_loss_gradient_scores(main, backwards, loss, weights, layer_calls))
+            if grads is None:
+                grads = _gradients(backwards, loss, weights + activations)
+            out.update(_loss_gradient_scores(main, grads, weights, layer_calls))
     return {n: out[n] for n in names}
 
 
@@ -124,12 +130,20 @@ class _Backwards:
                                         create_graph=create_graph, allow_unused=True))
 
 
-def _loss_gradient_scores(want, backwards, loss, weights, layer_calls) -> dict[str, float | str]:
-    activations = [act for _, act in layer_calls]
+def _gradients(backwards, loss, tensors) -> list | str:
+    """dL/d`tensors` (detached), or a reason string where the backward fails."""
     try:
-        grads = backwards.grad(loss, weights + activations)
+        return [None if g is None else g.detach() for g in backwards.grad(loss, tensors)]
     except Exception as exc:  # noqa: BLE001 -- reported per proxy
-        return {n: f"{type(exc).__name__}: {exc}" for n in want}
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _loss_gradient_scores(want, grads, weights, layer_calls) -> dict[str, float | str]:
+    """grad_norm, snip, plain and fisher from dL/d[weights, layer outputs] (`grads`, or the
+    reason string of a failed backward)."""
+    if isinstance(grads, str):
+        return {n: grads for n in want}
+    activations = [act for _, act in layer_calls]
     weight_grads, act_grads = grads[:len(weights)], grads[len(weights):]
     out: dict[str, float | str] = {}
     if "grad_norm" in want:
@@ -144,14 +158,21 @@ def _loss_gradient_scores(want, backwards, loss, weights, layer_calls) -> dict[s
     return out
 
 
-def _grasp(backwards, loss, weights) -> float:
-    """-w * (H g) with g = dL/dw: one create_graph backward, one through the gradient graph."""
-    graph_grads = backwards.grad(loss, weights, create_graph=True)
-    z = sum((g.detach() * g).sum() for g in graph_grads if g is not None)
+def _grasp(backwards, loss, weights, activations) -> tuple[list | str, float | str]:
+    """(dL/d[weights, activations] detached, or a failed backward's reason; -w * (H g) with
+    g = dL/dw, or its reason): one create_graph backward, one through the gradient graph."""
+    try:
+        graph_grads = backwards.grad(loss, weights + activations, create_graph=True)
+    except Exception as exc:  # noqa: BLE001 -- reported per proxy
+        backwards.left -= 1
+        reason = f"{type(exc).__name__}: {exc}"
+        return reason, reason
+    grads = [None if g is None else g.detach() for g in graph_grads]
+    z = sum((g.detach() * g).sum() for g in graph_grads[:len(weights)] if g is not None)
     if not isinstance(z, torch.Tensor) or not z.requires_grad:
         backwards.left -= 1
-        return 0.0
-    return gradient.grasp(weights, backwards.grad(z, weights))
+        return grads, 0.0
+    return grads, _safe(lambda: gradient.grasp(weights, backwards.grad(z, weights)))
 
 
 def _zico(backwards, y, targets, loss_fn, weights) -> float:
