@@ -173,6 +173,20 @@ def test_bench_proxies_smoke(capsys):
     assert "own passes 0.0e+00" in out                 # shared and separate values identical
 
 
+def test_bench_proxies_times_any_proxies_without_a_naslib_side(capsys):
+    code = main(["bench", "proxies", "--networks", "2", "--batch-size", "4", "--skip-agreement",
+                 "--names", "grad_norm,plain,grasp,fisher,jacov"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "no NASLib-style pass for plain, grasp, fisher: that side is left out" in out
+    assert out.splitlines()[2].split() == ["proxy", "(ms", "/", "network)", "this", "module,", "own", "pass"]
+    assert "own passes 0.0e+00" in out                 # grasp's shared backward gives the others' exact values
+    rows = [line.rsplit(None, 1) for line in out.splitlines()[3:] if not line.startswith("-")]
+    assert [name for name, _ in rows] == ["grad_norm", "plain", "grasp", "fisher", "jacov", "all, one pass per proxy",
+                                          "all, shared passes (one call)", "speed-up of the shared passes"]
+    assert float(rows[-1][1].rstrip("x")) > 1.0          # one forward for all five beats five forwards
+
+
 def test_measuring_in_chunks_equals_one_network_at_a_time(one_torch_thread):
     import numpy as np
 
