@@ -73,7 +73,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="propose N children per network scored: their features (--screen-by) predict the "
                              "objective, fitted on the networks scored so far, and only the best-predicted are "
                              f"scored in full (default: {SCREEN} where the space has an encoding, else 1: no "
-                             "screening)")
+                             "screening; 1 with an objective evolved on this space's labels)")
     parser.add_argument("--screen-by", choices=SCREEN_BY, default=None,
                         help="the screen's features: 'encoding', the architecture's one-hot (no network built), or "
                              "'proxies', flops, params and synflow (a forward and synflow's pass per child; "

@@ -88,6 +88,20 @@ def test_a_space_with_an_encoding_is_screened_by_it_and_that_finds_better_cells(
     assert np.mean(screened) > np.mean(plain) + 0.03
 
 
+def test_an_objective_evolved_on_the_space_is_unscreened_unless_asked(small_run, tmp_path):
+    options = {"evaluations": 30, "lookup": True, "population": 10, "pick": "best"}
+    own = zcgp.search("nb201", small_run, **options)
+    assert own.info["labels"]["in_distribution"] and "screen" not in own.info
+    asked = zcgp.search("nb201", small_run, screen=2, **options)
+    assert asked.info["screen"]["factor"] == 2 and asked.info["screen"]["by"] == "encoding"
+    told = zcgp.search("nb201", small_run, screen_by="encoding", **options)
+    assert told.info["screen"]["factor"] == SCREEN
+    task = zcgp.load_tasks("nb201/cifar10")[0]                 # an adapted proxy keeps the default screen
+    zcgp.adapt("nwot", [task.subset(np.arange(0, task.n, 36))], method="combine").export(tmp_path / "a" / "proxy.py")
+    adapted = zcgp.search("nb201", tmp_path / "a" / "proxy.json", **options)
+    assert adapted.info["labels"]["in_distribution"] and adapted.info["screen"]["factor"] == SCREEN
+
+
 def test_screen_by_must_be_known_and_the_encoding_must_exist():
     with pytest.raises(ZcgpError, match="unknown screen_by 'graph'; choose from encoding, proxies"):
         zcgp.search("nb201", evaluations=10, lookup=True, population=5, screen=2, screen_by="graph")

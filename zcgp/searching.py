@@ -483,9 +483,8 @@ def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tu
     what to record of them."""
     seen, default = bool(details["labels"]["in_distribution"]), count is None
     provenance = details.get("provenance", {})
-    adapted = "archs" in (provenance.get("labels") or {})
     if default:
-        count = WARM_START if seen and not adapted else 0
+        count = WARM_START if _evolved_here(details) else 0
     if int(count) != count or count < 0:
         raise ZcgpError(f"warm start must be a whole number >= 0, got {count}")
     if count == 0:
@@ -500,6 +499,13 @@ def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tu
     task_id, best = found
     return [arch for arch, _ in best], {"networks": len(best), "labeled_task": task_id,
                                         "val_accuracy": [accuracy for _, accuracy in best]}
+
+
+def _evolved_here(details: dict) -> bool:
+    """Whether the objective was evolved on labels of the searched space (in distribution, and
+    not an adapted proxy, whose labels list their architectures)."""
+    labels = details.get("provenance", {}).get("labels") or {}
+    return bool(details["labels"]["in_distribution"]) and "archs" not in labels
 
 
 def _split_of(provenance: dict) -> tuple[int, float]:
@@ -587,7 +593,9 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         Children proposed per child fully scored (1: no screening). Above 1, every proposed
         child's features predict the objective (`nas.screen.Screen`, fitted on the networks
         scored so far) and only the best-predicted batch is scored. Default: SCREEN where the
-        space has an encoding (or `screen_by` is given), else 1.
+        space has an encoding (or `screen_by` is given), else 1; 1 for an objective evolved on
+        labels of the searched space (not an adapted proxy), which found more unscreened
+        (docs/results/search.md).
     screen_by : {"encoding", "proxies"}, optional
         The screen's features: the architecture's one-hot encoding (`spaces.encoding.one_hot`,
         no network built) or the cheap proxies SCREEN_PROXIES (a hooked forward and synflow's
@@ -631,6 +639,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         raise ZcgpError(f"evaluations must be >= 1, got {evaluations}")
     check_pick(pick)
     space = get_space(space) if isinstance(space, str) else space
+    asked = screen is not None or screen_by is not None
     screen, screen_by = _screening(screen, screen_by, space)
     task = task or next(iter(space.tasks))
     if task not in space.tasks:
@@ -648,6 +657,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     info: dict = {"space": space.name, "task": task, "seed": seed, "lookup": lookup, "default_objective": default,
                   "workers": getattr(measure.measure, "workers", workers) if measure is not None else workers,
                   "inits": settings.inits, "measure": settings.to_dict(), **objective.details}
+    if not asked and _evolved_here(objective.details):
+        screen = 1        # such an objective found more unscreened (docs/results/search.md)
     parents, warm = _parents(warm_start, objective.details, space, task, data_dir)
     if warm is not None:
         info["warm_start"] = warm
