@@ -434,15 +434,16 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
     return _Objective(function, searched, f"formula {formula.formula}", initial, measure, formula, details)
 
 
-def _screening(factor: int | None, by: str | None, space) -> tuple[int, str]:
+def _screening(factor: int | None, by: str | None, space, evolved_here: bool = False) -> tuple[int, str]:
     """A search's screen factor and features (None: SCREEN by the encoding where the space has
-    one, else no screen; told to screen by proxies, SCREEN by them)."""
+    one, else no screen; told to screen by proxies, SCREEN by them; neither told and an
+    objective evolved on labels of the space (`_evolved_here`): no screen, which found more)."""
     if factor is not None and (int(factor) != factor or factor < 1):
         raise ZcgpError(f"screen must be a whole number >= 1, got {factor}")
     told = by is not None
     by = _screen_by(by, space)
     if factor is None:
-        factor = SCREEN if by == "encoding" or told else 1
+        factor = 1 if evolved_here and not told else SCREEN if by == "encoding" or told else 1
     return int(factor), by
 
 
@@ -639,8 +640,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         raise ZcgpError(f"evaluations must be >= 1, got {evaluations}")
     check_pick(pick)
     space = get_space(space) if isinstance(space, str) else space
-    asked = screen is not None or screen_by is not None
-    screen, screen_by = _screening(screen, screen_by, space)
+    _screening(screen, screen_by, space)            # bad input fails before any network is built
     task = task or next(iter(space.tasks))
     if task not in space.tasks:
         raise ZcgpError(f"unknown task '{space.name}/{task}'; known: "
@@ -657,8 +657,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     info: dict = {"space": space.name, "task": task, "seed": seed, "lookup": lookup, "default_objective": default,
                   "workers": getattr(measure.measure, "workers", workers) if measure is not None else workers,
                   "inits": settings.inits, "measure": settings.to_dict(), **objective.details}
-    if not asked and _evolved_here(objective.details):
-        screen = 1        # such an objective found more unscreened (docs/results/search.md)
+    screen, screen_by = _screening(screen, screen_by, space, _evolved_here(objective.details))
     parents, warm = _parents(warm_start, objective.details, space, task, data_dir)
     if warm is not None:
         info["warm_start"] = warm
