@@ -28,11 +28,20 @@ GRADIENT = frozenset({"grad_norm", "snip", "plain", "fisher", "grasp", "zico"})
 JACOBIAN = frozenset({"jacov", "epe_nas"})
 
 
+def _reason(exc: Exception) -> str:
+    """What a failed score reports instead of its value."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _detached(grads) -> list:
+    return [None if g is None else g.detach() for g in grads]
+
+
 def _safe(fn: Callable, *args) -> float | str:
     try:
         return float(fn(*args))
     except Exception as exc:  # noqa: BLE001 -- one broken score must not take the others down
-        return f"{type(exc).__name__}: {exc}"
+        return _reason(exc)
 
 
 def shared_pass(net: nn.Module, params: Tensors, buffers: Tensors, inputs: torch.Tensor, targets: torch.Tensor,
@@ -104,7 +113,7 @@ def shared_pass(net: nn.Module, params: Tensors, buffers: Tensors, inputs: torch
         try:
             loss = loss_fn(y, targets)
         except Exception as exc:  # noqa: BLE001 -- reported per proxy
-            return {**out, **{n: f"{type(exc).__name__}: {exc}" for n in want & GRADIENT}}
+            return {**out, **dict.fromkeys(want & GRADIENT, _reason(exc))}
         if "zico" in want:
             out["zico"] = _safe(_zico, backwards, y, targets, loss_fn, weights)
         activations = [act for _, act in layer_calls]
@@ -133,9 +142,9 @@ class _Backwards:
 def _gradients(backwards, loss, tensors) -> list | str:
     """dL/d`tensors` (detached), or a reason string where the backward fails."""
     try:
-        return [None if g is None else g.detach() for g in backwards.grad(loss, tensors)]
+        return _detached(backwards.grad(loss, tensors))
     except Exception as exc:  # noqa: BLE001 -- reported per proxy
-        return f"{type(exc).__name__}: {exc}"
+        return _reason(exc)
 
 
 def _loss_gradient_scores(want, grads, weights, layer_calls) -> dict[str, float | str]:
@@ -165,9 +174,9 @@ def _grasp(backwards, loss, weights, activations) -> tuple[list | str, float | s
         graph_grads = backwards.grad(loss, weights + activations, create_graph=True)
     except Exception as exc:  # noqa: BLE001 -- reported per proxy
         backwards.left -= 1
-        reason = f"{type(exc).__name__}: {exc}"
+        reason = _reason(exc)
         return reason, reason
-    grads = [None if g is None else g.detach() for g in graph_grads]
+    grads = _detached(graph_grads)
     z = sum((g.detach() * g).sum() for g in graph_grads[:len(weights)] if g is not None)
     if not isinstance(z, torch.Tensor) or not z.requires_grad:
         backwards.left -= 1
@@ -191,7 +200,7 @@ def _jacobian_scores(want, backwards, x, y, targets) -> dict[str, float | str]:
         if jac is None:
             raise ValueError("the output does not depend on the input")
     except Exception as exc:  # noqa: BLE001 -- reported per proxy
-        return {n: f"{type(exc).__name__}: {exc}" for n in want & JACOBIAN}
+        return dict.fromkeys(want & JACOBIAN, _reason(exc))
     jac = jac.detach().reshape(jac.shape[0], -1)
     out: dict[str, float | str] = {}
     if "jacov" in want:
