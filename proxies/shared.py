@@ -117,7 +117,7 @@ def shared_pass(net: nn.Module, params: Tensors, buffers: Tensors, inputs: torch
         if "zico" in want:
             out["zico"] = _safe(_zico, backwards, y, targets, loss_fn, weights)
         activations = [act for _, act in layer_calls]
-        grads: list | str | None = None
+        grads: list | str | None = None           # None: the main scores take their own backward
         if "grasp" in want:
             grads, out["grasp"] = _grasp(backwards, loss, weights, activations)
         if main:
@@ -167,15 +167,15 @@ def _loss_gradient_scores(want, grads, weights, layer_calls) -> dict[str, float 
     return out
 
 
-def _grasp(backwards, loss, weights, activations) -> tuple[list | str, float | str]:
-    """(dL/d[weights, activations] detached, or a failed backward's reason; -w * (H g) with
-    g = dL/dw, or its reason): one create_graph backward, one through the gradient graph."""
+def _grasp(backwards, loss, weights, activations) -> tuple[list | None, float | str]:
+    """(dL/d[weights, activations] detached, or None where the create_graph backward fails and
+    the main scores need a plain one; -w * (H g) with g = dL/dw, or its reason): one
+    create_graph backward, one through the gradient graph."""
     try:
         graph_grads = backwards.grad(loss, weights + activations, create_graph=True)
     except Exception as exc:  # noqa: BLE001 -- reported per proxy
-        backwards.left -= 1
-        reason = _reason(exc)
-        return reason, reason
+        backwards.left -= 1       # no Hessian product; the graph is still retained
+        return None, _reason(exc)
     grads = _detached(graph_grads)
     z = sum((g.detach() * g).sum() for g in graph_grads[:len(weights)] if g is not None)
     if not isinstance(z, torch.Tensor) or not z.requires_grad:

@@ -324,6 +324,38 @@ def test_a_non_finite_score_is_reported():
     assert "non-finite value -inf" in result.failures[0].reason
 
 
+class _OnceDifferentiable(torch.autograd.Function):
+    """Identity whose backward refuses to build a graph (as some custom ops do)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        if torch.is_grad_enabled():
+            raise RuntimeError("no double backward here")
+        return grad
+
+
+class _Refuses(nn.Module):
+    def forward(self, x):
+        return _OnceDifferentiable.apply(x)
+
+
+def test_a_failed_grasp_backward_leaves_the_other_gradient_scores_their_own():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(4, 6), _Refuses(), nn.ReLU(), nn.Linear(6, 3))
+    inputs, targets = torch.randn(4, 4), torch.tensor(TARGETS)
+    names = "grad_norm,snip,plain,fisher"
+    both = compute_proxies(net, inputs, targets, names=names + ",grasp", device="cpu")
+    alone = compute_proxies(net, inputs, targets, names=names, device="cpu")
+    assert np.isnan(both["grasp"][0])
+    assert [(f.proxy, f.reason) for f in both.failures] == [("grasp", "RuntimeError: no double backward here")]
+    for name in names.split(","):
+        assert np.isfinite(both[name][0]) and both[name][0] == alone[name][0], name
+
+
 def test_zico_needs_two_samples():
     net = mlp_case()[0]
     result = compute_proxies(net, torch.randn(1, 4), torch.tensor([1]), names="zico,snip", device="cpu")
