@@ -37,7 +37,7 @@ import numpy as np
 
 from zcgp.adapting import ADAPT_METHODS, adapt
 from zcgp.bench.fewshot import FEATURES, KS, fewshot, method_names, summarize_fewshot
-from zcgp.bench.search import timed_rows
+from zcgp.bench.search import drawn_rows, timed_rows
 from zcgp.errors import ZcgpError
 from zcgp.fitness.sources import load_tasks
 from zcgp.nas.shipped import SUITE_SPACES, default_for, evolved_for
@@ -183,8 +183,7 @@ def _search(args, records_out: list) -> None:
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     rows = []
     for seed in seeds:
-        rng = np.random.default_rng([seed, 7])
-        labeled = np.sort(rng.choice(task.n, args.search_k, replace=False))
+        labeled = drawn_rows(task, args.search_k, seed)
         adapted = adapt(BASES[args.base]("nb201"), [task.subset(labeled)], method=args.method, seed=seed,
                         proxies=_adapt_proxies(args))
         result = search("nb201", adapted.proxy, minutes=args.minutes, seed=seed, settings=measure_settings(args, seed),

@@ -40,6 +40,8 @@ from zcgp.bench.search import (
     compare_objectives,
     evolved_objective,
     mean_std_cell,
+    predicted_objective,
+    predicted_searches,
     seconds_per_network,
     timed_rows,
     timed_searches,
@@ -78,7 +80,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "zcgp search --proxy RUN); 'transfer:combine-weighted' combines the run's formula "
                              "with cheap proxies on all those spaces' labels, as the shipped suite-combined "
                              "proxies are built; 'own:warm10' starts each search from the 10 best labeled "
-                             "architectures, zcgp search --warm-start 10)")
+                             "architectures, zcgp search --warm-start 10; 'predicted:ridge' (any predictor of "
+                             "zcgp.predictors) fits that predictor of the one-hot encoding on the labels 'own' "
+                             "reads of the searched task and searches 5000 networks by it, building none: what "
+                             "those labels buy with a predictor; 'predicted:ridge:k20' fits it on the 20 labels "
+                             "zcgp bench fewshot --search draws instead)")
     parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
                         help="search nothing: print the time-mode tables of saved --out files together")
     parser.add_argument("--seeds", default=None, help="comma list of seeds (default: 0..9; time mode 0..4)")
@@ -147,6 +153,9 @@ def _run(args: argparse.Namespace) -> int:
         objectives = [*labels, "random", *(p for p in HAND_CRAFTED if p in present)]
     if not objectives or not seeds:
         raise ZcgpError("need at least one objective and one seed")
+    predicted = [o for o in objectives if predicted_objective(o)]     # a bad predictor stops here
+    if predicted and not timed:
+        raise ZcgpError(f"{', '.join(predicted)}: a predicted search runs in the time mode (give --minutes)")
     lacking = [o for o in objectives if args.lookup and o in PROXY_NAMES and o not in present]
     if lacking:                      # before any search runs, not after the others have
         raise ZcgpError(f"the {space.name}/{task} table has no values for {', '.join(lacking)}: leave "
@@ -187,6 +196,11 @@ def _timed(args, space, task, labels, objectives, seeds) -> int:
 
 def _run_objectives(args, space, labels, objectives, seeds, common) -> None:
     for objective in objectives:
+        predicted = predicted_objective(objective)
+        if predicted is not None:                 # builds no network: no screen, no time budget
+            predicted_searches(space, seeds, predictor=predicted[0], k=predicted[1], task=common["task"],
+                               lookup=common["lookup"], data_dir=common["data_dir"], progress=common["progress"])
+            continue
         for screen in args.screens:
             evolved = evolved_objective(objective)
             if evolved is not None:
@@ -234,6 +248,9 @@ def _print_timed(records: list[dict], config: dict) -> None:
     print(format_table(header, rows, [*anchors] if anchors else None))
     if anchors:
         print("anchors (below the rule): published figures, other hardware, not rerun here; labels used: 0")
+    if any(r["objective"].startswith("predicted:") for r in records):
+        print("predicted:NAME: a predictor of the one-hot encoding fitted on those labels, the search scoring "
+              "networks by it alone (none built, no time budget)")
 
 
 def _print_saved(sources) -> int:

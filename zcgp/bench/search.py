@@ -5,7 +5,10 @@ random search, side by side.
     networks, setup included), per objective and seed;
   * `compare_objectives`: every objective runs the same aging evolution for the same number
     of distinct networks; a shared cache computes each network's proxies once;
-  * `seconds_per_network`: CPU seconds to build and score one fresh network.
+  * `seconds_per_network`: CPU seconds to build and score one fresh network;
+  * `predicted_searches`: what the labels buy with a predictor fitted on them: the same aging
+    evolution driven by a predictor of the architecture's encoding (`zcgp.predictors`), fitted
+    on the labeled architectures the in-distribution path reads; no network is built.
 """
 
 from __future__ import annotations
@@ -20,19 +23,24 @@ from zcgp.adapting import COMBINE_LOSSES
 from zcgp.adapting import combine as combine_run
 from zcgp.errors import Interrupted, ZcgpError
 from zcgp.evolving import evolve
+from zcgp.fitness.baselines import boost_available
 from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.sources import load_tasks
-from zcgp.nas.benchmark import Benchmark
+from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, label_counts
+from zcgp.nas.benchmark import Benchmark, labeled_best, labels_alone, objective_labels
 from zcgp.nas.choice import PICKS
 from zcgp.nas.objectives import make_measure, make_objective
 from zcgp.nas.shipped import SUITE_SPACES
+from zcgp.predictors import PREDICTORS, fit_predictor
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
-from zcgp.searching import load_formula, search
+from zcgp.searching import WARM_START, load_formula, search
 from zcgp.spaces import get_space
+from zcgp.spaces.encoding import has_encoding, one_hot
 from zcgp.spaces.search import POPULATION, SAMPLE_SIZE, aging_evolution
 
-__all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "evolved_objective", "record_labels",
+__all__ = ["ANCHORS", "PREDICTED_EVALUATIONS", "anchor_rows", "compare_objectives", "drawn_labels", "drawn_rows",
+           "evolved_objective", "predicted_objective", "predicted_search", "predicted_searches", "record_labels",
            "seconds_per_network", "timed_rows", "timed_searches", "transfer_searches"]
 
 
@@ -292,6 +300,211 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         record = {**_record(label, seed, _finished(result, label, seed), bench), "evolve_seconds": evolved,
                   "run_formula": run.formula,
                   "evolved_on": others}
+        records.append(record)
+        if progress is not None:
+            progress(record)
+    return records
+
+
+PREDICTED_EVALUATIONS = 5000       # a predictor of the encoding builds no network: a generous budget
+
+
+def predicted_objective(name: str) -> tuple[str, int | None] | None:
+    """(predictor, k) of a "predicted:NAME" or "predicted:NAME:kK" objective, or None for another.
+
+    Without kK the labels are those of the in-distribution path (`predicted_searches`); with
+    it, K labeled architectures drawn as the few-shot search draws them (`drawn_labels`).
+
+    Parameters
+    ----------
+    name : str
+        An objective name, e.g. "predicted:ridge" or "predicted:mlp-weighted:k20".
+
+    Returns
+    -------
+    tuple of (str, int or None), or None
+
+    Raises
+    ------
+    ZcgpError
+        When NAME is not a predictor of `zcgp.predictors.PREDICTORS`, is "lightgbm" without the
+        optional lightgbm installed, or kK is not a whole number >= 2.
+
+    Examples
+    --------
+    >>> predicted_objective("predicted:ridge")
+    ('ridge', None)
+    >>> predicted_objective("predicted:mlp-weighted:k20")
+    ('mlp-weighted', 20)
+    >>> predicted_objective("own") is None
+    True
+    """
+    kind, *options = name.split(":")
+    if kind != "predicted":
+        return None
+    predictor, *rest = options or [""]
+    if predictor not in PREDICTORS:
+        raise ZcgpError(f"objective '{name}': choose a predictor from {', '.join(PREDICTORS)}")
+    if predictor == "lightgbm" and not boost_available():
+        raise ZcgpError(f"objective '{name}' needs lightgbm: pip install zcgp[boost]")
+    drawn = re.fullmatch(r"k(\d+)", rest[0]) if len(rest) == 1 else None
+    if rest and (drawn is None or int(drawn.group(1)) < 2):
+        raise ZcgpError(f"objective '{name}': after the predictor only kK, K >= 2 labeled architectures")
+    return predictor, int(drawn.group(1)) if drawn else None
+
+
+def drawn_rows(task, k: int, seed: int) -> np.ndarray:
+    """The rows of `task` labeled for a few-shot search: k drawn with seed [seed, 7], sorted.
+
+    Parameters
+    ----------
+    task : Task
+        The labeled task.
+    k : int
+        How many, 1..task.n.
+    seed : int
+        The draw's seed.
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    return np.sort(np.random.default_rng([seed, 7]).choice(task.n, k, replace=False))
+
+
+def drawn_labels(task, k: int, seed: int) -> dict:
+    """The k labeled architectures of a few-shot search (`drawn_rows`), named in "archs", as
+    `zcgp bench fewshot --search` adapts on them.
+
+    Parameters
+    ----------
+    task : Task
+        The labeled task.
+    k : int
+        How many, 1..task.n.
+    seed : int
+        The draw's seed.
+
+    Returns
+    -------
+    dict
+        {"tasks": {id: k}, "spaces": {space: k}, "archs": {id: the k architectures}}, the
+        labels of `zcgp.adapt`'s provenance and of `nas.benchmark.labeled_best`.
+    """
+    rows = drawn_rows(task, k, seed)
+    return {"tasks": {task.id: k}, "spaces": {task.space: k}, "archs": {task.id: [task.archs[r] for r in rows]}}
+
+
+def predicted_search(space, task: str, labels: dict, *, predictor: str, seed: int, lookup: bool = False,
+                     evaluations: int = PREDICTED_EVALUATIONS, warm_start: int = WARM_START,
+                     split: tuple[int, float] = (0, DEFAULT_TRAIN_FRACTION), data_dir=None,
+                     label: str | None = None) -> dict:
+    """One search by a predictor of the encoding fitted on `labels`: what those labels buy with it.
+
+    `predictor` (`zcgp.predictors.fit_predictor`, seeded `seed`) is fitted on the labeled
+    architectures' one-hot encoding and validation accuracy; aging evolution, seeded `seed`
+    and starting from the `warm_start` best labeled architectures, then searches the space for
+    `evaluations` networks by the predicted accuracy alone (no network built, no proxy computed).
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space searched: it needs an encoding and a shipped table of `task`.
+    task : str
+        The space's task whose labels are read.
+    labels : dict
+        Which labels: `fitness.splits.label_counts` of the labeled tasks (their train splits
+        under `split`), or with "archs" naming the labeled architectures per task id (as an
+        adapted proxy records them); the rows `nas.benchmark.labeled_best` reads.
+    predictor : str
+        A key of `zcgp.predictors.PREDICTORS`.
+    seed : int
+        Seeds the predictor and the search.
+    lookup : bool
+        Search only the table's architectures.
+    evaluations : int, default PREDICTED_EVALUATIONS
+        Distinct architectures the predictor scores.
+    warm_start : int, default WARM_START
+        The best labeled architectures the population starts from (as `zcgp search`'s).
+    split : (int, float)
+        The split seed and train fraction of `labels` (without "archs").
+    data_dir : path, optional
+        Another directory of the shipped files.
+    label : str, optional
+        The record's objective name (default "predicted:PREDICTOR").
+
+    Returns
+    -------
+    dict
+        A record as `timed_searches`'s (info: labels, labels_alone, predictor, seconds).
+
+    Raises
+    ------
+    ZcgpError
+        An unknown predictor, a space without an encoding, or no labeled architecture of `task`.
+    """
+    predicted_objective(f"predicted:{predictor}")        # a known predictor, installed
+    if not has_encoding(space):
+        raise ZcgpError(f"space '{space.name}' has no encoding for a predictor")
+    start = time.perf_counter()
+    bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
+    found = labeled_best(space, task, labels, *split, count=10**9, data_dir=data_dir)
+    if found is None:
+        raise ZcgpError(f"no labeled architecture of {space.name}/{task} to fit a predictor on")
+    archs = [arch for arch, _ in found[1]]
+    fitted = fit_predictor(predictor, one_hot(space, archs), [value for _, value in found[1]], seed=seed)
+    searched = make_measure(space, (), task, lookup=True, data_dir=data_dir)[1] if lookup else space
+    result = aging_evolution(searched, lambda batch: fitted.predict(one_hot(space, batch)),
+                             max_evaluations=evaluations, seed=seed, parents=archs[:warm_start])
+    seconds = time.perf_counter() - start
+    info = {"labels": objective_labels(labels, space.name), "predictor": predictor, "task": task,
+            "warm_start": warm_start, "labels_alone": labels_alone(bench, labels, *split, data_dir),
+            "seconds": {"total": seconds}}
+    return {"objective": label or f"predicted:{predictor}", "seed": seed,
+            "best_arch": space.to_string(result.best_arch), "best_score": result.best_score,
+            "evaluations": result.evaluations, "seconds": seconds,
+            "benchmark": bench.lookup(result.best_arch), "info": info}
+
+
+def predicted_searches(space, seeds, *, predictor: str, task: str, k: int | None = None, lookup: bool = False,
+                       evaluations: int = PREDICTED_EVALUATIONS, data_dir=None, progress=None) -> list[dict]:
+    """`predicted_search` per seed on the labels of the in-distribution path, or on k drawn ones.
+
+    The labels of seed S are those `zcgp evolve --tasks SPACE --seed S` reads on the searched
+    task: its train split (`fitness.splits.task_split`, seed S, the default train fraction),
+    the rows whose best is "labels alone"; with `k`, the k architectures the few-shot search of
+    seed S is adapted on (`drawn_labels`).
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space searched.
+    seeds : sequence of int
+        One fit and search per seed (the split seed too).
+    predictor, task, lookup, evaluations, data_dir
+        As `predicted_search`.
+    k : int, optional
+        Draw k labeled architectures per seed instead.
+    progress : callable, optional
+        Called with each record.
+
+    Returns
+    -------
+    list of dict
+        One record per seed.
+
+    Raises
+    ------
+    ZcgpError
+        As `predicted_search`, or a task without a shipped table.
+    """
+    (labeled,) = load_tasks([f"{space.name}/{task}"], data_dir=data_dir)
+    records = []
+    for seed in seeds:
+        labels = label_counts([labeled], seed, DEFAULT_TRAIN_FRACTION) if k is None else drawn_labels(labeled, k, seed)
+        record = predicted_search(space, task, labels, predictor=predictor, seed=seed, lookup=lookup,
+                                  evaluations=evaluations, split=(seed, DEFAULT_TRAIN_FRACTION), data_dir=data_dir,
+                                  label=f"predicted:{predictor}" + ("" if k is None else f":k{k}"))
         records.append(record)
         if progress is not None:
             progress(record)
