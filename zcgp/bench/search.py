@@ -378,12 +378,8 @@ def drawn_labels(task, k: int, seed: int) -> dict:
 
     Parameters
     ----------
-    task : Task
-        The labeled task.
-    k : int
-        How many, 1..task.n.
-    seed : int
-        The draw's seed.
+    task, k, seed
+        As `drawn_rows`.
 
     Returns
     -------
