@@ -38,7 +38,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--proxy", help="the formula of +formula (run directory, proxy file, suite name, formula; "
                                         "default: the evolved suite proxy that never saw the space)")
     parser.add_argument("--proxies", metavar="P,...", help="the proxies whose ranks are inputs (default: every "
-                                                           "proxy of the labeled task)")
+                                                           "proxy of the labeled task; none: no proxy, the "
+                                                           "--features encoding alone, the candidates need only "
+                                                           "an arch column)")
     parser.add_argument("--space", help="the architectures' space, for +onehot / +gae (default: the task's)")
     parser.add_argument("--columns", metavar="ROLE=NAME,...", help="column roles of --data (task, arch, accuracy)")
     parser.add_argument("--seed", type=int, default=0, help="seeds the predictor and the embedding (default: 0)")
@@ -48,7 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    proxies = None if args.proxies is None else [p.strip() for p in args.proxies.split(",") if p.strip()]
+    proxies = None if args.proxies is None else [p.strip() for p in args.proxies.split(",")
+                                                  if p.strip() and p.strip() != "none"]
     with claim_file(args.out, args.overwrite):
         result = predict(args.data, args.candidates, predictor=args.predictor, features=args.features,
                          proxy=args.proxy, task=args.task, space=args.space, proxies=proxies, seed=args.seed,
@@ -57,10 +60,12 @@ def run(args: argparse.Namespace) -> int:
     rows = [[rank, arch, score] for rank, (arch, score) in enumerate(result.top(max(args.top, 0)), start=1)]
     if rows:
         print(format_table(["rank", "arch", "score"], rows))
-    inputs = "the ranks of " + ", ".join(result.proxies) + (f"; formula {result.formula}" if result.formula else "")
     encoding = result.features.replace("+formula", "").lstrip("+")
+    inputs = [*(["the ranks of " + ", ".join(result.proxies)] if result.proxies else []),
+              *([f"formula {result.formula}"] if result.formula else []),
+              *([f"encoding {encoding}"] if encoding else [])]
     print(f"\n{result.predictor} fitted on {result.labels['count']} labeled architectures of {result.labels['task']} "
-          f"({inputs}{'; encoding ' + encoding if encoding else ''}); scored {len(result.archs)} candidates\n"
+          f"({'; '.join(inputs)}); scored {len(result.archs)} candidates\n"
           f"wrote {args.out}")
     return 0
 

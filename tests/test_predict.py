@@ -147,3 +147,24 @@ def test_predict_command_writes_the_candidates_best_first(split, tmp_path, capsy
                  str(tmp_path / "x.csv")]) == 2
     assert "table not found" in capsys.readouterr().err
     assert out.read_text() == before and not (tmp_path / "x.csv").exists()
+
+
+def test_the_encoding_alone_needs_only_the_candidates_architectures(split, tmp_path, capsys):
+    task, labeled, rest = split
+    archs = {"arch": [task.archs[i] for i in rest]}                    # no proxy column at all
+    alone = zcgp.predict(task.subset(labeled), archs, proxies=[], features="+onehot")
+    space = get_space("nb201")
+    fitted = fit_predictor("ridge", one_hot(space, [task.archs[i] for i in labeled]), task.target[labeled])
+    assert np.allclose(alone.scores, fitted.predict(one_hot(space, archs["arch"]))) and alone.proxies == ()
+    with pytest.raises(ZcgpError, match="no inputs"):
+        zcgp.predict(task.subset(labeled), archs, proxies=[])
+    data, cands, out = tmp_path / "labeled.csv", tmp_path / "cands.csv", tmp_path / "ranked.csv"
+    write_csv([task.subset(labeled)], data)
+    with open(cands, "w", newline="") as fh:
+        csv.writer(fh).writerows([["arch"], *([a] for a in archs["arch"])])
+    assert main(["predict", "--data", str(data), "--candidates", str(cands), "--proxies", "none",
+                 "--features", "+onehot", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "(encoding onehot); scored 200 candidates" in printed
+    with open(out, newline="") as fh:
+        assert next(csv.reader(fh)) == ["rank", "score", "arch"]

@@ -169,7 +169,9 @@ def predict(labels, candidates, *, predictor: str = "ridge", features: str = "",
     space : str or SearchSpace, optional
         The architectures' space for an encoding (default: the labeled task's space).
     proxies : sequence of str, optional
-        The proxies whose ranks are inputs (default: every proxy of the labeled task).
+        The proxies whose ranks are inputs (default: every proxy of the labeled task); empty:
+        none, the encoding (or formula) of `features` alone, and the candidates need only their
+        architecture column.
     seed : int, default 0
         Seeds the predictor and the embedding; the same inputs give the same scores.
     columns : dict, optional
@@ -187,7 +189,8 @@ def predict(labels, candidates, *, predictor: str = "ridge", features: str = "",
     ------
     ZcgpError
         An unknown predictor or features, a bad table, a proxy the candidates or the labeled
-        task lack, fewer than 2 labeled architectures, an encoding of a space without one.
+        task lack, fewer than 2 labeled architectures, an encoding of a space without one, no
+        input at all.
     """
     if predictor not in PREDICTORS:
         raise ZcgpError(f"unknown predictor '{predictor}'; choose from {', '.join(PREDICTORS)}")
@@ -195,6 +198,9 @@ def predict(labels, candidates, *, predictor: str = "ridge", features: str = "",
     labeled = _labeled_task(labels, task, columns)
     table = _candidates(candidates, arch)
     names = list(labeled.proxies) if proxies is None else ([proxies] if isinstance(proxies, str) else list(proxies))
+    if not names and encoding is None and not with_formula:
+        raise ZcgpError("no inputs: with no proxy, give an encoding or the formula (features +onehot, +gae, "
+                        "+formula)")
     absent = [p for p in names if p not in labeled.proxies]
     if absent:
         raise ZcgpError(labeled.missing_message(absent[0]))
