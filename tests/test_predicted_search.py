@@ -97,3 +97,16 @@ def test_the_bench_prints_the_row_beside_labels_alone(tmp_path, capsys):
     assert f"{np.mean(alone):.2f}" in next(line for line in text.splitlines() if "labels alone" in line)
     assert "none built" in text
     assert label_counts([load_tasks("nb201/cifar10")[0]], 0)["spaces"]["nb201"] == int(row.split()[1])
+
+
+def test_a_lookup_scores_the_table_whole_and_finds_its_best_predicted_row(task):
+    from zcgp.spaces.table import TableSpace
+
+    members = TableSpace(SPACE, task.archs).members
+    (record,) = predicted_searches(SPACE, [0], predictor="ridge", task="cifar10", lookup=True)
+    assert record["evaluations"] == len(members)             # the budget capped at the table, not walked dry
+    rows = task_split(task, 0, 0.2)[0]
+    fitted = fit_predictor("ridge", one_hot(SPACE, [task.archs[r] for r in rows]), task.target[rows], seed=0)
+    scores = fitted.predict(one_hot(SPACE, members))
+    assert record["best_score"] == pytest.approx(scores.max(), abs=1e-12)
+    assert record["benchmark"]["cifar10"]["val_accuracy"] in task.target

@@ -419,7 +419,7 @@ def predicted_search(space, task: str, labels: dict, *, predictor: str, seed: in
     lookup : bool
         Search only the table's architectures.
     evaluations : int, default PREDICTED_EVALUATIONS
-        Distinct architectures the predictor scores.
+        Distinct architectures the predictor scores (with `lookup`, at most the table's).
     warm_start : int, default WARM_START
         The best labeled architectures the population starts from (as `zcgp search`'s).
     split : (int, float)
@@ -450,6 +450,8 @@ def predicted_search(space, task: str, labels: dict, *, predictor: str, seed: in
     archs = [arch for arch, _ in found[1]]
     fitted = fit_predictor(predictor, one_hot(space, archs), [value for _, value in found[1]], seed=seed)
     searched = make_measure(space, (), task, lookup=True, data_dir=data_dir)[1] if lookup else space
+    if lookup:                                    # a table is scored whole, not walked until it runs dry
+        evaluations = min(evaluations, len(searched.members))
     result = aging_evolution(searched, lambda batch: fitted.predict(one_hot(space, batch)),
                              max_evaluations=evaluations, seed=seed, parents=archs[:warm_start])
     seconds = time.perf_counter() - start
