@@ -343,14 +343,19 @@ def predicted_objective(name: str) -> tuple[str, int | None] | None:
     if kind != "predicted":
         return None
     predictor, *rest = options or [""]
-    if predictor not in PREDICTORS:
-        raise ZcgpError(f"objective '{name}': choose a predictor from {', '.join(PREDICTORS)}")
-    if predictor == "lightgbm" and not boost_available():
-        raise ZcgpError(f"objective '{name}' needs lightgbm: pip install zcgp[boost]")
+    _check_predictor(predictor, f"objective '{name}'")
     drawn = re.fullmatch(r"k(\d+)", rest[0]) if len(rest) == 1 else None
     if rest and (drawn is None or int(drawn.group(1)) < 2):
         raise ZcgpError(f"objective '{name}': after the predictor only kK, K >= 2 labeled architectures")
     return predictor, int(drawn.group(1)) if drawn else None
+
+
+def _check_predictor(predictor: str, what: str) -> None:
+    """`predictor` is one of `zcgp.predictors.PREDICTORS` and installed, else a ZcgpError naming `what`."""
+    if predictor not in PREDICTORS:
+        raise ZcgpError(f"{what}: choose a predictor from {', '.join(PREDICTORS)}")
+    if predictor == "lightgbm" and not boost_available():
+        raise ZcgpError(f"{what} needs lightgbm: pip install zcgp[boost]")
 
 
 def drawn_rows(task, k: int, seed: int) -> np.ndarray:
@@ -439,18 +444,19 @@ def predicted_search(space, task: str, labels: dict, *, predictor: str, seed: in
     ZcgpError
         An unknown predictor, a space without an encoding, or no labeled architecture of `task`.
     """
-    predicted_objective(f"predicted:{predictor}")        # a known predictor, installed
+    _check_predictor(predictor, f"predictor '{predictor}'")
     if not has_encoding(space):
         raise ZcgpError(f"space '{space.name}' has no encoding for a predictor")
     start = time.perf_counter()
     bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
-    found = labeled_best(space, task, labels, *split, count=10**9, data_dir=data_dir)
+    found = labeled_best(space, task, labels, *split, count=None, data_dir=data_dir)
     if found is None:
         raise ZcgpError(f"no labeled architecture of {space.name}/{task} to fit a predictor on")
     archs = [arch for arch, _ in found[1]]
     fitted = fit_predictor(predictor, one_hot(space, archs), [value for _, value in found[1]], seed=seed)
-    searched = make_measure(space, (), task, lookup=True, data_dir=data_dir)[1] if lookup else space
+    searched = space
     if lookup:                                    # a table is scored whole, not walked until it runs dry
+        searched = make_measure(space, (), task, lookup=True, data_dir=data_dir)[1]
         evaluations = min(evaluations, len(searched.members))
     result = aging_evolution(searched, lambda batch: fitted.predict(one_hot(space, batch)),
                              max_evaluations=evaluations, seed=seed, parents=archs[:warm_start])

@@ -147,7 +147,7 @@ def _labeled_tasks(labels: dict | None, space: str, task: str) -> list[str]:
     return [own] if own in ids else ids
 
 
-def labeled_best(space, task: str, labels: dict, seed: int, train_fraction: float, count: int = 1,
+def labeled_best(space, task: str, labels: dict, seed: int, train_fraction: float, count: int | None = 1,
                  data_dir=None) -> tuple[str, list] | None:
     """The labeled architectures of the searched space with the best validation accuracy.
 
@@ -169,7 +169,8 @@ def labeled_best(space, task: str, labels: dict, seed: int, train_fraction: floa
     train_fraction : float
         The train fraction of that run, in (0, 1); the labeled rows are the train split
         (`fitness.splits.task_split`) unless "archs" lists them.
-    count : int, default 1
+    count : int or None, default 1
+        How many, best first; None: every labeled architecture.
     data_dir : str or os.PathLike, optional
         The directory of the NAS-Bench-Suite-Zero JSON files (default: $ZCGP_DATA_DIR, else the
         shipped copies).
