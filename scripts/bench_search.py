@@ -73,18 +73,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="comma list: labels (LABEL:best in the time mode), random and proxy names (default: "
                              "every label, random and the hand-crafted proxies)")
     parser.add_argument("--transfer", action="store_true",
-                        help="time mode: the zero-shot row, one zcgp evolve on every other space per seed, "
-                             "then a search with it (objective name: transfer; 'own' in --objectives evolves on "
-                             "the searched space's own tasks instead: in distribution; 'transfer:top10:best' "
-                             "evolves with that fitness metric and searches with that --pick (default: combined, as "
-                             "zcgp search --proxy RUN); 'transfer:combine-weighted' combines the run's formula "
-                             "with cheap proxies on all those spaces' labels, as the shipped suite-combined "
-                             "proxies are built; 'own:warm10' starts each search from the 10 best labeled "
-                             "architectures, zcgp search --warm-start 10; 'predicted:ridge' (any predictor of "
-                             "zcgp.predictors) fits that predictor of the one-hot encoding on the labels 'own' "
-                             "reads of the searched task and searches 5000 networks by it, building none: what "
-                             "those labels buy with a predictor; 'predicted:ridge:k20' fits it on the 20 labels "
-                             "zcgp bench fewshot --search draws instead)")
+                        help="time mode: the zero-shot row, one zcgp evolve on every other space per seed, then a "
+                             "search with it (objective name: transfer; 'own' in --objectives evolves on the searched "
+                             "space's own tasks instead: in distribution; 'transfer:top10:best' evolves with that "
+                             "fitness metric and searches with that --pick (default: combined, as zcgp search --proxy "
+                             "RUN); 'transfer:combine-weighted' combines the run's formula with cheap proxies on all "
+                             "those spaces' labels, as the shipped suite-combined proxies are built; 'own:warm10' "
+                             "starts each search from the 10 best labeled architectures, zcgp search --warm-start 10; "
+                             "'own:warm-mlp-listmle' from the 10 best that predictor predicts, zcgp search --warm-by "
+                             "mlp-listmle; 'predicted:ridge' (any predictor of zcgp.predictors) fits that predictor of"
+                             " the one-hot encoding on the labels 'own' reads of the searched task and searches 5000 "
+                             "networks by it, building none: what those labels buy with a predictor; "
+                             "'predicted:ridge:k20' fits it on the 20 labels zcgp bench fewshot --search draws "
+                             "instead)")
     parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
                         help="search nothing: print the time-mode tables of saved --out files together")
     parser.add_argument("--seeds", default=None, help="comma list of seeds (default: 0..9; time mode 0..4)")
@@ -207,7 +208,8 @@ def _run_objectives(args, space, labels, objectives, seeds, common) -> None:
                 own, options, pick = evolved
                 transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
                                   combine=options.pop("combine", None), screen=screen, screen_by=args.screen_by,
-                                  warm_start=options.pop("warm_start", None), **common)
+                                  warm_start=options.pop("warm_start", None),
+                                  warm_by=options.pop("warm_by", "labels"), **common)
             else:
                 source = {objective: labels.get(objective.partition(":")[0], objective)}
                 timed_searches(space, source, seeds, population=args.population or POPULATION,

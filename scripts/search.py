@@ -30,6 +30,8 @@ from pathlib import Path
 from zcgp.errors import ZcgpError
 from zcgp.nas.choice import check_pick
 from zcgp.nas.shipped import SHIPPED_NAMES
+from zcgp.predicted import check_predictor
+from zcgp.predictors import PREDICTORS
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.scripts.cli import STARTED
 from zcgp.scripts.common import Progress, add_measure_args, measure_settings
@@ -83,6 +85,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "architectures with the best validation accuracy join the population right after "
                              "the reference, as parents (default: 10 for such an objective, 0 for an adapted proxy; "
                              "0 is off)")
+    parser.add_argument("--warm-by", default="labels", metavar="WHAT",
+                        help="which architectures warm-start the search: 'labels', the best labeled ones "
+                             "(default), or a predictor (" + ", ".join(PREDICTORS) + "): the N best it predicts, "
+                             "fitted on the encoding and validation accuracy of all those labeled architectures "
+                             "and searched with alone, no network built (seconds of the budget)")
     add_measure_args(parser)
     parser.add_argument("--workers", type=int, default=-1,
                         help="worker processes scoring networks, one torch thread each; -1 = every core "
@@ -109,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
         raise ZcgpError(f"--screen must be >= 1, got {args.screen}")
     if args.warm_start is not None and args.warm_start < 0:
         raise ZcgpError(f"--warm-start must be >= 0, got {args.warm_start}")
+    if args.warm_by != "labels":
+        check_predictor(args.warm_by, f"--warm-by {args.warm_by}")
     if args.proxy and args.proxy not in SHIPPED_NAMES:
         check_proxy_path(args.proxy)
     if args.objective and args.objective != "random" and args.objective not in PROXY_NAMES:
@@ -141,8 +150,14 @@ def print_result(result) -> None:
                                          else ""))
     if "warm_start" in info:
         warm = info["warm_start"]
-        print(f"  warm start: the {warm['networks']} best labeled architectures of {warm['labeled_task']} "
-              f"(validation {warm['val_accuracy'][0]:.2f}-{warm['val_accuracy'][-1]:.2f} %) joined the population")
+        if warm["by"] == "labels":
+            print(f"  warm start: the {warm['networks']} best labeled architectures of {warm['labeled_task']} "
+                  f"(validation {warm['val_accuracy'][0]:.2f}-{warm['val_accuracy'][-1]:.2f} %) joined the "
+                  "population")
+        else:
+            print(f"  warm start: the {warm['networks']} best predicted by {warm['by']}, fitted on the "
+                  f"{warm['labels']} labeled architectures of {warm['labeled_task']} "
+                  f"({warm['seconds']:.1f} s), joined the population")
     if "screen" in info:
         screen = info["screen"]
         print(f"  screen: {screen['screened']} children proposed, measured by {', '.join(screen['features'])}, "
@@ -190,7 +205,7 @@ def _run(args: argparse.Namespace, space) -> int:
                         population=args.population, sample_size=args.sample_size, batch=args.batch,
                         settings=measure_settings(args), workers=args.workers, pick=args.pick,
                         screen=args.screen, screen_by=args.screen_by, warm_start=args.warm_start,
-                        data_dir=args.data_dir, nb201_table=args.benchmark, on_batch=on_batch)
+                        warm_by=args.warm_by, data_dir=args.data_dir, nb201_table=args.benchmark, on_batch=on_batch)
     finally:
         bar.close()
     print_result(result)

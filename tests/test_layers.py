@@ -18,6 +18,7 @@ LAYERS = {"zcgp.errors": 0, "zcgp.util": 0, "zcgp": 0,
           "zcgp.fitness": 1, "zcgp.spaces": 1, "zcgp.gp": 2, "zcgp.proxies": 2, "zcgp.nas": 3,
           "zcgp.proxy": 4, "zcgp.run": 4, "zcgp.evolving": 4, "zcgp.evaluation": 4, "zcgp.searching": 4,
           "zcgp.estimator": 4, "zcgp.adapting": 4, "zcgp.suite": 4, "zcgp.predictors": 4, "zcgp.predicting": 4,
+          "zcgp.predicted": 4,
           "zcgp.bench": 5,
           "zcgp.scripts": 6}
 # the two stacks below the search layer never meet: tables (fitness, gp) and torch (spaces, proxies)

@@ -97,7 +97,7 @@ def test_cli_warm_start_prints_its_parents_and_bad_input_is_one_line(small_run, 
 def test_bench_objective_option_warm_start():
     assert evolved_objective("own:warm10") == (True, {"warm_start": 10}, "combined")
     assert evolved_objective("own:top10:warm5:best") == (True, {"metric": "top10", "warm_start": 5}, "best")
-    with pytest.raises(ZcgpError, match="or a warm start"):
+    with pytest.raises(ZcgpError, match=r"a warm start \(warmN\)"):
         evolved_objective("own:warm")
 
 
@@ -112,3 +112,44 @@ def test_an_adapted_proxy_starts_cold_unless_asked(tmp_path):
     warm = zcgp.search("nb201", out / "proxy.json", warm_start=2, **options)
     best = np.sort(labels.target)[::-1][:2]
     assert warm.info["warm_start"]["networks"] == 2 and warm.info["warm_start"]["val_accuracy"] == list(best)
+
+
+def test_a_predictor_warm_start_is_the_top_it_predicts_from_all_the_labels(small_run):
+    from zcgp.predictors import fit_predictor
+    from zcgp.spaces.encoding import one_hot
+
+    run, space = zcgp.Run.load(small_run), get_space("nb201")
+    task = zcgp.load_tasks("nb201/cifar10")[0]
+    rows = task_split(task, run.result["seed"], run.config["train_fraction"])[0]
+    options = {"evaluations": 20, "population": 8, "sample_size": 3, "lookup": True, "pick": "best"}
+    counts = []
+    found = zcgp.search("nb201", small_run, warm_start=3, warm_by="ridge", on_batch=counts.append, **options)
+    warm = found.info["warm_start"]
+    assert warm["by"] == "ridge" and warm["labels"] == rows.size and warm["networks"] == 3
+    assert [r["evaluations"] for r in counts[:2]] == [8, 11]     # the reference, then the three predicted
+    fitted = fit_predictor("ridge", one_hot(space, [task.archs[r] for r in rows]), task.target[rows], seed=0)
+    parents = [space.normalize(a) for a in warm["archs"]]
+    assert warm["predicted"] == pytest.approx(list(fitted.predict(one_hot(space, parents))), abs=1e-12)
+    assert warm["predicted"] == sorted(warm["predicted"], reverse=True)
+    # the predictor's search starts from the 10 best labels, so its top is predicted above all of them
+    top_labeled = rows[np.argsort(-task.target[rows], kind="stable")[:10]]
+    assert warm["predicted"][-1] >= fitted.predict(one_hot(space, [task.archs[r] for r in top_labeled])).max() - 1e-12
+    table = {space.key(a) for a in task.archs}                  # a lookup search's warm start stays in the table
+    assert all(space.key(a) in table for a in parents)
+    by_labels = zcgp.search("nb201", small_run, warm_start=3, **options).info["warm_start"]
+    assert by_labels["by"] == "labels" and by_labels["archs"] != warm["archs"]
+    with pytest.raises(ZcgpError, match="warm_by 'xgb': choose a predictor from ridge"):
+        zcgp.search("nb201", small_run, warm_by="xgb", **options)
+
+
+def test_cli_warm_by_a_predictor_prints_it_and_a_bad_one_is_one_line(small_run, capsys):
+    common = ["search", "--lookup", "--evaluations", "20", "--population", "8", "--sample-size", "3", "--quiet",
+              "--proxy", str(small_run)]
+    assert main([*common, "--warm-start", "2", "--warm-by", "ridge"]) == 0
+    assert "warm start: the 2 best predicted by ridge, fitted on the" in capsys.readouterr().out
+    assert main([*common, "--warm-by", "xgb"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--warm-by xgb: choose a predictor from" in err and "\n" not in err
+    assert evolved_objective("own:warm-ridge:warm5") == (True, {"warm_by": "ridge", "warm_start": 5}, "combined")
+    with pytest.raises(ZcgpError, match="objective 'own:warm-xgb': choose a predictor"):
+        evolved_objective("own:warm-xgb")

@@ -45,6 +45,7 @@ from zcgp.nas.objectives import (
 )
 from zcgp.nas.screen import Screen
 from zcgp.nas.shipped import default_for
+from zcgp.predicted import check_predictor, predicted_top
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.proxy import Proxy
@@ -477,11 +478,14 @@ def _screen(factor: int, measure, space, by: str) -> Screen | None:
     return Screen(cheap, space.key, int(factor), names)
 
 
-def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tuple[list, dict | None]:
-    """The warm start of a search: the `count` labeled architectures of the searched space with
-    the best validation accuracy (None: WARM_START when the objective was evolved on labels of the
-    space, else none; an adapted proxy, whose labels list their architectures, starts cold), and
-    what to record of them."""
+def _parents(count: int | None, by: str, details: dict, space, searched, task: str, seed: int,
+             data_dir) -> tuple[list, dict | None]:
+    """The warm start of a search: `count` architectures, by default (None) WARM_START when the
+    objective was evolved on labels of the space, else none (an adapted proxy, whose labels list
+    their architectures, starts cold); and what to record of them. `by` "labels": the labeled
+    architectures of the searched space with the best validation accuracy; a predictor's name:
+    the best predicted by it, fitted on the encoding of all those labeled architectures
+    (`zcgp.predicted.predicted_top`, seeded `seed`, walking `searched`)."""
     seen, default = bool(details["labels"]["in_distribution"]), count is None
     provenance = details.get("provenance", {})
     if default:
@@ -490,7 +494,8 @@ def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tu
         raise ZcgpError(f"warm start must be a whole number >= 0, got {count}")
     if count == 0:
         return [], None
-    found = labeled_best(space, task, provenance.get("labels"), *_split_of(provenance), int(count),
+    wanted = int(count) if by == "labels" else None
+    found = labeled_best(space, task, provenance.get("labels"), *_split_of(provenance), wanted,
                          data_dir) if seen else None
     if found is None and default:           # labels of a user's table: nothing to start from
         return [], None
@@ -498,8 +503,16 @@ def _parents(count: int | None, details: dict, space, task: str, data_dir) -> tu
         raise ZcgpError(f"warm start needs labeled architectures of {space.name} that the objective was evolved "
                         "on and that the shipped tables hold; this objective has none")
     task_id, best = found
-    return [arch for arch, _ in best], {"networks": len(best), "labeled_task": task_id,
-                                        "val_accuracy": [accuracy for _, accuracy in best]}
+    if by == "labels":
+        return [arch for arch, _ in best], {"networks": len(best), "labeled_task": task_id, "by": by,
+                                            "archs": [space.to_string(a) for a, _ in best],
+                                            "val_accuracy": [accuracy for _, accuracy in best]}
+    began = time.perf_counter()
+    _, top = predicted_top(space, best, by, seed=seed, count=int(count), searched=searched)
+    return [arch for arch, _ in top], {"networks": len(top), "labeled_task": task_id, "by": by,
+                                       "archs": [space.to_string(a) for a, _ in top], "labels": len(best),
+                                       "predicted": [value for _, value in top],
+                                       "seconds": time.perf_counter() - began}
 
 
 def _evolved_here(details: dict) -> bool:
@@ -553,7 +566,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
            task: str | None = None, lookup: bool = False, population: int = POPULATION,
            sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
            workers: int = 1, pick: str = "combined", screen: int | None = None, screen_by: str | None = None,
-           warm_start: int | None = None,
+           warm_start: int | None = None, warm_by: str = "labels",
            data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
     """Search `space` for the network `proxy` scores highest, training nothing.
 
@@ -608,6 +621,12 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         labels it saw, no more). Default: WARM_START for such an objective whose labels are
         in the shipped tables, else 0; 0 for an adapted proxy (`zcgp.adapt`), whose k = 20
         search measured lower with it (docs/results/fewshot.md).
+    warm_by : str, default "labels"
+        Which architectures warm-start it: "labels", the best labeled ones; or a predictor of
+        `zcgp.predictors.PREDICTORS`: the `warm_start` best predicted by it, fitted on the
+        encoding and validation accuracy of all those labeled architectures and searched with
+        alone for PREDICTED_EVALUATIONS networks (`zcgp.predicted.predicted_top`; no network
+        built, seconds, counted in the setup).
     data_dir : path, optional
         NAS-Bench-Suite-Zero files (default: the shipped copy).
     nb201_table : path, optional
@@ -639,6 +658,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     if evaluations is not None and evaluations < 1:
         raise ZcgpError(f"evaluations must be >= 1, got {evaluations}")
     check_pick(pick)
+    if warm_by != "labels":
+        check_predictor(warm_by, f"warm_by '{warm_by}'")
     space = get_space(space) if isinstance(space, str) else space
     _screening(screen, screen_by, space)            # bad input fails before any network is built
     task = task or next(iter(space.tasks))
@@ -658,7 +679,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
                   "workers": getattr(measure.measure, "workers", workers) if measure is not None else workers,
                   "inits": settings.inits, "measure": settings.to_dict(), **objective.details}
     screen, screen_by = _screening(screen, screen_by, space, _evolved_here(objective.details))
-    parents, warm = _parents(warm_start, objective.details, space, task, data_dir)
+    parents, warm = _parents(warm_start, warm_by, objective.details, space, objective.searched, task, seed,
+                             data_dir)
     if warm is not None:
         info["warm_start"] = warm
     setup = time.perf_counter() - start

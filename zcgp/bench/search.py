@@ -23,7 +23,6 @@ from zcgp.adapting import COMBINE_LOSSES
 from zcgp.adapting import combine as combine_run
 from zcgp.errors import Interrupted, ZcgpError
 from zcgp.evolving import evolve
-from zcgp.fitness.baselines import boost_available
 from zcgp.fitness.families import FITNESS_METRICS
 from zcgp.fitness.sources import load_tasks
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, label_counts
@@ -31,15 +30,14 @@ from zcgp.nas.benchmark import Benchmark, labeled_best, labels_alone, objective_
 from zcgp.nas.choice import PICKS
 from zcgp.nas.objectives import make_measure, make_objective
 from zcgp.nas.shipped import SUITE_SPACES
-from zcgp.predictors import PREDICTORS, fit_predictor
+from zcgp.predicted import PREDICTED_EVALUATIONS, PREDICTED_START, check_predictor, predicted_top
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
-from zcgp.searching import WARM_START, load_formula, search
+from zcgp.searching import load_formula, search
 from zcgp.spaces import get_space
-from zcgp.spaces.encoding import has_encoding, one_hot
 from zcgp.spaces.search import POPULATION, SAMPLE_SIZE, aging_evolution
 
-__all__ = ["ANCHORS", "PREDICTED_EVALUATIONS", "anchor_rows", "compare_objectives", "drawn_labels", "drawn_rows",
+__all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "drawn_labels", "drawn_rows",
            "evolved_objective", "predicted_objective", "predicted_search", "predicted_searches", "record_labels",
            "seconds_per_network", "timed_rows", "timed_searches", "transfer_searches"]
 
@@ -223,7 +221,8 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
                       settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
                       evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "combined",
                       label: str | None = None, combine: str | None = None, screen: int | None = None,
-                      screen_by: str | None = None, warm_start: int | None = None) -> list[dict]:
+                      screen_by: str | None = None, warm_start: int | None = None,
+                      warm_by: str = "labels") -> list[dict]:
     """The zero-shot benchmark, as a researcher with a new space runs it.
 
     For each seed, `zcgp.evolve` with the defaults (or `evolve_options`) on every shipped space
@@ -270,6 +269,8 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         The searches' `screen_by` (`timed_searches`).
     warm_start : int, optional
         The searches' `warm_start` (`zcgp.search`; default: its own).
+    warm_by : str, default "labels"
+        The searches' `warm_by` (`zcgp.search`).
 
     Returns
     -------
@@ -296,7 +297,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         evolved = time.perf_counter() - start
         result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
                         workers=workers, pick=pick, screen=screen, screen_by=screen_by, warm_start=warm_start,
-                        data_dir=data_dir)
+                        warm_by=warm_by, data_dir=data_dir)
         record = {**_record(label, seed, _finished(result, label, seed), bench), "evolve_seconds": evolved,
                   "run_formula": run.formula,
                   "evolved_on": others}
@@ -306,7 +307,6 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
     return records
 
 
-PREDICTED_EVALUATIONS = 5000       # a predictor of the encoding builds no network: a generous budget
 
 
 def predicted_objective(name: str) -> tuple[str, int | None] | None:
@@ -343,19 +343,11 @@ def predicted_objective(name: str) -> tuple[str, int | None] | None:
     if kind != "predicted":
         return None
     predictor, *rest = options or [""]
-    _check_predictor(predictor, f"objective '{name}'")
+    check_predictor(predictor, f"objective '{name}'")
     drawn = re.fullmatch(r"k(\d+)", rest[0]) if len(rest) == 1 else None
     if rest and (drawn is None or int(drawn.group(1)) < 2):
         raise ZcgpError(f"objective '{name}': after the predictor only kK, K >= 2 labeled architectures")
     return predictor, int(drawn.group(1)) if drawn else None
-
-
-def _check_predictor(predictor: str, what: str) -> None:
-    """`predictor` is one of `zcgp.predictors.PREDICTORS` and installed, else a ZcgpError naming `what`."""
-    if predictor not in PREDICTORS:
-        raise ZcgpError(f"{what}: choose a predictor from {', '.join(PREDICTORS)}")
-    if predictor == "lightgbm" and not boost_available():
-        raise ZcgpError(f"{what} needs lightgbm: pip install zcgp[boost]")
 
 
 def drawn_rows(task, k: int, seed: int) -> np.ndarray:
@@ -397,15 +389,16 @@ def drawn_labels(task, k: int, seed: int) -> dict:
 
 
 def predicted_search(space, task: str, labels: dict, *, predictor: str, seed: int, lookup: bool = False,
-                     evaluations: int = PREDICTED_EVALUATIONS, warm_start: int = WARM_START,
+                     evaluations: int = PREDICTED_EVALUATIONS,
                      split: tuple[int, float] = (0, DEFAULT_TRAIN_FRACTION), data_dir=None,
                      label: str | None = None) -> dict:
     """One search by a predictor of the encoding fitted on `labels`: what those labels buy with it.
 
     `predictor` (`zcgp.predictors.fit_predictor`, seeded `seed`) is fitted on the labeled
     architectures' one-hot encoding and validation accuracy; aging evolution, seeded `seed`
-    and starting from the `warm_start` best labeled architectures, then searches the space for
-    `evaluations` networks by the predicted accuracy alone (no network built, no proxy computed).
+    and starting from the PREDICTED_START best labeled architectures, then searches the space
+    for `evaluations` networks by the predicted accuracy alone (`zcgp.predicted.predicted_top`:
+    no network built, no proxy computed).
 
     Parameters
     ----------
@@ -425,8 +418,6 @@ def predicted_search(space, task: str, labels: dict, *, predictor: str, seed: in
         Search only the table's architectures.
     evaluations : int, default PREDICTED_EVALUATIONS
         Distinct architectures the predictor scores (with `lookup`, at most the table's).
-    warm_start : int, default WARM_START
-        The best labeled architectures the population starts from (as `zcgp search`'s).
     split : (int, float)
         The split seed and train fraction of `labels` (without "archs").
     data_dir : path, optional
@@ -444,25 +435,20 @@ def predicted_search(space, task: str, labels: dict, *, predictor: str, seed: in
     ZcgpError
         An unknown predictor, a space without an encoding, or no labeled architecture of `task`.
     """
-    _check_predictor(predictor, f"predictor '{predictor}'")
-    if not has_encoding(space):
-        raise ZcgpError(f"space '{space.name}' has no encoding for a predictor")
+    check_predictor(predictor, f"predictor '{predictor}'")
     start = time.perf_counter()
     bench = Benchmark(space, task, table_only=lookup, data_dir=data_dir)
     found = labeled_best(space, task, labels, *split, count=None, data_dir=data_dir)
     if found is None:
         raise ZcgpError(f"no labeled architecture of {space.name}/{task} to fit a predictor on")
-    archs = [arch for arch, _ in found[1]]
-    fitted = fit_predictor(predictor, one_hot(space, archs), [value for _, value in found[1]], seed=seed)
     searched = space
     if lookup:                                    # a table is scored whole, not walked until it runs dry
         searched = make_measure(space, (), task, lookup=True, data_dir=data_dir)[1]
         evaluations = min(evaluations, len(searched.members))
-    result = aging_evolution(searched, lambda batch: fitted.predict(one_hot(space, batch)),
-                             max_evaluations=evaluations, seed=seed, parents=archs[:warm_start])
+    result, _ = predicted_top(space, found[1], predictor, seed=seed, searched=searched, evaluations=evaluations)
     seconds = time.perf_counter() - start
     info = {"labels": objective_labels(labels, space.name), "predictor": predictor, "task": task,
-            "warm_start": warm_start, "labels_alone": labels_alone(bench, labels, *split, data_dir),
+            "warm_start": PREDICTED_START, "labels_alone": labels_alone(bench, labels, *split, data_dir),
             "seconds": {"total": seconds}}
     return {"objective": label or f"predicted:{predictor}", "seed": seed,
             "best_arch": space.to_string(result.best_arch), "best_score": result.best_score,
@@ -521,8 +507,9 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     Each ":"-separated option after the kind is a fitness metric of the evolution
     (`fitness.families.FITNESS_METRICS`), a `--pick` of the search (`nas.choice.PICKS`), a
     combining adaptation of the evolved formula (`adapting.COMBINE_LOSSES`: options key
-    "combine", see `transfer_searches`) or "warmN", the search's warm start from the N best
-    labeled architectures (options key "warm_start").
+    "combine", see `transfer_searches`), "warmN", the search's warm start from the N best
+    labeled architectures (options key "warm_start"), or "warm-PREDICTOR", the warm start's
+    architectures the best predicted by PREDICTOR (`zcgp.search`'s warm_by; key "warm_by").
 
     Parameters
     ----------
@@ -547,6 +534,8 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     (False, {'combine': 'combine-weighted'}, 'combined')
     >>> evolved_objective("own:warm10")
     (True, {'warm_start': 10}, 'combined')
+    >>> evolved_objective("own:warm-mlp-listmle")
+    (True, {'warm_by': 'mlp-listmle'}, 'combined')
     >>> evolved_objective("synflow") is None
     True
     """
@@ -556,13 +545,16 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     chosen: dict = {}
     for option in options:
         warm = re.fullmatch(r"warm(\d+)", option)
+        by = option.removeprefix("warm-") if option.startswith("warm-") else None
         key = ("metric" if option in FITNESS_METRICS else "pick" if option in PICKS
-               else "combine" if option in COMBINE_LOSSES else "warm_start" if warm else None)
+               else "combine" if option in COMBINE_LOSSES else "warm_start" if warm else "warm_by" if by else None)
         if key is None or key in chosen:
             raise ZcgpError(f"objective '{name}': '{option}' is not a fitness metric ({', '.join(FITNESS_METRICS)}), "
-                            f"a pick ({', '.join(PICKS)}), a combination ({', '.join(COMBINE_LOSSES)}) or a warm "
-                            f"start (warmN), or repeats one")
-        chosen[key] = int(warm.group(1)) if warm else option
+                            f"a pick ({', '.join(PICKS)}), a combination ({', '.join(COMBINE_LOSSES)}), a warm "
+                            f"start (warmN) or its predictor (warm-PREDICTOR), or repeats one")
+        if by:
+            check_predictor(by, f"objective '{name}'")
+        chosen[key] = int(warm.group(1)) if warm else by or option
     pick = chosen.pop("pick", "combined")
     return kind == "own", chosen, pick
 

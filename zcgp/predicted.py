@@ -1,0 +1,96 @@
+"""Searching a space by a predictor of the architecture encoding, fitted on labeled architectures.
+
+No network is built and no proxy computed: a `zcgp.predictors` model is fitted on the one-hot
+encoding (`spaces.encoding.one_hot`) and accuracy of the labeled architectures, and aging
+evolution scores networks by its prediction alone. It is what those labels buy with a predictor
+(`zcgp bench search --objectives predicted:NAME`) and the warm start of an in-distribution
+search told `warm_by=NAME` (`zcgp.search`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zcgp.errors import ZcgpError
+from zcgp.fitness.baselines import boost_available
+from zcgp.predictors import PREDICTORS, fit_predictor
+from zcgp.spaces.encoding import has_encoding, one_hot
+from zcgp.spaces.search import AgingResult, aging_evolution
+
+PREDICTED_EVALUATIONS = 5000       # a predictor of the encoding builds no network: a generous budget
+PREDICTED_START = 10               # the best labeled architectures the predictor's search starts from
+
+__all__ = ["PREDICTED_EVALUATIONS", "PREDICTED_START", "check_predictor", "predicted_top"]
+
+
+def check_predictor(predictor: str, what: str) -> None:
+    """`predictor` is a key of `zcgp.predictors.PREDICTORS` and installed, else a ZcgpError naming `what`.
+
+    Parameters
+    ----------
+    predictor : str
+        The predictor's name.
+    what : str
+        What asked for it, for the message.
+
+    Raises
+    ------
+    ZcgpError
+        An unknown predictor, or "lightgbm" without the optional lightgbm.
+    """
+    if predictor not in PREDICTORS:
+        raise ZcgpError(f"{what}: choose a predictor from {', '.join(PREDICTORS)}")
+    if predictor == "lightgbm" and not boost_available():
+        raise ZcgpError(f"{what} needs lightgbm: pip install zcgp[boost]")
+
+
+def predicted_top(space, labeled: Sequence, predictor: str, *, seed: int, count: int = 1, searched=None,
+                  evaluations: int = PREDICTED_EVALUATIONS) -> tuple[AgingResult, list]:
+    """Search `space` by `predictor` fitted on `labeled`; the `count` best-predicted architectures.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space whose encoding the predictor reads; it needs one (`has_encoding`).
+    labeled : sequence of (architecture, float)
+        The labeled architectures and their accuracy, best first (`nas.benchmark.labeled_best`);
+        at least 2.
+    predictor : str
+        A key of `zcgp.predictors.PREDICTORS`.
+    seed : int
+        Seeds the predictor and the search.
+    count : int, default 1
+        How many of the best-predicted architectures to return.
+    searched : SearchSpace, optional
+        What the search walks (default `space`; a lookup search walks the table's members).
+    evaluations : int, default PREDICTED_EVALUATIONS
+        Distinct architectures scored; the population starts from the PREDICTED_START best
+        labeled ones.
+
+    Returns
+    -------
+    (AgingResult, list of (architecture, float))
+        The search, and its `count` best-predicted architectures with their predictions, best
+        first (ties in the order scored).
+
+    Raises
+    ------
+    ZcgpError
+        An unknown predictor, a space without an encoding, or fewer than 2 labeled architectures.
+    """
+    check_predictor(predictor, f"predictor '{predictor}'")
+    if not has_encoding(space):
+        raise ZcgpError(f"space '{space.name}' has no encoding for a predictor")
+    archs = [arch for arch, _ in labeled]
+    fitted = fit_predictor(predictor, one_hot(space, archs), [value for _, value in labeled], seed=seed)
+    scored: list = []
+
+    def predicted(batch):
+        values = fitted.predict(one_hot(space, batch))
+        scored.extend(zip(batch, values.tolist()))
+        return values
+
+    result = aging_evolution(searched or space, predicted, max_evaluations=evaluations, seed=seed,
+                             parents=archs[:PREDICTED_START])
+    order = sorted(range(len(scored)), key=lambda i: -scored[i][1])        # stable: ties as scored
+    return result, [scored[i] for i in order[:count]]
