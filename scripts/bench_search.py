@@ -81,11 +81,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "those spaces' labels, as the shipped suite-combined proxies are built; 'own:warm10' "
                              "starts each search from the 10 best labeled architectures, zcgp search --warm-start 10; "
                              "'own:warm-mlp-listmle' from the 10 best that predictor predicts, zcgp search --warm-by "
-                             "mlp-listmle; 'predicted:ridge' (any predictor of zcgp.predictors) fits that predictor of"
-                             " the one-hot encoding on the labels 'own' reads of the searched task and searches 5000 "
-                             "networks by it, building none: what those labels buy with a predictor; "
-                             "'predicted:ridge:k20' fits it on the 20 labels zcgp bench fewshot --search draws "
-                             "instead)")
+                             "mlp-listmle; 'own:blend-mlp-listmle' adds that predictor's standardized prediction to "
+                             "the objective, zcgp search --blend mlp-listmle; 'predicted:ridge' (any predictor of "
+                             "zcgp.predictors) fits that predictor of the one-hot encoding on the labels 'own' reads "
+                             "of the searched task and searches 5000 networks by it, building none: what those labels "
+                             "buy with a predictor; 'predicted:ridge:k20' fits it on the 20 labels zcgp bench fewshot "
+                             "--search draws instead)")
     parser.add_argument("--from", dest="sources", nargs="+", metavar="JSON",
                         help="search nothing: print the time-mode tables of saved --out files together")
     parser.add_argument("--seeds", default=None, help="comma list of seeds (default: 0..9; time mode 0..4)")
@@ -209,7 +210,8 @@ def _run_objectives(args, space, labels, objectives, seeds, common) -> None:
                 transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
                                   combine=options.pop("combine", None), screen=screen, screen_by=args.screen_by,
                                   warm_start=options.pop("warm_start", None),
-                                  warm_by=options.pop("warm_by", "labels"), **common)
+                                  warm_by=options.pop("warm_by", "labels"), blend=options.pop("blend", None),
+                                  **common)
             else:
                 source = {objective: labels.get(objective.partition(":")[0], objective)}
                 timed_searches(space, source, seeds, population=args.population or POPULATION,

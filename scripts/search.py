@@ -90,6 +90,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default), or a predictor (" + ", ".join(PREDICTORS) + "): the N best it predicts, "
                              "fitted on the encoding and validation accuracy of all those labeled architectures "
                              "and searched with alone, no network built (seconds of the budget)")
+    parser.add_argument("--blend", default=None, metavar="PREDICTOR",
+                        help="with an objective evolved on labels of this space: add to its score the prediction "
+                             "of PREDICTOR (" + ", ".join(PREDICTORS) + ") of the one-hot encoding, fitted on all "
+                             "those labeled architectures; both standardized on the reference (default: none)")
     add_measure_args(parser)
     parser.add_argument("--workers", type=int, default=-1,
                         help="worker processes scoring networks, one torch thread each; -1 = every core "
@@ -118,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
         raise ZcgpError(f"--warm-start must be >= 0, got {args.warm_start}")
     if args.warm_by != "labels":
         check_predictor(args.warm_by, f"--warm-by {args.warm_by}")
+    if args.blend is not None:
+        check_predictor(args.blend, f"--blend {args.blend}")
     if args.proxy and args.proxy not in SHIPPED_NAMES:
         check_proxy_path(args.proxy)
     if args.objective and args.objective != "random" and args.objective not in PROXY_NAMES:
@@ -158,6 +164,10 @@ def print_result(result) -> None:
             print(f"  warm start: the {warm['networks']} best predicted by {warm['by']}, fitted on the "
                   f"{warm['labels']} labeled architectures of {warm['labeled_task']} "
                   f"({warm['seconds']:.1f} s), joined the population")
+    if "blend" in info:
+        blend = info["blend"]
+        print(f"  blend: {blend['predictor']} of the encoding, fitted on the {blend['labels']} labeled architectures "
+              f"of {blend['labeled_task']} ({blend['seconds']:.1f} s), standardized and added to the objective")
     if "screen" in info:
         screen = info["screen"]
         print(f"  screen: {screen['screened']} children proposed, measured by {', '.join(screen['features'])}, "
@@ -205,7 +215,8 @@ def _run(args: argparse.Namespace, space) -> int:
                         population=args.population, sample_size=args.sample_size, batch=args.batch,
                         settings=measure_settings(args), workers=args.workers, pick=args.pick,
                         screen=args.screen, screen_by=args.screen_by, warm_start=args.warm_start,
-                        warm_by=args.warm_by, data_dir=args.data_dir, nb201_table=args.benchmark, on_batch=on_batch)
+                        warm_by=args.warm_by, blend=args.blend, data_dir=args.data_dir, nb201_table=args.benchmark,
+                        on_batch=on_batch)
     finally:
         bar.close()
     print_result(result)

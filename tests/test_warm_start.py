@@ -153,3 +153,50 @@ def test_cli_warm_by_a_predictor_prints_it_and_a_bad_one_is_one_line(small_run, 
     assert evolved_objective("own:warm-ridge:warm5") == (True, {"warm_by": "ridge", "warm_start": 5}, "combined")
     with pytest.raises(ZcgpError, match="objective 'own:warm-xgb': choose a predictor"):
         evolved_objective("own:warm-xgb")
+
+
+def test_a_blend_adds_the_standardized_prediction_to_the_standardized_score():
+    from zcgp.predicted import Blend
+
+    space = get_space("nb201")
+    archs = [space.sample(np.random.default_rng(i)) for i in range(6)]
+
+    class Fitted:
+        def predict(self, X):
+            return X @ np.arange(X.shape[1], dtype=float)
+
+    scores = {space.key(a): float(i) for i, a in enumerate(archs)}
+    objective = lambda batch: np.array([scores[space.key(a)] for a in batch])     # noqa: E731
+    blend = Blend(objective, Fitted(), space)
+    from zcgp.spaces.encoding import one_hot
+    encoded = one_hot(space, archs)
+    predicted = encoded @ np.arange(encoded.shape[1], dtype=float)
+    reference = blend(archs[:4])                      # the first batch fixes both scales
+    f, p = np.arange(4.0), predicted[:4]
+    assert p.std() > 0
+    assert reference == pytest.approx((f - f.mean()) / f.std() + (p - p.mean()) / p.std(), abs=1e-12)
+    later = blend(archs[4:])
+    assert later == pytest.approx((np.arange(4.0, 6.0) - f.mean()) / f.std() + (predicted[4:] - p.mean()) / p.std(),
+                                  abs=1e-12)
+    scores[space.key(archs[5])] = -np.inf            # a failed network stays last
+    assert Blend(objective, Fitted(), space)(archs)[5] == -np.inf
+
+
+def test_a_blended_search_fits_on_every_label_it_saw_and_says_so(small_run, capsys):
+    run = zcgp.Run.load(small_run)
+    task = zcgp.load_tasks("nb201/cifar10")[0]
+    rows = task_split(task, run.result["seed"], run.config["train_fraction"])[0]
+    options = {"evaluations": 20, "population": 8, "sample_size": 3, "lookup": True, "pick": "best"}
+    found = zcgp.search("nb201", small_run, blend="ridge", **options)
+    assert found.info["blend"]["labels"] == rows.size and found.info["blend"]["predictor"] == "ridge"
+    assert found.objective.endswith(", blended with ridge")
+    plain = zcgp.search("nb201", small_run, **options)
+    assert "blend" not in plain.info and found.best_score != plain.best_score
+    with pytest.raises(ZcgpError, match="blend needs labeled architectures of nb201"):
+        zcgp.search("nb201", "nwot", blend="ridge", **options)
+    common = ["search", "--lookup", "--evaluations", "20", "--population", "8", "--sample-size", "3", "--quiet"]
+    assert main([*common, "--proxy", str(small_run), "--blend", "ridge"]) == 0
+    assert f"blend: ridge of the encoding, fitted on the {rows.size} labeled" in capsys.readouterr().out
+    assert main([*common, "--proxy", str(small_run), "--blend", "xgb"]) == 2
+    assert "--blend xgb: choose a predictor from" in capsys.readouterr().err
+    assert evolved_objective("own:blend-mlp-listmle") == (True, {"blend": "mlp-listmle"}, "combined")

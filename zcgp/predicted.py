@@ -3,13 +3,16 @@
 No network is built and no proxy computed: a `zcgp.predictors` model is fitted on the one-hot
 encoding (`spaces.encoding.one_hot`) and accuracy of the labeled architectures, and aging
 evolution scores networks by its prediction alone. It is what those labels buy with a predictor
-(`zcgp bench search --objectives predicted:NAME`) and the warm start of an in-distribution
-search told `warm_by=NAME` (`zcgp.search`).
+(`zcgp bench search --objectives predicted:NAME`), the warm start of an in-distribution
+search told `warm_by=NAME`, and the second half of its objective told `blend=NAME` (`Blend`,
+`zcgp.search`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
 
 from zcgp.errors import ZcgpError
 from zcgp.fitness.baselines import boost_available
@@ -20,7 +23,7 @@ from zcgp.spaces.search import AgingResult, aging_evolution
 PREDICTED_EVALUATIONS = 5000       # a predictor of the encoding builds no network: a generous budget
 PREDICTED_START = 10               # the best labeled architectures the predictor's search starts from
 
-__all__ = ["PREDICTED_EVALUATIONS", "PREDICTED_START", "check_predictor", "predicted_top"]
+__all__ = ["PREDICTED_EVALUATIONS", "PREDICTED_START", "Blend", "check_predictor", "predicted_top"]
 
 
 def check_predictor(predictor: str, what: str) -> None:
@@ -94,3 +97,40 @@ def predicted_top(space, labeled: Sequence, predictor: str, *, seed: int, count:
                              parents=archs[:PREDICTED_START])
     order = sorted(range(len(scored)), key=lambda i: -scored[i][1])        # stable: ties as scored
     return result, [scored[i] for i in order[:count]]
+
+
+class Blend:
+    """An objective's score plus a predictor's of the encoding, each standardized on the first
+    batch scored (a search's reference): z(objective) + z(predicted); -inf where the objective
+    fails.
+
+    Parameters
+    ----------
+    objective : callable
+        Maps a list of architectures to one score each (higher = better); its `names` (the
+        proxies it measures) are kept.
+    fitted : zcgp.predictors.Fitted
+        A predictor of the one-hot encoding (`fit_predictor` on `one_hot(space, archs)`).
+    space : SearchSpace
+        The space whose encoding it reads.
+    """
+
+    def __init__(self, objective, fitted, space):
+        self.objective, self.fitted, self.space = objective, fitted, space
+        self.names = getattr(objective, "names", ())
+        self.moments: list | None = None
+
+    def __call__(self, archs) -> np.ndarray:
+        scores = np.asarray(self.objective(list(archs)), dtype=float)
+        predicted = np.asarray(self.fitted.predict(one_hot(self.space, list(archs))), dtype=float)
+        if self.moments is None:
+            self.moments = [_moments(scores), _moments(predicted)]
+        (mean, std), (p_mean, p_std) = self.moments
+        return np.where(np.isfinite(scores), (scores - mean) / std + (predicted - p_mean) / p_std, -np.inf)
+
+
+def _moments(values: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of the finite values (0 and 1 when they cannot scale)."""
+    finite = values[np.isfinite(values)]
+    std = float(finite.std()) if finite.size > 1 else 0.0
+    return (float(finite.mean()) if finite.size else 0.0), (std if std > 0 else 1.0)

@@ -45,7 +45,8 @@ from zcgp.nas.objectives import (
 )
 from zcgp.nas.screen import Screen
 from zcgp.nas.shipped import default_for
-from zcgp.predicted import check_predictor, predicted_top
+from zcgp.predicted import Blend, check_predictor, predicted_top
+from zcgp.predictors import fit_predictor
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.proxy import Proxy
@@ -486,33 +487,57 @@ def _parents(count: int | None, by: str, details: dict, space, searched, task: s
     architectures of the searched space with the best validation accuracy; a predictor's name:
     the best predicted by it, fitted on the encoding of all those labeled architectures
     (`zcgp.predicted.predicted_top`, seeded `seed`, walking `searched`)."""
-    seen, default = bool(details["labels"]["in_distribution"]), count is None
-    provenance = details.get("provenance", {})
+    default = count is None
     if default:
         count = WARM_START if _evolved_here(details) else 0
     if int(count) != count or count < 0:
         raise ZcgpError(f"warm start must be a whole number >= 0, got {count}")
     if count == 0:
         return [], None
-    wanted = int(count) if by == "labels" else None
-    found = labeled_best(space, task, provenance.get("labels"), *_split_of(provenance), wanted,
-                         data_dir) if seen else None
+    found = _labeled(details, space, task, data_dir)
     if found is None and default:           # labels of a user's table: nothing to start from
         return [], None
     if found is None:
         raise ZcgpError(f"warm start needs labeled architectures of {space.name} that the objective was evolved "
                         "on and that the shipped tables hold; this objective has none")
-    task_id, best = found
+    task_id, labeled = found
     if by == "labels":
+        best = labeled[:int(count)]
         return [arch for arch, _ in best], {"networks": len(best), "labeled_task": task_id, "by": by,
                                             "archs": [space.to_string(a) for a, _ in best],
                                             "val_accuracy": [accuracy for _, accuracy in best]}
     began = time.perf_counter()
-    _, top = predicted_top(space, best, by, seed=seed, count=int(count), searched=searched)
+    _, top = predicted_top(space, labeled, by, seed=seed, count=int(count), searched=searched)
     return [arch for arch, _ in top], {"networks": len(top), "labeled_task": task_id, "by": by,
-                                       "archs": [space.to_string(a) for a, _ in top], "labels": len(best),
+                                       "archs": [space.to_string(a) for a, _ in top], "labels": len(labeled),
                                        "predicted": [value for _, value in top],
                                        "seconds": time.perf_counter() - began}
+
+
+def _labeled(details: dict, space, task: str, data_dir) -> tuple[str, list] | None:
+    """Every labeled architecture of the searched space the objective saw, best first, with its
+    task id (`nas.benchmark.labeled_best`); None out of distribution or off the shipped tables."""
+    if not details["labels"]["in_distribution"]:
+        return None
+    provenance = details.get("provenance", {})
+    return labeled_best(space, task, provenance.get("labels"), *_split_of(provenance), None, data_dir)
+
+
+def _blended(function, predictor: str, details: dict, space, task: str, seed: int, data_dir) -> tuple:
+    """`function` blended with `predictor` (`zcgp.predicted.Blend`), fitted on the encoding and
+    validation accuracy of every labeled architecture of the space the objective saw, seeded
+    `seed`; and what to record of it."""
+    if not has_encoding(space):
+        raise ZcgpError(f"blend needs an encoding of {space.name}; define encode(arch) on the space")
+    found = _labeled(details, space, task, data_dir)
+    if found is None:
+        raise ZcgpError(f"blend needs labeled architectures of {space.name} that the objective was evolved on "
+                        "and that the shipped tables hold; this objective has none")
+    task_id, labeled = found
+    began = time.perf_counter()
+    fitted = fit_predictor(predictor, one_hot(space, [a for a, _ in labeled]), [v for _, v in labeled], seed=seed)
+    return Blend(function, fitted, space), {"predictor": predictor, "labeled_task": task_id,
+                                            "labels": len(labeled), "seconds": time.perf_counter() - began}
 
 
 def _evolved_here(details: dict) -> bool:
@@ -566,7 +591,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
            task: str | None = None, lookup: bool = False, population: int = POPULATION,
            sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
            workers: int = 1, pick: str = "combined", screen: int | None = None, screen_by: str | None = None,
-           warm_start: int | None = None, warm_by: str = "labels",
+           warm_start: int | None = None, warm_by: str = "labels", blend: str | None = None,
            data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
     """Search `space` for the network `proxy` scores highest, training nothing.
 
@@ -627,6 +652,12 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         encoding and validation accuracy of all those labeled architectures and searched with
         alone for PREDICTED_EVALUATIONS networks (`zcgp.predicted.predicted_top`; no network
         built, seconds, counted in the setup).
+    blend : str, optional
+        A predictor of `zcgp.predictors.PREDICTORS` whose prediction joins the objective's
+        score: both standardized on the reference (the first batch scored) and added
+        (`zcgp.predicted.Blend`). It is fitted on the encoding and validation accuracy of every
+        labeled architecture of the searched space the objective saw; only for an
+        in-distribution objective on a space with an encoding.
     data_dir : path, optional
         NAS-Bench-Suite-Zero files (default: the shipped copy).
     nb201_table : path, optional
@@ -660,6 +691,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     check_pick(pick)
     if warm_by != "labels":
         check_predictor(warm_by, f"warm_by '{warm_by}'")
+    if blend is not None:
+        check_predictor(blend, f"blend '{blend}'")
     space = get_space(space) if isinstance(space, str) else space
     _screening(screen, screen_by, space)            # bad input fails before any network is built
     task = task or next(iter(space.tasks))
@@ -683,13 +716,16 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
                              data_dir)
     if warm is not None:
         info["warm_start"] = warm
+    function = objective.function
+    if blend is not None:
+        function, info["blend"] = _blended(function, blend, objective.details, space, task, seed, data_dir)
     setup = time.perf_counter() - start
     scoring = [0.0]
 
     def timed(archs):
         began = time.perf_counter()
         try:
-            return objective.function(archs)
+            return function(archs)
         finally:
             scoring[0] += time.perf_counter() - began
 
@@ -719,7 +755,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     if table is not None and info["labels"]["in_distribution"] and provenance.get("labels"):
         info["labels_alone"] = labels_alone(table, provenance["labels"], *_split_of(provenance), data_dir)
     info["objective_source"] = provenance.get("name")
-    return SearchResult(space=space, task=task, objective=objective.description, best_arch=found.best_arch,
+    described = objective.description + (f", blended with {blend}" if blend is not None else "")
+    return SearchResult(space=space, task=task, objective=described, best_arch=found.best_arch,
                         best_string=space.to_string(found.best_arch), best_score=found.best_score,
                         evaluations=found.evaluations, proposals=found.proposals, seconds=setup + found.seconds,
                         setup_seconds=setup, interrupted=found.interrupted, stop_reason=found.stop_reason,

@@ -222,7 +222,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
                       evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "combined",
                       label: str | None = None, combine: str | None = None, screen: int | None = None,
                       screen_by: str | None = None, warm_start: int | None = None,
-                      warm_by: str = "labels") -> list[dict]:
+                      warm_by: str = "labels", blend: str | None = None) -> list[dict]:
     """The zero-shot benchmark, as a researcher with a new space runs it.
 
     For each seed, `zcgp.evolve` with the defaults (or `evolve_options`) on every shipped space
@@ -271,6 +271,8 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         The searches' `warm_start` (`zcgp.search`; default: its own).
     warm_by : str, default "labels"
         The searches' `warm_by` (`zcgp.search`).
+    blend : str, optional
+        The searches' `blend` (`zcgp.search`).
 
     Returns
     -------
@@ -297,7 +299,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         evolved = time.perf_counter() - start
         result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
                         workers=workers, pick=pick, screen=screen, screen_by=screen_by, warm_start=warm_start,
-                        warm_by=warm_by, data_dir=data_dir)
+                        warm_by=warm_by, blend=blend, data_dir=data_dir)
         record = {**_record(label, seed, _finished(result, label, seed), bench), "evolve_seconds": evolved,
                   "run_formula": run.formula,
                   "evolved_on": others}
@@ -508,8 +510,9 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     (`fitness.families.FITNESS_METRICS`), a `--pick` of the search (`nas.choice.PICKS`), a
     combining adaptation of the evolved formula (`adapting.COMBINE_LOSSES`: options key
     "combine", see `transfer_searches`), "warmN", the search's warm start from the N best
-    labeled architectures (options key "warm_start"), or "warm-PREDICTOR", the warm start's
-    architectures the best predicted by PREDICTOR (`zcgp.search`'s warm_by; key "warm_by").
+    labeled architectures (options key "warm_start"), "warm-PREDICTOR", the warm start's
+    architectures the best predicted by PREDICTOR (`zcgp.search`'s warm_by; key "warm_by"), or
+    "blend-PREDICTOR", the objective blended with PREDICTOR (`zcgp.search`'s blend; key "blend").
 
     Parameters
     ----------
@@ -536,6 +539,8 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     (True, {'warm_start': 10}, 'combined')
     >>> evolved_objective("own:warm-mlp-listmle")
     (True, {'warm_by': 'mlp-listmle'}, 'combined')
+    >>> evolved_objective("own:blend-ridge")
+    (True, {'blend': 'ridge'}, 'combined')
     >>> evolved_objective("synflow") is None
     True
     """
@@ -545,16 +550,18 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     chosen: dict = {}
     for option in options:
         warm = re.fullmatch(r"warm(\d+)", option)
-        by = option.removeprefix("warm-") if option.startswith("warm-") else None
+        named = re.fullmatch(r"(warm|blend)-(.+)", option)        # a predictor's option
         key = ("metric" if option in FITNESS_METRICS else "pick" if option in PICKS
-               else "combine" if option in COMBINE_LOSSES else "warm_start" if warm else "warm_by" if by else None)
+               else "combine" if option in COMBINE_LOSSES else "warm_start" if warm
+               else {"warm": "warm_by", "blend": "blend"}[named.group(1)] if named else None)
         if key is None or key in chosen:
             raise ZcgpError(f"objective '{name}': '{option}' is not a fitness metric ({', '.join(FITNESS_METRICS)}), "
                             f"a pick ({', '.join(PICKS)}), a combination ({', '.join(COMBINE_LOSSES)}), a warm "
-                            f"start (warmN) or its predictor (warm-PREDICTOR), or repeats one")
-        if by:
-            check_predictor(by, f"objective '{name}'")
-        chosen[key] = int(warm.group(1)) if warm else by or option
+                            f"start (warmN), its predictor (warm-PREDICTOR) or a blend (blend-PREDICTOR), or "
+                            f"repeats one")
+        if named:
+            check_predictor(named.group(2), f"objective '{name}'")
+        chosen[key] = int(warm.group(1)) if warm else named.group(2) if named else option
     pick = chosen.pop("pick", "combined")
     return kind == "own", chosen, pick
 
