@@ -23,7 +23,8 @@ from zcgp.spaces.search import AgingResult, aging_evolution
 PREDICTED_EVALUATIONS = 5000       # a predictor of the encoding builds no network: a generous budget
 PREDICTED_START = 10               # the best labeled architectures the predictor's search starts from
 
-__all__ = ["PREDICTED_EVALUATIONS", "PREDICTED_START", "Blend", "check_predictor", "predicted_top"]
+__all__ = ["PREDICTED_EVALUATIONS", "PREDICTED_START", "Blend", "check_predictor", "fit_on_encoding",
+           "predicted_top"]
 
 
 def check_predictor(predictor: str, what: str) -> None:
@@ -45,6 +46,36 @@ def check_predictor(predictor: str, what: str) -> None:
         raise ZcgpError(f"{what}: choose a predictor from {', '.join(PREDICTORS)}")
     if predictor == "lightgbm" and not boost_available():
         raise ZcgpError(f"{what} needs lightgbm: pip install zcgp[boost]")
+
+
+def fit_on_encoding(space, labeled: Sequence, predictor: str, *, seed: int):
+    """`predictor` fitted on the one-hot encoding and accuracy of `labeled`, seeded `seed`.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space whose encoding the predictor reads; it needs one (`has_encoding`).
+    labeled : sequence of (architecture, float)
+        The labeled architectures and their accuracy; at least 2.
+    predictor : str
+        A key of `zcgp.predictors.PREDICTORS`.
+    seed : int
+        Seeds the predictor.
+
+    Returns
+    -------
+    zcgp.predictors.Fitted
+
+    Raises
+    ------
+    ZcgpError
+        An unknown predictor, a space without an encoding, or fewer than 2 labeled architectures.
+    """
+    check_predictor(predictor, f"predictor '{predictor}'")
+    if not has_encoding(space):
+        raise ZcgpError(f"space '{space.name}' has no encoding for a predictor; define encode(arch) on it")
+    return fit_predictor(predictor, one_hot(space, [arch for arch, _ in labeled]), [value for _, value in labeled],
+                         seed=seed)
 
 
 def predicted_top(space, labeled: Sequence, predictor: str, *, seed: int, count: int = 1, searched=None,
@@ -81,11 +112,7 @@ def predicted_top(space, labeled: Sequence, predictor: str, *, seed: int, count:
     ZcgpError
         An unknown predictor, a space without an encoding, or fewer than 2 labeled architectures.
     """
-    check_predictor(predictor, f"predictor '{predictor}'")
-    if not has_encoding(space):
-        raise ZcgpError(f"space '{space.name}' has no encoding for a predictor")
-    archs = [arch for arch, _ in labeled]
-    fitted = fit_predictor(predictor, one_hot(space, archs), [value for _, value in labeled], seed=seed)
+    fitted = fit_on_encoding(space, labeled, predictor, seed=seed)
     scored: list = []
 
     def predicted(batch):
@@ -94,7 +121,7 @@ def predicted_top(space, labeled: Sequence, predictor: str, *, seed: int, count:
         return values
 
     result = aging_evolution(searched or space, predicted, max_evaluations=evaluations, seed=seed,
-                             parents=archs[:PREDICTED_START])
+                             parents=[arch for arch, _ in labeled[:PREDICTED_START]])
     order = sorted(range(len(scored)), key=lambda i: -scored[i][1])        # stable: ties as scored
     return result, [scored[i] for i in order[:count]]
 
@@ -121,8 +148,9 @@ class Blend:
         self.moments: list | None = None
 
     def __call__(self, archs) -> np.ndarray:
-        scores = np.asarray(self.objective(list(archs)), dtype=float)
-        predicted = np.asarray(self.fitted.predict(one_hot(self.space, list(archs))), dtype=float)
+        archs = list(archs)
+        scores = np.asarray(self.objective(archs), dtype=float)
+        predicted = np.asarray(self.fitted.predict(one_hot(self.space, archs)), dtype=float)
         if self.moments is None:
             self.moments = [_moments(scores), _moments(predicted)]
         (mean, std), (p_mean, p_std) = self.moments

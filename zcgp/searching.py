@@ -45,8 +45,7 @@ from zcgp.nas.objectives import (
 )
 from zcgp.nas.screen import Screen
 from zcgp.nas.shipped import default_for
-from zcgp.predicted import Blend, check_predictor, predicted_top
-from zcgp.predictors import fit_predictor
+from zcgp.predicted import Blend, check_predictor, fit_on_encoding, predicted_top
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.proxy import Proxy
@@ -527,15 +526,13 @@ def _blended(function, predictor: str, details: dict, space, task: str, seed: in
     """`function` blended with `predictor` (`zcgp.predicted.Blend`), fitted on the encoding and
     validation accuracy of every labeled architecture of the space the objective saw, seeded
     `seed`; and what to record of it."""
-    if not has_encoding(space):
-        raise ZcgpError(f"blend needs an encoding of {space.name}; define encode(arch) on the space")
     found = _labeled(details, space, task, data_dir)
     if found is None:
         raise ZcgpError(f"blend needs labeled architectures of {space.name} that the objective was evolved on "
                         "and that the shipped tables hold; this objective has none")
     task_id, labeled = found
     began = time.perf_counter()
-    fitted = fit_predictor(predictor, one_hot(space, [a for a, _ in labeled]), [v for _, v in labeled], seed=seed)
+    fitted = fit_on_encoding(space, labeled, predictor, seed=seed)
     return Blend(function, fitted, space), {"predictor": predictor, "labeled_task": task_id,
                                             "labels": len(labeled), "seconds": time.perf_counter() - began}
 
