@@ -7,7 +7,8 @@ with the shipped files); everything else must be numeric. Any problem is a one-l
 `ZcgpError` naming the file, the row (the header is row 1) and the problem.
 `write_csv` writes tasks in the same format, so the shipped tasks round-trip.
 `read_candidates` reads architectures without labels (an arch column and proxy columns, what
-`zcgp proxies` writes) for a predictor to score.
+`zcgp proxies` writes) for a predictor to score; `read_labels` the labeled architectures of one
+task (an arch and an accuracy column, no proxy needed) for a predictor of the encoding.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from zcgp.errors import ZcgpError
 from zcgp.fitness.tasks import PROXY_ORDER, Task, make_task
 from zcgp.util import atomic_write_text
 
-__all__ = ["COLUMNS", "MIN_ARCHITECTURES", "SUFFIXES", "Candidates", "read_candidates", "read_table", "read_tables",
-           "table_text", "write_csv"]
+__all__ = ["COLUMNS", "MIN_ARCHITECTURES", "SUFFIXES", "Candidates", "read_candidates", "read_labels", "read_table",
+           "read_tables", "table_text", "write_csv"]
 
 COLUMNS = {"task": "task", "arch": "arch", "accuracy": "accuracy"}
 MIN_ARCHITECTURES = 10
@@ -266,6 +267,76 @@ def read_candidates(path, arch: str = "arch") -> Candidates:
             raise ZcgpError(f"{path}: row {i + 2}: duplicate arch {name}, first at row {seen[name] + 2}")
         seen[name] = i
     return Candidates(header=tuple(header), rows=tuple(tuple(r) for r in rows), archs=tuple(seen), source=str(path))
+
+
+def read_labels(path, task: str | None = None, columns: dict | None = None) -> tuple[list[str], np.ndarray]:
+    """The labeled architectures of one task in a .csv / .parquet table: an arch and an accuracy
+    column; a task column is optional, other columns (proxies) are ignored.
+
+    Parameters
+    ----------
+    path : str or path
+        The table file.
+    task : str, optional
+        The task id whose rows are read when the table's task column holds several (e.g.
+        "nb201/cifar10"); a table of one task (or without a task column) is read whole.
+    columns : dict, optional
+        Renames of the roles "task", "arch" and "accuracy", as `read_table`'s.
+
+    Returns
+    -------
+    (list of str, numpy.ndarray of float)
+        The architectures as spelled in the table and their accuracy, in file order.
+
+    Raises
+    ------
+    ZcgpError
+        One line naming the file and the row: a missing file or column, a row of the wrong
+        length, a duplicate architecture, a non-numeric or missing accuracy, several tasks and
+        none of them `task`, no data row.
+    """
+    path = Path(path)
+    if path.suffix not in SUFFIXES:
+        raise ZcgpError(f"{path}: unsupported table format '{path.suffix}'; use .csv or .parquet")
+    if not path.is_file():
+        raise ZcgpError(f"table not found: {path}")
+    names = table_columns(columns)
+    header, rows = _read_cells(path)
+    for role in ("arch", "accuracy"):
+        if names[role] not in header:
+            raise ZcgpError(f"{path}: row 1: missing column '{names[role]}' ({role}); columns: {', '.join(header)}")
+    if not rows:
+        raise ZcgpError(f"{path}: row 2: no data rows")
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ZcgpError(f"{path}: row {i + 2}: {len(row)} values, the header has {len(header)}")
+    index = list(range(len(rows)))
+    if names["task"] in header:
+        tasks = [row[header.index(names["task"])].strip() for row in rows]
+        distinct = list(dict.fromkeys(tasks))
+        if len(distinct) > 1:
+            if task not in distinct:
+                raise ZcgpError(f"{path}: the table holds tasks {', '.join(distinct)}; none is {task}")
+            index = [i for i in index if tasks[i] == task]
+    arch_col, accuracy_col = header.index(names["arch"]), header.index(names["accuracy"])
+    archs, accuracy, seen = [], np.empty(len(index)), {}
+    for j, i in enumerate(index):
+        name, cell = rows[i][arch_col].strip(), rows[i][accuracy_col].strip()
+        if not name:
+            raise ZcgpError(f"{path}: row {i + 2}: empty arch value")
+        if name in seen:
+            raise ZcgpError(f"{path}: row {i + 2}: duplicate arch {name}, first at row {seen[name] + 2}")
+        try:
+            accuracy[j] = float(cell)
+        except ValueError:
+            raise ZcgpError(f"{path}: row {i + 2}: non-numeric value '{cell}' in column '{names['accuracy']}'") \
+                from None
+        if not math.isfinite(accuracy[j]):
+            raise ZcgpError(f"{path}: row {i + 2}: NaN {names['accuracy']} (every architecture needs a finite "
+                            f"{names['accuracy']})")
+        seen[name] = i
+        archs.append(name)
+    return archs, accuracy
 
 
 def table_files(data) -> list[Path]:

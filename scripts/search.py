@@ -8,7 +8,10 @@ equivalent architectures (same canonical key) are scored once. The objective is 
                          reference sample of random networks scored at the start (--reference),
   --formula F            a formula over proxy names, e.g. "nwot + log(synflow)",
   --objective NAME       one hand-crafted proxy as it is (e.g. nwot, synflow, jacov),
-  --objective random     random search.
+  --objective random     random search,
+  --predictor NAME       a predictor of the architecture's encoding fitted on --labels (your
+                         trained architectures, or train-split: a shipped task's train split);
+                         no network is built, and the found one is set beside the best label.
 Spaces: nb101, nb201, nb301, tnb101_micro, tnb101_macro, or your own class given as
 package.module:Class (see the README). Proxies come from the batched torch module on one
 minibatch of the task's input shape (--data synthetic, or cifar10:/path for 32x32 tasks);
@@ -30,7 +33,7 @@ from pathlib import Path
 from zcgp.errors import ZcgpError
 from zcgp.nas.choice import check_pick
 from zcgp.nas.shipped import SHIPPED_NAMES
-from zcgp.predicted import check_predictor
+from zcgp.predicted import PREDICTED_EVALUATIONS, check_predictor
 from zcgp.predictors import PREDICTORS
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.scripts.cli import STARTED
@@ -50,6 +53,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                       "suite-combined for a space of your own)")
     what.add_argument("--formula", metavar="F", help='a formula over proxy names, e.g. "nwot + synflow"')
     what.add_argument("--objective", metavar="NAME", help="a hand-crafted proxy name, or 'random'")
+    what.add_argument("--predictor", metavar="NAME",
+                      help="a predictor (" + ", ".join(PREDICTORS) + ") of the one-hot encoding, fitted on --labels, "
+                           "is the objective: no network built; the search starts from the 10 best labels "
+                           f"(--warm-start) and scores {PREDICTED_EVALUATIONS} architectures unless given a budget")
+    parser.add_argument("--labels", metavar="TABLE",
+                        help="with --predictor: a .csv / .parquet table of your labeled architectures (arch and "
+                             "accuracy columns; a task column picks SPACE/DATASET's rows), or 'train-split': the "
+                             "shipped task's train split under --seed, the labels `zcgp evolve --seed` sees")
     parser.add_argument("--space", default="nb201",
                         help="nb101, nb201 (default), nb301, tnb101_micro, tnb101_macro or package.module:Class")
     parser.add_argument("--dataset", default=None, help="task of the space (default: its first, e.g. cifar10)")
@@ -113,7 +124,13 @@ def check_proxy_path(path: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.minutes is None and args.evaluations is None:
+    if args.predictor is not None:
+        check_predictor(args.predictor, f"--predictor {args.predictor}")
+        if args.labels is None:
+            raise ZcgpError("--predictor needs --labels: a table with arch and accuracy columns, or train-split")
+    elif args.labels is not None:
+        raise ZcgpError("--labels are what a --predictor is fitted on: give --predictor NAME with them")
+    elif args.minutes is None and args.evaluations is None:
         raise ZcgpError("give a budget: --minutes and/or --evaluations")
     check_pick(args.pick)
     if args.screen is not None and args.screen < 1:
@@ -164,6 +181,10 @@ def print_result(result) -> None:
             print(f"  warm start: the {warm['networks']} best predicted by {warm['by']}, fitted on the "
                   f"{warm['labels']} labeled architectures of {warm['labeled_task']} "
                   f"({warm['seconds']:.1f} s), joined the population")
+    if "predictor" in info:
+        fit = info["predictor"]
+        print(f"  predictor: {fit['name']} of the one-hot encoding, fitted on the {fit['labels']} labeled architectures "
+              f"of {fit['labeled_task']} in {fit['seconds']:.1f} s; no network built")
     if "blend" in info:
         blend = info["blend"]
         print(f"  blend: {blend['predictor']} of the encoding, fitted on the {blend['labels']} labeled architectures "
@@ -201,7 +222,8 @@ def labels_line(labels: dict | None, space: str, alone: dict | None = None, task
 def _run(args: argparse.Namespace, space) -> int:
     if args.out:
         pyplot()                                         # import matplotlib now, inside the budget
-    bar = Progress(args.evaluations, "search", disabled=args.quiet, unit="net")
+    total = args.evaluations or (PREDICTED_EVALUATIONS if args.predictor and args.minutes is None else None)
+    bar = Progress(total, "search", disabled=args.quiet, unit="net")
 
     def on_batch(row: dict) -> None:
         bar.update(row["evaluations"], best=f"{row['best_score']:.4g}")
@@ -215,8 +237,8 @@ def _run(args: argparse.Namespace, space) -> int:
                         population=args.population, sample_size=args.sample_size, batch=args.batch,
                         settings=measure_settings(args), workers=args.workers, pick=args.pick,
                         screen=args.screen, screen_by=args.screen_by, warm_start=args.warm_start,
-                        warm_by=args.warm_by, blend=args.blend, data_dir=args.data_dir, nb201_table=args.benchmark,
-                        on_batch=on_batch)
+                        warm_by=args.warm_by, blend=args.blend, predictor=args.predictor, labels=args.labels,
+                        data_dir=args.data_dir, nb201_table=args.benchmark, on_batch=on_batch)
     finally:
         bar.close()
     print_result(result)

@@ -3,28 +3,117 @@
 No network is built and no proxy computed: a `zcgp.predictors` model is fitted on the one-hot
 encoding (`spaces.encoding.one_hot`) and accuracy of the labeled architectures, and aging
 evolution scores networks by its prediction alone. It is what those labels buy with a predictor
-(`zcgp bench search --objectives predicted:NAME`), the warm start of an in-distribution
-search told `warm_by=NAME`, and the second half of its objective told `blend=NAME` (`Blend`,
-`zcgp.search`).
+(`zcgp search --predictor NAME`, `Predicted`; `zcgp bench search --objectives predicted:NAME`),
+the warm start of an in-distribution search told `warm_by=NAME`, and the second half of its
+objective told `blend=NAME` (`Blend`, `zcgp.search`). `read_labeled` reads the labels such a
+search is fitted on: a user's table, pairs, or a shipped task's train split.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from zcgp.errors import ZcgpError
 from zcgp.fitness.baselines import boost_available
+from zcgp.fitness.sources import load_tasks
+from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, label_counts
+from zcgp.fitness.table import read_labels
+from zcgp.nas.benchmark import labeled_best
 from zcgp.predictors import PREDICTORS, fit_predictor
 from zcgp.spaces.encoding import has_encoding, one_hot
 from zcgp.spaces.search import AgingResult, aging_evolution
 
 PREDICTED_EVALUATIONS = 5000       # a predictor of the encoding builds no network: a generous budget
 PREDICTED_START = 10               # the best labeled architectures the predictor's search starts from
+TRAIN_SPLIT = "train-split"        # labels: the shipped task's train split, as `zcgp evolve --seed S` reads it
 
-__all__ = ["PREDICTED_EVALUATIONS", "PREDICTED_START", "Blend", "check_predictor", "fit_on_encoding",
-           "predicted_top"]
+__all__ = ["PREDICTED_EVALUATIONS", "PREDICTED_START", "TRAIN_SPLIT", "Blend", "Labeled", "Predicted",
+           "check_predictor", "fit_on_encoding", "predicted_top", "read_labeled"]
+
+
+@dataclass(frozen=True)
+class Labeled:
+    """Labeled architectures of a searched space, best first, and where they come from.
+
+    Parameters
+    ----------
+    rows : list of (architecture, float)
+        Standard form and accuracy, best first (ties in the given order).
+    source : str
+        A task id (its train split), a table file, or "given" (pairs).
+    split : (int, float) or None
+        The split seed and train fraction of a train split.
+    """
+
+    rows: list
+    source: str
+    split: tuple | None = None
+
+    def counts(self, space: str) -> dict:
+        """`fitness.splits.label_counts`-style accounting of these labels: {"tasks", "spaces"}."""
+        return {"tasks": {self.source: len(self.rows)}, "spaces": {space: len(self.rows)}}
+
+
+def read_labeled(space, labels, *, task: str, seed: int = 0, data_dir=None) -> Labeled:
+    """The labeled architectures of `space` a predictor is fitted on.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space; its `normalize` reads each architecture.
+    labels : str, Path or sequence of (architecture, float)
+        TRAIN_SPLIT: the train split of the shipped task `space/task` (split seed `seed`, the
+        default train fraction; the labels `zcgp evolve --tasks SPACE --seed S` sees); a table
+        file with arch and accuracy columns (`fitness.table.read_labels`; a table of several
+        tasks gives the rows of `space/task`); or (architecture, accuracy) pairs.
+    task : str
+        The searched task.
+    seed : int
+        The split seed of TRAIN_SPLIT.
+    data_dir : path, optional
+        Another directory of the shipped files.
+
+    Returns
+    -------
+    Labeled
+
+    Raises
+    ------
+    ZcgpError
+        A missing or bad table (named with its row), an architecture the space cannot read,
+        a task without shipped labels, fewer than 2 labeled architectures.
+    """
+    if isinstance(labels, str) and labels == TRAIN_SPLIT:
+        task_id = f"{space.name}/{task}"
+        try:
+            (loaded,) = load_tasks([task_id], data_dir=data_dir)
+        except ZcgpError:
+            raise ZcgpError(f"labels {TRAIN_SPLIT}: no shipped labels of {task_id}; give a table of yours") from None
+        counts = label_counts([loaded], seed, DEFAULT_TRAIN_FRACTION)
+        _, rows = labeled_best(space, task, counts, seed, DEFAULT_TRAIN_FRACTION, None, data_dir)
+        return Labeled(rows, task_id, (seed, DEFAULT_TRAIN_FRACTION))
+    if isinstance(labels, (str, Path)):
+        archs, accuracy = read_labels(labels, f"{space.name}/{task}")
+        source = str(labels)
+        pairs = [(_normalized(space, arch, f"{source}: arch '{arch}'"), value)
+                 for arch, value in zip(archs, accuracy.tolist())]
+    else:
+        pairs, source = [(_normalized(space, arch, "labels"), float(value)) for arch, value in labels], "given"
+    if len(pairs) < 2:
+        raise ZcgpError(f"{source}: {len(pairs)} labeled architecture(s); a predictor needs at least 2")
+    order = sorted(range(len(pairs)), key=lambda i: -pairs[i][1])           # stable: ties as given
+    return Labeled([pairs[i] for i in order], source)
+
+
+def _normalized(space, arch, where: str):
+    try:
+        return space.normalize(arch)
+    except ZcgpError as error:
+        raise ZcgpError(f"{where}: {error}") from None
 
 
 def check_predictor(predictor: str, what: str) -> None:
@@ -112,11 +201,11 @@ def predicted_top(space, labeled: Sequence, predictor: str, *, seed: int, count:
     ZcgpError
         An unknown predictor, a space without an encoding, or fewer than 2 labeled architectures.
     """
-    fitted = fit_on_encoding(space, labeled, predictor, seed=seed)
+    predicts = Predicted(fit_on_encoding(space, labeled, predictor, seed=seed), space)
     scored: list = []
 
     def predicted(batch):
-        values = fitted.predict(one_hot(space, batch))
+        values = predicts(batch)
         scored.extend(zip(batch, values.tolist()))
         return values
 
@@ -124,6 +213,26 @@ def predicted_top(space, labeled: Sequence, predictor: str, *, seed: int, count:
                              parents=[arch for arch, _ in labeled[:PREDICTED_START]])
     order = sorted(range(len(scored)), key=lambda i: -scored[i][1])        # stable: ties as scored
     return result, [scored[i] for i in order[:count]]
+
+
+class Predicted:
+    """A search objective: a fitted predictor's score of each architecture's one-hot encoding.
+
+    Parameters
+    ----------
+    fitted : zcgp.predictors.Fitted
+        A predictor of the one-hot encoding (`fit_on_encoding`).
+    space : SearchSpace
+        The space whose encoding it reads.
+    """
+
+    names = ()                            # it measures no proxy
+
+    def __init__(self, fitted, space):
+        self.fitted, self.space = fitted, space
+
+    def __call__(self, archs) -> np.ndarray:
+        return np.asarray(self.fitted.predict(one_hot(self.space, list(archs))), dtype=float)
 
 
 class Blend:
@@ -143,14 +252,14 @@ class Blend:
     """
 
     def __init__(self, objective, fitted, space):
-        self.objective, self.fitted, self.space = objective, fitted, space
+        self.objective, self.predicted = objective, Predicted(fitted, space)
         self.names = getattr(objective, "names", ())
         self.moments: list | None = None
 
     def __call__(self, archs) -> np.ndarray:
         archs = list(archs)
         scores = np.asarray(self.objective(archs), dtype=float)
-        predicted = np.asarray(self.fitted.predict(one_hot(self.space, archs)), dtype=float)
+        predicted = self.predicted(archs)
         if self.moments is None:
             self.moments = [_moments(scores), _moments(predicted)]
         (mean, std), (p_mean, p_std) = self.moments

@@ -32,7 +32,7 @@ from zcgp.fitness.data import SPACE_FILES
 from zcgp.fitness.sources import load_tasks
 from zcgp.fitness.splits import task_split
 from zcgp.fitness.tasks import task_ids
-from zcgp.nas.benchmark import Benchmark, labeled_best, labels_alone, objective_labels
+from zcgp.nas.benchmark import Benchmark, best_labeled, labeled_best, labels_alone, objective_labels
 from zcgp.nas.cache import load_reference, store_reference
 from zcgp.nas.choice import MAX_CANDIDATES, check_pick, choose_formula, spread
 from zcgp.nas.cost import measured_cost
@@ -45,7 +45,16 @@ from zcgp.nas.objectives import (
 )
 from zcgp.nas.screen import Screen
 from zcgp.nas.shipped import default_for
-from zcgp.predicted import Blend, check_predictor, fit_on_encoding, predicted_top
+from zcgp.predicted import (
+    PREDICTED_EVALUATIONS,
+    PREDICTED_START,
+    Blend,
+    Predicted,
+    check_predictor,
+    fit_on_encoding,
+    predicted_top,
+    read_labeled,
+)
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.proxy import Proxy
@@ -435,6 +444,23 @@ def _objective(space, proxy, *, task, lookup, seed, population, pick, minutes, s
     return _Objective(function, searched, f"formula {formula.formula}", initial, measure, formula, details)
 
 
+def _predicted_objective(space, predictor: str, labels, *, task: str, lookup: bool, seed: int, data_dir) -> _Objective:
+    """A search by `predictor` of the encoding fitted on `labels` (`zcgp.predicted.read_labeled`):
+    no network built; its details name the labels, which are in distribution by construction."""
+    labeled = read_labeled(space, labels, task=task, seed=seed, data_dir=data_dir)
+    searched = make_measure(space, (), task, lookup=True, data_dir=data_dir)[1] if lookup else space
+    began = time.perf_counter()
+    function = Predicted(fit_on_encoding(space, labeled.rows, predictor, seed=seed), space)
+    count = len(labeled.rows)
+    details = {"labels": objective_labels(labeled.counts(space.name), space.name),
+               "predictor": {"name": predictor, "labels": count, "labeled_task": labeled.source,
+                             **({"split": list(labeled.split)} if labeled.split else {}),
+                             "seconds": time.perf_counter() - began},
+               "labeled": labeled}
+    return _Objective(function, searched, f"predicted by {predictor} of the encoding, fitted on {count} labeled "
+                      f"architectures ({labeled.source})", details=details)
+
+
 def _screening(factor: int | None, by: str | None, space, evolved_here: bool = False) -> tuple[int, str]:
     """A search's screen factor and features (None: SCREEN by the encoding where the space has
     one, else no screen; told to screen by proxies, SCREEN by them; neither told and an
@@ -513,6 +539,33 @@ def _parents(count: int | None, by: str, details: dict, space, searched, task: s
                                        "seconds": time.perf_counter() - began}
 
 
+def _labeled_parents(labeled, count, space) -> tuple[list, dict | None]:
+    """The warm start of a predictor's search: the `count` best of its labeled architectures."""
+    if int(count) != count or count < 0:
+        raise ZcgpError(f"warm start must be a whole number >= 0, got {count}")
+    best = labeled.rows[:int(count)]
+    if not best:
+        return [], None
+    return [arch for arch, _ in best], {"networks": len(best), "labeled_task": labeled.source, "by": "labels",
+                                        "archs": [space.to_string(a) for a, _ in best],
+                                        "val_accuracy": [accuracy for _, accuracy in best]}
+
+
+def _check_predicted(proxy, predictor: str, labels, warm_by: str, blend, screen, screen_by, pick: str) -> None:
+    """A predictor's search takes labels and none of the options of a proxy's search."""
+    check_predictor(predictor, f"predictor '{predictor}'")
+    if proxy is not None:
+        raise ZcgpError("give a proxy or a predictor as the objective, not both")
+    if labels is None:
+        raise ZcgpError(f"predictor '{predictor}' needs labels: a table with arch and accuracy columns, or "
+                        "'train-split'")
+    given = [name for name, value, default in (("warm_by", warm_by, "labels"), ("blend", blend, None),
+                                               ("screen", screen, None), ("screen_by", screen_by, None),
+                                               ("pick", pick, "combined")) if value != default]
+    if given:
+        raise ZcgpError(f"{given[0]} does not apply to a predictor's search (it builds no network)")
+
+
 def _labeled(details: dict, space, task: str, data_dir) -> tuple[str, list] | None:
     """Every labeled architecture of the searched space the objective saw, best first, with its
     task id (`nas.benchmark.labeled_best`); None out of distribution or off the shipped tables."""
@@ -589,7 +642,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
            sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
            workers: int = 1, pick: str = "combined", screen: int | None = None, screen_by: str | None = None,
            warm_start: int | None = None, warm_by: str = "labels", blend: str | None = None,
-           data_dir=None, nb201_table=None, on_batch=None) -> SearchResult:
+           predictor: str | None = None, labels=None, data_dir=None, nb201_table=None,
+           on_batch=None) -> SearchResult:
     """Search `space` for the network `proxy` scores highest, training nothing.
 
     Parameters
@@ -655,6 +709,17 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         (`zcgp.predicted.Blend`). It is fitted on the encoding and validation accuracy of every
         labeled architecture of the searched space the objective saw; only for an
         in-distribution objective on a space with an encoding.
+    predictor : str, optional
+        Instead of `proxy`: a predictor of `zcgp.predictors.PREDICTORS`, fitted on the one-hot
+        encoding and accuracy of `labels`, is the objective (`zcgp.predicted.Predicted`): no
+        network is built and no proxy computed. The search starts from the `warm_start`
+        (default PREDICTED_START) best labeled architectures; without a budget it scores
+        PREDICTED_EVALUATIONS architectures (with `lookup`, at most the table's).
+    labels : str, Path or sequence of (architecture, float), optional
+        With `predictor`: a table file with arch and accuracy columns, (architecture,
+        accuracy) pairs, or "train-split", the shipped task's train split under split seed
+        `seed` (`zcgp.predicted.read_labeled`). The found network is reported beside "labels
+        alone", the best of them.
     data_dir : path, optional
         NAS-Bench-Suite-Zero files (default: the shipped copy).
     nb201_table : path, optional
@@ -679,6 +744,12 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     20
     """
     start = time.perf_counter()
+    if predictor is not None:
+        _check_predicted(proxy, predictor, labels, warm_by, blend, screen, screen_by, pick)
+        if minutes is None and evaluations is None:
+            evaluations = PREDICTED_EVALUATIONS
+    elif labels is not None:
+        raise ZcgpError("labels are what a predictor is fitted on: give a predictor with them")
     if minutes is None and evaluations is None:
         raise ZcgpError("give a budget: minutes and/or evaluations")
     if minutes is not None and minutes <= 0:
@@ -697,20 +768,31 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         raise ZcgpError(f"unknown task '{space.name}/{task}'; known: "
                         f"{', '.join(f'{space.name}/{t}' for t in space.tasks)}")
     settings = replace(settings or MeasureSettings(), seed=int(seed)).validate()
-    default = proxy is None
+    default = proxy is None and predictor is None
     if default:
         proxy = default_for(space.name)
     workers = resolve_workers(workers)
     table = benchmark_of(space, task, nb201_table=nb201_table, data_dir=data_dir)
-    objective = _objective(space, proxy, task=task, lookup=lookup, seed=seed, population=population, pick=pick,
-                           minutes=minutes, start=start, settings=settings, workers=workers, data_dir=data_dir)
+    if predictor is not None:
+        objective = _predicted_objective(space, predictor, labels, task=task, lookup=lookup, seed=seed,
+                                         data_dir=data_dir)
+        if lookup and evaluations is not None:                # a table is scored whole, not walked dry
+            evaluations = min(evaluations, len(objective.searched.members))
+    else:
+        objective = _objective(space, proxy, task=task, lookup=lookup, seed=seed, population=population,
+                               pick=pick, minutes=minutes, start=start, settings=settings, workers=workers,
+                               data_dir=data_dir)
+    labeled = objective.details.pop("labeled", None)
     measure = objective.measure
     info: dict = {"space": space.name, "task": task, "seed": seed, "lookup": lookup, "default_objective": default,
                   "workers": getattr(measure.measure, "workers", workers) if measure is not None else workers,
                   "inits": settings.inits, "measure": settings.to_dict(), **objective.details}
     screen, screen_by = _screening(screen, screen_by, space, _evolved_here(objective.details))
-    parents, warm = _parents(warm_start, warm_by, objective.details, space, objective.searched, task, seed,
-                             data_dir)
+    if labeled is None:
+        parents, warm = _parents(warm_start, warm_by, objective.details, space, objective.searched, task, seed,
+                                 data_dir)
+    else:
+        parents, warm = _labeled_parents(labeled, PREDICTED_START if warm_start is None else warm_start, space)
     if warm is not None:
         info["warm_start"] = warm
     function = objective.function
@@ -749,7 +831,9 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
                        "total": time.perf_counter() - start, "building_cpu": spent["building"],
                        "proxies_cpu": spent["proxies"]}
     provenance = info.pop("provenance", {})
-    if table is not None and info["labels"]["in_distribution"] and provenance.get("labels"):
+    if table is not None and labeled is not None:
+        info["labels_alone"] = best_labeled(table, labeled.rows, labeled.source, len(labeled.rows))
+    elif table is not None and info["labels"]["in_distribution"] and provenance.get("labels"):
         info["labels_alone"] = labels_alone(table, provenance["labels"], *_split_of(provenance), data_dir)
     info["objective_source"] = provenance.get("name")
     described = objective.description + (f", blended with {blend}" if blend is not None else "")

@@ -30,7 +30,7 @@ from zcgp.nas.benchmark import Benchmark, labeled_best, labels_alone, objective_
 from zcgp.nas.choice import PICKS
 from zcgp.nas.objectives import make_measure, make_objective
 from zcgp.nas.shipped import SUITE_SPACES
-from zcgp.predicted import PREDICTED_EVALUATIONS, PREDICTED_START, check_predictor, predicted_top
+from zcgp.predicted import PREDICTED_EVALUATIONS, PREDICTED_START, check_predictor
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.searching import load_formula, search
@@ -399,7 +399,7 @@ def predicted_search(space, task: str, labels: dict, *, predictor: str, seed: in
     `predictor` (`zcgp.predictors.fit_predictor`, seeded `seed`) is fitted on the labeled
     architectures' one-hot encoding and validation accuracy; aging evolution, seeded `seed`
     and starting from the PREDICTED_START best labeled architectures, then searches the space
-    for `evaluations` networks by the predicted accuracy alone (`zcgp.predicted.predicted_top`:
+    for `evaluations` networks by the predicted accuracy alone (`zcgp.search` with `predictor`:
     no network built, no proxy computed).
 
     Parameters
@@ -443,11 +443,8 @@ def predicted_search(space, task: str, labels: dict, *, predictor: str, seed: in
     found = labeled_best(space, task, labels, *split, count=None, data_dir=data_dir)
     if found is None:
         raise ZcgpError(f"no labeled architecture of {space.name}/{task} to fit a predictor on")
-    searched = space
-    if lookup:                                    # a table is scored whole, not walked until it runs dry
-        searched = make_measure(space, (), task, lookup=True, data_dir=data_dir)[1]
-        evaluations = min(evaluations, len(searched.members))
-    result, _ = predicted_top(space, found[1], predictor, seed=seed, searched=searched, evaluations=evaluations)
+    result = search(space, predictor=predictor, labels=found[1], seed=seed, task=task, lookup=lookup,
+                    evaluations=evaluations, data_dir=data_dir)
     seconds = time.perf_counter() - start
     info = {"labels": objective_labels(labels, space.name), "predictor": predictor, "task": task,
             "warm_start": PREDICTED_START, "labels_alone": labels_alone(bench, labels, *split, data_dir),

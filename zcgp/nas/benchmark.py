@@ -15,7 +15,7 @@ from zcgp.fitness.splits import task_split
 from zcgp.nas.objectives import table_task
 from zcgp.spaces.nb201 import load_table, to_index
 
-__all__ = ["Benchmark", "labeled_best", "labels_alone", "objective_labels"]
+__all__ = ["Benchmark", "best_labeled", "labeled_best", "labels_alone", "objective_labels"]
 
 
 class Benchmark:
@@ -238,8 +238,30 @@ def labels_alone(benchmark: Benchmark, labels: dict, seed: int, train_fraction: 
     found = labeled_best(benchmark.space, benchmark.task, labels, seed, train_fraction, 1, data_dir)
     if found is None:
         return None
-    task_id, [(arch, accuracy)] = found
+    task_id, best = found
     ids = _labeled_tasks(labels, benchmark.space.name, benchmark.task)
-    return {"arch": benchmark.space.to_string(arch), "labeled_task": task_id, "val_accuracy": accuracy,
-            "labeled_architectures": int(sum(labels["tasks"].get(i, 0) for i in ids)),
-            "benchmark": benchmark.lookup(arch)}
+    return best_labeled(benchmark, best, task_id, int(sum(labels["tasks"].get(i, 0) for i in ids)))
+
+
+def best_labeled(benchmark: Benchmark, labeled, labeled_task: str, count: int) -> dict:
+    """"Labels alone" of labeled architectures given best first: the first, looked up in the benchmark.
+
+    Parameters
+    ----------
+    benchmark : Benchmark
+        The benchmark of the search.
+    labeled : sequence of (architecture, float)
+        The labeled architectures with their accuracy, best first.
+    labeled_task : str
+        Where the labels come from (a task id, a table file).
+    count : int
+        How many labeled architectures of the space there are.
+
+    Returns
+    -------
+    dict
+        As `labels_alone`'s.
+    """
+    arch, accuracy = labeled[0]
+    return {"arch": benchmark.space.to_string(arch), "labeled_task": labeled_task, "val_accuracy": float(accuracy),
+            "labeled_architectures": int(count), "benchmark": benchmark.lookup(arch)}
