@@ -36,6 +36,7 @@ import json
 from pathlib import Path
 
 from zcgp.bench.search import (
+    SEARCH_OPTIONS,
     anchor_rows,
     compare_objectives,
     evolved_objective,
@@ -82,7 +83,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "starts each search from the 10 best labeled architectures, zcgp search --warm-start 10; "
                              "'own:warm-mlp-listmle' from the 10 best that predictor predicts, zcgp search --warm-by "
                              "mlp-listmle; 'own:blend-mlp-listmle' adds that predictor's standardized prediction to "
-                             "the objective, zcgp search --blend mlp-listmle; 'predicted:ridge' (any predictor of "
+                             "the objective, zcgp search --blend mlp-listmle, and 'own:blend-mlp-listmle:cv' weighs "
+                             "it by cross-validation on the labels, --blend-weight cv; 'predicted:ridge' (any "
+                             "predictor of "
                              "zcgp.predictors) fits that predictor of the one-hot encoding on the labels 'own' reads "
                              "of the searched task and searches 5000 networks by it, building none: what those labels "
                              "buy with a predictor; 'predicted:ridge:k20' fits it on the 20 labels zcgp bench fewshot "
@@ -209,8 +212,7 @@ def _run_objectives(args, space, labels, objectives, seeds, common) -> None:
                 own, options, pick = evolved
                 transfer_searches(space, seeds, own=own, evolve_options=options, pick=pick, label=objective,
                                   combine=options.pop("combine", None), screen=screen, screen_by=args.screen_by,
-                                  warm_start=options.pop("warm_start", None),
-                                  warm_by=options.pop("warm_by", "labels"), blend=options.pop("blend", None),
+                                  search_options={k: options.pop(k) for k in SEARCH_OPTIONS if k in options},
                                   **common)
             else:
                 source = {objective: labels.get(objective.partition(":")[0], objective)}

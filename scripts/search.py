@@ -33,7 +33,7 @@ from pathlib import Path
 from zcgp.errors import ZcgpError
 from zcgp.nas.choice import check_pick
 from zcgp.nas.shipped import SHIPPED_NAMES
-from zcgp.predicted import PREDICTED_EVALUATIONS, check_predictor
+from zcgp.predicted import BLEND_WEIGHT, BLEND_WEIGHTS, PREDICTED_EVALUATIONS, check_predictor
 from zcgp.predictors import PREDICTORS
 from zcgp.proxies.registry import PROXY_NAMES
 from zcgp.scripts.cli import STARTED
@@ -105,6 +105,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with an objective evolved on labels of this space: add to its score the prediction "
                              "of PREDICTOR (" + ", ".join(PREDICTORS) + ") of the one-hot encoding, fitted on all "
                              "those labeled architectures; both standardized on the reference (default: none)")
+    parser.add_argument("--blend-weight", default=str(BLEND_WEIGHT), metavar="W",
+                        help=f"with --blend: the predictor's share of the blend, in [0, 1] (default: {BLEND_WEIGHT}, "
+                             "the plain sum), or 'cv': the one of " + ", ".join(map(str, BLEND_WEIGHTS)) +
+                             " that ranks the labeled architectures best in 5-fold cross-validation")
     add_measure_args(parser)
     parser.add_argument("--workers", type=int, default=-1,
                         help="worker processes scoring networks, one torch thread each; -1 = every core "
@@ -141,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         check_predictor(args.warm_by, f"--warm-by {args.warm_by}")
     if args.blend is not None:
         check_predictor(args.blend, f"--blend {args.blend}")
+    args.blend_weight = blend_weight(args.blend_weight)
     if args.proxy and args.proxy not in SHIPPED_NAMES:
         check_proxy_path(args.proxy)
     if args.objective and args.objective != "random" and args.objective not in PROXY_NAMES:
@@ -148,6 +153,19 @@ def run(args: argparse.Namespace) -> int:
     space = get_space(args.space)
     with claim_dir(args.out, SEARCH_FILES, args.overwrite):
         return _run(args, space)
+
+
+def blend_weight(text: str) -> float | str:
+    """--blend-weight as a number in [0, 1] or "cv"."""
+    if text == "cv":
+        return text
+    try:
+        weight = float(text)
+    except ValueError:
+        weight = -1.0
+    if not 0.0 <= weight <= 1.0:
+        raise ZcgpError(f"--blend-weight must be 'cv' or a number in [0, 1], got {text}")
+    return weight
 
 
 def print_result(result) -> None:
@@ -183,12 +201,14 @@ def print_result(result) -> None:
                   f"({warm['seconds']:.1f} s), joined the population")
     if "predictor" in info:
         fit = info["predictor"]
-        print(f"  predictor: {fit['name']} of the one-hot encoding, fitted on the {fit['labels']} labeled architectures "
-              f"of {fit['labeled_task']} in {fit['seconds']:.1f} s; no network built")
+        print(f"  predictor: {fit['name']} of the one-hot encoding, fitted on the {fit['labels']} labeled "
+              f"architectures of {fit['labeled_task']} in {fit['seconds']:.1f} s; no network built")
     if "blend" in info:
         blend = info["blend"]
+        chosen = " (by cross-validation on them)" if blend.get("weight_by") == "cv" else ""
         print(f"  blend: {blend['predictor']} of the encoding, fitted on the {blend['labels']} labeled architectures "
-              f"of {blend['labeled_task']} ({blend['seconds']:.1f} s), standardized and added to the objective")
+              f"of {blend['labeled_task']} ({blend['seconds']:.1f} s), standardized and mixed with the objective, "
+              f"its share {blend['weight']:g}{chosen}")
     if "screen" in info:
         screen = info["screen"]
         print(f"  screen: {screen['screened']} children proposed, measured by {', '.join(screen['features'])}, "
@@ -237,7 +257,8 @@ def _run(args: argparse.Namespace, space) -> int:
                         population=args.population, sample_size=args.sample_size, batch=args.batch,
                         settings=measure_settings(args), workers=args.workers, pick=args.pick,
                         screen=args.screen, screen_by=args.screen_by, warm_start=args.warm_start,
-                        warm_by=args.warm_by, blend=args.blend, predictor=args.predictor, labels=args.labels,
+                        warm_by=args.warm_by, blend=args.blend, blend_weight=args.blend_weight,
+                        predictor=args.predictor, labels=args.labels,
                         data_dir=args.data_dir, nb201_table=args.benchmark, on_batch=on_batch)
     finally:
         bar.close()

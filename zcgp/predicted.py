@@ -19,6 +19,7 @@ import numpy as np
 
 from zcgp.errors import ZcgpError
 from zcgp.fitness.baselines import boost_available
+from zcgp.fitness.rank import RankTarget
 from zcgp.fitness.sources import load_tasks
 from zcgp.fitness.splits import DEFAULT_TRAIN_FRACTION, label_counts
 from zcgp.fitness.table import read_labels
@@ -30,9 +31,13 @@ from zcgp.spaces.search import AgingResult, aging_evolution
 PREDICTED_EVALUATIONS = 5000       # a predictor of the encoding builds no network: a generous budget
 PREDICTED_START = 10               # the best labeled architectures the predictor's search starts from
 TRAIN_SPLIT = "train-split"        # labels: the shipped task's train split, as `zcgp evolve --seed S` reads it
+BLEND_WEIGHT = 0.5                 # the predictor's share of a blend: equal to the objective's
+BLEND_WEIGHTS = (0.5, 0.25, 0.75, 0.0, 1.0)    # what "cv" tries; a tie goes to the first
+BLEND_FOLDS = 5
 
-__all__ = ["PREDICTED_EVALUATIONS", "PREDICTED_START", "TRAIN_SPLIT", "Blend", "Labeled", "Predicted",
-           "check_predictor", "fit_on_encoding", "predicted_top", "read_labeled"]
+__all__ = ["BLEND_FOLDS", "BLEND_WEIGHT", "BLEND_WEIGHTS", "PREDICTED_EVALUATIONS", "PREDICTED_START", "TRAIN_SPLIT",
+           "Blend", "Labeled", "Predicted", "check_predictor", "cv_weight", "fit_on_encoding", "predicted_top",
+           "read_labeled"]
 
 
 @dataclass(frozen=True)
@@ -235,10 +240,68 @@ class Predicted:
         return np.asarray(self.fitted.predict(one_hot(self.space, list(archs))), dtype=float)
 
 
+def cv_weight(space, labeled: Sequence, scores, predictor: str, *, seed: int) -> tuple[float, dict]:
+    """The predictor's share of a blend chosen on the labeled architectures alone.
+
+    The labeled architectures are split into BLEND_FOLDS folds (seeded `seed`); on each, the
+    predictor fitted on the other folds predicts the fold, and every weight w of BLEND_WEIGHTS
+    blends (1 - w) z(score) + w z(prediction), both standardized within the fold. The weight
+    with the highest mean Kendall tau against the labels over the folds wins; a tie goes to
+    the earlier weight of BLEND_WEIGHTS.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space whose encoding the predictor reads.
+    labeled : sequence of (architecture, float)
+        The labeled architectures and their accuracy; at least 2 * BLEND_FOLDS.
+    scores : sequence of float
+        The objective's value of each labeled architecture (non-finite: left out of the folds).
+    predictor : str
+        A key of `zcgp.predictors.PREDICTORS`.
+    seed : int
+        Seeds the folds and the predictor.
+
+    Returns
+    -------
+    (float, dict)
+        The weight, and {weight: mean Kendall tau} of every weight tried.
+
+    Raises
+    ------
+    ZcgpError
+        Fewer than 2 * BLEND_FOLDS labeled architectures with a finite score.
+    """
+    scores = np.asarray(scores, dtype=float)
+    keep = np.flatnonzero(np.isfinite(scores))
+    if keep.size < 2 * BLEND_FOLDS:
+        raise ZcgpError(f"a cross-validated blend weight needs at least {2 * BLEND_FOLDS} labeled architectures with "
+                        f"a finite score, got {keep.size}")
+    features = one_hot(space, [labeled[i][0] for i in keep])
+    target, scores = np.array([labeled[i][1] for i in keep], dtype=float), scores[keep]
+    folds = np.random.default_rng([seed, 11]).permutation(keep.size) % BLEND_FOLDS
+    weights = np.asarray(BLEND_WEIGHTS)[:, None]
+    taus = np.zeros(len(BLEND_WEIGHTS))
+    for fold in range(BLEND_FOLDS):
+        held = folds == fold
+        fitted = fit_predictor(predictor, features[~held], target[~held], seed=seed)
+        predicted = np.asarray(fitted.predict(features[held]), dtype=float)
+        blended = (1 - weights) * _standardized(scores[held]) + weights * _standardized(predicted)
+        taus += RankTarget(target[held]).kendall(blended) / BLEND_FOLDS
+    best = int(np.argmax(taus))                         # the first of the best
+    return float(BLEND_WEIGHTS[best]), {str(w): float(t) for w, t in zip(BLEND_WEIGHTS, taus)}
+
+
+def _standardized(values: np.ndarray) -> np.ndarray:
+    mean, std = _moments(values)
+    return (values - mean) / std
+
+
 class Blend:
-    """An objective's score plus a predictor's of the encoding, each standardized on the first
-    batch scored (a search's reference): z(objective) + z(predicted); -inf where the objective
-    fails.
+    """An objective's score and a predictor's of the encoding, each standardized on the first
+    batch scored (a search's reference), mixed with the predictor's share `weight`:
+    2 ((1 - weight) z(objective) + weight z(predicted)), the plain sum z(objective) +
+    z(predicted) at BLEND_WEIGHT; -inf where the objective fails.
 
     Parameters
     ----------
@@ -249,10 +312,14 @@ class Blend:
         A predictor of the one-hot encoding (`fit_predictor` on `one_hot(space, archs)`).
     space : SearchSpace
         The space whose encoding it reads.
+    weight : float, default BLEND_WEIGHT
+        The predictor's share, in [0, 1].
     """
 
-    def __init__(self, objective, fitted, space):
-        self.objective, self.predicted = objective, Predicted(fitted, space)
+    def __init__(self, objective, fitted, space, weight: float = BLEND_WEIGHT):
+        if not 0.0 <= weight <= 1.0:
+            raise ZcgpError(f"a blend weight is in [0, 1], got {weight}")
+        self.objective, self.predicted, self.weight = objective, Predicted(fitted, space), float(weight)
         self.names = getattr(objective, "names", ())
         self.moments: list | None = None
 
@@ -263,7 +330,8 @@ class Blend:
         if self.moments is None:
             self.moments = [_moments(scores), _moments(predicted)]
         (mean, std), (p_mean, p_std) = self.moments
-        return np.where(np.isfinite(scores), (scores - mean) / std + (predicted - p_mean) / p_std, -np.inf)
+        mixed = 2 * ((1 - self.weight) * (scores - mean) / std + self.weight * (predicted - p_mean) / p_std)
+        return np.where(np.isfinite(scores), mixed, -np.inf)
 
 
 def _moments(values: np.ndarray) -> tuple[float, float]:

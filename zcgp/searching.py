@@ -46,11 +46,13 @@ from zcgp.nas.objectives import (
 from zcgp.nas.screen import Screen
 from zcgp.nas.shipped import default_for
 from zcgp.predicted import (
+    BLEND_WEIGHT,
     PREDICTED_EVALUATIONS,
     PREDICTED_START,
     Blend,
     Predicted,
     check_predictor,
+    cv_weight,
     fit_on_encoding,
     predicted_top,
     read_labeled,
@@ -551,6 +553,14 @@ def _labeled_parents(labeled, count, space) -> tuple[list, dict | None]:
                                         "val_accuracy": [accuracy for _, accuracy in best]}
 
 
+def _check_weight(weight) -> None:
+    """A blend weight is "cv" or a number in [0, 1]."""
+    if weight == "cv":
+        return
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
+        raise ZcgpError(f"blend weight must be 'cv' or a number in [0, 1], got {weight!r}")
+
+
 def _check_predicted(proxy, predictor: str, labels, warm_by: str, blend, screen, screen_by, pick: str) -> None:
     """A predictor's search takes labels and none of the options of a proxy's search."""
     check_predictor(predictor, f"predictor '{predictor}'")
@@ -575,19 +585,35 @@ def _labeled(details: dict, space, task: str, data_dir) -> tuple[str, list] | No
     return labeled_best(space, task, provenance.get("labels"), *_split_of(provenance), None, data_dir)
 
 
-def _blended(function, predictor: str, details: dict, space, task: str, seed: int, data_dir) -> tuple:
-    """`function` blended with `predictor` (`zcgp.predicted.Blend`), fitted on the encoding and
+def _blended(objective: _Objective, predictor: str, weight, space, task: str, seed: int, data_dir) -> tuple:
+    """The objective blended with `predictor` (`zcgp.predicted.Blend`), fitted on the encoding and
     validation accuracy of every labeled architecture of the space the objective saw, seeded
-    `seed`; and what to record of it."""
-    found = _labeled(details, space, task, data_dir)
+    `seed`, with the predictor's share `weight` (a float, or "cv": `zcgp.predicted.cv_weight` on
+    the objective's formula over those architectures' table proxies); and what to record of it."""
+    found = _labeled(objective.details, space, task, data_dir)
     if found is None:
         raise ZcgpError(f"blend needs labeled architectures of {space.name} that the objective was evolved on "
                         "and that the shipped tables hold; this objective has none")
     task_id, labeled = found
     began = time.perf_counter()
+    record = {"predictor": predictor, "labeled_task": task_id, "labels": len(labeled)}
+    if weight == "cv":
+        weight, record["weights"] = cv_weight(space, labeled, _table_scores(objective.formula, task_id, labeled, space,
+                                                                            data_dir), predictor, seed=seed)
+        record["weight_by"] = "cv"
     fitted = fit_on_encoding(space, labeled, predictor, seed=seed)
-    return Blend(function, fitted, space), {"predictor": predictor, "labeled_task": task_id,
-                                            "labels": len(labeled), "seconds": time.perf_counter() - began}
+    blend = Blend(objective.function, fitted, space, float(weight))
+    return blend, {**record, "weight": blend.weight, "seconds": time.perf_counter() - began}
+
+
+def _table_scores(formula: Proxy | None, task_id: str, labeled: list, space, data_dir) -> np.ndarray:
+    """`formula` on the table's proxies of the labeled architectures of `task_id`."""
+    if formula is None:
+        raise ZcgpError("a cross-validated blend weight needs an evolved formula as the objective")
+    (table,) = load_tasks([task_id], data_dir=data_dir)
+    row = {space.key(arch): i for i, arch in enumerate(table.archs)}
+    rows = np.array([row[space.key(arch)] for arch, _ in labeled])
+    return formula.on_task(table, rows)
 
 
 def _evolved_here(details: dict) -> bool:
@@ -642,8 +668,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
            sample_size: int = SAMPLE_SIZE, batch: int = BATCH, settings: MeasureSettings | None = None,
            workers: int = 1, pick: str = "combined", screen: int | None = None, screen_by: str | None = None,
            warm_start: int | None = None, warm_by: str = "labels", blend: str | None = None,
-           predictor: str | None = None, labels=None, data_dir=None, nb201_table=None,
-           on_batch=None) -> SearchResult:
+           blend_weight: float | str = BLEND_WEIGHT, predictor: str | None = None, labels=None, data_dir=None,
+           nb201_table=None, on_batch=None) -> SearchResult:
     """Search `space` for the network `proxy` scores highest, training nothing.
 
     Parameters
@@ -709,6 +735,11 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         (`zcgp.predicted.Blend`). It is fitted on the encoding and validation accuracy of every
         labeled architecture of the searched space the objective saw; only for an
         in-distribution objective on a space with an encoding.
+    blend_weight : float or "cv", default BLEND_WEIGHT
+        The predictor's share of the blend, in [0, 1] (0.5: the plain sum of both), or "cv":
+        the weight of `zcgp.predicted.BLEND_WEIGHTS` whose blend ranks the labeled
+        architectures best in cross-validation (`zcgp.predicted.cv_weight`; the formula's
+        values from the table's proxies of those architectures).
     predictor : str, optional
         Instead of `proxy`: a predictor of `zcgp.predictors.PREDICTORS`, fitted on the one-hot
         encoding and accuracy of `labels`, is the objective (`zcgp.predicted.Predicted`): no
@@ -761,6 +792,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         check_predictor(warm_by, f"warm_by '{warm_by}'")
     if blend is not None:
         check_predictor(blend, f"blend '{blend}'")
+    _check_weight(blend_weight)
     space = get_space(space) if isinstance(space, str) else space
     _screening(screen, screen_by, space)            # bad input fails before any network is built
     task = task or next(iter(space.tasks))
@@ -797,7 +829,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         info["warm_start"] = warm
     function = objective.function
     if blend is not None:
-        function, info["blend"] = _blended(function, blend, objective.details, space, task, seed, data_dir)
+        function, info["blend"] = _blended(objective, blend, blend_weight, space, task, seed, data_dir)
     setup = time.perf_counter() - start
     scoring = [0.0]
 

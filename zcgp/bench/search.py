@@ -37,7 +37,8 @@ from zcgp.searching import load_formula, search
 from zcgp.spaces import get_space
 from zcgp.spaces.search import POPULATION, SAMPLE_SIZE, aging_evolution
 
-__all__ = ["ANCHORS", "anchor_rows", "compare_objectives", "drawn_labels", "drawn_rows",
+SEARCH_OPTIONS = ("warm_start", "warm_by", "blend", "blend_weight")   # objective options for zcgp.search
+__all__ = ["SEARCH_OPTIONS", "ANCHORS", "anchor_rows", "compare_objectives", "drawn_labels", "drawn_rows",
            "evolved_objective", "predicted_objective", "predicted_search", "predicted_searches", "record_labels",
            "seconds_per_network", "timed_rows", "timed_searches", "transfer_searches"]
 
@@ -221,8 +222,7 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
                       settings: MeasureSettings | None = None, workers: int = -1, data_dir=None,
                       evolve_options: dict | None = None, progress=None, own: bool = False, pick: str = "combined",
                       label: str | None = None, combine: str | None = None, screen: int | None = None,
-                      screen_by: str | None = None, warm_start: int | None = None,
-                      warm_by: str = "labels", blend: str | None = None) -> list[dict]:
+                      screen_by: str | None = None, search_options: dict | None = None) -> list[dict]:
     """The zero-shot benchmark, as a researcher with a new space runs it.
 
     For each seed, `zcgp.evolve` with the defaults (or `evolve_options`) on every shipped space
@@ -267,12 +267,8 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         The searches' `screen` factor (`timed_searches`).
     screen_by : str, optional
         The searches' `screen_by` (`timed_searches`).
-    warm_start : int, optional
-        The searches' `warm_start` (`zcgp.search`; default: its own).
-    warm_by : str, default "labels"
-        The searches' `warm_by` (`zcgp.search`).
-    blend : str, optional
-        The searches' `blend` (`zcgp.search`).
+    search_options : dict, optional
+        More keywords of every `zcgp.search` (warm_start, warm_by, blend, blend_weight).
 
     Returns
     -------
@@ -298,8 +294,8 @@ def transfer_searches(space, seeds, *, minutes: float, task: str, lookup: bool =
         objective = run if combine is None else combine_run(run, labeled, combine, data_dir).proxy
         evolved = time.perf_counter() - start
         result = search(space, objective, minutes=minutes, seed=seed, task=task, lookup=lookup, settings=settings,
-                        workers=workers, pick=pick, screen=screen, screen_by=screen_by, warm_start=warm_start,
-                        warm_by=warm_by, blend=blend, data_dir=data_dir)
+                        workers=workers, pick=pick, screen=screen, screen_by=screen_by, data_dir=data_dir,
+                        **(search_options or {}))
         record = {**_record(label, seed, _finished(result, label, seed), bench), "evolve_seconds": evolved,
                   "run_formula": run.formula,
                   "evolved_on": others}
@@ -508,8 +504,10 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     combining adaptation of the evolved formula (`adapting.COMBINE_LOSSES`: options key
     "combine", see `transfer_searches`), "warmN", the search's warm start from the N best
     labeled architectures (options key "warm_start"), "warm-PREDICTOR", the warm start's
-    architectures the best predicted by PREDICTOR (`zcgp.search`'s warm_by; key "warm_by"), or
-    "blend-PREDICTOR", the objective blended with PREDICTOR (`zcgp.search`'s blend; key "blend").
+    architectures the best predicted by PREDICTOR (`zcgp.search`'s warm_by; key "warm_by"),
+    "blend-PREDICTOR", the objective blended with PREDICTOR (`zcgp.search`'s blend; key "blend"),
+    or "cv", that blend's weight chosen by cross-validation (`zcgp.search`'s blend_weight; key
+    "blend_weight"; only with a blend).
 
     Parameters
     ----------
@@ -538,6 +536,8 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
     (True, {'warm_by': 'mlp-listmle'}, 'combined')
     >>> evolved_objective("own:blend-ridge")
     (True, {'blend': 'ridge'}, 'combined')
+    >>> evolved_objective("own:blend-ridge:cv")
+    (True, {'blend': 'ridge', 'blend_weight': 'cv'}, 'combined')
     >>> evolved_objective("synflow") is None
     True
     """
@@ -550,15 +550,19 @@ def evolved_objective(name: str) -> tuple[bool, dict, str] | None:
         named = re.fullmatch(r"(warm|blend)-(.+)", option)        # a predictor's option
         key = ("metric" if option in FITNESS_METRICS else "pick" if option in PICKS
                else "combine" if option in COMBINE_LOSSES else "warm_start" if warm
+               else "blend_weight" if option == "cv"
                else {"warm": "warm_by", "blend": "blend"}[named.group(1)] if named else None)
         if key is None or key in chosen:
             raise ZcgpError(f"objective '{name}': '{option}' is not a fitness metric ({', '.join(FITNESS_METRICS)}), "
                             f"a pick ({', '.join(PICKS)}), a combination ({', '.join(COMBINE_LOSSES)}), a warm "
-                            f"start (warmN), its predictor (warm-PREDICTOR) or a blend (blend-PREDICTOR), or "
+                            f"start (warmN), its predictor (warm-PREDICTOR), a blend (blend-PREDICTOR) or its "
+                            f"weight by cross-validation (cv), or "
                             f"repeats one")
         if named:
             check_predictor(named.group(2), f"objective '{name}'")
         chosen[key] = int(warm.group(1)) if warm else named.group(2) if named else option
+    if "blend_weight" in chosen and "blend" not in chosen:
+        raise ZcgpError(f"objective '{name}': 'cv' weighs a blend; give blend-PREDICTOR with it")
     pick = chosen.pop("pick", "combined")
     return kind == "own", chosen, pick
 
