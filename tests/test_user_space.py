@@ -34,3 +34,28 @@ def test_search_runs_on_the_docs_space(tmp_path, monkeypatch, capsys):
     best = space.normalize(result["best_arch"])
     assert all(0 <= c < 6 for c in best)
     assert "not in the table" in capsys.readouterr().out
+
+
+def test_a_predictor_searches_a_user_space_with_an_encoding_from_a_table_of_its_labels(tmp_path, monkeypatch,
+                                                                                         capsys):
+    encoded = _example_source() + """
+
+class EncodedWidthSpace(WidthSpace):
+    def encode(self, arch):
+        return np.eye(6)[list(self.normalize(arch))].ravel()
+"""
+    (tmp_path / "encoded_space.py").write_text(encoded)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    space = get_space("encoded_space:EncodedWidthSpace")
+    archs = list(dict.fromkeys(space.sample(seed) for seed in range(60)))[:30]
+    # trained accuracy: wider and larger-kernel choices are better, stage by stage
+    rows = "\n".join(f'"{space.to_string(a)}",{sum((i + 1) * c for i, c in enumerate(a)):.1f}' for a in archs)
+    (tmp_path / "trained.csv").write_text("arch,accuracy\n" + rows + "\n")
+    out = tmp_path / "out"
+    assert main(["search", "--space", "encoded_space:EncodedWidthSpace", "--predictor", "ridge", "--labels",
+                 str(tmp_path / "trained.csv"), "--evaluations", "150", "--quiet", "--out", str(out)]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert space.normalize(result["best_arch"]) == (5, 5, 5)        # the best of all 216, labeled or not
+    assert (5, 5, 5) not in archs and result["labels"]["space_labels"] == len(archs)
+    assert result["predictor"]["labeled_task"] == str(tmp_path / "trained.csv")
+    assert "fitted on the 30 labeled architectures" in capsys.readouterr().out

@@ -611,8 +611,8 @@ def _table_scores(formula: Proxy | None, task_id: str, labeled: list, space, dat
     if formula is None:
         raise ZcgpError("a cross-validated blend weight needs an evolved formula as the objective")
     (table,) = load_tasks([task_id], data_dir=data_dir)
-    row = {space.key(arch): i for i, arch in enumerate(table.archs)}
-    rows = np.array([row[space.key(arch)] for arch, _ in labeled])
+    row = {space.normalize(arch): i for i, arch in enumerate(table.archs)}     # each cell's own row, not an isomorph's
+    rows = np.array([row[space.normalize(arch)] for arch, _ in labeled])
     return formula.on_task(table, rows)
 
 
