@@ -90,6 +90,30 @@ def _numbers(cells: np.ndarray, path: Path, column: str, first_row: int, allow_m
     return values
 
 
+def _open(path, required: dict) -> tuple[Path, list[str], list[list[str]]]:
+    """A table file's header and rows, refused with one line when its suffix is not supported,
+    it is missing, or it lacks a column of `required` ({role: column name})."""
+    path = Path(path)
+    if path.suffix not in SUFFIXES:
+        raise ZcgpError(f"{path}: unsupported table format '{path.suffix}'; use .csv or .parquet")
+    if not path.is_file():
+        raise ZcgpError(f"table not found: {path}")
+    header, rows = _read_cells(path)
+    for role, name in required.items():
+        if name not in header:
+            raise ZcgpError(f"{path}: row 1: missing column '{name}' ({role}); columns: {', '.join(header)}")
+    return path, header, rows
+
+
+def _check_rows(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    """One line for a table without data rows or with a row of the wrong length."""
+    if not rows:
+        raise ZcgpError(f"{path}: row 2: no data rows")
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ZcgpError(f"{path}: row {i + 2}: {len(row)} values, the header has {len(header)}")
+
+
 def read_table(path, columns: dict | None = None) -> list[Task]:
     """Tasks of one long table (.csv, or .parquet with pandas and pyarrow installed).
 
@@ -126,27 +150,15 @@ def read_table(path, columns: dict | None = None) -> list[Task]:
     >>> [(t.id, t.n, t.proxies) for t in tasks]
     [('mine/t1', 10, ('nwot',))]
     """
-    path = Path(path)
-    if path.suffix not in SUFFIXES:
-        raise ZcgpError(f"{path}: unsupported table format '{path.suffix}'; use .csv or .parquet")
-    if not path.is_file():
-        raise ZcgpError(f"table not found: {path}")
     names = table_columns(columns)
-    header, rows = _read_cells(path)
-    for role in ("task", "arch", "accuracy"):
-        if names[role] not in header:
-            raise ZcgpError(f"{path}: row 1: missing column '{names[role]}' ({role}); columns: {', '.join(header)}")
+    path, header, rows = _open(path, names)
     if len(set(header)) != len(header):
         dup = next(c for c in header if header.count(c) > 1)
         raise ZcgpError(f"{path}: row 1: duplicate column '{dup}'")
     proxies = [c for c in header if c not in (names["task"], names["arch"], names["accuracy"])]
     if not proxies:
         raise ZcgpError(f"{path}: row 1: no proxy columns besides {', '.join(names.values())}")
-    if not rows:
-        raise ZcgpError(f"{path}: row 2: no data rows")
-    for i, row in enumerate(rows):
-        if len(row) != len(header):
-            raise ZcgpError(f"{path}: row {i + 2}: {len(row)} values, the header has {len(header)}")
+    _check_rows(path, header, rows)
     cells = np.array(rows, dtype=object).reshape(len(rows), len(header))
     col = {c: j for j, c in enumerate(header)}
     task_ids = [str(v).strip() for v in cells[:, col[names["task"]]]]
@@ -244,22 +256,12 @@ def read_candidates(path, arch: str = "arch") -> Candidates:
         One line naming the file and the row: a missing file or arch column, a duplicate column or
         architecture, a row of the wrong length, no data row.
     """
-    path = Path(path)
-    if path.suffix not in SUFFIXES:
-        raise ZcgpError(f"{path}: unsupported table format '{path.suffix}'; use .csv or .parquet")
-    if not path.is_file():
-        raise ZcgpError(f"table not found: {path}")
-    header, rows = _read_cells(path)
-    if arch not in header:
-        raise ZcgpError(f"{path}: row 1: missing column '{arch}' (arch); columns: {', '.join(header)}")
+    path, header, rows = _open(path, {"arch": arch})
     if len(set(header)) != len(header):
         raise ZcgpError(f"{path}: row 1: duplicate column '{next(c for c in header if header.count(c) > 1)}'")
-    if not rows:
-        raise ZcgpError(f"{path}: row 2: no data rows")
+    _check_rows(path, header, rows)
     seen: dict[str, int] = {}
     for i, row in enumerate(rows):
-        if len(row) != len(header):
-            raise ZcgpError(f"{path}: row {i + 2}: {len(row)} values, the header has {len(header)}")
         name = row[header.index(arch)].strip()
         if not name:
             raise ZcgpError(f"{path}: row {i + 2}: empty arch value")
@@ -295,21 +297,9 @@ def read_labels(path, task: str | None = None, columns: dict | None = None) -> t
         length, a duplicate architecture, a non-numeric or missing accuracy, several tasks and
         none of them `task`, no data row.
     """
-    path = Path(path)
-    if path.suffix not in SUFFIXES:
-        raise ZcgpError(f"{path}: unsupported table format '{path.suffix}'; use .csv or .parquet")
-    if not path.is_file():
-        raise ZcgpError(f"table not found: {path}")
     names = table_columns(columns)
-    header, rows = _read_cells(path)
-    for role in ("arch", "accuracy"):
-        if names[role] not in header:
-            raise ZcgpError(f"{path}: row 1: missing column '{names[role]}' ({role}); columns: {', '.join(header)}")
-    if not rows:
-        raise ZcgpError(f"{path}: row 2: no data rows")
-    for i, row in enumerate(rows):
-        if len(row) != len(header):
-            raise ZcgpError(f"{path}: row {i + 2}: {len(row)} values, the header has {len(header)}")
+    path, header, rows = _open(path, {role: names[role] for role in ("arch", "accuracy")})
+    _check_rows(path, header, rows)
     index = list(range(len(rows)))
     if names["task"] in header:
         tasks = [row[header.index(names["task"])].strip() for row in rows]

@@ -529,10 +529,7 @@ def _parents(count: int | None, by: str, details: dict, space, searched, task: s
                         "on and that the shipped tables hold; this objective has none")
     task_id, labeled = found
     if by == "labels":
-        best = labeled[:int(count)]
-        return [arch for arch, _ in best], {"networks": len(best), "labeled_task": task_id, "by": by,
-                                            "archs": [space.to_string(a) for a, _ in best],
-                                            "val_accuracy": [accuracy for _, accuracy in best]}
+        return _best_labels(labeled, count, task_id, space)
     began = time.perf_counter()
     _, top = predicted_top(space, labeled, by, seed=seed, count=int(count), searched=searched)
     return [arch for arch, _ in top], {"networks": len(top), "labeled_task": task_id, "by": by,
@@ -545,10 +542,13 @@ def _labeled_parents(labeled, count, space) -> tuple[list, dict | None]:
     """The warm start of a predictor's search: the `count` best of its labeled architectures."""
     if int(count) != count or count < 0:
         raise ZcgpError(f"warm start must be a whole number >= 0, got {count}")
-    best = labeled.rows[:int(count)]
-    if not best:
-        return [], None
-    return [arch for arch, _ in best], {"networks": len(best), "labeled_task": labeled.source, "by": "labels",
+    return _best_labels(labeled.rows, count, labeled.source, space) if count and labeled.rows else ([], None)
+
+
+def _best_labels(labeled: list, count, labeled_task: str, space) -> tuple[list, dict]:
+    """The `count` first of `labeled` (best first) as a warm start, and its record."""
+    best = labeled[:int(count)]
+    return [arch for arch, _ in best], {"networks": len(best), "labeled_task": labeled_task, "by": "labels",
                                         "archs": [space.to_string(a) for a, _ in best],
                                         "val_accuracy": [accuracy for _, accuracy in best]}
 
