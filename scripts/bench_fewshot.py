@@ -7,14 +7,19 @@ the suite proxy as it is, the best hand-crafted proxy on the k labels, `zcgp.ada
 method, and each predictor of `zcgp.predictors` (ridge, LightGBM, a torch MLP with the MSE,
 pairwise, ListMLE and top-weighted losses) on the proxies' ranks, with (+formula) and without
 the suite proxy as an input, and with an architecture encoding (+onehot, +gae: a graph
-autoencoder learned without labels). --transfers adds zero-shot rows: the suite proxy adapted
-on every labeled architecture of the other spaces, none of the held-out one (k unused).
+autoencoder learned without labels), or the one-hot encoding alone (:onehot, no proxy: what
+zcgp search --predictor and --blend fit). --blends METHOD+PREDICTOR adds the adapted proxy and
+a predictor of the run blended with equal weights, as zcgp search --blend scores a network.
+--transfers adds zero-shot rows: the suite proxy adapted on every labeled architecture of the
+other spaces, none of the held-out one (k unused).
 k = all labels every architecture but a random 20 %.
 Prints mean +/- std over draws of the mean over spaces per k, the per-space table at
 --focus-k, and on NB201 the per-dataset Spearman at k = 100 beside the published XGBoost
 figure (NAS-Bench-Suite-Zero: ZC proxies as features, 100 training architectures).
 --search adds a search: NB201 with the suite proxy adapted on k = --search-k NB201 labels
-(draw = seed), --minutes per search, beside "labels alone" (the best of those k).
+(draw = seed), --minutes per search, beside "labels alone" (the best of those k);
+--search-blend PREDICTOR blends its objective with PREDICTOR of the encoding fitted on the
+same k labels (zcgp search --blend).
 --base combined starts every row and the search from the combined suite proxy
 (suite-combined-without-SPACE) instead of the evolved one.
 
@@ -23,6 +28,8 @@ Writes to --out DIR: fewshot.json (every record), fewshot.csv, fewshot.png (curv
 examples:
   zcgp bench fewshot --draws 5 --out runs/fewshot
   zcgp bench fewshot --spaces nb201 --ks 20,100 --search --minutes 3 --out runs/fewshot201
+  zcgp bench fewshot --ks 20,50 --predictors mlp-pairwise --features :onehot --adapts combine \
+      --blends combine+mlp-pairwise:onehot --out runs/fewshot-blend
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from zcgp.adapting import ADAPT_METHODS, adapt
-from zcgp.bench.fewshot import FEATURES, KS, fewshot, method_names, summarize_fewshot
+from zcgp.bench.fewshot import ENCODING_ALONE, FEATURES, KS, fewshot, method_names, parse_blend, summarize_fewshot
 from zcgp.bench.search import drawn_rows, timed_rows
 from zcgp.errors import ZcgpError
 from zcgp.fitness.sources import load_tasks
@@ -70,7 +77,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--draws", type=int, default=5, help="random draws per k (default: 5)")
     parser.add_argument("--predictors", help=f"comma list of {', '.join(PREDICTORS)} (default: all)")
     parser.add_argument("--features", help="predictor inputs besides the proxies: comma list of "
-                                           f"{', '.join(f or 'none' for f in FEATURES)} (default: all)")
+                                           f"{', '.join(f or 'none' for f in FEATURES)} (default: all "
+                                           f"of these), or {ENCODING_ALONE}: the one-hot encoding alone, no proxy")
     parser.add_argument("--adapts", help=f"zcgp.adapt methods, comma list of {', '.join(ADAPT_METHODS)} "
                                          "(default: all)")
     parser.add_argument("--base", choices=tuple(BASES), default="evolved",
@@ -83,11 +91,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--adapt-proxies", metavar="P,...",
                         help="the hand-crafted proxies an adaptation may add to the formula's own terminals "
                              "(default: every proxy of the task; a cheap set buys the search more networks)")
+    parser.add_argument("--blends", metavar="METHOD+PREDICTOR,...",
+                        help="an adaptation of --adapts and a predictor of the run (PREDICTOR with its features, "
+                             "e.g. combine+mlp-pairwise:onehot) blended with equal weights, each standardized on "
+                             "the architectures scored (default: none)")
     parser.add_argument("--focus-k", default="20", help="k of the per-space table (default: 20)")
     parser.add_argument("--search", action="store_true", help="also the NB201 search with an adapted proxy")
     parser.add_argument("--search-k", type=int, default=20, help="labels of the adapted proxy (default: 20)")
     parser.add_argument("--method", choices=ADAPT_METHODS, default="combine",
                         help="adaptation of the search (default: combine)")
+    parser.add_argument("--search-blend", metavar="PREDICTOR", choices=tuple(PREDICTORS),
+                        help="blend the search's objective with PREDICTOR of the one-hot encoding fitted on the "
+                             "same k labels (zcgp search --blend; default: none)")
     parser.add_argument("--minutes", type=float, default=3.0, help="search wall time (default: 3)")
     parser.add_argument("--warm-start", type=int, default=None, metavar="N",
                         help="the search's warm start from the N best of the k labels (zcgp search --warm-start; "
@@ -155,7 +170,7 @@ def _plot(records: list[dict], path: Path) -> bool:
     table = summarize_fewshot(records, "kendall")["mean"]
     ks = [k for k in table if k != "all"]
     methods = list(dict.fromkeys(r["method"] for r in records))
-    best_predictor = max((m for m in methods if m.split("+")[0] in PREDICTORS),
+    best_predictor = max((m for m in methods if m.split("+")[0].split(":")[0] in PREDICTORS),
                          key=lambda m: np.nanmean([table[k].get(m, (np.nan,))[0] for k in ks]), default=None)
     shown = [m for m in methods if m in ("proxy", "best proxy (k)") or m.startswith(("adapt:", "transfer:"))] + \
         ([best_predictor] if best_predictor else [])
@@ -187,10 +202,12 @@ def _search(args, records_out: list) -> None:
         adapted = adapt(BASES[args.base]("nb201"), [task.subset(labeled)], method=args.method, seed=seed,
                         proxies=_adapt_proxies(args))
         result = search("nb201", adapted.proxy, minutes=args.minutes, seed=seed, settings=measure_settings(args, seed),
-                        workers=args.workers, pick="best", warm_start=args.warm_start, screen=args.screen)
+                        workers=args.workers, pick="best", warm_start=args.warm_start, screen=args.screen,
+                        blend=args.search_blend)
         over = "" if args.adapt_proxies is None else f", over {args.adapt_proxies}"
         told = ("" if args.warm_start is None else f", warm start {args.warm_start}") + \
-            ("" if args.screen is None else f", screen {args.screen}")
+            ("" if args.screen is None else f", screen {args.screen}") + \
+            ("" if args.search_blend is None else f", blended with {args.search_blend}")
         record = {"objective": f"adapted ({args.method}, k={args.search_k}{over}{told})", "seed": seed,
                   "best_arch": result.best_string, "evaluations": result.evaluations,
                   "seconds": result.info["seconds"]["total"], "benchmark": result.benchmark, "info": result.info,
@@ -230,13 +247,19 @@ def run(args: argparse.Namespace) -> int:
     ks = _list(args.ks, KS, "k") if args.ks is None or "all" in args.ks else \
         [int(k) for k in args.ks.split(",") if k.strip()]
     predictors = _list(args.predictors, tuple(PREDICTORS), "predictor")
-    features = [f if f != "none" else "" for f in _list(args.features, [f or "none" for f in FEATURES], "feature")]
+    features = [f if f != "none" else "" for f in
+                _list(args.features, [f or "none" for f in FEATURES] + [ENCODING_ALONE], "feature")]
+    if args.features is None:
+        features.remove(ENCODING_ALONE)
     adapts = _list(args.adapts, ADAPT_METHODS, "adaptation")
     transfers = [] if args.transfers is None else _list(args.transfers, ADAPT_METHODS, "adaptation")
+    blends = [b.strip() for b in (args.blends or "").split(",") if b.strip()]
+    for blend in blends:
+        parse_blend(blend, predictors, features, adapts)
     with claim_dir(args.out, FILES, args.overwrite):
         out = Path(args.out)
 
-        methods = method_names(predictors, features, adapts, transfers)
+        methods = method_names(predictors, features, adapts, transfers, blends)
 
         def progress(task, records):           # the finished tasks are on disk at once
             atomic_write_json(out / "fewshot.json", {"config": vars(args), "methods": methods, "records": records,
@@ -245,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {task} done ({len(records)} records)", flush=True)
 
         records = fewshot(spaces, ks, args.draws, predictors=predictors, features=features, adapts=adapts,
-                          transfers=transfers, adapt_proxies=_adapt_proxies(args), n_jobs=args.n_jobs,
+                          transfers=transfers, blends=blends, adapt_proxies=_adapt_proxies(args), n_jobs=args.n_jobs,
                           progress=progress, proxies={s: BASES[args.base](s) for s in spaces})
         print_tables(records, args.focus_k)
         searches: list = []

@@ -140,3 +140,34 @@ def test_base_combined_starts_every_row_from_the_combined_suite_proxy(tmp_path):
     assert row["kendall"] == pytest.approx(kendalltau(values, task.target)[0], abs=1e-9)
     assert row["kendall"] == pytest.approx(read_shipped("suite-combined-without-nb101")["scores"]["held_out"]["nb101"]
                                            ["kendall"], abs=1e-9)
+
+
+def test_a_blend_row_is_the_adapted_proxy_and_the_encodings_predictor_standardized_and_summed():
+    import zcgp
+    from zcgp.predictors import fit_predictor
+    from zcgp.spaces import get_space
+    from zcgp.spaces.encoding import one_hot
+
+    got = fewshot(("nb101",), ks=(20,), draws=1, predictors=("ridge",), features=(":onehot",), adapts=("combine",),
+                  blends=("combine+ridge:onehot",), n_jobs=1)
+    task = load_tasks("nb101")[0]
+    labeled, rest = _draw(task, 20, 0)
+    adapted = zcgp.adapt("suite-without-nb101", [task.subset(labeled)], method="combine", seed=0).proxy.on_task(task,
+                                                                                                                rest)
+    encoding = one_hot(get_space("nb101"), task.archs)
+    predicted = fit_predictor("ridge", encoding[labeled], task.target[labeled], seed=0).predict(encoding[rest])
+    z = [(v - v.mean()) / v.std() for v in (adapted, predicted)]
+    row = {r["method"]: r["kendall"] for r in got}
+    assert row["ridge:onehot"] == pytest.approx(kendalltau(predicted, task.target[rest])[0], abs=1e-9)
+    assert row["adapt:combine+ridge:onehot"] == pytest.approx(kendalltau(z[0] + z[1], task.target[rest])[0], abs=1e-9)
+    assert row["adapt:combine+ridge:onehot"] not in (row["adapt:combine"], row["ridge:onehot"])
+    with pytest.raises(zcgp.ZcgpError, match="blend 'combine\\+ridge' needs an adaptation"):
+        fewshot(("nb101",), ks=(20,), draws=1, predictors=("ridge",), features=(":onehot",), adapts=("combine",),
+                blends=("combine+ridge",))
+
+
+def test_cli_rejects_a_blend_of_methods_it_does_not_run(tmp_path, capsys):
+    assert main(["bench", "fewshot", "--spaces", "nb101", "--ks", "10", "--predictors", "ridge", "--features", "none",
+                 "--adapts", "combine", "--blends", "select+ridge", "--out", str(tmp_path / "fs")]) == 2
+    assert "blend 'select+ridge' needs an adaptation of the run (combine)" in capsys.readouterr().err
+    assert not (tmp_path / "fs").exists()

@@ -36,8 +36,8 @@ BLEND_WEIGHTS = (0.5, 0.25, 0.75, 0.0, 1.0)    # what "cv" tries; a tie goes to 
 BLEND_FOLDS = 5
 
 __all__ = ["BLEND_FOLDS", "BLEND_WEIGHT", "BLEND_WEIGHTS", "PREDICTED_EVALUATIONS", "PREDICTED_START", "TRAIN_SPLIT",
-           "Blend", "Labeled", "Predicted", "check_predictor", "cv_weight", "fit_on_encoding", "predicted_top",
-           "read_labeled"]
+           "Blend", "Labeled", "Predicted", "blend_scores", "check_predictor", "cv_weight", "fit_on_encoding",
+           "predicted_top", "read_labeled"]
 
 
 @dataclass(frozen=True)
@@ -329,9 +329,34 @@ class Blend:
         predicted = self.predicted(archs)
         if self.moments is None:
             self.moments = [_moments(scores), _moments(predicted)]
-        (mean, std), (p_mean, p_std) = self.moments
-        mixed = 2 * ((1 - self.weight) * (scores - mean) / std + self.weight * (predicted - p_mean) / p_std)
-        return np.where(np.isfinite(scores), mixed, -np.inf)
+        return blend_scores(scores, predicted, self.weight, self.moments)
+
+
+def blend_scores(scores, predicted, weight: float = BLEND_WEIGHT, moments=None) -> np.ndarray:
+    """2 ((1 - weight) z(scores) + weight z(predicted)); -inf where `scores` is not finite.
+
+    Parameters
+    ----------
+    scores, predicted : array of float
+        An objective's and a predictor's values of the same architectures.
+    weight : float, default BLEND_WEIGHT
+        The predictor's share, in [0, 1].
+    moments : list of two (mean, std), optional
+        Standardize by these (a search's reference); default: those of the finite values given.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> blend_scores([1.0, 2.0, 3.0], [30.0, 10.0, 20.0]).round(3).tolist()
+    [0.0, -1.225, 1.225]
+    """
+    scores, predicted = np.asarray(scores, dtype=float), np.asarray(predicted, dtype=float)
+    (mean, std), (p_mean, p_std) = moments or (_moments(scores), _moments(predicted))
+    mixed = 2 * ((1 - weight) * (scores - mean) / std + weight * (predicted - p_mean) / p_std)
+    return np.where(np.isfinite(scores), mixed, -np.inf)
 
 
 def _moments(values: np.ndarray) -> tuple[float, float]:

@@ -9,6 +9,11 @@ fitted on them alone and scored on all the other architectures of the task:
   * `PREDICTOR[+formula][+onehot|+gae]`: a predictor of `zcgp.predictors` on the proxies'
     ranks, with the suite proxy's value as an extra input, and/or an architecture encoding
     (one-hot, or a graph-autoencoder embedding learned without labels);
+  * `PREDICTOR:onehot` (feature ENCODING_ALONE): the predictor of the one-hot encoding alone,
+    no proxy (what `zcgp search --predictor` and `--blend` fit);
+  * "adapt:METHOD+PREDICTOR..." (with `blends`): the adapted proxy and a predictor, both fitted
+    on the same k labels, blended with equal weights (`zcgp.predicted.blend_scores`, each
+    standardized on the architectures scored), as `zcgp search --blend` scores a network;
   * "best proxy (k)": the hand-crafted proxy with the best Kendall on the k labels;
   * "transfer:METHOD" (with `transfers`): `zcgp.adapt` of the suite proxy on every labeled
     architecture of the four other spaces, none of the held-out one (zero-shot: the k labels
@@ -31,19 +36,22 @@ from zcgp.fitness.families import score as family_score
 from zcgp.fitness.rank import RankTarget
 from zcgp.fitness.sources import load_tasks
 from zcgp.nas.shipped import SUITE_SPACES, evolved_for
+from zcgp.predicted import blend_scores
 from zcgp.predictors import FEATURES, PREDICTORS, feature_matrix, fit_embedder, fit_predictor, parse_features
 from zcgp.proxy import Proxy
 from zcgp.spaces import get_space
 from zcgp.spaces.encoding import one_hot
 
 KS = (0, 10, 20, 50, 100, "all")
+ENCODING_ALONE = ":onehot"          # a feature: the one-hot encoding, no proxy
 CEILING_TEST = 0.2                  # k = "all": every architecture but this share is labeled
 METRICS = ("kendall", "spearman", "top10")
 
-__all__ = ["FEATURES", "KS", "fewshot", "method_names", "summarize_fewshot"]
+__all__ = ["ENCODING_ALONE", "FEATURES", "KS", "fewshot", "method_names", "parse_blend", "summarize_fewshot"]
 
 
-def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_METHODS, transfers=()) -> list[str]:
+def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_METHODS, transfers=(),
+                 blends=()) -> list[str]:
     """Every method of the benchmark, in table order.
 
     Parameters
@@ -56,13 +64,47 @@ def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_M
         `zcgp.adapt` methods.
     transfers : sequence of str
         `zcgp.adapt` methods fitted on the other spaces' labels.
+    blends : sequence of str
+        "METHOD+PREDICTOR...": an adaptation and a predictor method blended (`parse_blend`).
 
     Returns
     -------
     list of str
     """
     return ["proxy", *(f"transfer:{a}" for a in transfers), "best proxy (k)", *(f"adapt:{a}" for a in adapts),
-            *(f"{p}{f}" for p in predictors for f in features)]
+            *(f"adapt:{b}" for b in blends), *(f"{p}{f}" for p in predictors for f in features)]
+
+
+def parse_blend(blend: str, predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_METHODS) -> tuple[str, str]:
+    """(the adaptation, the predictor method) of a blend "METHOD+PREDICTOR[FEATURES]".
+
+    Parameters
+    ----------
+    blend : str
+        E.g. "combine+mlp-pairwise:onehot".
+    predictors, features, adapts : sequence of str
+        The methods of the run: both parts must be among them.
+
+    Returns
+    -------
+    tuple of (str, str)
+
+    Raises
+    ------
+    ZcgpError
+        A part not among the run's methods.
+
+    Examples
+    --------
+    >>> parse_blend("combine+mlp-pairwise:onehot", features=("", ":onehot"))
+    ('combine', 'mlp-pairwise:onehot')
+    """
+    method, _, predictor = blend.partition("+")
+    known = [f"{p}{f}" for p in predictors for f in features]
+    if method not in adapts or predictor not in known:
+        raise ZcgpError(f"blend '{blend}' needs an adaptation of the run ({', '.join(adapts) or 'none'}) and, after "
+                        f"'+', a predictor of the run ({', '.join(known) or 'none'})")
+    return method, predictor
 
 
 def _draw(task, k, draw: int) -> tuple[np.ndarray, np.ndarray]:
@@ -81,8 +123,8 @@ def _scores(target: np.ndarray, values: np.ndarray) -> dict:
 
 
 def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PREDICTORS), features=FEATURES,
-            adapts=ADAPT_METHODS, transfers=(), proxies: dict | None = None, adapt_proxies=None, data_dir=None,
-            seed: int = 0, n_jobs: int = -1, progress=None) -> list[dict]:
+            adapts=ADAPT_METHODS, transfers=(), blends=(), proxies: dict | None = None, adapt_proxies=None,
+            data_dir=None, seed: int = 0, n_jobs: int = -1, progress=None) -> list[dict]:
     """The records of the few-shot benchmark (see the module docstring).
 
     Parameters
@@ -94,7 +136,10 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
     draws : int
         Random draws per (task, k).
     predictors, features, adapts : sequence of str
-        The methods compared.
+        The methods compared; a feature is one of FEATURES or ENCODING_ALONE.
+    blends : sequence of str
+        "METHOD+PREDICTOR[FEATURES]": an adaptation of `adapts` and a predictor method of
+        `predictors` x `features`, blended with equal weights (`parse_blend`).
     transfers : sequence of str
         `zcgp.adapt` methods fitted, for each held-out space, on every labeled architecture of
         the other suite spaces (zero-shot for the held-out space; over `adapt_proxies`).
@@ -127,6 +172,10 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
     unknown = [a for a in (*adapts, *transfers) if a not in ADAPT_METHODS]
     if unknown:
         raise ZcgpError(f"unknown adaptation '{unknown[0]}'; known: {', '.join(ADAPT_METHODS)}")
+    for extra in features:
+        if extra != ENCODING_ALONE:
+            parse_features(extra)
+    blends = {f"adapt:{b}": parse_blend(b, predictors, features, adapts) for b in blends}
     suite = {s: load_tasks(s, data_dir=data_dir) for s in SUITE_SPACES} if transfers else {}
     jobs = []
     for space_name in spaces:
@@ -141,7 +190,7 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
             if embedder is not None:
                 encodings["gae"] = embedder.embed(task.archs)
             jobs.append(delayed(_task_records)(space_name, task, proxy, encodings, ks, draws, predictors, features,
-                                               adapts, adapt_proxies, fixed))
+                                               adapts, adapt_proxies, fixed, blends))
     records = []
     for task_records in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
         records += task_records
@@ -151,9 +200,10 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
 
 
 def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, features, adapts,
-                  adapt_proxies=None, fixed=None) -> list[dict]:
+                  adapt_proxies=None, fixed=None, blends=None) -> list[dict]:
     """The records of one task: every k, draw and method (torch fits run on one thread each,
-    `zcgp.predictors` sees to it); `fixed`: name -> a proxy that reads none of the task's labels."""
+    `zcgp.predictors` sees to it); `fixed`: name -> a proxy that reads none of the task's labels;
+    `blends`: name -> (adaptation, predictor method)."""
     formula_all = proxy.on_task(task)
     records = []
     for k in ks:
@@ -165,25 +215,30 @@ def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, fea
                        for name, p in {"proxy": proxy, **(fixed or {})}.items()}
             if labeled.size >= 2:
                 results.update(_fitted(task, proxy, encodings, formula_all, labeled, rest, draw,
-                                       predictors, features, adapts, adapt_proxies))
+                                       predictors, features, adapts, adapt_proxies, blends))
             records += [{**row, "method": method, **values} for method, values in results.items()]
     return records
 
 
 def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors, features, adapts,
-            adapt_proxies=None) -> dict:
-    """Every method fitted on the `labeled` rows of `task`, scored on the `rest`."""
+            adapt_proxies=None, blends=None) -> dict:
+    """Every method fitted on the `labeled` rows of `task`, scored on the `rest` (blends of two
+    of them, `blends`: name -> (adaptation, predictor method), by their values there)."""
     names, target, labels = list(task.proxies), task.target[rest], task.subset(labeled)
     taus = RankTarget(labels.target).kendall(np.nan_to_num(labels.values.T, nan=-np.inf))
     best = task.column(names[int(np.argmax(taus))])[rest]
     best = np.where(np.isfinite(best), best, np.nanmin(best[np.isfinite(best)], initial=0.0) - 1.0)   # failed: last
     results = {"best proxy (k)": _scores(target, best)}
     allowed = None if adapt_proxies is None else [p for p in adapt_proxies if p in task.proxies]
+    values = {}
     for method in adapts:
         adapted = adapt(proxy, [labels], method=method, seed=draw, proxies=allowed).proxy
-        results[f"adapt:{method}"] = _scores(target, adapted.on_task(task, rest))
+        values[method] = adapted.on_task(task, rest)
+        results[f"adapt:{method}"] = _scores(target, values[method])
 
     def features_of(rows, extra: str):
+        if extra == ENCODING_ALONE:
+            return feature_matrix(task, rows, proxies=(), encoding=encodings["onehot"][rows])
         formula, enc = parse_features(extra)
         return feature_matrix(task, rows, proxies=names, formula_scores=formula_all[rows] if formula else None,
                               encoding=encodings[enc][rows] if enc else None)
@@ -191,7 +246,10 @@ def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors
     for predictor in predictors:
         for extra in features:
             fitted = fit_predictor(predictor, features_of(labeled, extra), task.target[labeled], seed=draw)
-            results[f"{predictor}{extra}"] = _scores(target, fitted.predict(features_of(rest, extra)))
+            values[f"{predictor}{extra}"] = fitted.predict(features_of(rest, extra))
+            results[f"{predictor}{extra}"] = _scores(target, values[f"{predictor}{extra}"])
+    for name, (method, predicted) in (blends or {}).items():
+        results[name] = _scores(target, blend_scores(values[method], values[predicted]))
     return results
 
 
