@@ -58,9 +58,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                            "is the objective: no network built; the search starts from the 10 best labels "
                            f"(--warm-start) and scores {PREDICTED_EVALUATIONS} architectures unless given a budget")
     parser.add_argument("--labels", metavar="TABLE",
-                        help="with --predictor: a .csv / .parquet table of your labeled architectures (arch and "
-                             "accuracy columns; a task column picks SPACE/DATASET's rows), or 'train-split': the "
-                             "shipped task's train split under --seed, the labels `zcgp evolve --seed` sees")
+                        help="with --predictor or --blend: a .csv / .parquet table of your labeled architectures "
+                             "(arch and accuracy columns; a task column picks SPACE/DATASET's rows), or "
+                             "'train-split': the shipped task's train split under --seed, the labels `zcgp evolve "
+                             "--seed` sees")
     parser.add_argument("--space", default="nb201",
                         help="nb101, nb201 (default), nb301, tnb101_micro, tnb101_macro or package.module:Class")
     parser.add_argument("--dataset", default=None, help="task of the space (default: its first, e.g. cifar10)")
@@ -102,9 +103,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "fitted on the encoding and validation accuracy of all those labeled architectures "
                              "and searched with alone, no network built (seconds of the budget)")
     parser.add_argument("--blend", default=None, metavar="PREDICTOR",
-                        help="with an objective evolved on labels of this space: add to its score the prediction "
-                             "of PREDICTOR (" + ", ".join(PREDICTORS) + ") of the one-hot encoding, fitted on all "
-                             "those labeled architectures; both standardized on the reference (default: none)")
+                        help="add to the objective's score the prediction of PREDICTOR (" + ", ".join(PREDICTORS) +
+                             ") of the one-hot encoding, fitted on --labels, or without them on every labeled "
+                             "architecture of this space the objective was evolved or adapted on; both "
+                             "standardized on the reference (default: none)")
     parser.add_argument("--blend-weight", default=str(BLEND_WEIGHT), metavar="W",
                         help=f"with --blend: the predictor's share of the blend, in [0, 1] (default: {BLEND_WEIGHT}, "
                              "the plain sum), or 'cv': the one of " + ", ".join(map(str, BLEND_WEIGHTS)) +
@@ -132,8 +134,9 @@ def run(args: argparse.Namespace) -> int:
         check_predictor(args.predictor, f"--predictor {args.predictor}")
         if args.labels is None:
             raise ZcgpError("--predictor needs --labels: a table with arch and accuracy columns, or train-split")
-    elif args.labels is not None:
-        raise ZcgpError("--labels are what a --predictor is fitted on: give --predictor NAME with them")
+    elif args.labels is not None and args.blend is None:
+        raise ZcgpError("--labels are what a --predictor or a --blend is fitted on: give --predictor NAME or "
+                        "--blend NAME with them")
     elif args.minutes is None and args.evaluations is None:
         raise ZcgpError("give a budget: --minutes and/or --evaluations")
     check_pick(args.pick)

@@ -50,6 +50,7 @@ from zcgp.predicted import (
     PREDICTED_EVALUATIONS,
     PREDICTED_START,
     Blend,
+    Labeled,
     Predicted,
     check_predictor,
     cv_weight,
@@ -585,15 +586,20 @@ def _labeled(details: dict, space, task: str, data_dir) -> tuple[str, list] | No
     return labeled_best(space, task, provenance.get("labels"), *_split_of(provenance), None, data_dir)
 
 
-def _blended(objective: _Objective, predictor: str, weight, space, task: str, seed: int, data_dir) -> tuple:
+def _blended(objective: _Objective, predictor: str, weight, space, task: str, seed: int, data_dir,
+             given: Labeled | None = None) -> tuple:
     """The objective blended with `predictor` (`zcgp.predicted.Blend`), fitted on the encoding and
-    validation accuracy of every labeled architecture of the space the objective saw, seeded
-    `seed`, with the predictor's share `weight` (a float, or "cv": `zcgp.predicted.cv_weight` on
-    the objective's formula over those architectures' table proxies); and what to record of it."""
-    found = _labeled(objective.details, space, task, data_dir)
+    accuracy of `given` labels, else of every labeled architecture of the space the objective
+    saw, seeded `seed`, with the predictor's share `weight` (a float, or "cv":
+    `zcgp.predicted.cv_weight` on the objective's formula over those architectures' table
+    proxies); and what to record of it."""
+    found = _labeled(objective.details, space, task, data_dir) if given is None else (given.source, given.rows)
     if found is None:
-        raise ZcgpError(f"blend needs labeled architectures of {space.name} that the objective was evolved on "
-                        "and that the shipped tables hold; this objective has none")
+        raise ZcgpError(f"blend needs labeled architectures of {space.name}: give labels (a table of yours, or "
+                        "train-split), or an objective evolved on the shipped tables' labels of the space")
+    if weight == "cv" and given is not None and given.split is None:
+        raise ZcgpError("a cross-validated blend weight reads the labeled architectures' proxies from the shipped "
+                        "tables: give labels train-split, or a weight")
     task_id, labeled = found
     began = time.perf_counter()
     record = {"predictor": predictor, "labeled_task": task_id, "labels": len(labeled)}
@@ -604,6 +610,18 @@ def _blended(objective: _Objective, predictor: str, weight, space, task: str, se
     fitted = fit_on_encoding(space, labeled, predictor, seed=seed)
     blend = Blend(objective.function, fitted, space, float(weight))
     return blend, {**record, "weight": blend.weight, "seconds": time.perf_counter() - began}
+
+
+def _with_labels(labels: dict, details: dict, given: Labeled, space) -> dict:
+    """The search's label accounting with the blend's `given` labels added: the architectures the
+    objective lists of this space (an adapted proxy) are counted once, others are added."""
+    listed = (details.get("provenance", {}).get("labels") or {}).get("archs", {})
+    seen = {space.to_string(space.normalize(a)) for t, archs in listed.items() if t.split("/", 1)[0] == space.name
+            for a in archs}
+    new = sum(space.to_string(arch) not in seen for arch, _ in given.rows)
+    count = (labels["space_labels"] or 0) + new
+    return {**labels, "tasks": sorted({*(labels["tasks"] or []), given.source}), "space_labels": count,
+            "in_distribution": count > 0, "blend_labels": len(given.rows)}
 
 
 def _table_scores(formula: Proxy | None, task_id: str, labeled: list, space, data_dir) -> np.ndarray:
@@ -732,14 +750,15 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
     blend : str, optional
         A predictor of `zcgp.predictors.PREDICTORS` whose prediction joins the objective's
         score: both standardized on the reference (the first batch scored) and added
-        (`zcgp.predicted.Blend`). It is fitted on the encoding and validation accuracy of every
-        labeled architecture of the searched space the objective saw; only for an
-        in-distribution objective on a space with an encoding.
+        (`zcgp.predicted.Blend`). It is fitted on the encoding and accuracy of `labels` when
+        given (then any objective: the labels count as seen by the search), else of every
+        labeled architecture of the searched space the objective saw (an in-distribution
+        objective on the shipped tables); the space needs an encoding.
     blend_weight : float or "cv", default BLEND_WEIGHT
         The predictor's share of the blend, in [0, 1] (0.5: the plain sum of both), or "cv":
         the weight of `zcgp.predicted.BLEND_WEIGHTS` whose blend ranks the labeled
         architectures best in cross-validation (`zcgp.predicted.cv_weight`; the formula's
-        values from the table's proxies of those architectures).
+        values from the table's proxies of those architectures; not with a table of yours).
     predictor : str, optional
         Instead of `proxy`: a predictor of `zcgp.predictors.PREDICTORS`, fitted on the one-hot
         encoding and accuracy of `labels`, is the objective (`zcgp.predicted.Predicted`): no
@@ -747,10 +766,10 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         (default PREDICTED_START) best labeled architectures; without a budget it scores
         PREDICTED_EVALUATIONS architectures (with `lookup`, at most the table's).
     labels : str, Path or sequence of (architecture, float), optional
-        With `predictor`: a table file with arch and accuracy columns, (architecture,
+        With `predictor` or `blend`: a table file with arch and accuracy columns, (architecture,
         accuracy) pairs, or "train-split", the shipped task's train split under split seed
         `seed` (`zcgp.predicted.read_labeled`). The found network is reported beside "labels
-        alone", the best of them.
+        alone", the best of them (with `blend`, when the objective saw no labels of its own).
     data_dir : path, optional
         NAS-Bench-Suite-Zero files (default: the shipped copy).
     nb201_table : path, optional
@@ -779,8 +798,8 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         _check_predicted(proxy, predictor, labels, warm_by, blend, screen, screen_by, pick)
         if minutes is None and evaluations is None:
             evaluations = PREDICTED_EVALUATIONS
-    elif labels is not None:
-        raise ZcgpError("labels are what a predictor is fitted on: give a predictor with them")
+    elif labels is not None and blend is None:
+        raise ZcgpError("labels are what a predictor or a blend is fitted on: give --predictor or --blend with them")
     if minutes is None and evaluations is None:
         raise ZcgpError("give a budget: minutes and/or evaluations")
     if minutes is not None and minutes <= 0:
@@ -829,7 +848,12 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         info["warm_start"] = warm
     function = objective.function
     if blend is not None:
-        function, info["blend"] = _blended(objective, blend, blend_weight, space, task, seed, data_dir)
+        given = None if labels is None or predictor is not None else read_labeled(space, labels, task=task, seed=seed,
+                                                                                  data_dir=data_dir)
+        function, info["blend"] = _blended(objective, blend, blend_weight, space, task, seed, data_dir, given)
+        if given is not None:
+            info["labels"] = _with_labels(info["labels"], objective.details, given, space)
+            labeled = labeled if objective.details["labels"]["in_distribution"] else given
     setup = time.perf_counter() - start
     scoring = [0.0]
 
