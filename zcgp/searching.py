@@ -799,7 +799,7 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         if minutes is None and evaluations is None:
             evaluations = PREDICTED_EVALUATIONS
     elif labels is not None and blend is None:
-        raise ZcgpError("labels are what a predictor or a blend is fitted on: give --predictor or --blend with them")
+        raise ZcgpError("labels are what a predictor or a blend is fitted on: give a predictor or a blend with them")
     if minutes is None and evaluations is None:
         raise ZcgpError("give a budget: minutes and/or evaluations")
     if minutes is not None and minutes <= 0:
