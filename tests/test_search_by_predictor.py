@@ -128,7 +128,7 @@ def test_cli_predictor_search_prints_its_labels_and_bad_input_is_one_line(tmp_pa
     assert result["predictor"]["labels"] == 145 and result["labels_alone"]["labeled_architectures"] == 145
     bad = _write(tmp_path / "bad.csv", ["arch", "accuracy"], [("foo", "1"), ("bar", "2")])
     for args, message in ((["--predictor", "ridge"], "--predictor needs --labels"),
-                          (["--objective", "nwot", "--labels", "train-split"], "give --predictor NAME or --blend NAME with them"),
+                          (["--objective", "nwot", "--labels", "train-split"], "or --blend NAME with them"),
                           (["--predictor", "xgb", "--labels", "train-split"], "--predictor xgb: choose a predictor"),
                           (["--predictor", "ridge", "--labels", str(bad)], "arch 'foo': malformed NB201"),
                           (["--predictor", "ridge", "--labels", "train-split", "--space", "tnb101_macro",
