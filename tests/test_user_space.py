@@ -59,3 +59,29 @@ class EncodedWidthSpace(WidthSpace):
     assert (5, 5, 5) not in archs and result["labels"]["space_labels"] == len(archs)
     assert result["predictor"]["labeled_task"] == str(tmp_path / "trained.csv")
     assert "fitted on the 30 labeled architectures" in capsys.readouterr().out
+
+
+def test_a_formula_searches_a_user_space_blended_with_a_predictor_of_a_table_of_its_labels(tmp_path, monkeypatch,
+                                                                                           capsys):
+    encoded = _example_source() + """
+
+class EncodedWidthSpace(WidthSpace):
+    def encode(self, arch):
+        return np.eye(6)[list(self.normalize(arch))].ravel()
+"""
+    (tmp_path / "blend_space.py").write_text(encoded)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    space = get_space("blend_space:EncodedWidthSpace")
+    archs = list(dict.fromkeys(space.sample(seed) for seed in range(40)))[:20]
+    rows = "\n".join(f'"{space.to_string(a)}",{sum((i + 1) * c for i, c in enumerate(a)):.1f}' for a in archs)
+    (tmp_path / "trained.csv").write_text("arch,accuracy\n" + rows + "\n")
+    out = tmp_path / "out"
+    assert main(["search", "--space", "blend_space:EncodedWidthSpace", "--formula", "params", "--blend", "ridge",
+                 "--labels", str(tmp_path / "trained.csv"), "--evaluations", "6", "--population", "4",
+                 "--sample-size", "2", "--batch", "3", "--batch-size", "8", "--workers", "1", "--device", "cpu",
+                 "--quiet", "--out", str(out)]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["labels"]["space_labels"] == len(archs) and result["labels"]["in_distribution"]
+    assert result["blend"]["labeled_task"] == str(tmp_path / "trained.csv") and result["blend"]["labels"] == len(archs)
+    assert f"fitted on the {len(archs)} labeled architectures" in capsys.readouterr().out
