@@ -43,7 +43,16 @@ from pathlib import Path
 import numpy as np
 
 from zcgp.adapting import ADAPT_METHODS, adapt
-from zcgp.bench.fewshot import ENCODING_ALONE, FEATURES, KS, fewshot, method_names, parse_blend, summarize_fewshot
+from zcgp.bench.fewshot import (
+    ENCODING_ALONE,
+    FEATURES,
+    KS,
+    SEARCHED,
+    fewshot,
+    method_names,
+    parse_blend,
+    summarize_fewshot,
+)
 from zcgp.bench.search import drawn_rows, timed_rows
 from zcgp.errors import ZcgpError
 from zcgp.fitness.sources import load_tasks
@@ -95,6 +104,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="an adaptation of --adapts and a predictor of the run (PREDICTOR with its features, "
                              "e.g. combine+mlp-pairwise:onehot) blended with equal weights, each standardized on "
                              "the architectures scored (default: none)")
+    parser.add_argument("--predictor-proxies", metavar="P,...",
+                        help="the proxies whose ranks the predictors read, or 'searched': those the adapted proxy's "
+                             "search computes, --adapt-proxies and the formula's terminals (default: every proxy of "
+                             "the task)")
     parser.add_argument("--focus-k", default="20", help="k of the per-space table (default: 20)")
     parser.add_argument("--search", action="store_true", help="also the NB201 search with an adapted proxy")
     parser.add_argument("--search-k", type=int, default=20, help="labels of the adapted proxy (default: 20)")
@@ -189,8 +202,12 @@ def _plot(records: list[dict], path: Path) -> bool:
     return True
 
 
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [p.strip() for p in text.split(",") if p.strip()]
+
+
 def _adapt_proxies(args) -> list[str] | None:
-    return None if args.adapt_proxies is None else [p.strip() for p in args.adapt_proxies.split(",") if p.strip()]
+    return _names(args.adapt_proxies)
 
 
 def _search(args, records_out: list) -> None:
@@ -268,7 +285,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {task} done ({len(records)} records)", flush=True)
 
         records = fewshot(spaces, ks, args.draws, predictors=predictors, features=features, adapts=adapts,
-                          transfers=transfers, blends=blends, adapt_proxies=_adapt_proxies(args), n_jobs=args.n_jobs,
+                          transfers=transfers, blends=blends, adapt_proxies=_adapt_proxies(args),
+                          predictor_proxies=(args.predictor_proxies if args.predictor_proxies == SEARCHED
+                                             else _names(args.predictor_proxies)), n_jobs=args.n_jobs,
                           progress=progress, proxies={s: BASES[args.base](s) for s in spaces})
         print_tables(records, args.focus_k)
         searches: list = []

@@ -171,3 +171,27 @@ def test_cli_rejects_a_blend_of_methods_it_does_not_run(tmp_path, capsys):
                  "--adapts", "combine", "--blends", "select+ridge", "--out", str(tmp_path / "fs")]) == 2
     assert "blend 'select+ridge' needs an adaptation of the run (combine)" in capsys.readouterr().err
     assert not (tmp_path / "fs").exists()
+
+
+def test_predictors_read_only_the_proxies_they_are_given():
+    got = fewshot(("nb101",), ks=(20,), draws=1, predictors=("ridge",), features=("",), adapts=(),
+                  predictor_proxies=("synflow", "not_a_proxy"), n_jobs=1)
+    task = load_tasks("nb101")[0]
+    _, rest = _draw(task, 20, 0)
+    row = next(r for r in got if r["method"] == "ridge")
+    synflow = abs(kendalltau(task.column("synflow")[rest], task.target[rest])[0])    # one input: its order, or reversed
+    assert abs(row["kendall"]) == pytest.approx(synflow, abs=1e-9)
+    everything = next(r for r in fewshot(("nb101",), ks=(20,), draws=1, predictors=("ridge",), features=("",),
+                                         adapts=(), n_jobs=1) if r["method"] == "ridge")
+    assert everything["kendall"] != pytest.approx(row["kendall"], abs=1e-3)
+
+
+def test_searched_predictor_proxies_are_the_adapted_proxys_own():
+    from zcgp.bench.fewshot import SEARCHED
+
+    kwargs = {"ks": (20,), "draws": 1, "predictors": ("ridge",), "features": ("",), "adapts": (), "n_jobs": 1}
+    searched = fewshot(("nb201",), adapt_proxies=("synflow", "params"), predictor_proxies=SEARCHED, **kwargs)
+    terminals = Proxy("suite-without-nb201").terminals
+    listed = fewshot(("nb201",), predictor_proxies=("synflow", "params", *terminals), **kwargs)
+    assert [r["kendall"] for r in searched] == [r["kendall"] for r in listed]
+    assert [r["kendall"] for r in searched] != [r["kendall"] for r in fewshot(("nb201",), **kwargs)]

@@ -44,10 +44,12 @@ from zcgp.spaces.encoding import one_hot
 
 KS = (0, 10, 20, 50, 100, "all")
 ENCODING_ALONE = ":onehot"          # a feature: the one-hot encoding, no proxy
+SEARCHED = "searched"               # predictor proxies: those an adapted proxy's search computes
 CEILING_TEST = 0.2                  # k = "all": every architecture but this share is labeled
 METRICS = ("kendall", "spearman", "top10")
 
-__all__ = ["ENCODING_ALONE", "FEATURES", "KS", "fewshot", "method_names", "parse_blend", "summarize_fewshot"]
+__all__ = ["ENCODING_ALONE", "FEATURES", "KS", "SEARCHED", "fewshot", "method_names", "parse_blend",
+           "summarize_fewshot"]
 
 
 def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_METHODS, transfers=(),
@@ -124,7 +126,7 @@ def _scores(target: np.ndarray, values: np.ndarray) -> dict:
 
 def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PREDICTORS), features=FEATURES,
             adapts=ADAPT_METHODS, transfers=(), blends=(), proxies: dict | None = None, adapt_proxies=None,
-            data_dir=None, seed: int = 0, n_jobs: int = -1, progress=None) -> list[dict]:
+            predictor_proxies=None, data_dir=None, seed: int = 0, n_jobs: int = -1, progress=None) -> list[dict]:
     """The records of the few-shot benchmark (see the module docstring).
 
     Parameters
@@ -148,6 +150,10 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
     adapt_proxies : sequence of str, optional
         The hand-crafted proxies an adaptation may add (`zcgp.adapt(proxies=...)`; those a task
         lacks are skipped); default every proxy of the task.
+    predictor_proxies : sequence of str or SEARCHED, optional
+        The proxies whose ranks the predictors read (those a task lacks are skipped); SEARCHED:
+        those an adapted proxy's search computes, `adapt_proxies` and the proxy's terminals;
+        default every proxy of the task.
     data_dir : path, optional
         Another directory of the shipped files.
     seed : int
@@ -190,7 +196,7 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
             if embedder is not None:
                 encodings["gae"] = embedder.embed(task.archs)
             jobs.append(delayed(_task_records)(space_name, task, proxy, encodings, ks, draws, predictors, features,
-                                               adapts, adapt_proxies, fixed, blends))
+                                               adapts, adapt_proxies, fixed, blends, predictor_proxies))
     records = []
     for task_records in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
         records += task_records
@@ -200,7 +206,7 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
 
 
 def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, features, adapts,
-                  adapt_proxies=None, fixed=None, blends=None) -> list[dict]:
+                  adapt_proxies=None, fixed=None, blends=None, predictor_proxies=None) -> list[dict]:
     """The records of one task: every k, draw and method (torch fits run on one thread each,
     `zcgp.predictors` sees to it); `fixed`: name -> a proxy that reads none of the task's labels;
     `blends`: name -> (adaptation, predictor method)."""
@@ -215,13 +221,13 @@ def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, fea
                        for name, p in {"proxy": proxy, **(fixed or {})}.items()}
             if labeled.size >= 2:
                 results.update(_fitted(task, proxy, encodings, formula_all, labeled, rest, draw,
-                                       predictors, features, adapts, adapt_proxies, blends))
+                                       predictors, features, adapts, adapt_proxies, blends, predictor_proxies))
             records += [{**row, "method": method, **values} for method, values in results.items()]
     return records
 
 
 def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors, features, adapts,
-            adapt_proxies=None, blends=None) -> dict:
+            adapt_proxies=None, blends=None, predictor_proxies=None) -> dict:
     """Every method fitted on the `labeled` rows of `task`, scored on the `rest` (blends of two
     of them, `blends`: name -> (adaptation, predictor method), by their values there)."""
     names, target, labels = list(task.proxies), task.target[rest], task.subset(labeled)
@@ -230,6 +236,9 @@ def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors
     best = np.where(np.isfinite(best), best, np.nanmin(best[np.isfinite(best)], initial=0.0) - 1.0)   # failed: last
     results = {"best proxy (k)": _scores(target, best)}
     allowed = None if adapt_proxies is None else [p for p in adapt_proxies if p in task.proxies]
+    if predictor_proxies == SEARCHED:
+        predictor_proxies = [*(adapt_proxies or task.proxies), *proxy.terminals]
+    inputs = names if predictor_proxies is None else [p for p in dict.fromkeys(predictor_proxies) if p in task.proxies]
     values = {}
     for method in adapts:
         adapted = adapt(proxy, [labels], method=method, seed=draw, proxies=allowed).proxy
@@ -240,7 +249,7 @@ def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors
         if extra == ENCODING_ALONE:
             return feature_matrix(task, rows, proxies=(), encoding=encodings["onehot"][rows])
         formula, enc = parse_features(extra)
-        return feature_matrix(task, rows, proxies=names, formula_scores=formula_all[rows] if formula else None,
+        return feature_matrix(task, rows, proxies=inputs, formula_scores=formula_all[rows] if formula else None,
                               encoding=encodings[enc][rows] if enc else None)
 
     for predictor in predictors:
