@@ -36,21 +36,27 @@ def test_search_runs_on_the_docs_space(tmp_path, monkeypatch, capsys):
     assert "not in the table" in capsys.readouterr().out
 
 
-def test_a_predictor_searches_a_user_space_with_an_encoding_from_a_table_of_its_labels(tmp_path, monkeypatch,
-                                                                                         capsys):
-    encoded = _example_source() + """
+def _encoded_space(tmp_path, monkeypatch, module: str, count: int):
+    """The docs' space with an encoding, as `module`, and a table of `count` of its architectures'
+    trained accuracy (wider and larger-kernel choices are better, stage by stage) at tmp_path/trained.csv."""
+    (tmp_path / f"{module}.py").write_text(_example_source() + """
 
 class EncodedWidthSpace(WidthSpace):
     def encode(self, arch):
         return np.eye(6)[list(self.normalize(arch))].ravel()
-"""
-    (tmp_path / "encoded_space.py").write_text(encoded)
+""")
     monkeypatch.syspath_prepend(str(tmp_path))
-    space = get_space("encoded_space:EncodedWidthSpace")
-    archs = list(dict.fromkeys(space.sample(seed) for seed in range(60)))[:30]
-    # trained accuracy: wider and larger-kernel choices are better, stage by stage
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    space = get_space(f"{module}:EncodedWidthSpace")
+    archs = list(dict.fromkeys(space.sample(seed) for seed in range(2 * count)))[:count]
     rows = "\n".join(f'"{space.to_string(a)}",{sum((i + 1) * c for i, c in enumerate(a)):.1f}' for a in archs)
     (tmp_path / "trained.csv").write_text("arch,accuracy\n" + rows + "\n")
+    return space, archs
+
+
+def test_a_predictor_searches_a_user_space_with_an_encoding_from_a_table_of_its_labels(tmp_path, monkeypatch,
+                                                                                         capsys):
+    space, archs = _encoded_space(tmp_path, monkeypatch, "encoded_space", 30)
     out = tmp_path / "out"
     assert main(["search", "--space", "encoded_space:EncodedWidthSpace", "--predictor", "ridge", "--labels",
                  str(tmp_path / "trained.csv"), "--evaluations", "150", "--quiet", "--out", str(out)]) == 0
@@ -63,19 +69,7 @@ class EncodedWidthSpace(WidthSpace):
 
 def test_a_formula_searches_a_user_space_blended_with_a_predictor_of_a_table_of_its_labels(tmp_path, monkeypatch,
                                                                                            capsys):
-    encoded = _example_source() + """
-
-class EncodedWidthSpace(WidthSpace):
-    def encode(self, arch):
-        return np.eye(6)[list(self.normalize(arch))].ravel()
-"""
-    (tmp_path / "blend_space.py").write_text(encoded)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    space = get_space("blend_space:EncodedWidthSpace")
-    archs = list(dict.fromkeys(space.sample(seed) for seed in range(40)))[:20]
-    rows = "\n".join(f'"{space.to_string(a)}",{sum((i + 1) * c for i, c in enumerate(a)):.1f}' for a in archs)
-    (tmp_path / "trained.csv").write_text("arch,accuracy\n" + rows + "\n")
+    space, archs = _encoded_space(tmp_path, monkeypatch, "blend_space", 20)
     out = tmp_path / "out"
     assert main(["search", "--space", "blend_space:EncodedWidthSpace", "--formula", "params", "--blend", "ridge",
                  "--labels", str(tmp_path / "trained.csv"), "--evaluations", "6", "--population", "4",
