@@ -206,10 +206,6 @@ def _names(text: str | None) -> list[str] | None:
     return None if text is None else [p.strip() for p in text.split(",") if p.strip()]
 
 
-def _adapt_proxies(args) -> list[str] | None:
-    return _names(args.adapt_proxies)
-
-
 def _search(args, records_out: list) -> None:
     task = load_tasks("nb201/cifar10")[0]
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -217,7 +213,7 @@ def _search(args, records_out: list) -> None:
     for seed in seeds:
         labeled = drawn_rows(task, args.search_k, seed)
         adapted = adapt(BASES[args.base]("nb201"), [task.subset(labeled)], method=args.method, seed=seed,
-                        proxies=_adapt_proxies(args))
+                        proxies=_names(args.adapt_proxies))
         result = search("nb201", adapted.proxy, minutes=args.minutes, seed=seed, settings=measure_settings(args, seed),
                         workers=args.workers, pick="best", warm_start=args.warm_start, screen=args.screen,
                         blend=args.search_blend)
@@ -285,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {task} done ({len(records)} records)", flush=True)
 
         records = fewshot(spaces, ks, args.draws, predictors=predictors, features=features, adapts=adapts,
-                          transfers=transfers, blends=blends, adapt_proxies=_adapt_proxies(args),
+                          transfers=transfers, blends=blends, adapt_proxies=_names(args.adapt_proxies),
                           predictor_proxies=(args.predictor_proxies if args.predictor_proxies == SEARCHED
                                              else _names(args.predictor_proxies)), n_jobs=args.n_jobs,
                           progress=progress, proxies={s: BASES[args.base](s) for s in spaces})

@@ -848,12 +848,12 @@ def search(space, proxy=None, *, minutes: float | None = None, evaluations: int 
         info["warm_start"] = warm
     function = objective.function
     if blend is not None:
-        given = None if labels is None or predictor is not None else read_labeled(space, labels, task=task, seed=seed,
-                                                                                  data_dir=data_dir)
+        given = None if labels is None else read_labeled(space, labels, task=task, seed=seed, data_dir=data_dir)
         function, info["blend"] = _blended(objective, blend, blend_weight, space, task, seed, data_dir, given)
         if given is not None:
             info["labels"] = _with_labels(info["labels"], objective.details, given, space)
-            labeled = labeled if objective.details["labels"]["in_distribution"] else given
+            if not objective.details["labels"]["in_distribution"]:     # the given labels alone are beside
+                labeled = given
     setup = time.perf_counter() - start
     scoring = [0.0]
 

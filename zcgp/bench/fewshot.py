@@ -189,6 +189,9 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
         others = [t for s, tasks in suite.items() if s != space_name for t in tasks]
         fixed = {f"transfer:{m}": adapt(proxy, others, method=m, seed=seed, proxies=adapt_proxies).proxy
                  for m in transfers}
+        reads = predictor_proxies
+        if reads == SEARCHED:                    # what the adapted proxy's search computes
+            reads = None if adapt_proxies is None else [*adapt_proxies, *proxy.terminals]
         space = get_space(space_name)
         embedder = fit_embedder(space, seed=seed) if any("gae" in f for f in features) else None
         for task in load_tasks(space_name, data_dir=data_dir):
@@ -196,7 +199,7 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
             if embedder is not None:
                 encodings["gae"] = embedder.embed(task.archs)
             jobs.append(delayed(_task_records)(space_name, task, proxy, encodings, ks, draws, predictors, features,
-                                               adapts, adapt_proxies, fixed, blends, predictor_proxies))
+                                               adapts, adapt_proxies, fixed, blends, reads))
     records = []
     for task_records in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
         records += task_records
@@ -236,8 +239,6 @@ def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors
     best = np.where(np.isfinite(best), best, np.nanmin(best[np.isfinite(best)], initial=0.0) - 1.0)   # failed: last
     results = {"best proxy (k)": _scores(target, best)}
     allowed = None if adapt_proxies is None else [p for p in adapt_proxies if p in task.proxies]
-    if predictor_proxies == SEARCHED:
-        predictor_proxies = [*(adapt_proxies or task.proxies), *proxy.terminals]
     inputs = names if predictor_proxies is None else [p for p in dict.fromkeys(predictor_proxies) if p in task.proxies]
     values = {}
     for method in adapts:
