@@ -228,7 +228,9 @@ def print_result(result) -> None:
 def labels_line(labels: dict | None, space: str, alone: dict | None = None, task: str = "") -> str:
     """Which labels of the searched space the objective saw, and what they buy alone."""
     if not labels or labels.get("space_labels") is None:
-        return f"labels of {space} the objective saw: unknown (a formula given as text)"
+        given = (labels or {}).get("blend_labels")
+        at_least = f"at least the {given} given to the blend, " if given else ""
+        return f"labels of {space} the objective saw: unknown ({at_least}a formula given as text)"
     n = labels["space_labels"]
     if not n:
         return f"labels of {space} the objective saw: 0 (zero-shot)"

@@ -44,6 +44,24 @@ def test_an_adapted_proxys_own_labels_given_again_are_counted_once(labeled):
                        **OPTIONS).info["labels"]["space_labels"] == 35
 
 
+def test_a_formula_given_as_text_blended_on_given_labels_saw_an_unknown_count_at_least_theirs(labeled, tmp_path,
+                                                                                            capsys):
+    _, _, pairs = labeled
+    found = zcgp.search("nb201", "nwot + synflow", blend="ridge", labels=pairs, **OPTIONS)
+    labels = found.info["labels"]
+    assert labels["space_labels"] is None and labels["blend_labels"] == 30 and labels["in_distribution"] is True
+    assert found.info["labels_alone"]["val_accuracy"] == pytest.approx(max(v for _, v in pairs))
+    common = ["search", "--formula", "nwot + synflow", "--blend", "ridge", "--lookup", "--evaluations", "20",
+              "--population", "8", "--sample-size", "3", "--quiet"]
+    assert main(common) == 2                               # a text formula lists no labels to fit on
+    assert "blend needs labeled architectures of nb201" in capsys.readouterr().err
+    table = tmp_path / "trained.csv"
+    table.write_text("arch,accuracy\n" + "\n".join(f'"{a}",{v}' for a, v in pairs) + "\n")
+    assert main([*common, "--labels", str(table)]) == 0
+    assert ("labels of nb201 the objective saw: unknown (at least the 30 given to the blend, a formula given "
+            "as text)") in capsys.readouterr().out
+
+
 def test_labels_need_a_predictor_or_a_blend_and_cv_needs_the_shipped_tables(labeled, tmp_path, capsys):
     _, _, pairs = labeled
     with pytest.raises(ZcgpError, match="labels are what a predictor or a blend is fitted on"):

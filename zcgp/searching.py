@@ -614,14 +614,16 @@ def _blended(objective: _Objective, predictor: str, weight, space, task: str, se
 
 def _with_labels(labels: dict, details: dict, given: Labeled, space) -> dict:
     """The search's label accounting with the blend's `given` labels added: the architectures the
-    objective lists of this space (an adapted proxy) are counted once, others are added."""
+    objective lists of this space (an adapted proxy) are counted once, others are added. An
+    objective whose labels are unknown (a formula given as text) stays unknown: it saw at least
+    the given ones, which `blend_labels` counts."""
     listed = (details.get("provenance", {}).get("labels") or {}).get("archs", {})
     seen = {space.to_string(space.normalize(a)) for t, archs in listed.items() if t.split("/", 1)[0] == space.name
             for a in archs}
     new = sum(space.to_string(arch) not in seen for arch, _ in given.rows)
-    count = (labels["space_labels"] or 0) + new
+    count = None if labels["in_distribution"] is None else labels["space_labels"] + new
     return {**labels, "tasks": sorted({*(labels["tasks"] or []), given.source}), "space_labels": count,
-            "in_distribution": count > 0, "blend_labels": len(given.rows)}
+            "in_distribution": True if count is None else count > 0, "blend_labels": len(given.rows)}
 
 
 def _table_scores(formula: Proxy | None, task_id: str, labeled: list, space, data_dir) -> np.ndarray:
