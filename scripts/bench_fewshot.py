@@ -9,7 +9,10 @@ pairwise, ListMLE and top-weighted losses) on the proxies' ranks, with (+formula
 the suite proxy as an input, and with an architecture encoding (+onehot, +gae: a graph
 autoencoder learned without labels), or the one-hot encoding alone (:onehot, no proxy: what
 zcgp search --predictor and --blend fit). --blends METHOD+PREDICTOR adds the adapted proxy and
-a predictor of the run blended with equal weights, as zcgp search --blend scores a network.
+a predictor of the run blended with equal weights, as zcgp search --blend scores a network;
+METHOD+PREDICTOR@W gives the predictor the share W (a number in [0, 1]), @cv chooses it by
+cross-validation on the k labels alone (both parts refitted on each fold's others), @spaces
+by the other held-out spaces' Kendall at the same k (every space must be in the run).
 --transfers adds zero-shot rows: the suite proxy adapted on every labeled architecture of the
 other spaces, none of the held-out one (k unused).
 k = all labels every architecture but a random 20 %.
@@ -102,8 +105,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default: every proxy of the task; a cheap set buys the search more networks)")
     parser.add_argument("--blends", metavar="METHOD+PREDICTOR,...",
                         help="an adaptation of --adapts and a predictor of the run (PREDICTOR with its features, "
-                             "e.g. combine+mlp-pairwise:onehot) blended with equal weights, each standardized on "
-                             "the architectures scored (default: none)")
+                             "e.g. combine+mlp-pairwise:onehot) blended, each standardized on the architectures "
+                             "scored; @W after it gives the predictor the share W (default 0.5, equal), @cv "
+                             "chooses it on the k labels, @spaces on the other held-out spaces (default: none)")
     parser.add_argument("--predictor-proxies", metavar="P,...",
                         help="the proxies whose ranks the predictors read, or 'searched': those the adapted proxy's "
                              "search computes, --adapt-proxies and the formula's terminals (default: every proxy of "
@@ -152,6 +156,13 @@ def print_tables(records: list[dict], focus_k: str) -> None:
     rows = [[m, *(_pm(table[s].get(focus_k, {}).get(m)) for s in spaces)] for m in methods]
     print(f"\nKendall at k = {focus_k} per held-out space")
     print(format_table(["method", *spaces], rows))
+    chosen = list(dict.fromkeys(r["method"] for r in records if r["method"].endswith(("@cv", "@spaces"))))
+    if chosen:
+        rows = [[m, s, *(f"{np.mean(w):.2f}" if (w := [r["weight"] for r in records if r["method"] == m
+                                                       and r["space"] == s and str(r["k"]) == k]) else "-"
+                         for k in ks)] for m in chosen for s in spaces]
+        print("\nthe predictor's share each chosen blend took (mean over tasks and draws)")
+        print(format_table(["method", "held out", *(f"k = {k}" for k in ks)], rows))
     nb201 = [r for r in records if r["space"] == "nb201" and str(r["k"]) == "100"]
     if nb201:
         best = {}

@@ -166,6 +166,77 @@ def test_a_blend_row_is_the_adapted_proxy_and_the_encodings_predictor_standardiz
                 blends=("combine+ridge",))
 
 
+def test_a_cv_weighted_blend_refits_both_parts_on_each_folds_others_and_takes_the_best_pooled_weight():
+    import zcgp
+    from zcgp.fitness.rank import RankTarget
+    from zcgp.predicted import BLEND_FOLDS, BLEND_WEIGHTS, blend_scores
+    from zcgp.predictors import fit_predictor
+    from zcgp.spaces import get_space
+    from zcgp.spaces.encoding import one_hot
+
+    got = fewshot(("nb101",), ks=(20,), draws=1, predictors=("ridge",), features=(":onehot",), adapts=("combine",),
+                  blends=("combine+ridge:onehot@cv", "combine+ridge:onehot@0.25"), n_jobs=1)
+    task = load_tasks("nb101")[0]
+    labeled, rest = _draw(task, 20, 0)
+    encoding = one_hot(get_space("nb101"), task.archs)
+
+    def parts(train, rows):
+        adapted = zcgp.adapt("suite-without-nb101", [task.subset(train)], method="combine", seed=0).proxy
+        fitted = fit_predictor("ridge", encoding[train], task.target[train], seed=0)
+        return adapted.on_task(task, rows), fitted.predict(encoding[rows])
+
+    folds = np.random.default_rng([0, 11]).permutation(20) % BLEND_FOLDS
+    pooled = np.zeros((len(BLEND_WEIGHTS), 20))
+    for fold in range(BLEND_FOLDS):
+        held = folds == fold
+        adapted, predicted = parts(labeled[~held], np.concatenate([labeled[held], rest]))
+        for i, w in enumerate(BLEND_WEIGHTS):
+            pooled[i, held] = blend_scores(adapted, predicted, w)[:held.sum()]
+    weight = BLEND_WEIGHTS[int(np.argmax(RankTarget(task.target[labeled]).kendall(pooled)))]
+    rows = {r["method"]: r for r in got}
+    cv = rows["adapt:combine+ridge:onehot@cv"]
+    assert cv["weight"] == weight and rows["adapt:combine+ridge:onehot@0.25"]["weight"] == 0.25
+    adapted, predicted = parts(labeled, rest)
+    assert cv["kendall"] == pytest.approx(kendalltau(blend_scores(adapted, predicted, weight), task.target[rest])[0],
+                                          abs=1e-9)
+    quarter = kendalltau(blend_scores(adapted, predicted, 0.25), task.target[rest])[0]
+    assert rows["adapt:combine+ridge:onehot@0.25"]["kendall"] == pytest.approx(quarter, abs=1e-9)
+
+
+def test_a_blend_weighted_across_spaces_takes_the_weight_the_other_spaces_rank_best():
+    from zcgp.bench.fewshot import _weight_across_spaces
+    from zcgp.errors import ZcgpError
+    from zcgp.predicted import BLEND_WEIGHTS
+
+    best_of = {"a": (1.0, 50.0), "b": (0.25, 2.0), "c": (0.25, 2.0), "d": (0.25, 2.0)}   # own best weight, its tau
+
+    def tau(space, w, draw):
+        best, value = best_of[space]
+        return (value if w == best else 0.1 * w) + draw
+
+    records = [{"space": s, "task": f"{s}/t", "k": 20, "draw": d, "method": "adapt:x+y@spaces", "weight": None,
+                "tried": {str(w): {"kendall": tau(s, w, d), "spearman": w, "top10": 0} for w in BLEND_WEIGHTS}}
+               for s in best_of for d in range(2)]
+    records.append({"space": "a", "task": "a/t", "k": 20, "draw": 0, "method": "adapt:x", "kendall": 0.3})
+    chosen = {(r["space"], r["draw"]): r for r in _weight_across_spaces(records) if r["method"].endswith("@spaces")}
+    assert chosen["a", 0]["weight"] == 0.25 and chosen["a", 1]["kendall"] == pytest.approx(1.025)   # not its own
+    assert chosen["a", 0]["spearman"] == 0.25
+    assert chosen["b", 0]["weight"] == 1.0 and chosen["c", 1]["weight"] == 1.0    # the mean over a, c, d: a leads
+    with pytest.raises(ZcgpError, match="give two spaces or more"):
+        fewshot(("nb101",), ks=(20,), draws=1, predictors=("ridge",), features=(":onehot",), adapts=("combine",),
+                blends=("combine+ridge:onehot@spaces",))
+
+
+@pytest.mark.parametrize("weight", ["2", "x", "-0.5"])
+def test_a_blend_weight_is_cv_spaces_or_a_share_in_the_unit_interval(weight):
+    from zcgp.bench.fewshot import parse_blend
+    from zcgp.errors import ZcgpError
+
+    with pytest.raises(ZcgpError, match=f"is 'cv', 'spaces' or a number in \\[0, 1\\], got '{weight}'"):
+        parse_blend(f"combine+ridge@{weight}")
+    assert parse_blend("combine+ridge@0.75") == ("combine", "ridge", 0.75)
+
+
 def test_cli_rejects_a_blend_of_methods_it_does_not_run(tmp_path, capsys):
     assert main(["bench", "fewshot", "--spaces", "nb101", "--ks", "10", "--predictors", "ridge", "--features", "none",
                  "--adapts", "combine", "--blends", "select+ridge", "--out", str(tmp_path / "fs")]) == 2

@@ -11,9 +11,11 @@ fitted on them alone and scored on all the other architectures of the task:
     (one-hot, or a graph-autoencoder embedding learned without labels);
   * `PREDICTOR:onehot` (feature ENCODING_ALONE): the predictor of the one-hot encoding alone,
     no proxy (what `zcgp search --predictor` and `--blend` fit);
-  * "adapt:METHOD+PREDICTOR..." (with `blends`): the adapted proxy and a predictor, both fitted
-    on the same k labels, blended with equal weights (`zcgp.predicted.blend_scores`, each
-    standardized on the architectures scored), as `zcgp search --blend` scores a network;
+  * "adapt:METHOD+PREDICTOR...[@WEIGHT]" (with `blends`): the adapted proxy and a predictor,
+    both fitted on the same k labels, blended (`zcgp.predicted.blend_scores`, each standardized
+    on the architectures scored, the predictor's share WEIGHT, default equal), as `zcgp search
+    --blend` scores a network; "@cv" chooses the share on the k labels alone (`_cv_weight`),
+    "@spaces" on the other held-out spaces' records at the same k (`_weight_across_spaces`);
   * "best proxy (k)": the hand-crafted proxy with the best Kendall on the k labels;
   * "transfer:METHOD" (with `transfers`): `zcgp.adapt` of the suite proxy on every labeled
     architecture of the four other spaces, none of the held-out one (zero-shot: the k labels
@@ -36,7 +38,7 @@ from zcgp.fitness.families import score as family_score
 from zcgp.fitness.rank import RankTarget
 from zcgp.fitness.sources import load_tasks
 from zcgp.nas.shipped import SUITE_SPACES, evolved_for
-from zcgp.predicted import blend_scores
+from zcgp.predicted import BLEND_FOLDS, BLEND_WEIGHT, BLEND_WEIGHTS, blend_scores
 from zcgp.predictors import FEATURES, PREDICTORS, feature_matrix, fit_embedder, fit_predictor, parse_features
 from zcgp.proxy import Proxy
 from zcgp.spaces import get_space
@@ -67,7 +69,8 @@ def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_M
     transfers : sequence of str
         `zcgp.adapt` methods fitted on the other spaces' labels.
     blends : sequence of str
-        "METHOD+PREDICTOR...": an adaptation and a predictor method blended (`parse_blend`).
+        "METHOD+PREDICTOR...[@WEIGHT]": an adaptation and a predictor method blended
+        (`parse_blend`).
 
     Returns
     -------
@@ -77,36 +80,54 @@ def method_names(predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_M
             *(f"adapt:{b}" for b in blends), *(f"{p}{f}" for p in predictors for f in features)]
 
 
-def parse_blend(blend: str, predictors=tuple(PREDICTORS), features=FEATURES, adapts=ADAPT_METHODS) -> tuple[str, str]:
-    """(the adaptation, the predictor method) of a blend "METHOD+PREDICTOR[FEATURES]".
+def parse_blend(blend: str, predictors=tuple(PREDICTORS), features=FEATURES,
+                adapts=ADAPT_METHODS) -> tuple[str, str, float | str]:
+    """(the adaptation, the predictor method, the predictor's share) of a blend
+    "METHOD+PREDICTOR[FEATURES][@WEIGHT]".
 
     Parameters
     ----------
     blend : str
-        E.g. "combine+mlp-pairwise:onehot".
+        E.g. "combine+mlp-pairwise:onehot"; "@0.25" gives the predictor a quarter of the blend,
+        "@cv" chooses its share on the k labels (`_cv_weight`), "@spaces" on the other spaces
+        (`_weight_across_spaces`); default BLEND_WEIGHT (equal).
     predictors, features, adapts : sequence of str
         The methods of the run: both parts must be among them.
 
     Returns
     -------
-    tuple of (str, str)
+    tuple of (str, str, float, "cv" or "spaces")
 
     Raises
     ------
     ZcgpError
-        A part not among the run's methods.
+        A part not among the run's methods, or a weight neither "cv" nor a number in [0, 1].
 
     Examples
     --------
     >>> parse_blend("combine+mlp-pairwise:onehot", features=("", ":onehot"))
-    ('combine', 'mlp-pairwise:onehot')
+    ('combine', 'mlp-pairwise:onehot', 0.5)
+    >>> parse_blend("combine+ridge@cv")
+    ('combine', 'ridge', 'cv')
     """
-    method, _, predictor = blend.partition("+")
+    pair, at, weight = blend.partition("@")
+    method, _, predictor = pair.partition("+")
     known = [f"{p}{f}" for p in predictors for f in features]
     if method not in adapts or predictor not in known:
         raise ZcgpError(f"blend '{blend}' needs an adaptation of the run ({', '.join(adapts) or 'none'}) and, after "
                         f"'+', a predictor of the run ({', '.join(known) or 'none'})")
-    return method, predictor
+    if not at:
+        return method, predictor, BLEND_WEIGHT
+    if weight in ("cv", "spaces"):
+        return method, predictor, weight
+    try:
+        share = float(weight)
+    except ValueError:
+        share = math.nan
+    if not 0.0 <= share <= 1.0:
+        raise ZcgpError(f"blend '{blend}': the weight after '@' is 'cv', 'spaces' or a number in [0, 1], "
+                        f"got '{weight}'")
+    return method, predictor, share
 
 
 def _draw(task, k, draw: int) -> tuple[np.ndarray, np.ndarray]:
@@ -140,8 +161,8 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
     predictors, features, adapts : sequence of str
         The methods compared; a feature is one of FEATURES or ENCODING_ALONE.
     blends : sequence of str
-        "METHOD+PREDICTOR[FEATURES]": an adaptation of `adapts` and a predictor method of
-        `predictors` x `features`, blended with equal weights (`parse_blend`).
+        "METHOD+PREDICTOR[FEATURES][@WEIGHT]": an adaptation of `adapts` and a predictor method
+        of `predictors` x `features`, blended, by default with equal weights (`parse_blend`).
     transfers : sequence of str
         `zcgp.adapt` methods fitted, for each held-out space, on every labeled architecture of
         the other suite spaces (zero-shot for the held-out space; over `adapt_proxies`).
@@ -182,6 +203,8 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
         if extra != ENCODING_ALONE:
             parse_features(extra)
     blends = {f"adapt:{b}": parse_blend(b, predictors, features, adapts) for b in blends}
+    if any(w == "spaces" for *_, w in blends.values()) and len(spaces) < 2:
+        raise ZcgpError("a blend weighted '@spaces' is chosen on the other held-out spaces: give two spaces or more")
     suite = {s: load_tasks(s, data_dir=data_dir) for s in SUITE_SPACES} if transfers else {}
     jobs = []
     for space_name in spaces:
@@ -205,14 +228,14 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
         records += task_records
         if progress is not None and task_records:
             progress(task_records[0]["task"], records)
-    return records
+    return _weight_across_spaces(records)
 
 
 def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, features, adapts,
                   adapt_proxies=None, fixed=None, blends=None, predictor_proxies=None) -> list[dict]:
     """The records of one task: every k, draw and method (torch fits run on one thread each,
     `zcgp.predictors` sees to it); `fixed`: name -> a proxy that reads none of the task's labels;
-    `blends`: name -> (adaptation, predictor method)."""
+    `blends`: name -> (adaptation, predictor method, weight)."""
     formula_all = proxy.on_task(task)
     records = []
     for k in ks:
@@ -232,7 +255,8 @@ def _task_records(space_name, task, proxy, encodings, ks, draws, predictors, fea
 def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors, features, adapts,
             adapt_proxies=None, blends=None, predictor_proxies=None) -> dict:
     """Every method fitted on the `labeled` rows of `task`, scored on the `rest` (blends of two
-    of them, `blends`: name -> (adaptation, predictor method), by their values there)."""
+    of them, `blends`: name -> (adaptation, predictor method, weight), by their values there;
+    a blend's record has its weight)."""
     names, target, labels = list(task.proxies), task.target[rest], task.subset(labeled)
     taus = RankTarget(labels.target).kendall(np.nan_to_num(labels.values.T, nan=-np.inf))
     best = task.column(names[int(np.argmax(taus))])[rest]
@@ -240,11 +264,6 @@ def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors
     results = {"best proxy (k)": _scores(target, best)}
     allowed = None if adapt_proxies is None else [p for p in adapt_proxies if p in task.proxies]
     inputs = names if predictor_proxies is None else [p for p in dict.fromkeys(predictor_proxies) if p in task.proxies]
-    values = {}
-    for method in adapts:
-        adapted = adapt(proxy, [labels], method=method, seed=draw, proxies=allowed).proxy
-        values[method] = adapted.on_task(task, rest)
-        results[f"adapt:{method}"] = _scores(target, values[method])
 
     def features_of(rows, extra: str):
         if extra == ENCODING_ALONE:
@@ -253,14 +272,73 @@ def _fitted(task, proxy, encodings, formula_all, labeled, rest, draw, predictors
         return feature_matrix(task, rows, proxies=inputs, formula_scores=formula_all[rows] if formula else None,
                               encoding=encodings[enc][rows] if enc else None)
 
-    for predictor in predictors:
-        for extra in features:
-            fitted = fit_predictor(predictor, features_of(labeled, extra), task.target[labeled], seed=draw)
-            values[f"{predictor}{extra}"] = fitted.predict(features_of(rest, extra))
-            results[f"{predictor}{extra}"] = _scores(target, values[f"{predictor}{extra}"])
-    for name, (method, predicted) in (blends or {}).items():
-        results[name] = _scores(target, blend_scores(values[method], values[predicted]))
+    parts = {f"{p}{f}": (p, f) for p in predictors for f in features}
+
+    def fitted_values(method: str, train: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """`method` (an adaptation, or a key of `parts`) fitted on `train`, valued on `rows`."""
+        if method in adapts:
+            adapted = adapt(proxy, [task.subset(train)], method=method, seed=draw, proxies=allowed).proxy
+            return adapted.on_task(task, rows)
+        predictor, extra = parts[method]
+        fitted = fit_predictor(predictor, features_of(train, extra), task.target[train], seed=draw)
+        return fitted.predict(features_of(rows, extra))
+
+    values = {}
+    for method in [*adapts, *parts]:
+        values[method] = fitted_values(method, labeled, rest)
+        results[f"adapt:{method}" if method in adapts else method] = _scores(target, values[method])
+    for name, (method, predicted, weight) in (blends or {}).items():
+        if weight == "spaces":                   # every weight now, the one chosen once all spaces are in
+            tried = {str(w): _scores(target, blend_scores(values[method], values[predicted], w)) for w in BLEND_WEIGHTS}
+            results[name] = {**tried[str(BLEND_WEIGHT)], "weight": None, "tried": tried}
+            continue
+        if weight == "cv":
+            weight = _cv_weight(task, labeled, rest, draw, lambda t, r, m=method: fitted_values(m, t, r),
+                                lambda t, r, m=predicted: fitted_values(m, t, r))
+        results[name] = {**_scores(target, blend_scores(values[method], values[predicted], weight)), "weight": weight}
     return results
+
+
+def _weight_across_spaces(records: list[dict]) -> list[dict]:
+    """The records with each "@spaces" blend's weight chosen: for a held-out space and k, the
+    weight of BLEND_WEIGHTS whose mean Kendall over the other spaces at that k (each space the
+    mean over its tasks and draws) is the highest, a tie to the earlier weight; the record's
+    scores are those at that weight. The space's own labels are not read to choose it."""
+    blended = [r for r in records if r.get("tried") is not None]
+    cells: dict = {}
+    for r in blended:
+        for w, scores in r["tried"].items():
+            cells.setdefault((r["method"], str(r["k"]), w, r["space"]), []).append(scores["kendall"])
+    out = []
+    for r in records:
+        if r.get("tried") is None:
+            out.append(r)
+            continue
+        means = [np.mean([np.mean(v) for (m, k, weight, space), v in cells.items()
+                          if (m, k, weight) == (r["method"], str(r["k"]), str(w)) and space != r["space"]])
+                 for w in BLEND_WEIGHTS]
+        weight = BLEND_WEIGHTS[int(np.argmax(means))]
+        out.append({**r, **r["tried"][str(weight)], "weight": weight})
+    return out
+
+
+def _cv_weight(task, labeled: np.ndarray, rest: np.ndarray, draw: int, adapted, predicted) -> float:
+    """The predictor's share of a blend, chosen on the `labeled` rows alone by nested
+    cross-validation: in each of BLEND_FOLDS folds (seeded `draw`) both parts are fitted on the
+    other folds (`adapted(train, rows)`, `predicted(train, rows)`: values on `rows`) and blended
+    over the fold and the unlabeled `rest` (standardized there, as the blend is); each weight of
+    BLEND_WEIGHTS is scored by the Kendall tau of the fold's blended values, pooled over the
+    folds, against their labels; the best wins, a tie to the earlier weight."""
+    folds = np.random.default_rng([draw, 11]).permutation(labeled.size) % BLEND_FOLDS
+    pooled = np.empty((len(BLEND_WEIGHTS), labeled.size))
+    for fold in range(BLEND_FOLDS):
+        held = folds == fold
+        rows = np.concatenate([labeled[held], rest])
+        first, second = adapted(labeled[~held], rows), predicted(labeled[~held], rows)
+        for i, weight in enumerate(BLEND_WEIGHTS):
+            pooled[i, held] = blend_scores(first, second, weight)[:held.sum()]
+    taus = RankTarget(task.target[labeled]).kendall(pooled)
+    return float(BLEND_WEIGHTS[int(np.argmax(taus))])
 
 
 def summarize_fewshot(records: list[dict], metric: str = "kendall") -> dict:
