@@ -168,3 +168,46 @@ def test_the_encoding_alone_needs_only_the_candidates_architectures(split, tmp_p
     assert "(encoding onehot); scored 200 candidates" in printed
     with open(out, newline="") as fh:
         assert next(csv.reader(fh)) == ["rank", "score", "arch"]
+
+
+def test_a_blend_is_the_prediction_and_the_adapted_proxy_standardized_and_mixed_by_the_labels_share(split):
+    task, labeled, rest = split
+    every = _columns(task, rest, task.proxies)
+    adapted = zcgp.adapt("suite-without-nb201", [task.subset(labeled)], method="combine").proxy
+    plain = zcgp.predict(task.subset(labeled), every, proxies=PROXIES)
+    blended = zcgp.predict(task.subset(labeled), every, proxies=PROXIES, blend=adapted)
+    own = adapted.on_task(task, rest)
+
+    def z(v):
+        return (v - v.mean()) / v.std()
+
+    assert blended.blend == {"proxy": adapted.formula, "weight": 0.5, "weight_by": "labels"}     # 20 labels: 0.5
+    assert np.allclose(blended.scores, 2 * (0.5 * z(own) + 0.5 * z(plain.scores)))
+    quarter = zcgp.predict(task.subset(labeled), every, proxies=PROXIES, blend=adapted, blend_weight=0.25)
+    assert np.allclose(quarter.scores, 2 * (0.75 * z(own) + 0.25 * z(plain.scores)))
+    assert quarter.blend["weight_by"] == "given"
+    few = zcgp.predict(task.subset(labeled[:10]), every, proxies=PROXIES, blend="min(flops, nwot)")
+    assert few.blend["weight"] == 0.25 and plain.blend == {}
+    with pytest.raises(ZcgpError, match="a blend weight needs a proxy to blend with"):
+        zcgp.predict(task.subset(labeled), every, proxies=PROXIES, blend_weight=0.5)
+    with pytest.raises(ZcgpError, match="a blend weight is a number in \\[0, 1\\], got 1.5"):
+        zcgp.predict(task.subset(labeled), every, proxies=PROXIES, blend=adapted, blend_weight=1.5)
+    with pytest.raises(ZcgpError, match="the candidates lack 'jacov', a terminal of the formula"):
+        zcgp.predict(task.subset(labeled), _columns(task, rest), proxies=PROXIES, blend="jacov + nwot")
+
+
+def test_predict_command_blends_with_a_proxy_and_says_the_share(split, tmp_path, capsys):
+    task, labeled, rest = split
+    data = tmp_path / "labeled.csv"
+    write_csv([task.subset(labeled)], data)
+    cands = _write(tmp_path / "cands.csv", task, rest)
+    common = ["predict", "--data", str(data), "--candidates", str(cands), "--proxies", ",".join(PROXIES)]
+    assert main([*common, "--blend", "min(flops, nwot)", "--out", str(tmp_path / "a.csv")]) == 0
+    assert ("blended with min(flops, nwot): the predictor's share 0.5 (by the 20 labels), each standardized over "
+            "the candidates") in capsys.readouterr().out
+    assert main([*common, "--blend", "min(flops, nwot)", "--blend-weight", "0.75", "--out",
+                 str(tmp_path / "b.csv")]) == 0
+    assert "the predictor's share 0.75 (given)" in capsys.readouterr().out
+    assert main([*common, "--blend-weight", "0.75", "--out", str(tmp_path / "c.csv")]) == 2
+    assert "a blend weight needs a proxy to blend with" in capsys.readouterr().err
+    assert not (tmp_path / "c.csv").exists()

@@ -34,10 +34,13 @@ TRAIN_SPLIT = "train-split"        # labels: the shipped task's train split, as 
 BLEND_WEIGHT = 0.5                 # the predictor's share of a blend: equal to the objective's
 BLEND_WEIGHTS = (0.5, 0.25, 0.75, 0.0, 1.0)    # what "cv" tries; a tie goes to the first
 BLEND_FOLDS = 5
+# zcgp predict --blend: the predictor's share from this many labels on, the share of BLEND_WEIGHTS
+# the five spaces' few-shot records rank best at k = 10, 20, 50 and 100 (docs/results/fewshot.md)
+BLEND_BY_LABELS = ((0, 0.25), (20, 0.5), (100, 0.75))
 
-__all__ = ["BLEND_FOLDS", "BLEND_WEIGHT", "BLEND_WEIGHTS", "PREDICTED_EVALUATIONS", "PREDICTED_START", "TRAIN_SPLIT",
-           "Blend", "Labeled", "Predicted", "blend_scores", "check_predictor", "cv_weight", "fit_on_encoding",
-           "predicted_top", "read_labeled"]
+__all__ = ["BLEND_BY_LABELS", "BLEND_FOLDS", "BLEND_WEIGHT", "BLEND_WEIGHTS", "PREDICTED_EVALUATIONS",
+           "PREDICTED_START", "TRAIN_SPLIT", "Blend", "Labeled", "Predicted", "blend_scores", "blend_share",
+           "check_predictor", "cv_weight", "fit_on_encoding", "predicted_top", "read_labeled"]
 
 
 @dataclass(frozen=True)
@@ -357,6 +360,18 @@ def blend_scores(scores, predicted, weight: float = BLEND_WEIGHT, moments=None) 
     (mean, std), (p_mean, p_std) = moments or (_moments(scores), _moments(predicted))
     mixed = 2 * ((1 - weight) * (scores - mean) / std + weight * (predicted - p_mean) / p_std)
     return np.where(np.isfinite(scores), mixed, -np.inf)
+
+
+def blend_share(labels: int) -> float:
+    """The predictor's share of a blend fitted on `labels` labeled architectures
+    (BLEND_BY_LABELS).
+
+    Examples
+    --------
+    >>> [blend_share(k) for k in (10, 20, 50, 145)]
+    [0.25, 0.5, 0.5, 0.75]
+    """
+    return next(share for count, share in reversed(BLEND_BY_LABELS) if labels >= count)
 
 
 def _moments(values: np.ndarray) -> tuple[float, float]:

@@ -7,7 +7,9 @@ predictor (`zcgp.predictors`: ridge, LightGBM, a torch MLP with one of four loss
 on the k labeled architectures of one task, its inputs the proxies' ranks within each table,
 optionally the scores of an evolved formula and an architecture encoding (one-hot, or a graph
 autoencoder embedding learned without labels), as in `zcgp bench fewshot`, which measures
-which of them to trust at which k. Only the labels given are read.
+which of them to trust at which k. Blended with a proxy adapted on the same labels (`blend=`),
+each standardized over the candidates, it ranks the held-out spaces best of every method
+measured there. Only the labels given are read.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from zcgp.errors import ZcgpError
 from zcgp.fitness.table import Candidates, read_candidates
 from zcgp.fitness.tasks import Task
 from zcgp.nas.shipped import evolved_for
+from zcgp.predicted import blend_scores, blend_share
 from zcgp.predictors import PREDICTORS, feature_matrix, fit_embedder, fit_predictor, parse_features
 from zcgp.proxy import Proxy
 from zcgp.spaces import get_space
@@ -57,6 +60,9 @@ class Prediction:
     seed : int
     candidates : Candidates, optional
         The table read (its columns are written back by `to_csv`).
+    blend : dict
+        {} unblended; else {"proxy": the formula blended with, "weight": the predictor's share,
+        "weight_by": "labels" (`zcgp.predicted.blend_share`) or "given"}.
     """
 
     archs: tuple[str, ...]
@@ -68,6 +74,7 @@ class Prediction:
     labels: dict
     seed: int
     candidates: Candidates | None = field(default=None, repr=False)
+    blend: dict = field(default_factory=dict)
 
     @property
     def order(self) -> np.ndarray:
@@ -144,8 +151,8 @@ def _encodings(encoding: str, space, labeled: Task, archs, seed: int) -> tuple[n
 
 
 def predict(labels, candidates, *, predictor: str = "ridge", features: str = "", proxy=None, task: str | None = None,
-            space=None, proxies=None, seed: int = 0, columns: dict | None = None, arch: str = "arch",
-            **options) -> Prediction:
+            space=None, proxies=None, seed: int = 0, columns: dict | None = None, arch: str = "arch", blend=None,
+            blend_weight: float | None = None, **options) -> Prediction:
     """Fit a predictor on labeled architectures of one task and score the candidates.
 
     Parameters
@@ -178,6 +185,14 @@ def predict(labels, candidates, *, predictor: str = "ridge", features: str = "",
         Column roles of the labels' table.
     arch : str, default "arch"
         The candidates' architecture column.
+    blend : optional
+        A proxy to blend the prediction with (what `zcgp.Proxy` takes: best, one `zcgp.adapt`
+        fitted on the same labels): each standardized over the candidates and summed with the
+        predictor's share `blend_weight`, as `zcgp.predicted.blend_scores`; the candidates
+        need its terminals.
+    blend_weight : float, optional
+        The predictor's share of the blend, in [0, 1]; default `zcgp.predicted.blend_share` of
+        the number of labels (0.25 below 20, 0.5 below 100, then 0.75).
     **options
         Options of the predictor (`zcgp.predictors.fit_predictor`).
 
@@ -190,7 +205,7 @@ def predict(labels, candidates, *, predictor: str = "ridge", features: str = "",
     ZcgpError
         An unknown predictor or features, a bad table, a proxy the candidates or the labeled
         task lack, fewer than 2 labeled architectures, an encoding of a space without one, no
-        input at all.
+        input at all, a blend weight without a blend or outside [0, 1].
     """
     if predictor not in PREDICTORS:
         raise ZcgpError(f"unknown predictor '{predictor}'; choose from {', '.join(PREDICTORS)}")
@@ -206,11 +221,17 @@ def predict(labels, candidates, *, predictor: str = "ridge", features: str = "",
         raise ZcgpError(labeled.missing_message(absent[0]))
     pool = Task(id=f"{labeled.space}/candidates", archs=table.archs, proxies=tuple(names),
                 values=table.values(names), target=np.full(len(table.archs), np.nan), cost={})
+    if blend is None and blend_weight is not None:
+        raise ZcgpError("a blend weight needs a proxy to blend with (blend=, --blend)")
+    if blend_weight is not None and (isinstance(blend_weight, bool) or not isinstance(blend_weight, (int, float))
+                                     or not 0.0 <= blend_weight <= 1.0):
+        raise ZcgpError(f"a blend weight is a number in [0, 1], got {blend_weight!r}")
     formula = Proxy(proxy if proxy is not None else evolved_for(labeled.space)) if with_formula else None
-    if formula is not None:
-        lacking = [t for t in formula.terminals if t not in table.header]
-        if lacking and formula.missing != "impute":
-            raise ZcgpError(f"the candidates lack '{lacking[0]}', a terminal of the formula {formula.formula}")
+    blended = None if blend is None else Proxy(blend)
+    for used in (formula, blended):
+        lacking = [] if used is None else [t for t in used.terminals if t not in table.header]
+        if lacking and used.missing != "impute":
+            raise ZcgpError(f"the candidates lack '{lacking[0]}', a terminal of the formula {used.formula}")
     inputs = {"train": None, "pool": None}
     if encoding is not None:
         found = space if space is not None and not isinstance(space, str) else get_space(space or labeled.space)
@@ -228,9 +249,15 @@ def predict(labels, candidates, *, predictor: str = "ridge", features: str = "",
     x_pool = feature_matrix(pool, np.arange(pool.n), proxies=names, formula_scores=pool_formula,
                             encoding=inputs["pool"])
     fitted = fit_predictor(predictor, x_train, labeled.target, seed=seed, **options)
-    return Prediction(archs=table.archs, scores=fitted.predict(x_pool), predictor=predictor,
+    scores, mixed = fitted.predict(x_pool), {}
+    if blended is not None:
+        weight = blend_share(labeled.n) if blend_weight is None else float(blend_weight)
+        own = blended.score({t: table.values([t])[:, 0] for t in blended.terminals if t in table.header})
+        scores = blend_scores(np.broadcast_to(own, scores.shape), scores, weight)
+        mixed = {"proxy": blended.formula, "weight": weight, "weight_by": "labels" if blend_weight is None else "given"}
+    return Prediction(archs=table.archs, scores=scores, predictor=predictor,
                       features="" if features == "none" else features, proxies=tuple(names),
                       formula=formula.formula if formula else "",
                       labels={"task": labeled.id, "space": labeled.space, "count": labeled.n,
                               "archs": list(labeled.archs)},
-                      seed=int(seed), candidates=table)
+                      seed=int(seed), candidates=table, blend=mixed)
