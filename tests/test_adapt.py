@@ -83,7 +83,8 @@ def test_adapt_command_writes_a_proxy_search_reads(labeled, tmp_path, capsys):
     assert described["labels"]["spaces"] == {"nb301": 30} and described["method"] == "combine"   # the default
     proxy = zcgp.Proxy(out / "proxy.json")
     assert proxy.info["labels"]["spaces"]["nb301"] == 30
-    found = zcgp.search("nb301", out / "proxy.json", evaluations=12, population=6, sample_size=2, lookup=True)
+    assert zcgp.Proxy(out).formula == proxy.formula and zcgp.Proxy(str(out)).info == proxy.info   # the directory
+    found = zcgp.search("nb301", out, evaluations=12, population=6, sample_size=2, lookup=True)
     assert found.info["labels"]["space_labels"] == 30 and found.info["labels"]["in_distribution"]
     assert main(["adapt", "--proxy", "nwot", "--data", str(tmp_path / "nope.csv"), "--out", str(out)]) == 2
 

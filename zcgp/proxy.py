@@ -33,7 +33,7 @@ from zcgp.nas.shipped import SHIPPED_NAMES, read_shipped
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
 
-__all__ = ["Proxy"]
+__all__ = ["Proxy", "adapted_dir"]
 
 
 def _order(names) -> tuple[str, ...]:
@@ -68,6 +68,12 @@ def _member(result: dict, index, front):
     return tree, entry
 
 
+def adapted_dir(path: Path) -> bool:
+    """Whether `path` is a directory holding a proxy.json and no result.json: what `zcgp adapt
+    --out DIR` writes (a run directory holds a result.json)."""
+    return path.is_dir() and not (path / "result.json").exists() and (path / "proxy.json").is_file()
+
+
 class Proxy:
     """A formula over proxy names; calling it gives one float per architecture, higher = better.
 
@@ -76,7 +82,8 @@ class Proxy:
     source : str, Path, Run or Proxy
         A formula ("nwot + log(synflow)"), a shipped suite proxy ("suite",
         "suite-without-nb201", ...: `zcgp.nas.shipped.SHIPPED_NAMES`), a run directory, its
-        result.json, an exported proxy.py / proxy.json, a `zcgp.Run` (anything with a
+        result.json, an exported proxy.py / proxy.json, a directory holding a proxy.json and
+        no result.json (what `zcgp adapt --out DIR` writes), a `zcgp.Run` (anything with a
         `result` dict) or a Proxy.
     transform : str, optional
         Input transform of every terminal (`fitness.transforms.TRANSFORMS`); default: the
@@ -127,6 +134,8 @@ class Proxy:
             return
         if isinstance(source, Path) or (isinstance(source, str) and _is_path(source)):
             path = Path(source)
+            if adapted_dir(path):
+                path = path / "proxy.json"
             if path.suffix in (".py", ".json") and path.name != "result.json":
                 description = path.with_suffix(".json")
                 if not description.is_file():

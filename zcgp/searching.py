@@ -60,7 +60,7 @@ from zcgp.predicted import (
 )
 from zcgp.proxies.measure import MeasureSettings
 from zcgp.proxies.registry import PROXY_NAMES
-from zcgp.proxy import Proxy
+from zcgp.proxy import Proxy, adapted_dir
 from zcgp.run import Run
 from zcgp.spaces import get_space
 from zcgp.spaces.encoding import has_encoding, one_hot
@@ -373,7 +373,7 @@ def combined_formula(run: Run, data_dir=None) -> tuple[Proxy, dict]:
 def _run_of(proxy) -> Run | None:
     if isinstance(proxy, Run):
         return proxy
-    if isinstance(proxy, (str, Path)) and Path(proxy).is_dir():
+    if isinstance(proxy, (str, Path)) and Path(proxy).is_dir() and not adapted_dir(Path(proxy)):
         return Run.load(proxy)
     return None
 
