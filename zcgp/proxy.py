@@ -70,7 +70,16 @@ def _member(result: dict, index, front):
 
 def adapted_dir(path: Path) -> bool:
     """Whether `path` is a directory holding a proxy.json and no result.json: what `zcgp adapt
-    --out DIR` writes (a run directory holds a result.json)."""
+    --out DIR` writes (a run directory holds a result.json).
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    bool
+    """
     return path.is_dir() and not (path / "result.json").exists() and (path / "proxy.json").is_file()
 
 
