@@ -222,6 +222,9 @@ def test_a_blend_weighted_across_spaces_takes_the_weight_the_other_spaces_rank_b
     assert chosen["a", 0]["weight"] == 0.25 and chosen["a", 1]["kendall"] == pytest.approx(1.025)   # not its own
     assert chosen["a", 0]["spearman"] == 0.25
     assert chosen["b", 0]["weight"] == 1.0 and chosen["c", 1]["weight"] == 1.0    # the mean over a, c, d: a leads
+    with pytest.raises(ZcgpError, match="a blend weighted '@cv' needs at least 10 labels for its 5 folds, got k = 5"):
+        fewshot(("nb101", "nb201"), ks=(0, 5, 20), draws=1, predictors=("ridge",), features=(":onehot",),
+                adapts=("combine",), blends=("combine+ridge:onehot@cv",))
     with pytest.raises(ZcgpError, match="give two spaces or more"):
         fewshot(("nb101",), ks=(20,), draws=1, predictors=("ridge",), features=(":onehot",), adapts=("combine",),
                 blends=("combine+ridge:onehot@spaces",))

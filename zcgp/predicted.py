@@ -366,6 +366,15 @@ def blend_share(labels: int) -> float:
     """The predictor's share of a blend fitted on `labels` labeled architectures
     (BLEND_BY_LABELS).
 
+    Parameters
+    ----------
+    labels : int
+        The labeled architectures the predictor and the proxy were fitted on.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> [blend_share(k) for k in (10, 20, 50, 145)]

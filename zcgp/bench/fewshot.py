@@ -101,7 +101,8 @@ def parse_blend(blend: str, predictors=tuple(PREDICTORS), features=FEATURES,
     Raises
     ------
     ZcgpError
-        A part not among the run's methods, or a weight neither "cv" nor a number in [0, 1].
+        A part not among the run's methods, or a weight neither "cv", "spaces" nor a number in
+        [0, 1].
 
     Examples
     --------
@@ -205,6 +206,10 @@ def fewshot(spaces=SUITE_SPACES, ks=KS, draws: int = 5, *, predictors=tuple(PRED
     blends = {f"adapt:{b}": parse_blend(b, predictors, features, adapts) for b in blends}
     if any(w == "spaces" for *_, w in blends.values()) and len(spaces) < 2:
         raise ZcgpError("a blend weighted '@spaces' is chosen on the other held-out spaces: give two spaces or more")
+    few = [k for k in ks if k != "all" and 0 < int(k) < 2 * BLEND_FOLDS]
+    if few and any(w == "cv" for *_, w in blends.values()):
+        raise ZcgpError(f"a blend weighted '@cv' needs at least {2 * BLEND_FOLDS} labels for its {BLEND_FOLDS} folds, "
+                        f"got k = {few[0]}")
     suite = {s: load_tasks(s, data_dir=data_dir) for s in SUITE_SPACES} if transfers else {}
     jobs = []
     for space_name in spaces:
