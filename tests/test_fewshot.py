@@ -230,6 +230,14 @@ def test_a_blend_weighted_across_spaces_takes_the_weight_the_other_spaces_rank_b
                 blends=("combine+ridge:onehot@spaces",))
 
 
+def test_chosen_blend_weights_are_the_same_for_any_number_of_jobs():
+    kwargs = {"ks": (20,), "draws": 1, "predictors": ("ridge",), "features": (":onehot",), "adapts": ("combine",),
+              "blends": ("combine+ridge:onehot@spaces", "combine+ridge:onehot@cv")}
+    one = fewshot(("nb101", "nb301"), n_jobs=1, **kwargs)
+    assert fewshot(("nb101", "nb301"), n_jobs=2, **kwargs) == one
+    assert all(r["weight"] is not None for r in one if "@" in r["method"])
+
+
 @pytest.mark.parametrize("weight", ["2", "x", "-0.5"])
 def test_a_blend_weight_is_cv_spaces_or_a_share_in_the_unit_interval(weight):
     from zcgp.bench.fewshot import parse_blend
