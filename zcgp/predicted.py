@@ -39,8 +39,9 @@ BLEND_FOLDS = 5
 BLEND_BY_LABELS = ((0, 0.25), (20, 0.5), (100, 0.75))
 
 __all__ = ["BLEND_BY_LABELS", "BLEND_FOLDS", "BLEND_WEIGHT", "BLEND_WEIGHTS", "PREDICTED_EVALUATIONS",
-           "PREDICTED_START", "TRAIN_SPLIT", "Blend", "Labeled", "Predicted", "blend_scores", "blend_share",
-           "check_predictor", "cv_weight", "fit_on_encoding", "predicted_top", "read_labeled"]
+           "PREDICTED_START", "TRAIN_SPLIT", "Blend", "Labeled", "Predicted", "blend_folds", "blend_scores",
+           "blend_share", "check_predictor", "cv_weight", "fit_on_encoding", "is_share", "predicted_top",
+           "read_labeled"]
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,7 @@ def cv_weight(space, labeled: Sequence, scores, predictor: str, *, seed: int) ->
                         f"a finite score, got {keep.size}")
     features = one_hot(space, [labeled[i][0] for i in keep])
     target, scores = np.array([labeled[i][1] for i in keep], dtype=float), scores[keep]
-    folds = np.random.default_rng([seed, 11]).permutation(keep.size) % BLEND_FOLDS
+    folds = blend_folds(keep.size, seed)
     weights = np.asarray(BLEND_WEIGHTS)[:, None]
     taus = np.zeros(len(BLEND_WEIGHTS))
     for fold in range(BLEND_FOLDS):
@@ -293,6 +294,36 @@ def cv_weight(space, labeled: Sequence, scores, predictor: str, *, seed: int) ->
         taus += RankTarget(target[held]).kendall(blended) / BLEND_FOLDS
     best = int(np.argmax(taus))                         # the first of the best
     return float(BLEND_WEIGHTS[best]), {str(w): float(t) for w, t in zip(BLEND_WEIGHTS, taus)}
+
+
+def blend_folds(count: int, seed: int) -> np.ndarray:
+    """The fold (0 to BLEND_FOLDS - 1) of each of `count` labeled architectures, in a random
+    order seeded `seed`: the folds every cross-validated blend weight is chosen on.
+
+    Parameters
+    ----------
+    count : int
+    seed : int
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    return np.random.default_rng([seed, 11]).permutation(count) % BLEND_FOLDS
+
+
+def is_share(weight) -> bool:
+    """Whether `weight` is a predictor's share of a blend: a number (not a bool) in [0, 1].
+
+    Parameters
+    ----------
+    weight : Any
+
+    Returns
+    -------
+    bool
+    """
+    return not isinstance(weight, bool) and isinstance(weight, (int, float)) and 0.0 <= weight <= 1.0
 
 
 def _standardized(values: np.ndarray) -> np.ndarray:

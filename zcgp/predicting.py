@@ -26,7 +26,7 @@ from zcgp.errors import ZcgpError
 from zcgp.fitness.table import Candidates, read_candidates
 from zcgp.fitness.tasks import Task
 from zcgp.nas.shipped import evolved_for
-from zcgp.predicted import blend_scores, blend_share
+from zcgp.predicted import blend_scores, blend_share, is_share
 from zcgp.predictors import PREDICTORS, feature_matrix, fit_embedder, fit_predictor, parse_features
 from zcgp.proxy import Proxy
 from zcgp.spaces import get_space
@@ -223,8 +223,7 @@ def predict(labels, candidates, *, predictor: str = "ridge", features: str = "",
                 values=table.values(names), target=np.full(len(table.archs), np.nan), cost={})
     if blend is None and blend_weight is not None:
         raise ZcgpError("a blend weight needs a proxy to blend with (blend=, --blend)")
-    if blend_weight is not None and (isinstance(blend_weight, bool) or not isinstance(blend_weight, (int, float))
-                                     or not 0.0 <= blend_weight <= 1.0):
+    if blend_weight is not None and not is_share(blend_weight):
         raise ZcgpError(f"a blend weight is a number in [0, 1], got {blend_weight!r}")
     formula = Proxy(proxy if proxy is not None else evolved_for(labeled.space)) if with_formula else None
     blended = None if blend is None else Proxy(blend)

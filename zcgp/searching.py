@@ -55,6 +55,7 @@ from zcgp.predicted import (
     check_predictor,
     cv_weight,
     fit_on_encoding,
+    is_share,
     predicted_top,
     read_labeled,
 )
@@ -558,7 +559,7 @@ def _check_weight(weight) -> None:
     """A blend weight is "cv" or a number in [0, 1]."""
     if weight == "cv":
         return
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
+    if not is_share(weight):
         raise ZcgpError(f"blend weight must be 'cv' or a number in [0, 1], got {weight!r}")
 
 

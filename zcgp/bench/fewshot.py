@@ -38,7 +38,7 @@ from zcgp.fitness.families import score as family_score
 from zcgp.fitness.rank import RankTarget
 from zcgp.fitness.sources import load_tasks
 from zcgp.nas.shipped import SUITE_SPACES, evolved_for
-from zcgp.predicted import BLEND_FOLDS, BLEND_WEIGHT, BLEND_WEIGHTS, blend_scores
+from zcgp.predicted import BLEND_FOLDS, BLEND_WEIGHT, BLEND_WEIGHTS, blend_folds, blend_scores
 from zcgp.predictors import FEATURES, PREDICTORS, feature_matrix, fit_embedder, fit_predictor, parse_features
 from zcgp.proxy import Proxy
 from zcgp.spaces import get_space
@@ -309,20 +309,21 @@ def _weight_across_spaces(records: list[dict]) -> list[dict]:
     weight of BLEND_WEIGHTS whose mean Kendall over the other spaces at that k (each space the
     mean over its tasks and draws) is the highest, a tie to the earlier weight; the record's
     scores are those at that weight. The space's own labels are not read to choose it."""
-    blended = [r for r in records if r.get("tried") is not None]
-    cells: dict = {}
-    for r in blended:
-        for w, scores in r["tried"].items():
-            cells.setdefault((r["method"], str(r["k"]), w, r["space"]), []).append(scores["kendall"])
+    kendalls: dict = {}                          # (method, k, space) -> weight -> Kendall of each task and draw
+    for r in records:
+        for w, scores in (r.get("tried") or {}).items():
+            kendalls.setdefault((r["method"], str(r["k"]), r["space"]), {}).setdefault(w, []).append(scores["kendall"])
+    chosen = {}
+    for method, k, space in kendalls:
+        others = [by for (m, kk, s), by in kendalls.items() if (m, kk) == (method, k) and s != space]
+        means = [np.mean([np.mean(by[str(w)]) for by in others]) for w in BLEND_WEIGHTS]
+        chosen[method, k, space] = BLEND_WEIGHTS[int(np.argmax(means))]
     out = []
     for r in records:
         if r.get("tried") is None:
             out.append(r)
             continue
-        means = [np.mean([np.mean(v) for (m, k, weight, space), v in cells.items()
-                          if (m, k, weight) == (r["method"], str(r["k"]), str(w)) and space != r["space"]])
-                 for w in BLEND_WEIGHTS]
-        weight = BLEND_WEIGHTS[int(np.argmax(means))]
+        weight = chosen[r["method"], str(r["k"]), r["space"]]
         out.append({**r, **r["tried"][str(weight)], "weight": weight})
     return out
 
@@ -334,7 +335,7 @@ def _cv_weight(task, labeled: np.ndarray, rest: np.ndarray, draw: int, adapted, 
     over the fold and the unlabeled `rest` (standardized there, as the blend is); each weight of
     BLEND_WEIGHTS is scored by the Kendall tau of the fold's blended values, pooled over the
     folds, against their labels; the best wins, a tie to the earlier weight."""
-    folds = np.random.default_rng([draw, 11]).permutation(labeled.size) % BLEND_FOLDS
+    folds = blend_folds(labeled.size, draw)
     pooled = np.empty((len(BLEND_WEIGHTS), labeled.size))
     for fold in range(BLEND_FOLDS):
         held = folds == fold
